@@ -1,0 +1,157 @@
+"""Compile ``data/`` and ``ontology/`` into a store: records stream in one file at a time.
+
+``build`` writes a new on-disk store, validates it and only then makes it the current graph;
+``check`` runs the same compilation into a throw-away in-memory store (``alliances validate``).
+"""
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Dataset
+
+from graph.config import Settings
+from graph.derive import derive
+from graph.errors import InvalidData
+from graph.namespaces import sparql_prologue
+from graph.problems import Problem, has_violations
+from graph.records import emit_record, read_record, record_files
+from graph.records.emit import Emitted, Reference
+from graph.records.read import RecordProblems
+from graph.store import OxigraphStore, discard, new_build_dir, publish
+from graph.taxonomy import Taxonomy, load_taxonomy, taxonomy_files
+from graph.validate import check_graph
+
+
+@dataclass
+class Compiled:
+    """What the records declared and referred to, for the checks that span files."""
+
+    files: int = 0
+    declared: list[tuple[str, str, str, int]] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, emitted: Emitted) -> None:
+        self.declared.extend(emitted.declared)
+        self.references.extend(emitted.references)
+
+
+@dataclass
+class BuildSummary:
+    """Printed after a build; also returned to Python callers."""
+
+    store: str
+    files: int
+    graphs: int
+    triples: int
+    counts: dict[str, int]
+    warnings: list[Problem]
+    seconds: float
+
+    def text(self) -> str:
+        lines = [f"Built {self.store} from {self.files} record files in {self.seconds:.1f} s:",
+                 f"  {self.triples} triples in {self.graphs} named graphs"]
+        lines += [f"  {count:>5} {name}" for name, count in self.counts.items()]
+        if self.warnings:
+            lines.append(f"  {len(self.warnings)} warning(s); see: alliances validate")
+        return "\n".join(lines)
+
+
+def load_vocabulary(store: OxigraphStore, settings: Settings) -> None:
+    """The ontology, the taxonomies and the shapes, each in a graph of its own."""
+    store.load((settings.ontology_dir / "alliance.ttl").read_bytes(), ox.RdfFormat.TURTLE, settings.graph_iri("ontology"))
+    for path in taxonomy_files(settings.ontology_dir):
+        store.load(path.read_bytes(), ox.RdfFormat.TURTLE, settings.graph_iri("taxonomies"))
+
+
+def compile_records(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy, files: list[Path] | None = None) -> Compiled:
+    """Read every record, write its graph to one N-Quads stream, and bulk-load that stream.
+
+    Only one record's RDF is in rdflib at a time, so memory stays flat however many files
+    there are. A file that fails its own checks is left out and its problems are kept.
+    """
+    compiled = Compiled()
+    with tempfile.TemporaryFile() as stream:
+        for path in files if files is not None else record_files(settings.data_dir):
+            compiled.files += 1
+            try:
+                record = read_record(path, settings.display(path))
+            except RecordProblems as failure:
+                compiled.problems.extend(failure.problems)
+                continue
+            emitted = emit_record(record, settings, taxonomy)
+            compiled.add(emitted)
+            dataset = Dataset()
+            dataset.graph(emitted.graph.identifier).__iadd__(emitted.graph)
+            stream.write(dataset.serialize(format="nquads", encoding="utf-8"))
+        stream.seek(0)
+        store.load(stream, ox.RdfFormat.N_QUADS)
+    return compiled
+
+
+def compile_all(store: OxigraphStore, settings: Settings, files: list[Path] | None = None) -> tuple[Compiled, list[Problem]]:
+    """Load vocabulary and records, derive, and check; return what was found."""
+    taxonomy = load_taxonomy(settings.ontology_dir)
+    load_vocabulary(store, settings)
+    compiled = compile_records(store, settings, taxonomy, files)
+    if compiled.problems:  # fix each file first: cross-file checks would only repeat the noise
+        return compiled, sorted(compiled.problems)
+    derive(store, settings)
+    return compiled, sorted(check_graph(store, settings, taxonomy, compiled))
+
+
+def check(settings: Settings | None = None, files: list[Path] | None = None) -> list[Problem]:
+    """Validate the records as they are now, without touching the built graph."""
+    settings = settings or Settings()
+    _, problems = compile_all(OxigraphStore.in_memory(), settings, files)
+    return problems
+
+
+def build(settings: Settings | None = None) -> BuildSummary:
+    """Build the graph into a new folder and publish it only if it is valid.
+
+    Raises InvalidData (and leaves the previous graph answering) when any violation is found.
+    """
+    settings = settings or Settings()
+    started = time.perf_counter()
+    settings.store_path.parent.mkdir(parents=True, exist_ok=True)
+    build_path = new_build_dir(settings.store_path)
+    try:
+        store = OxigraphStore.create(build_path)
+        compiled, problems = compile_all(store, settings)
+        if has_violations(problems):
+            raise InvalidData(problems)
+        counts = summary_counts(store)
+        graphs = len(store.named_graphs())
+        triples = counts.pop("triples")
+        store.flush()
+        del store  # release the store's lock before it becomes the current graph
+    except BaseException:
+        discard(build_path)
+        raise
+    publish(settings.store_path, build_path)
+    warnings = [p for p in problems if p.severity.value != "violation"]
+    return BuildSummary(str(settings.store_path), compiled.files, graphs, triples, counts, warnings,
+                        time.perf_counter() - started)
+
+
+SUMMARY_QUERY = """
+SELECT ?name ?n WHERE {
+ { SELECT ("triples" AS ?name) (COUNT(*) AS ?n) (0 AS ?order) WHERE { GRAPH ?g { ?s ?p ?o } } }
+ UNION
+ { SELECT ?name (COUNT(DISTINCT ?x) AS ?n) ?order WHERE {
+  VALUES (?class ?name ?order) {
+    (al:Alliance "alliances" 1) (org:Organization "organisations" 2) (foaf:Person "people" 3)
+    (al:Claim "quantitative claims" 4) (schema:CreativeWork "sources" 5) }
+  ?x a ?class .
+ } GROUP BY ?name ?order }
+} ORDER BY ?order
+"""
+
+
+def summary_counts(store: OxigraphStore) -> dict[str, int]:
+    return {str(row["name"].value): int(row["n"].value) for row in store.query(sparql_prologue() + SUMMARY_QUERY)}

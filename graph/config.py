@@ -1,0 +1,48 @@
+"""Where things are: project folders, the store, and the IRI base, with their overrides.
+
+The store location comes from ``--store``, else ``ALLIANCES_STORE``, else ``.alliances/store``
+inside the project (git ignores it). The base of entity IRIs comes from ``ALLIANCES_BASE``.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_BASE = "https://w3id.org/alliance-graph/id/"
+ONTOLOGY_NS = "https://w3id.org/alliance-graph/ontology#"
+TAXONOMY_NS = "https://w3id.org/alliance-graph/taxonomy/"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a build or a query needs to know about locations."""
+
+    data_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "data")
+    ontology_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "ontology")
+    store_path: Path = field(default_factory=lambda: default_store_path())
+    base: str = field(default_factory=lambda: os.environ.get("ALLIANCES_BASE", DEFAULT_BASE))
+
+    def __post_init__(self) -> None:
+        if not self.base.endswith(("/", "#")):
+            raise ValueError(f"the IRI base '{self.base}' must end with '/' or '#' (set ALLIANCES_BASE)")
+
+    def graph_iri(self, name: str) -> str:
+        """IRI of a non-source named graph: ontology, taxonomies or derived."""
+        return f"{self.base}graph/{name}"
+
+    def entity_iri(self, kind: str, ident: str) -> str:
+        return f"{self.base}{kind}/{ident}"
+
+    def display(self, path: Path) -> str:
+        """A path as messages show it: relative to the project when inside it."""
+        try:
+            return str(path.resolve().relative_to(PROJECT_ROOT))
+        except ValueError:
+            return str(path)
+
+
+def default_store_path() -> Path:
+    configured = os.environ.get("ALLIANCES_STORE")
+    return Path(configured) if configured else PROJECT_ROOT / ".alliances" / "store"

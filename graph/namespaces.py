@@ -1,0 +1,81 @@
+"""Namespaces: ``AL`` refuses any term the ontology does not define (tests keep it current)."""
+from __future__ import annotations
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD, DefinedNamespace
+
+from graph.config import ONTOLOGY_NS, TAXONOMY_NS
+
+SCHEMA = Namespace("https://schema.org/")
+TAX = Namespace(TAXONOMY_NS)
+
+
+class AL(DefinedNamespace):
+    """Terms of ontology/alliance.ttl. A typo such as ``AL.partys`` raises AttributeError."""
+
+    _NS = Namespace(ONTOLOGY_NS)
+    _fail = True
+
+    Agreement: URIRef
+    Alliance: URIRef
+    Claim: URIRef
+    Coalition: URIRef
+    Community: URIRef
+    Company: URIRef
+    CorporateGroup: URIRef
+    DataPlatform: URIRef
+    JointVenture: URIRef
+    NonProfit: URIRef
+    Participation: URIRef
+    Programme: URIRef
+    Project: URIRef
+    PublicBody: URIRef
+    SigningEvent: URIRef
+    UnnamedParty: URIRef
+    about: URIRef
+    allianceClass: URIRef
+    allianceType: URIRef
+    approximate: URIRef
+    archivedCopy: URIRef
+    comparedTo: URIRef
+    goal: URIRef
+    identifiedAs: URIRef
+    inGroup: URIRef
+    indicator: URIRef
+    jointVentureOf: URIRef
+    material: URIRef
+    measure: URIRef
+    participation: URIRef
+    partner: URIRef
+    party: URIRef
+    pathway: URIRef
+    platform: URIRef
+    quote: URIRef
+    role: URIRef
+    scope: URIRef
+    sector: URIRef
+    signatory: URIRef
+    signing: URIRef
+    succeeds: URIRef
+    timing: URIRef
+
+
+PREFIXES: dict[str, str] = {
+    "al": ONTOLOGY_NS,
+    "schema": str(SCHEMA),
+    "skos": str(SKOS),
+    "org": str(ORG),
+    "prov": str(PROV),
+    "foaf": str(FOAF),
+    "dcterms": str(DCTERMS),
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "owl": str(OWL),
+    "xsd": str(XSD),
+    "tax": TAXONOMY_NS,
+}
+
+
+def sparql_prologue() -> str:
+    """PREFIX lines for every prefix above, for queries written in Python."""
+    return "".join(f"PREFIX {prefix}: <{iri}>\n" for prefix, iri in PREFIXES.items())

@@ -1,0 +1,44 @@
+"""Problems found in records or in the built graph, reported with file, line, rule and fix."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from enum import Enum
+
+
+class Severity(str, Enum):
+    """SHACL's severities; only violations make a build or validation fail."""
+
+    VIOLATION = "violation"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing to fix. ``file`` is relative to the project root where possible."""
+
+    file: str
+    line: int
+    rule: str
+    message: str
+    fix: str = ""
+    severity: Severity = Severity.VIOLATION
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        text = f"{where}: {self.severity.value} [{self.rule}] {self.message}"
+        return f"{text}\n    fix: {self.fix}" if self.fix else text
+
+    def to_json(self) -> dict[str, object]:
+        data = asdict(self)
+        data["severity"] = self.severity.value
+        return data
+
+
+def has_violations(problems: list[Problem]) -> bool:
+    return any(problem.severity is Severity.VIOLATION for problem in problems)
+
+
+def problems_as_json(problems: list[Problem]) -> str:
+    return json.dumps([problem.to_json() for problem in sorted(problems)], ensure_ascii=False, indent=2)

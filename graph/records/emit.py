@@ -1,0 +1,267 @@
+"""Turn one checked record into the RDF of its source's named graph.
+
+Everything a record says goes into one graph whose IRI is the source's IRI, so a fact's
+source is always ``GRAPH ?source``. Ids are only resolved to IRIs here; whether each id names
+something is checked across all files by graph.validate.integrity, using the ``References``
+collected while emitting.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, FOAF, ORG, RDF, SKOS, XSD
+
+from graph.config import Settings
+from graph.names import normalise
+from graph.namespaces import AL, SCHEMA
+from graph.records.read import Record
+from graph.taxonomy import SCHEME_OF_FIELD, Taxonomy
+
+SOURCE_CLASS = {
+    "news-article": SCHEMA.NewsArticle,
+    "press-release": SCHEMA.Article,
+    "report": SCHEMA.Report,
+    "web-page": SCHEMA.WebPage,
+    "company-page": SCHEMA.AboutPage,
+    "encyclopedia": SCHEMA.WebPage,
+}
+ORGANISATION_CLASS = {
+    "company": AL.Company,
+    "group": AL.CorporateGroup,
+    "joint-venture": AL.JointVenture,
+    "non-profit": AL.NonProfit,
+    "public-body": AL.PublicBody,
+    "unnamed": AL.UnnamedParty,
+}
+UNIT_CODE = {"percent": "P1", "tonne": "TNE", "kilotonne": "KTN", "megatonne": "MTN", "year": "ANN"}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A use of an id that must resolve: ``kinds`` are the acceptable kinds of target."""
+
+    kinds: tuple[str, ...]
+    ident: str
+    file: str
+    line: int
+    field: str
+
+
+@dataclass
+class Emitted:
+    """A record's graph plus what it declares and what it refers to."""
+
+    graph: Graph
+    declared: list[tuple[str, str, str, int]] = field(default_factory=list)  # kind, id, file, line
+    references: list[Reference] = field(default_factory=list)
+
+
+def xsd_date(text: str) -> Literal:
+    """A date literal whose datatype keeps the precision the source gives."""
+    if text.startswith("--"):
+        return Literal(text, datatype=XSD.gMonthDay)
+    datatype = {4: XSD.gYear, 7: XSD.gYearMonth, 10: XSD.date}[len(text)]
+    return Literal(text, datatype=datatype)
+
+
+class _Emitter:
+    def __init__(self, record: Record, settings: Settings, taxonomy: Taxonomy) -> None:
+        self.record, self.settings, self.taxonomy = record, settings, taxonomy
+        self.source = URIRef(settings.entity_iri("source", record.source_id))
+        self.out = Emitted(Graph(identifier=self.source))
+        self.graph = self.out.graph
+
+    # -- helpers -------------------------------------------------------------------------
+    def iri(self, kind: str, ident: str) -> URIRef:
+        return URIRef(self.settings.entity_iri(kind, ident))
+
+    def add(self, s: URIRef, p: URIRef, o: URIRef | Literal) -> None:
+        self.graph.add((s, p, o))
+
+    def ref(self, kinds: tuple[str, ...], ident: str, path: tuple[str | int, ...]) -> None:
+        self.out.references.append(Reference(kinds, ident, self.record.display, self.record.line(*path), "/".join(map(str, path))))
+
+    def concept(self, field_name: str, ident: str, path: tuple[str | int, ...]) -> URIRef:
+        scheme = SCHEME_OF_FIELD[field_name]
+        self.ref((f"concept:{scheme}",), ident, path)
+        return self.taxonomy.concept_iri(scheme, ident)
+
+    def declare(self, kind: str, ident: str, path: tuple[str | int, ...]) -> URIRef:
+        self.out.declared.append((kind, ident, self.record.display, self.record.line(*path)))
+        return self.iri(kind, ident)
+
+    def texts(self, subject: URIRef, predicate: URIRef, values: dict[str, Any] | None, *, hidden: bool = False) -> None:
+        """Language-tagged texts; labels also get a normalised skos:hiddenLabel for matching."""
+        for lang, value in (values or {}).items():
+            for text in value if isinstance(value, list) else [value]:
+                self.add(subject, predicate, Literal(text, lang=lang))
+                if hidden and normalise(text):
+                    self.add(subject, SKOS.hiddenLabel, Literal(normalise(text)))
+
+    def quote(self, subject: URIRef, quote: str | list[str] | dict[str, list[str]]) -> None:
+        """Quotes without a language tag are in the source's language."""
+        quotes = quote if isinstance(quote, dict) else {self.record.language: quote}
+        self.texts(subject, AL.quote, quotes)
+
+    # -- sections ------------------------------------------------------------------------
+    def emit(self) -> Emitted:
+        data = self.record.data
+        self.source_metadata(data["source"])
+        for section, method in (("organisations", self.organisation), ("people", self.person), ("posts", self.post),
+                                ("platforms", self.platform), ("alliances", self.alliance), ("claims", self.claim)):
+            for index, item in enumerate(data.get(section) or []):
+                method(item, (section, index))
+        return self.out
+
+    def source_metadata(self, source: dict[str, Any]) -> None:
+        s = self.declare("source", self.record.source_id, ("source",))
+        self.add(s, RDF.type, SCHEMA.CreativeWork)
+        self.add(s, RDF.type, SOURCE_CLASS[source["kind"]])
+        self.add(s, DCTERMS.title, Literal(source["title"], lang=source["language"]))
+        self.add(s, SCHEMA.publisher, Literal(source["publisher"]))
+        if "published" in source:
+            self.add(s, SCHEMA.datePublished, xsd_date(source["published"]))
+        self.add(s, SCHEMA.inLanguage, Literal(source["language"]))
+        self.add(s, SCHEMA.genre, Literal(source["kind"]))
+        if "url" in source:
+            self.add(s, SCHEMA.url, Literal(source["url"], datatype=XSD.anyURI))
+        if "archived_copy" in source:
+            self.add(s, AL.archivedCopy, Literal(source["archived_copy"]))
+        if "note" in source:
+            self.add(s, SKOS.editorialNote, Literal(source["note"], lang="en"))
+
+    def organisation(self, item: dict[str, Any], path: tuple[str | int, ...]) -> None:
+        o = self.declare("organisation", item["id"], path)
+        self.add(o, RDF.type, ORG.Organization)
+        if "kind" in item:
+            self.add(o, RDF.type, ORGANISATION_CLASS[item["kind"]])
+        self.texts(o, SKOS.prefLabel, item.get("label"), hidden=True)
+        self.texts(o, SKOS.altLabel, item.get("aliases"), hidden=True)
+        self.texts(o, SCHEMA.description, item.get("description"))
+        self.texts(o, SCHEMA.addressRegion, item.get("region"))
+        if "sector" in item:
+            self.add(o, AL.sector, self.concept("sector", item["sector"], path + ("sector",)))
+        if "country" in item:
+            self.add(o, SCHEMA.addressCountry, Literal(item["country"]))
+        for key, predicate in (("part_of", ORG.subOrganizationOf), ("joint_venture_of", AL.jointVentureOf)):
+            for index, parent in enumerate(item.get(key) or []):
+                self.ref(("organisation",), parent, path + (key, index))
+                self.add(o, predicate, self.iri("organisation", parent))
+        if "identified_as" in item:
+            self.ref(("organisation",), item["identified_as"], path + ("identified_as",))
+            self.add(o, AL.identifiedAs, self.iri("organisation", item["identified_as"]))
+        self.quote(o, item["quote"])
+
+    def person(self, item: dict[str, Any], path: tuple[str | int, ...]) -> None:
+        p = self.declare("person", item["id"], path)
+        self.add(p, RDF.type, FOAF.Person)
+        self.texts(p, SKOS.prefLabel, item.get("name"), hidden=True)
+        for index, post in enumerate(item.get("holds") or []):
+            self.ref(("post",), post, path + ("holds", index))
+            self.add(p, ORG.holds, self.iri("post", post))
+        self.quote(p, item["quote"])
+
+    def post(self, item: dict[str, Any], path: tuple[str | int, ...]) -> None:
+        p = self.declare("post", item["id"], path)
+        self.add(p, RDF.type, ORG.Post)
+        self.texts(p, SKOS.prefLabel, item["title"], hidden=True)
+        self.ref(("organisation",), item["organisation"], path + ("organisation",))
+        self.add(p, ORG.postIn, self.iri("organisation", item["organisation"]))
+        self.quote(p, item["quote"])
+
+    def platform(self, item: dict[str, Any], path: tuple[str | int, ...]) -> None:
+        p = self.declare("platform", item["id"], path)
+        self.add(p, RDF.type, AL.DataPlatform)
+        self.texts(p, SKOS.prefLabel, item.get("label"), hidden=True)
+        self.texts(p, SCHEMA.description, item.get("description"))
+        for index, ident in enumerate(item.get("indicators") or []):
+            self.add(p, AL.indicator, self.concept("indicators", ident, path + ("indicators", index)))
+        self.quote(p, item["quote"])
+
+    def alliance(self, item: dict[str, Any], path: tuple[str | int, ...]) -> None:
+        a = self.declare("alliance", item["id"], path)
+        self.add(a, RDF.type, AL.Alliance)
+        if "type" in item:
+            self.add(a, AL.allianceType, self.concept("type", item["type"], path + ("type",)))
+            if item["type"] in self.taxonomy.alliance_class:
+                self.add(a, RDF.type, self.taxonomy.alliance_class[item["type"]])
+        self.texts(a, SKOS.prefLabel, item.get("title"), hidden=True)
+        for index, party in enumerate(item.get("parties") or []):
+            self.participation(a, item["id"], party, path + ("parties", index))
+        for key, predicate in (("materials", AL.material), ("pathways", AL.pathway), ("indicators", AL.indicator)):
+            for index, ident in enumerate(item.get(key) or []):
+                self.add(a, predicate, self.concept(key, ident, path + (key, index)))
+        for index, ident in enumerate(item.get("platforms") or []):
+            self.ref(("platform",), ident, path + ("platforms", index))
+            self.add(a, AL.platform, self.iri("platform", ident))
+        self.texts(a, AL.goal, item.get("goals"))
+        if "signing" in item:
+            self.signing(a, item["signing"], path + ("signing",))
+        for key, predicate in (("start", SCHEMA.startDate), ("end", SCHEMA.endDate)):
+            if key in item:
+                self.add(a, predicate, xsd_date(item[key]))
+        if "duration" in item:
+            self.add(a, SCHEMA.duration, Literal(item["duration"], datatype=XSD.duration))
+        if "succeeds" in item:
+            self.ref(("alliance",), item["succeeds"], path + ("succeeds",))
+            self.add(a, AL.succeeds, self.iri("alliance", item["succeeds"]))
+        self.quote(a, item["quote"])
+
+    def participation(self, alliance: URIRef, alliance_id: str, party: dict[str, Any], path: tuple[str | int, ...]) -> None:
+        p = URIRef(f"{alliance}/party/{party['organisation']}")
+        self.add(alliance, AL.participation, p)
+        self.add(p, RDF.type, AL.Participation)
+        self.ref(("organisation",), party["organisation"], path + ("organisation",))
+        self.add(p, AL.party, self.iri("organisation", party["organisation"]))
+        self.add(p, AL.role, self.concept("role", party["role"], path + ("role",)))
+        if "signatory" in party:
+            self.ref(("person",), party["signatory"], path + ("signatory",))
+            self.add(p, AL.signatory, self.iri("person", party["signatory"]))
+        if "signatory_post" in party:
+            self.ref(("post",), party["signatory_post"], path + ("signatory_post",))
+            self.add(p, AL.signatory, self.iri("post", party["signatory_post"]))
+
+    def signing(self, alliance: URIRef, signing: dict[str, Any], path: tuple[str | int, ...]) -> None:
+        event = URIRef(f"{alliance}/signing")
+        self.add(alliance, AL.signing, event)
+        self.add(event, RDF.type, AL.SigningEvent)
+        if "date" in signing:
+            self.add(event, SCHEMA.startDate, xsd_date(signing["date"]))
+        self.texts(event, AL.timing, signing.get("timing"))
+        self.texts(event, SCHEMA.location, signing.get("place"))
+        for index, person in enumerate(signing.get("attendees") or []):
+            self.ref(("person",), person, path + ("attendees", index))
+            self.add(event, SCHEMA.attendee, self.iri("person", person))
+
+    def claim(self, item: dict[str, Any], path: tuple[str | int, ...]) -> None:
+        c = self.declare("claim", item["id"], path)
+        self.add(c, RDF.type, AL.Claim)
+        self.add(c, SCHEMA.value, Literal(Decimal(item["value"]), datatype=XSD.decimal))
+        self.add(c, SCHEMA.unitText, Literal(item["unit"]))
+        if item["unit"] in UNIT_CODE:
+            self.add(c, SCHEMA.unitCode, Literal(UNIT_CODE[item["unit"]]))
+        self.texts(c, AL.measure, item["measure"])
+        self.texts(c, AL.scope, item.get("scope"))
+        for index, reference in enumerate(item["about"]):
+            self.add(c, AL.about, self.reference(reference, path + ("about", index)))
+        if "compared_to" in item:
+            self.add(c, AL.comparedTo, self.reference(item["compared_to"], path + ("compared_to",)))
+        if "approximate" in item:
+            self.add(c, AL.approximate, Literal(item["approximate"] == "true"))
+        self.quote(c, item["quote"])
+
+    def reference(self, reference: str, path: tuple[str | int, ...]) -> URIRef:
+        kind, ident = reference.split(":", 1)
+        field_name = {"material": "materials", "sector": "sector", "pathway": "pathways", "indicator": "indicators"}.get(kind)
+        if field_name:
+            return self.concept(field_name, ident, path)
+        self.ref((kind,), ident, path)
+        return self.iri(kind, ident)
+
+
+def emit_record(record: Record, settings: Settings, taxonomy: Taxonomy) -> Emitted:
+    """The named graph of one record, what it declares and the ids it uses."""
+    return _Emitter(record, settings, taxonomy).emit()

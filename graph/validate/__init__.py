@@ -1,0 +1,25 @@
+"""Checks of the built graph, in layers: integrity across files, then SHACL shapes.
+
+The first layer, each file on its own, runs while reading (graph.records.read).
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from graph.config import Settings
+from graph.problems import Problem
+from graph.store import OxigraphStore
+from graph.taxonomy import Taxonomy
+from graph.validate.integrity import integrity_problems
+from graph.validate.locations import Locations
+from graph.validate.shacl import shacl_problems
+
+if TYPE_CHECKING:
+    from graph.build import Compiled
+
+
+def check_graph(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy, compiled: "Compiled") -> list[Problem]:
+    locations = Locations.from_declared(settings, compiled.declared)
+    problems = integrity_problems(store, settings, taxonomy, compiled, locations)
+    problems += shacl_problems(store, settings, locations)
+    return sorted(set(problems))

@@ -1,0 +1,109 @@
+"""Integrity rules SHACL cannot express: references across files, facts outside source graphs,
+and names that point at two organisations.
+"""
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from typing import TYPE_CHECKING, Iterator
+
+from graph.config import Settings
+from graph.namespaces import sparql_prologue
+from graph.problems import Problem, Severity
+from graph.store import OxigraphStore
+from graph.taxonomy import Taxonomy
+from graph.validate.locations import Locations
+
+if TYPE_CHECKING:
+    from graph.build import Compiled
+
+SHARED_ALIASES = sparql_prologue() + """
+SELECT ?label ?org ?g WHERE {
+  { SELECT ?label WHERE { ?o a org:Organization ; skos:hiddenLabel ?label }
+    GROUP BY ?label HAVING (COUNT(DISTINCT ?o) > 1) }
+  GRAPH ?g { ?org skos:hiddenLabel ?label }
+  ?org a org:Organization .
+} ORDER BY ?label ?org ?g
+"""
+
+TWO_PREFERRED_NAMES = sparql_prologue() + """
+SELECT DISTINCT ?entity ?first ?second ?g WHERE {
+  ?entity skos:prefLabel ?first , ?second .
+  FILTER (LANG(?first) = LANG(?second) && STR(?first) < STR(?second))
+  GRAPH ?g { ?entity skos:prefLabel ?second }
+} ORDER BY ?entity ?second
+"""
+
+
+def integrity_problems(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy, compiled: "Compiled",
+                       locations: Locations) -> list[Problem]:
+    problems = list(_unresolved_references(taxonomy, compiled))
+    problems += _repeated_entries(compiled)
+    problems += _facts_outside_source_graphs(store, settings)
+    problems += _shared_aliases(store, locations)
+    problems += _two_preferred_names(store, locations)
+    return problems
+
+
+def _unresolved_references(taxonomy: Taxonomy, compiled: "Compiled") -> Iterator[Problem]:
+    declared: dict[str, set[str]] = {}
+    for kind, ident, _, _ in compiled.declared:
+        declared.setdefault(kind, set()).add(ident)
+    for scheme, idents in taxonomy.concepts.items():
+        declared[f"concept:{scheme}"] = set(idents)
+    for ref in compiled.references:
+        if any(ref.ident in declared.get(kind, ()) for kind in ref.kinds):
+            continue
+        candidates = sorted(set().union(*(declared.get(kind, set()) for kind in ref.kinds)))
+        near = difflib.get_close_matches(ref.ident, candidates, n=3, cutoff=0.5)
+        kind = " or ".join(k.replace("concept:", "") for k in ref.kinds)
+        if ref.kinds[0].startswith("concept:"):
+            scheme = ref.kinds[0].removeprefix("concept:")
+            fix = f"use an id from ontology/taxonomies/ (scheme '{scheme}')"
+        else:
+            fix = f"define it under the record's '{ref.kinds[0]}s' list or correct the id"
+        if near:
+            fix += f"; did you mean {', '.join(near)}?"
+        yield Problem(ref.file, ref.line, "reference-resolves", f"{ref.field}: no {kind} has the id '{ref.ident}'", fix)
+
+
+def _repeated_entries(compiled: "Compiled") -> Iterator[Problem]:
+    """One file may describe an entity once; several files may each describe it."""
+    counts = Counter((kind, ident, file) for kind, ident, file, _ in compiled.declared)
+    for kind, ident, file, line in compiled.declared:
+        if counts[(kind, ident, file)] > 1:
+            yield Problem(file, line, "entry-once-per-file", f"{kind} '{ident}' is described more than once in this file",
+                          "merge the entries into one")
+
+
+def _facts_outside_source_graphs(store: OxigraphStore, settings: Settings) -> Iterator[Problem]:
+    allowed = {settings.graph_iri(name) for name in ("ontology", "taxonomies", "derived")}
+    sources = {g for g in store.named_graphs() if g.startswith(settings.entity_iri("source", ""))}
+    for graph in store.named_graphs():
+        if graph not in allowed and graph not in sources:
+            yield Problem("(built graph)", 0, "fact-in-source-graph", f"graph <{graph}> is neither a source nor a vocabulary graph",
+                          "write facts only through records in data/sources/")
+    if not store.default_graph_is_empty():
+        yield Problem("(built graph)", 0, "fact-in-source-graph", "some triples sit outside every source graph",
+                      "write facts only through records in data/sources/")
+
+
+def _shared_aliases(store: OxigraphStore, locations: Locations) -> Iterator[Problem]:
+    rows = list(store.query(SHARED_ALIASES))
+    for row in rows:
+        label, org, graph = row["label"].value, row["org"].value, row["g"].value
+        others = sorted({locations.kind_and_id(r["org"].value) for r in rows if r["label"].value == label and r["org"].value != org})
+        file, line = locations.of(org, graph)
+        yield Problem(file, line, "alias-unique",
+                      f"the name '{label}' (as normalised) of {locations.kind_and_id(org)} also names {', '.join(others)}",
+                      "keep the name on one organisation; if they are the same, use one id")
+
+
+def _two_preferred_names(store: OxigraphStore, locations: Locations) -> Iterator[Problem]:
+    for row in store.query(TWO_PREFERRED_NAMES):
+        entity, graph = row["entity"].value, row["g"].value
+        file, line = locations.of(entity, graph)
+        yield Problem(file, line, "one-preferred-name", f"{locations.kind_and_id(entity)} has two preferred "
+                      f"'{row['first'].language}' names: '{row['first'].value}' and '{row['second'].value}'",
+                      "keep one as label in one file and list the other under aliases",
+                      Severity.VIOLATION)

@@ -1,0 +1,88 @@
+"""SHACL shapes (ontology/shapes.ttl) run with pySHACL, one batch of source graphs at a time.
+
+pySHACL needs an rdflib graph. Copying the whole store into rdflib would double the memory of a
+large landscape, so each batch gets only the entities its source files describe, with all that
+any source says about them (shapes such as "at least one party" must see every source), plus the
+types of the nodes they point at and the vocabulary.
+"""
+from __future__ import annotations
+
+from itertools import islice
+from typing import Iterator
+
+import pyoxigraph as ox
+from pyshacl import validate as shacl_validate
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, SH
+
+from graph.config import Settings
+from graph.problems import Problem, Severity
+from graph.store import OxigraphStore
+from graph.validate.locations import Locations
+
+SOURCES_PER_BATCH = 500
+SEVERITY = {SH.Violation: Severity.VIOLATION, SH.Warning: Severity.WARNING, SH.Info: Severity.INFO}
+
+SUBJECTS_QUERY = "SELECT DISTINCT ?s WHERE { VALUES ?g { %s } GRAPH ?g { ?s ?p ?o } }"
+BATCH_QUERY = """
+CONSTRUCT { ?s ?p ?o . ?o a ?type }
+WHERE {
+  { SELECT DISTINCT ?s WHERE { VALUES ?g { %s } GRAPH ?g { ?s ?anything ?value } } }
+  ?s ?p ?o .
+  OPTIONAL { ?o a ?type }
+}
+"""
+
+
+def shapes_graph(settings: Settings) -> Graph:
+    return Graph().parse(settings.ontology_dir / "shapes.ttl", format="turtle")
+
+
+def vocabulary_graph(store: OxigraphStore, settings: Settings) -> Graph:
+    graph = Graph()
+    for name in ("ontology", "taxonomies"):
+        triples = (ox.Triple(q.subject, q.predicate, q.object) for q in store.quads(settings.graph_iri(name)))
+        graph.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
+    return graph
+
+
+def _batches(graphs: list[str]) -> Iterator[list[str]]:
+    iterator = iter(graphs)
+    while batch := list(islice(iterator, SOURCES_PER_BATCH)):
+        yield batch
+
+
+def shacl_problems(store: OxigraphStore, settings: Settings, locations: Locations) -> list[Problem]:
+    shapes = shapes_graph(settings)
+    vocabulary = vocabulary_graph(store, settings)
+    sources = [g for g in store.named_graphs() if g in locations.file_of_source]
+    problems: set[Problem] = set()
+    for batch in _batches(sources):
+        values = " ".join(f"<{g}>" for g in batch)
+        described = {row["s"].value for row in store.query(SUBJECTS_QUERY % values)}
+        data = Graph()
+        data.parse(data=ox.serialize(store.query(BATCH_QUERY % values), format=ox.RdfFormat.N_TRIPLES), format="nt")
+        data += vocabulary
+        _, report, _ = shacl_validate(data, shacl_graph=shapes, inference="none", allow_warnings=True)
+        # Nodes that are only pointed at are validated in the batch that describes them.
+        problems.update(p for focus, p in _read_report(report, locations) if focus in described)
+    return sorted(problems)
+
+
+def _read_report(report: Graph, locations: Locations) -> Iterator[tuple[str, Problem]]:
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        focus = str(report.value(result, SH.focusNode))
+        severity = SEVERITY.get(report.value(result, SH.resultSeverity), Severity.VIOLATION)
+        message = str(report.value(result, SH.resultMessage) or "does not match its shape")
+        path = report.value(result, SH.resultPath)
+        value = report.value(result, SH.value)
+        file, line = locations.of(focus)
+        shown = locations.kind_and_id(focus)
+        detail = f" (value {value})" if isinstance(value, (Literal, URIRef)) and value != URIRef(focus) else ""
+        rule = f"shape:{_short(path)}" if path is not None else "shape"
+        yield focus, Problem(file, line, rule, f"{shown}: {message}{detail}", "", severity)
+
+
+def _short(iri: object) -> str:
+    text = str(iri)
+    return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
