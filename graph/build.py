@@ -16,7 +16,6 @@ from rdflib import Dataset
 from graph.config import Settings
 from graph.derive import derive
 from graph.errors import InvalidData
-from graph.namespaces import sparql_prologue
 from graph.problems import Problem, has_violations
 from graph.records import emit_record, read_record, record_files
 from graph.records.emit import Emitted, Reference
@@ -154,4 +153,4 @@ SELECT ?name ?n WHERE {
 
 
 def summary_counts(store: OxigraphStore) -> dict[str, int]:
-    return {str(row["name"].value): int(row["n"].value) for row in store.query(sparql_prologue() + SUMMARY_QUERY)}
+    return {str(row["name"].value): int(row["n"].value) for row in store.query(SUMMARY_QUERY)}

@@ -1,4 +1,4 @@
-"""Derived facts (partners, group membership), rebuilt with every build into their own graph.
+"""Derived facts (partners, group membership, matchable labels), rebuilt with every build into their own graph.
 
 Each ``derivations/*.rq`` file is a CONSTRUCT over the source graphs; its triples go into the
 ``derived`` graph, so a derived fact never pretends to come from a source.
@@ -10,17 +10,30 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from graph.config import Settings
-from graph.namespaces import sparql_prologue
+from graph.names import normalise
 from graph.store import OxigraphStore
 
 DERIVATIONS = Path(__file__).with_name("derivations")
+
+
+UNMATCHABLE_LABELS = """
+SELECT DISTINCT ?entity ?label WHERE {
+  ?entity skos:prefLabel|skos:altLabel ?label .
+  FILTER NOT EXISTS { ?entity skos:hiddenLabel ?any }
+}"""
+HIDDEN_LABEL = ox.NamedNode("http://www.w3.org/2004/02/skos/core#hiddenLabel")
 
 
 def derive(store: OxigraphStore, settings: Settings) -> int:
     """Run every derivation; return how many triples were added."""
     triples: set[ox.Triple] = set()
     for path in sorted(DERIVATIONS.glob("*.rq")):
-        triples.update(store.query(sparql_prologue() + path.read_text(encoding="utf-8")))
+        triples.update(store.query(path.read_text(encoding="utf-8")))
+    # Concepts of the taxonomies get the same normalised labels as records (graph.names), so
+    # that one exact-match lookup finds "绿钢" or "Green Steel" as it finds "HBIS".
+    for row in store.query(UNMATCHABLE_LABELS):
+        if key := normalise(row["label"].value):
+            triples.add(ox.Triple(row["entity"], HIDDEN_LABEL, ox.Literal(key)))
     data = ox.serialize(sorted(triples, key=str), format=ox.RdfFormat.N_TRIPLES)
     if data:
         store.load(data, ox.RdfFormat.N_TRIPLES, settings.graph_iri("derived"))

@@ -75,7 +75,3 @@ PREFIXES: dict[str, str] = {
     "tax": TAXONOMY_NS,
 }
 
-
-def sparql_prologue() -> str:
-    """PREFIX lines for every prefix above, for queries written in Python."""
-    return "".join(f"PREFIX {prefix}: <{iri}>\n" for prefix, iri in PREFIXES.items())

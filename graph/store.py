@@ -15,6 +15,7 @@ from typing import IO, Iterator, Protocol, Union
 import pyoxigraph as ox
 
 from graph.errors import StoreMissing
+from graph.namespaces import PREFIXES
 
 QueryResult = Union[ox.QuerySolutions, ox.QueryBoolean, ox.QueryTriples]
 
@@ -35,7 +36,8 @@ class GraphStore(Protocol):
 
 
 class OxigraphStore:
-    """The embedded store. Queries see the union of all named graphs as their default graph."""
+    """The embedded store. Queries see the union of all named graphs as their default graph,
+    and the project's prefixes (graph.namespaces.PREFIXES) are predeclared."""
 
     def __init__(self, store: ox.Store) -> None:
         self._store = store
@@ -65,7 +67,7 @@ class OxigraphStore:
 
     def query(self, sparql: str, substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None) -> QueryResult:
         subs = {ox.Variable(name): value for name, value in (substitutions or {}).items()}
-        return self._store.query(sparql, use_default_graph_as_union=True, substitutions=subs or None)
+        return self._store.query(sparql, use_default_graph_as_union=True, substitutions=subs or None, prefixes=PREFIXES)
 
     def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
         return self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph) if graph else None)

@@ -8,7 +8,6 @@ from collections import Counter
 from typing import TYPE_CHECKING, Iterator
 
 from graph.config import Settings
-from graph.namespaces import sparql_prologue
 from graph.problems import Problem, Severity
 from graph.store import OxigraphStore
 from graph.taxonomy import Taxonomy
@@ -17,7 +16,7 @@ from graph.validate.locations import Locations
 if TYPE_CHECKING:
     from graph.build import Compiled
 
-SHARED_ALIASES = sparql_prologue() + """
+SHARED_ALIASES = """
 SELECT ?label ?org ?g WHERE {
   { SELECT ?label WHERE { ?o a org:Organization ; skos:hiddenLabel ?label }
     GROUP BY ?label HAVING (COUNT(DISTINCT ?o) > 1) }
@@ -26,7 +25,7 @@ SELECT ?label ?org ?g WHERE {
 } ORDER BY ?label ?org ?g
 """
 
-TWO_PREFERRED_NAMES = sparql_prologue() + """
+TWO_PREFERRED_NAMES = """
 SELECT DISTINCT ?entity ?first ?second ?g WHERE {
   ?entity skos:prefLabel ?first , ?second .
   FILTER (LANG(?first) = LANG(?second) && STR(?first) < STR(?second))

@@ -1,0 +1,188 @@
+"""The ``alliances`` command line: a thin layer over the Python API (graph/__init__.py).
+
+Exit codes: 0 success; 1 the data is invalid (``build`` and ``validate``; the previous graph is
+kept); 2 an error to fix in the command (bad option, unknown or ambiguous name, SPARQL syntax,
+no built graph) or in the environment.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from graph import api
+from graph.config import Settings, default_store_path
+from graph.errors import AllianceError, AmbiguousName, InvalidData, UnknownName
+from graph.export import ExportFormat
+from graph.problems import Problem, Severity, problems_as_json
+from graph.results import OutputFormat
+
+EXIT_INVALID = 1
+EXIT_ERROR = 2
+
+
+class Context:
+    def __init__(self, store: Path | None) -> None:
+        self.settings = Settings(store_path=store or default_store_path())
+
+    def open(self) -> Any:
+        return api.open_store(self.settings)
+
+
+def _fail(message: str, code: int = EXIT_ERROR) -> None:
+    click.secho(f"error: {message}", fg="red", err=True)
+    sys.exit(code)
+
+
+def _run(action: Any) -> Any:
+    """Run an API call; turn our errors into one clear line and the documented exit code."""
+    try:
+        return action()
+    except InvalidData as error:
+        _print_problems(error.problems, show_info=False)
+        _fail(str(error), EXIT_INVALID)
+    except (UnknownName, AmbiguousName, AllianceError) as error:
+        _fail(str(error))
+    except OSError as error:
+        _fail(f"{error}. Check the path and that no other 'alliances build' is running.")
+
+
+def _print_problems(problems: list[Problem], show_info: bool) -> None:
+    for problem in problems:
+        if problem.severity is Severity.INFO and not show_info:
+            continue
+        colour = {"violation": "red", "warning": "yellow", "info": None}[problem.severity.value]
+        click.secho(str(problem), fg=colour, err=True)
+
+
+def _json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--store", type=click.Path(path_type=Path), envvar="ALLIANCES_STORE",
+              help="Where the built graph lives (default: .alliances/store in the project; env ALLIANCES_STORE).")
+@click.pass_context
+def main(ctx: click.Context, store: Path | None) -> None:
+    """The decarbonization alliance graph: build it from data/, ask it, export it."""
+    ctx.obj = Context(store)
+
+
+@main.command()
+@click.pass_obj
+def build(obj: Context) -> None:
+    """Compile data/ and ontology/ into the store; keep the old graph if anything is invalid."""
+    summary = _run(lambda: api.build(obj.settings))
+    click.echo(summary.text())
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--all", "show_info", is_flag=True, help="Also list notes of severity 'info'.")
+@click.pass_obj
+def validate(obj: Context, files: tuple[Path, ...], fmt: str, show_info: bool) -> None:
+    """Check records (schema), the graph (SHACL) and integrity; exit 0 valid, 1 invalid, 2 error.
+
+    With FILES, only those record files are compiled (references to other files then fail);
+    without, all of data/sources/.
+    """
+    problems = _run(lambda: api.validate(obj.settings, list(files) or None))
+    if fmt == "json":
+        click.echo(problems_as_json(problems))
+    else:
+        _print_problems(problems, show_info)
+        counts = {s: sum(1 for p in problems if p.severity is s) for s in Severity}
+        click.echo(f"{counts[Severity.VIOLATION]} violation(s), {counts[Severity.WARNING]} warning(s), "
+                   f"{counts[Severity.INFO]} note(s)" + ("" if show_info else " (see --all)"))
+    if any(p.severity is Severity.VIOLATION for p in problems):
+        sys.exit(EXIT_INVALID)
+
+
+@main.command()
+@click.argument("name", required=False)
+@click.option("--param", "params", multiple=True, metavar="KEY=VALUE", help="A parameter of the named query (repeatable).")
+@click.option("--sparql", help="Run this SPARQL text instead of a named query.")
+@click.option("--file", "file", type=click.File("r", encoding="utf-8"), help="Run the SPARQL in this file ('-' for stdin).")
+@click.option("--list", "list_", is_flag=True, help="List the named queries with their questions and parameters.")
+@click.option("--format", "fmt", type=click.Choice([f.value for f in OutputFormat]), default="table", show_default=True,
+              help="SELECT/ASK: table, csv, tsv, json, xml. CONSTRUCT/DESCRIBE: turtle, jsonld, ntriples, xml.")
+@click.pass_obj
+def query(obj: Context, name: str | None, params: tuple[str, ...], sparql: str | None, file: Any, list_: bool, fmt: str) -> None:
+    """Ask a named query (NAME), or SPARQL from --sparql, --file or standard input."""
+    if list_:
+        for q in api.named_queries().values():
+            click.echo(f"{q.name}\n    {q.question}")
+            for p in q.parameters:
+                default = f" (default {p.default})" if p.default else ""
+                click.echo(f"    --param {p.name}=<{p.type}>{default}  {p.help}")
+            for example in q.examples:
+                click.echo(f"    e.g. {example}")
+        return
+    values: dict[str, str] = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            _fail(f"--param {item}: write it as key=value")
+        values[key] = value
+    if sum(x is not None for x in (name, sparql, file)) > 1:
+        _fail("give one of NAME, --sparql or --file")
+    if name is None and sparql is None and file is None:
+        if sys.stdin.isatty():
+            _fail("give a query NAME, --sparql TEXT, --file F, or SPARQL on standard input (see: alliances query --list)")
+        sparql = sys.stdin.read()
+    if file is not None:
+        sparql = file.read()
+    store = _run(obj.open)
+    output = _run(lambda: api.ask(store, name=name, sparql=sparql, params=values, fmt=OutputFormat(fmt), settings=obj.settings))
+    click.echo(output.decode("utf-8"), nl=False)
+
+
+@main.command()
+@click.argument("name")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def show(obj: Context, name: str, fmt: str) -> None:
+    """Profile of an organisation, alliance, person, material, pathway or platform, by any name."""
+    store = _run(obj.open)
+    data = _run(lambda: api.show(store, name))
+    if fmt == "json":
+        _json(data)
+    else:
+        click.echo(api.render_profile(data), nl=False)
+
+
+@main.command()
+@click.argument("text")
+@click.option("--kind", type=click.Choice(["organisation", "alliance", "person", "material", "pathway", "platform", "post"]))
+@click.option("--limit", type=click.IntRange(1, 200), default=10, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def search(obj: Context, text: str, kind: str | None, limit: int, fmt: str) -> None:
+    """Entities whose names match TEXT, best first (any language or script)."""
+    store = _run(obj.open)
+    matches = _run(lambda: api.search(store, text, kind=kind, limit=limit))
+    if fmt == "json":
+        _json([m.to_json() for m in matches])
+    else:
+        click.echo(api.render_matches(matches), nl=False)
+
+
+@main.command()
+@click.argument("fmt", metavar="FORMAT", type=click.Choice([f.value for f in ExportFormat]))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: standard output).")
+@click.pass_obj
+def export(obj: Context, fmt: str, output: Path | None) -> None:
+    """Write the whole graph as trig, nquads (both keep sources), turtle or jsonld."""
+    store = _run(obj.open)
+    if output is None:
+        _run(lambda: api.export(store, sys.stdout.buffer, ExportFormat(fmt)))
+        return
+    partial = output.with_name(output.name + ".partial")
+    with partial.open("wb") as handle:
+        _run(lambda: api.export(store, handle, ExportFormat(fmt)))
+    partial.replace(output)
+    click.echo(f"Wrote {output}", err=True)

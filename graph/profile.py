@@ -1,0 +1,262 @@
+"""``alliances show``: the profile of an organisation, alliance, person, material, pathway or
+platform as one plain dict (the documented JSON), and a text rendering of that dict.
+
+Every fact in a profile carries the ids of the sources that state it.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import pyoxigraph as ox
+
+from graph.resolve import Match, kind_and_id, resolve
+from graph.store import GraphStore
+
+SKIPPED = ("http://www.w3.org/2004/02/skos/core#prefLabel", "http://www.w3.org/2004/02/skos/core#altLabel",
+           "http://www.w3.org/2004/02/skos/core#hiddenLabel", "https://w3id.org/alliance-graph/ontology#quote",
+           "https://w3id.org/alliance-graph/ontology#participation", "https://w3id.org/alliance-graph/ontology#signing",
+           "http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+LABELS = """
+SELECT DISTINCT ?e ?label ?kind WHERE {
+  { ?e skos:prefLabel ?label BIND ("preferred" AS ?kind) } UNION { ?e skos:altLabel ?label BIND ("alias" AS ?kind) }
+} ORDER BY ?kind LANG(?label) ?label"""
+
+TYPES = """SELECT DISTINCT ?e ?type WHERE { ?e a ?type }"""
+
+FACTS = """
+SELECT DISTINCT ?e ?p ?plabel ?o ?olabel ?g WHERE {
+  GRAPH ?g { ?e ?p ?o }
+  OPTIONAL { ?p rdfs:label ?plabel FILTER (LANG(?plabel) = "en") }
+  OPTIONAL { ?o skos:prefLabel ?olabel FILTER (LANG(?olabel) = "en") }
+} ORDER BY ?p STR(?o) ?g"""
+
+SOURCES = """
+SELECT DISTINCT ?e ?g ?title ?publisher ?published ?language ?url ?quote WHERE {
+  { GRAPH ?g { ?e al:quote ?quote } }
+  UNION
+  { GRAPH ?g { ?e al:participation|al:signing ?part . ?part ?anything ?value } BIND ("" AS ?quote) }
+  ?g dcterms:title ?title ; schema:publisher ?publisher ; schema:inLanguage ?language .
+  OPTIONAL { ?g schema:datePublished ?published }
+  OPTIONAL { ?g schema:url ?url }
+} ORDER BY ?g ?quote"""
+
+ORGANISATION_ALLIANCES = """
+SELECT DISTINCT ?e ?alliance ?title ?type ?member ?memberLabel ?role ?partner ?partnerLabel ?partnerRole ?signed ?start ?end WHERE {
+  ?member al:inGroup ?e .
+  ?alliance al:participation ?p . ?p al:party ?member ; al:role/skos:prefLabel ?role FILTER (LANG(?role) = "en")
+  OPTIONAL { ?alliance al:allianceType/skos:prefLabel ?type FILTER (LANG(?type) = "en") }
+  OPTIONAL { ?alliance skos:prefLabel ?title FILTER (LANG(?title) = "en") }
+  OPTIONAL { ?member skos:prefLabel ?memberLabel FILTER (LANG(?memberLabel) = "en") }
+  OPTIONAL { ?alliance al:participation ?q . ?q al:party ?partner ; al:role/skos:prefLabel ?partnerRole
+             FILTER (LANG(?partnerRole) = "en" && ?partner != ?member)
+             OPTIONAL { ?partner skos:prefLabel ?partnerLabel FILTER (LANG(?partnerLabel) = "en") } }
+  OPTIONAL { ?alliance al:signing/schema:startDate ?signed }
+  OPTIONAL { ?alliance schema:startDate ?start }
+  OPTIONAL { ?alliance schema:endDate ?end }
+} ORDER BY ?alliance ?member ?partner"""
+
+MEMBERS = """
+SELECT DISTINCT ?e ?member ?relation WHERE {
+  { ?member org:subOrganizationOf ?e BIND ("part of" AS ?relation) }
+  UNION { ?member al:jointVentureOf ?e BIND ("joint venture of" AS ?relation) }
+} ORDER BY ?member"""
+
+PARTIES = """
+SELECT DISTINCT ?e ?party ?role ?signatory ?post WHERE {
+  ?e al:participation ?p . ?p al:party ?party ; al:role/skos:prefLabel ?role FILTER (LANG(?role) = "en")
+  OPTIONAL { ?p al:signatory ?signatory
+             OPTIONAL { ?signatory org:holds ?post . ?post org:postIn/al:inGroup ?party } }
+} ORDER BY ?party"""
+
+SIGNING = """
+SELECT DISTINCT ?e ?p ?o ?g WHERE { ?e al:signing ?s . GRAPH ?g { ?s ?p ?o } FILTER (?p != rdf:type) } ORDER BY ?p STR(?o) ?g"""
+
+PERSON_ROLES = """
+SELECT DISTINCT ?e ?alliance ?how ?post WHERE {
+  { ?alliance al:participation/al:signatory ?e BIND ("signed" AS ?how) }
+  UNION { ?alliance al:signing/schema:attendee ?e BIND ("attended the signing" AS ?how) }
+  UNION { ?e org:holds ?post BIND ("holds post" AS ?how) }
+} ORDER BY ?how ?alliance ?post"""
+
+CONCEPT_ALLIANCES = """
+SELECT DISTINCT ?e ?alliance ?concept ?party WHERE {
+  ?concept skos:broader* ?e .
+  ?alliance al:material|al:pathway|al:indicator|al:allianceType ?concept .
+  OPTIONAL { ?alliance al:participation/al:party ?party }
+} ORDER BY ?alliance ?party"""
+
+PLATFORM_ALLIANCES = """SELECT DISTINCT ?e ?alliance WHERE { ?alliance al:platform ?e } ORDER BY ?alliance"""
+
+CLAIMS_ABOUT = """
+SELECT DISTINCT ?e ?claim ?value ?unit ?measure ?g WHERE {
+  GRAPH ?g { ?claim al:about ?target ; schema:value ?value ; schema:unitText ?unit ; al:measure ?measure }
+  ?target skos:broader* ?e .
+} ORDER BY ?claim"""
+
+CONCEPT_LINKS = """
+SELECT DISTINCT ?e ?relation ?other WHERE {
+  { ?e skos:broader ?other BIND ("broader" AS ?relation) } UNION { ?other skos:broader ?e BIND ("narrower" AS ?relation) }
+} ORDER BY ?relation ?other"""
+
+
+# Friendly names for reused properties that have no English rdfs:label in our ontology graph.
+PROPERTY_NAMES = {
+    "addressCountry": "country", "addressRegion": "region", "subOrganizationOf": "part of",
+    "startDate": "date", "endDate": "end", "postIn": "post in", "holds": "holds",
+    "datePublished": "published", "inLanguage": "language", "unitText": "unit", "value": "value",
+}
+
+
+def _rows(store: GraphStore, sparql: str, iri: str) -> list[ox.QuerySolution]:
+    return list(store.query(sparql, {"e": ox.NamedNode(iri)}))
+
+
+def _value(term: ox.NamedNode | ox.Literal | ox.BlankNode | None) -> str | None:
+    return None if term is None else term.value
+
+
+class _Namer:
+    """Labels for IRIs, looked up once each."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self.store, self.cache = store, {}
+
+    def ref(self, iri: str | None) -> dict[str, str] | None:
+        if iri is None:
+            return None
+        if iri not in self.cache:
+            from graph.resolve import preferred_label
+            kind, ident = kind_and_id(iri)
+            self.cache[iri] = {"kind": kind, "id": ident, "label": preferred_label(self.store, iri)}
+        return self.cache[iri]
+
+
+def profile(store: GraphStore, name: str) -> dict[str, Any]:
+    """The profile of whatever ``name`` resolves to (any label, alias or id)."""
+    return profile_of(store, resolve(store, name))
+
+
+def profile_of(store: GraphStore, match: Match) -> dict[str, Any]:
+    namer = _Namer(store)
+    iri = match.iri
+    result: dict[str, Any] = {"kind": match.kind, "id": match.id, "iri": iri, "label": match.label}
+    labels: dict[str, dict[str, list[str]]] = {"preferred": defaultdict(list), "alias": defaultdict(list)}
+    for row in _rows(store, LABELS, iri):
+        bucket = labels[row["kind"].value][row["label"].language or ""]
+        if row["label"].value not in bucket:
+            bucket.append(row["label"].value)
+    result["names"] = {k: dict(v) for k, v in labels.items()}
+    result["types"] = sorted(kind_and_id(r["type"].value)[1].split("#")[-1] for r in _rows(store, TYPES, iri))
+    result["facts"] = _facts(store, iri, namer)
+    section = {"organisation": _organisation, "alliance": _alliance, "person": _person, "platform": _platform}.get(match.kind, _concept)
+    result.update(section(store, iri, namer))
+    claims = _rows(store, CLAIMS_ABOUT, iri)
+    if claims:
+        result["claims"] = [{"id": kind_and_id(r["claim"].value)[1], "value": r["value"].value, "unit": r["unit"].value,
+                             "measure": r["measure"].value, "source": kind_and_id(r["g"].value)[1]} for r in claims]
+    result["sources"] = _sources(store, iri)
+    return result
+
+
+def _facts(store: GraphStore, iri: str, namer: _Namer) -> list[dict[str, Any]]:
+    """Each statement about the entity, with the sources that make it (labels and quotes aside)."""
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in _rows(store, FACTS, iri):
+        predicate = row["p"].value
+        if predicate in SKIPPED:
+            continue
+        source = kind_and_id(row["g"].value)[1]
+        if source == "derived":  # partners and groups are shown in their own sections
+            continue
+        local = predicate.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+        name = _value(row["plabel"]) or PROPERTY_NAMES.get(local, local)
+        obj = row["o"]
+        shown = _value(row["olabel"]) or (namer.ref(obj.value)["label"] if isinstance(obj, ox.NamedNode) else obj.value)
+        entry = merged.setdefault((name, shown), {"property": name, "value": shown, "sources": []})
+        if isinstance(obj, ox.Literal) and obj.language:
+            entry["language"] = obj.language
+        if isinstance(obj, ox.NamedNode):
+            entry["ref"] = namer.ref(obj.value)
+        if source not in entry["sources"]:
+            entry["sources"].append(source)
+    return list(merged.values())
+
+
+def _sources(store: GraphStore, iri: str) -> list[dict[str, Any]]:
+    sources: dict[str, dict[str, Any]] = {}
+    for row in _rows(store, SOURCES, iri):
+        ident = kind_and_id(row["g"].value)[1]
+        entry = sources.setdefault(ident, {
+            "id": ident, "title": row["title"].value, "publisher": row["publisher"].value,
+            "published": _value(row["published"]), "language": row["language"].value, "url": _value(row["url"]), "quotes": []})
+        if row["quote"].value and row["quote"].value not in entry["quotes"]:
+            entry["quotes"].append(row["quote"].value)
+    return list(sources.values())
+
+
+def _organisation(store: GraphStore, iri: str, namer: _Namer) -> dict[str, Any]:
+    alliances: dict[str, dict[str, Any]] = {}
+    for row in _rows(store, ORGANISATION_ALLIANCES, iri):
+        key = row["alliance"].value
+        entry = alliances.setdefault(key, {**namer.ref(key), "type": _value(row["type"]), "members": [],
+                                           "partners": [], "signed": [], "start": _value(row["start"]), "end": _value(row["end"])})
+        member = {**namer.ref(row["member"].value), "role": row["role"].value}
+        if member not in entry["members"]:
+            entry["members"].append(member)
+        if row["partner"] is not None:
+            partner = {**namer.ref(row["partner"].value), "role": row["partnerRole"].value}
+            if partner not in entry["partners"]:
+                entry["partners"].append(partner)
+        if row["signed"] is not None and row["signed"].value not in entry["signed"]:
+            entry["signed"].append(row["signed"].value)
+    members = [{**namer.ref(r["member"].value), "relation": r["relation"].value} for r in _rows(store, MEMBERS, iri)]
+    return {"alliances": list(alliances.values()), "members": members}
+
+
+def _alliance(store: GraphStore, iri: str, namer: _Namer) -> dict[str, Any]:
+    parties = []
+    for row in _rows(store, PARTIES, iri):
+        party = {**namer.ref(row["party"].value), "role": row["role"].value}
+        if row["signatory"] is not None:
+            signatory = namer.ref(row["signatory"].value)
+            if signatory["kind"] == "post":  # the source names the post, not the person
+                party["signatory_post"] = signatory
+            else:
+                party["signatory"] = signatory
+                if row["post"] is not None:
+                    party["signatory_post"] = namer.ref(row["post"].value)
+        parties.append(party)
+    signing: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in _rows(store, SIGNING, iri):
+        local = row["p"].value.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+        name = PROPERTY_NAMES.get(local, local)
+        value = namer.ref(row["o"].value)["label"] if isinstance(row["o"], ox.NamedNode) else row["o"].value
+        entry = signing.setdefault((name, value), {"property": name, "value": value, "sources": []})
+        if (source := kind_and_id(row["g"].value)[1]) not in entry["sources"]:
+            entry["sources"].append(source)
+    return {"parties": parties, "signing": list(signing.values())}
+
+
+def _person(store: GraphStore, iri: str, namer: _Namer) -> dict[str, Any]:
+    roles = []
+    for row in _rows(store, PERSON_ROLES, iri):
+        target = row["post"] if row["post"] is not None else row["alliance"]
+        roles.append({"how": row["how"].value, **namer.ref(target.value)})
+    return {"roles": roles}
+
+
+def _platform(store: GraphStore, iri: str, namer: _Namer) -> dict[str, Any]:
+    return {"alliances": [namer.ref(r["alliance"].value) for r in _rows(store, PLATFORM_ALLIANCES, iri)]}
+
+
+def _concept(store: GraphStore, iri: str, namer: _Namer) -> dict[str, Any]:
+    links = [{"relation": r["relation"].value, **namer.ref(r["other"].value)} for r in _rows(store, CONCEPT_LINKS, iri)]
+    alliances: dict[str, dict[str, Any]] = {}
+    for row in _rows(store, CONCEPT_ALLIANCES, iri):
+        entry = alliances.setdefault(row["alliance"].value, {**namer.ref(row["alliance"].value),
+                                                             "via": namer.ref(row["concept"].value)["label"], "parties": []})
+        if row["party"] is not None and namer.ref(row["party"].value) not in entry["parties"]:
+            entry["parties"].append(namer.ref(row["party"].value))
+    return {"links": links, "alliances": list(alliances.values())}

@@ -1,0 +1,76 @@
+"""Text renderings of profiles and search results, made from the same dicts as the JSON."""
+from __future__ import annotations
+
+from typing import Any
+
+from graph.resolve import Match
+
+
+def _names(names: dict[str, dict[str, list[str]]]) -> list[str]:
+    lines = []
+    for kind in ("preferred", "alias"):
+        for lang, values in sorted(names.get(kind, {}).items()):
+            lines.append(f"  {kind:<9} {lang or '-':<8} {' | '.join(values)}")
+    return lines
+
+
+def _ref(ref: dict[str, Any] | None) -> str:
+    return f"{ref['label']} [{ref['kind']}/{ref['id']}]" if ref else ""
+
+
+def render_profile(profile: dict[str, Any]) -> str:
+    out = [f"{profile['label']}  ({profile['kind']} {profile['id']})", f"  {profile['iri']}", "", "Names"]
+    out += _names(profile["names"])
+    if profile["facts"]:
+        out += ["", "Facts (with the sources that state them)"]
+        for fact in profile["facts"]:
+            out.append(f"  {fact['property']}: {fact['value']}   <- {', '.join(fact['sources'])}")
+    if profile.get("parties"):
+        out += ["", "Parties"]
+    for party in profile.get("parties", []):
+        line = f"  {_ref(party)} as {party['role']}"
+        if "signatory" in party:
+            line += f"; signed by {party['signatory']['label']}"
+        if "signatory_post" in party:
+            line += f" ({party['signatory_post']['label']})" if "signatory" in party else f"; signed by the {party['signatory_post']['label']}"
+        out.append(line)
+    if profile.get("signing"):
+        out += ["", "Signing"] + [f"  {s['property']}: {s['value']}   <- {', '.join(s['sources'])}" for s in profile["signing"]]
+    if profile.get("alliances"):
+        out += ["", "Alliances"]
+        for alliance in profile["alliances"]:
+            out.append(f"  {_ref(alliance)}" + (f"  {alliance['type']}" if alliance.get("type") else ""))
+            for member in alliance.get("members", []):
+                out.append(f"      member: {member['label']} as {member['role']}")
+            for partner in alliance.get("partners", []):
+                out.append(f"      with {partner['label']} as {partner['role']}")
+            dates = [f"signed {', '.join(alliance['signed'])}"] if alliance.get("signed") else []
+            dates += [f"{k} {alliance[k]}" for k in ("start", "end") if alliance.get(k)]
+            if dates:
+                out.append(f"      {'; '.join(dates)}")
+            if alliance.get("via"):
+                out.append(f"      via {alliance['via']}; parties: {', '.join(p['label'] for p in alliance['parties'])}")
+    if profile.get("members"):
+        out += ["", "Members and joint ventures"] + [f"  {_ref(m)}  ({m['relation']})" for m in profile["members"]]
+    if profile.get("roles"):
+        out += ["", "Roles"] + [f"  {r['how']}: {_ref(r)}" for r in profile["roles"]]
+    if profile.get("links"):
+        out += ["", "Related concepts"] + [f"  {l['relation']}: {_ref(l)}" for l in profile["links"]]
+    if profile.get("claims"):
+        out += ["", "Quantitative claims"] + [f"  {c['value']} {c['unit']}: {c['measure']}   <- {c['source']}" for c in profile["claims"]]
+    if profile["sources"]:
+        out += ["", "Sources"]
+        for source in profile["sources"]:
+            out.append(f"  [{source['id']}] {source['title']} - {source['publisher']}, {source['published'] or 'undated'} ({source['language']})")
+            if source["url"]:
+                out.append(f"      {source['url']}")
+            out += [f"      \u201c{quote}\u201d" for quote in source["quotes"]]
+    return "\n".join(out) + "\n"
+
+
+def render_matches(matches: list[Match]) -> str:
+    if not matches:
+        return "No matches.\n"
+    width = max(len(m.kind) for m in matches)
+    return "".join(f"{m.score:5.0f}  {m.kind:<{width}}  {m.id:<40}  {m.label}" + (f"  (matched '{m.matched}')" if m.matched != m.label else "") + "\n"
+                   for m in matches)

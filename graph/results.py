@@ -1,0 +1,66 @@
+"""Query results as a readable table or in a standard format.
+
+SELECT and ASK results use the SPARQL results formats that Oxigraph writes itself (JSON, XML,
+CSV, TSV); CONSTRUCT and DESCRIBE results use RDF formats. The table uses tabulate, with wcwidth
+so that Chinese names line up.
+"""
+from __future__ import annotations
+
+from enum import Enum
+
+import pyoxigraph as ox
+from tabulate import tabulate
+
+from graph.config import Settings
+from graph.errors import AllianceError
+from graph.store import QueryResult
+
+
+class OutputFormat(str, Enum):
+    TABLE = "table"
+    CSV = "csv"
+    TSV = "tsv"
+    JSON = "json"
+    XML = "xml"
+    TURTLE = "turtle"
+    JSONLD = "jsonld"
+    NTRIPLES = "ntriples"
+
+    @property
+    def results_format(self) -> ox.QueryResultsFormat | None:
+        return {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV,
+                "json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML}.get(self.value)
+
+    @property
+    def rdf_format(self) -> ox.RdfFormat | None:
+        return {"turtle": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD,
+                "ntriples": ox.RdfFormat.N_TRIPLES, "xml": ox.RdfFormat.RDF_XML}.get(self.value)
+
+
+def short(term: object, base: str) -> str:
+    """A cell: entity IRIs as kind/id, literals as their text."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        return term.value.removeprefix(base).removeprefix("https://w3id.org/alliance-graph/taxonomy/")
+    return str(getattr(term, "value", term))
+
+
+def format_results(result: QueryResult, fmt: OutputFormat, settings: Settings | None = None) -> bytes:
+    base = (settings or Settings()).base
+    if isinstance(result, ox.QueryTriples):
+        rdf = fmt.rdf_format or (ox.RdfFormat.TURTLE if fmt is OutputFormat.TABLE else None)
+        if rdf is None:
+            raise AllianceError(f"a CONSTRUCT or DESCRIBE result cannot be written as {fmt.value}; use turtle, jsonld, ntriples or xml")
+        from graph.namespaces import PREFIXES
+        return ox.serialize(result, format=rdf, prefixes=PREFIXES if rdf is ox.RdfFormat.TURTLE else None) or b""
+    if fmt.results_format is not None:
+        return result.serialize(format=fmt.results_format) or b""
+    if fmt is not OutputFormat.TABLE:
+        raise AllianceError(f"a SELECT or ASK result cannot be written as {fmt.value}; use table, csv, tsv, json or xml")
+    if isinstance(result, ox.QueryBoolean):
+        return b"true\n" if bool(result) else b"false\n"
+    names = [variable.value for variable in result.variables]
+    rows = [[short(row[name], base) for name in names] for row in result]
+    table = tabulate(rows, headers=names, tablefmt="simple", disable_numparse=True, maxcolwidths=60)
+    return f"{table}\n({len(rows)} row{'s' if len(rows) != 1 else ''})\n".encode()
