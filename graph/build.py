@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Dataset
 
 from graph.config import Settings
 from graph.derive import derive
@@ -84,12 +83,17 @@ def compile_records(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy
                 continue
             emitted = emit_record(record, settings, taxonomy)
             compiled.add(emitted)
-            dataset = Dataset()
-            dataset.graph(emitted.graph.identifier).__iadd__(emitted.graph)
-            stream.write(dataset.serialize(format="nquads", encoding="utf-8"))
+            stream.write(_as_nquads(emitted))
         stream.seek(0)
         store.load(stream, ox.RdfFormat.N_QUADS)
     return compiled
+
+
+def _as_nquads(emitted: Emitted) -> bytes:
+    """The record's graph as N-Quads in its source's named graph."""
+    graph = ox.NamedNode(str(emitted.graph.identifier))
+    triples = ox.parse(emitted.graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    return ox.serialize((ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples), format=ox.RdfFormat.N_QUADS) or b""
 
 
 def compile_all(store: OxigraphStore, settings: Settings, files: list[Path] | None = None) -> tuple[Compiled, list[Problem]]:

@@ -104,7 +104,7 @@ SELECT DISTINCT ?e ?relation ?other WHERE {
 # Friendly names for reused properties that have no English rdfs:label in our ontology graph.
 PROPERTY_NAMES = {
     "addressCountry": "country", "addressRegion": "region", "subOrganizationOf": "part of",
-    "startDate": "date", "endDate": "end", "postIn": "post in", "holds": "holds",
+    "startDate": "start", "endDate": "end", "postIn": "post in", "holds": "holds",
     "datePublished": "published", "inLanguage": "language", "unitText": "unit", "value": "value",
 }
 
@@ -231,7 +231,7 @@ def _alliance(store: GraphStore, iri: str, namer: _Namer) -> dict[str, Any]:
     signing: dict[tuple[str, str], dict[str, Any]] = {}
     for row in _rows(store, SIGNING, iri):
         local = row["p"].value.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
-        name = PROPERTY_NAMES.get(local, local)
+        name = {"startDate": "date", "location": "place"}.get(local, local)
         value = namer.ref(row["o"].value)["label"] if isinstance(row["o"], ox.NamedNode) else row["o"].value
         entry = signing.setdefault((name, value), {"property": name, "value": value, "sources": []})
         if (source := kind_and_id(row["g"].value)[1]) not in entry["sources"]:

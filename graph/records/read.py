@@ -94,7 +94,12 @@ def _schema_problem(display: str, positioned: Positioned, error: jsonschema.Vali
     where = "/".join(str(part) for part in path) or "(top level)"
     detail = error.message
     if error.validator == "additionalProperties":
-        fix = "remove or rename the field; the allowed fields are listed in graph/records/record.schema.yaml"
+        allowed = set(error.schema.get("properties", {}))
+        extra = sorted(set(error.instance) - allowed) if isinstance(error.instance, dict) else []
+        if extra:  # point at the first unexpected key rather than at its mapping
+            path = path + (extra[0],)
+            detail = f"unknown field '{extra[0]}'"
+        fix = "remove or rename the field; allowed here: " + ", ".join(sorted(allowed))
     elif error.validator == "required":
         fix = "add the missing field"
     elif error.validator == "pattern" and isinstance(error.instance, str):

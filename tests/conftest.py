@@ -1,0 +1,39 @@
+"""Shared fixtures: a graph built once from the project's data, and fresh copies to break."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from graph.build import build
+from graph.config import PROJECT_ROOT, Settings
+from graph.store import OxigraphStore
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings of a graph built from the project's own data/ (read-only for tests)."""
+    settings = Settings(store_path=tmp_path_factory.mktemp("built") / "store")
+    build(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def store(built: Settings) -> OxigraphStore:
+    return OxigraphStore.open(built.store_path)
+
+
+@pytest.fixture
+def own_data(tmp_path: Path) -> Settings:
+    """Settings over a private copy of data/ and a private store, for tests that change data."""
+    shutil.copytree(PROJECT_ROOT / "data", tmp_path / "data")
+    return Settings(data_dir=tmp_path / "data", store_path=tmp_path / "store" / "store")
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()

@@ -1,0 +1,70 @@
+"""The build is atomic (a failed build keeps the previous graph) and repeatable."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from graph.build import build
+from graph.config import Settings
+from graph.errors import InvalidData
+from graph.store import OxigraphStore, builds_dir
+
+from conftest import FIXTURES
+
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?a a al:Alliance }"
+
+
+def _alliances(settings: Settings) -> int:
+    return int(next(iter(OxigraphStore.open(settings.store_path).query(COUNT)))["n"].value)
+
+
+def _nquads(settings: Settings) -> list[bytes]:
+    out = io.BytesIO()
+    OxigraphStore.open(settings.store_path).export(out, __import__("pyoxigraph").RdfFormat.N_QUADS)
+    return sorted(out.getvalue().splitlines())
+
+
+@pytest.mark.parametrize("broken", ["broken-reference.yaml", "yaml-syntax.yaml"])
+def test_failed_build_keeps_the_previous_graph(own_data: Settings, broken: str) -> None:
+    build(own_data)
+    before = _alliances(own_data)
+    target = own_data.data_dir / "sources" / broken
+    target.write_bytes((FIXTURES / "records" / "invalid" / broken).read_bytes())
+    with pytest.raises(InvalidData) as failure:
+        build(own_data)
+    assert any(p.file.endswith(broken) and p.line > 0 for p in failure.value.problems)
+    assert _alliances(own_data) == before  # the previous graph still answers
+    assert len([p for p in builds_dir(own_data.store_path).iterdir()]) == 1  # the failed build left nothing behind
+
+
+def test_new_record_appears_after_a_successful_build(own_data: Settings) -> None:
+    build(own_data)
+    before = _alliances(own_data)
+    (own_data.data_dir / "sources" / "minimal-new-deal.yaml").write_bytes(
+        (FIXTURES / "records" / "valid" / "minimal-new-deal.yaml").read_bytes())
+    build(own_data)
+    assert _alliances(own_data) == before + 1
+
+
+def test_build_is_repeatable(own_data: Settings, tmp_path: Path) -> None:
+    build(own_data)
+    first = _nquads(own_data)
+    build(own_data)
+    assert _nquads(own_data) == first
+    assert len(first) > 1000
+
+
+def test_one_named_graph_per_source_plus_vocabulary_and_derived(built: Settings, store: OxigraphStore) -> None:
+    graphs = store.named_graphs()
+    sources = [g for g in graphs if "/source/" in g]
+    assert len(sources) == len(list((built.data_dir / "sources").glob("*.yaml")))
+    assert {built.graph_iri(n) for n in ("ontology", "taxonomies", "derived")} <= set(graphs)
+    assert store.default_graph_is_empty()
+
+
+def test_store_path_that_is_not_ours_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "store").mkdir()
+    with pytest.raises(Exception, match="not a link made by 'alliances build'"):
+        build(Settings(store_path=tmp_path / "store"))

@@ -1,0 +1,69 @@
+"""Valid and invalid record files: each invalid one names, in its first line, the rule it breaks."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from graph.build import check
+from graph.config import Settings
+from graph.problems import Severity
+from graph.records import record_files
+
+from conftest import FIXTURES
+
+VALID = sorted((FIXTURES / "records" / "valid").glob("*.yaml"))
+INVALID = sorted((FIXTURES / "records" / "invalid").glob("*.yaml"))
+MUST_FAIL = re.compile(r"^# must fail: (?P<rule>[\w:-]+) \((?P<why>.+)\)$")
+
+
+def test_fixture_folders_are_not_empty() -> None:
+    assert VALID, "tests/fixtures/records/valid/ is empty: the valid-fixture test would pass on nothing"
+    assert INVALID, "tests/fixtures/records/invalid/ is empty: the invalid-fixture test would pass on nothing"
+
+
+def test_every_invalid_fixture_says_why_it_must_fail() -> None:
+    for path in INVALID:
+        assert MUST_FAIL.match(path.read_text(encoding="utf-8").splitlines()[0]), f"{path.name}: first line must be '# must fail: RULE (why)'"
+
+
+def _with_project_data(path: Path, settings: Settings) -> list[Path]:
+    """The fixture is checked together with the real records, which it may refer to."""
+    return record_files(settings.data_dir) + [path]
+
+
+@pytest.mark.parametrize("path", VALID, ids=lambda p: p.stem)
+def test_valid_fixture_has_no_violation(path: Path) -> None:
+    settings = Settings()
+    problems = check(settings, _with_project_data(path, settings))
+    violations = [str(p) for p in problems if p.severity is Severity.VIOLATION]
+    assert violations == []
+
+
+@pytest.mark.parametrize("path", INVALID, ids=lambda p: p.stem)
+def test_invalid_fixture_fails_with_its_rule_file_and_line(path: Path) -> None:
+    settings = Settings()
+    expected = MUST_FAIL.match(path.read_text(encoding="utf-8").splitlines()[0])["rule"]
+    problems = check(settings, _with_project_data(path, settings))
+    mine = [p for p in problems if p.file.endswith(path.name) and p.severity is Severity.VIOLATION]
+    assert any(p.rule == expected for p in mine), f"expected rule {expected}, got: {[str(p) for p in problems]}"
+    assert all(p.line > 1 or p.rule == "yaml-syntax" and p.line >= 1 for p in mine if p.rule == expected)
+
+
+def test_syntax_error_names_the_line() -> None:
+    problems = check(Settings(), [FIXTURES / "records" / "invalid" / "yaml-syntax.yaml"])
+    assert [(p.rule, p.line) for p in problems] == [("yaml-syntax", 11)]
+
+
+def test_broken_reference_names_line_and_suggests_the_id() -> None:
+    path = FIXTURES / "records" / "invalid" / "broken-reference.yaml"
+    problems = [p for p in check(Settings(), _with_project_data(path, Settings())) if p.rule == "reference-resolves"]
+    assert len(problems) == 1
+    assert problems[0].line == 12
+    assert "hbis-grop" in problems[0].message and "hbis" in problems[0].fix
+
+
+def test_project_data_is_valid() -> None:
+    problems = check(Settings())
+    assert [str(p) for p in problems if p.severity is Severity.VIOLATION] == []

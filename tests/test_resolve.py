@@ -1,0 +1,57 @@
+"""Names resolve in any language and script, case- and width-insensitively."""
+from __future__ import annotations
+
+import pytest
+
+from graph.errors import AmbiguousName, UnknownName
+from graph.names import normalise
+from graph.resolve import resolve, search
+from graph.store import OxigraphStore
+
+
+def test_normalise_folds_case_width_and_punctuation() -> None:
+    assert normalise("ＦＡＷ－Volkswagen") == normalise("faw volkswagen") == "fawvolkswagen"
+    assert normalise("一汽-大众") == normalise("一汽大众")
+
+
+@pytest.mark.parametrize("name, ident", [
+    ("河钢", "hbis"), ("Hebei Iron and Steel Group", "hbis"), ("HEBEI STEEL", "hbis"), ("河钢集团", "hbis"),
+    ("HBIS", "hbis"), ("Ｈｅｂｅｉ　Ｓｔｅｅｌ", "hbis"),
+    ("鞍钢", "ansteel"), ("Ansteel", "ansteel"), ("Angang Group", "ansteel"),
+    ("宝武", "baowu"), ("中国宝武", "baowu"), ("Baowu", "baowu"),
+    ("蔚来", "nio"), ("NIO", "nio"), ("一汽-大众", "faw-volkswagen"), ("一汽大众", "faw-volkswagen"),
+    ("FAW-VW", "faw-volkswagen"), ("西马克", "sms-group"), ("落基山研究所", "rmi"),
+    ("Rocky Mountain Institute", "rmi"), ("华晨宝马", "bmw-brilliance"), ("郎崇道", "peter-langner"),
+    ("绿钢", "green-steel"), ("Recyclingaluminium", "recycled-aluminium"), ("hbis", "hbis"),
+])
+def test_names_in_any_language_resolve(store: OxigraphStore, name: str, ident: str) -> None:
+    assert resolve(store, name).id == ident
+
+
+def test_chinese_and_english_names_give_the_same_organisation(store: OxigraphStore) -> None:
+    assert resolve(store, "河钢").iri == resolve(store, "Hebei Iron and Steel Group").iri
+
+
+def test_ambiguous_name_lists_the_candidates(store: OxigraphStore) -> None:
+    with pytest.raises(AmbiguousName) as error:
+        resolve(store, "Henan aluminium company")
+    assert {c[0] for c in error.value.candidates} == {"henan-aluminium-company-1", "henan-aluminium-company-2"}
+
+
+def test_unknown_name_suggests_the_nearest(store: OxigraphStore) -> None:
+    with pytest.raises(UnknownName) as error:
+        resolve(store, "Baotou Steal")
+    assert any("Baotou Steel" in s for s in error.value.suggestions)
+
+
+def test_kind_restricts_resolution(store: OxigraphStore) -> None:
+    assert resolve(store, "steel").kind == "material"
+    assert resolve(store, "steel", kind="sector").id == "steel"
+
+
+def test_search_ranks_exact_before_partial(store: OxigraphStore) -> None:
+    hits = search(store, "steel", limit=20)
+    assert hits[0].score == 100
+    ids = [h.id for h in hits]
+    assert "hbis" in ids and "baotou-steel" in ids
+    assert search(store, "zzzzqqqq") == []
