@@ -124,22 +124,30 @@ def build(settings: Settings | None = None) -> BuildSummary:
     settings.store_path.parent.mkdir(parents=True, exist_ok=True)
     build_path = new_build_dir(settings.store_path)
     try:
-        store = OxigraphStore.create(build_path)
-        compiled, problems = compile_all(store, settings)
-        if has_violations(problems):
-            raise InvalidData(problems)
-        counts = summary_counts(store)
-        graphs = len(store.named_graphs())
-        triples = counts.pop("triples")
-        store.flush()
-        del store  # release the store's lock before it becomes the current graph
+        files, problems, counts, graphs = _build_into(build_path, settings)
     except BaseException:
         discard(build_path)
         raise
     publish(settings.store_path, build_path)
     warnings = [p for p in problems if p.severity.value != "violation"]
-    return BuildSummary(str(settings.store_path), compiled.files, graphs, triples, counts, warnings,
-                        time.perf_counter() - started)
+    triples = counts.pop("triples")
+    return BuildSummary(str(settings.store_path), files, graphs, triples, counts, warnings, time.perf_counter() - started)
+
+
+def _build_into(build_path: Path, settings: Settings) -> tuple[int, list[Problem], dict[str, int], int]:
+    """Compile into a new store at ``build_path``; closed on return, so the folder can be
+    published or discarded."""
+    store = OxigraphStore.create(build_path)
+    try:
+        compiled, problems = compile_all(store, settings)
+        if has_violations(problems):
+            raise InvalidData(problems)
+        counts = summary_counts(store)
+        graphs = len(store.named_graphs())
+        store.flush()
+        return compiled.files, problems, counts, graphs
+    finally:
+        store.close()
 
 
 SUMMARY_QUERY = """

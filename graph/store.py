@@ -89,6 +89,10 @@ class OxigraphStore:
         self._store.flush()
         self._store.optimize()
 
+    def close(self) -> None:
+        """Drop the store so that its files are released (pyoxigraph closes on release)."""
+        self._store = None  # type: ignore[assignment]
+
 
 def _unique(triples: Iterator[ox.Triple]) -> Iterator[ox.Triple]:
     seen: set[ox.Triple] = set()

@@ -120,7 +120,8 @@ class _Emitter:
         s = self.declare("source", self.record.source_id, ("source",))
         self.add(s, RDF.type, SCHEMA.CreativeWork)
         self.add(s, RDF.type, SOURCE_CLASS[source["kind"]])
-        self.add(s, DCTERMS.title, Literal(source["title"], lang=source["language"]))
+        title = source["title"]
+        self.texts(s, DCTERMS.title, title if isinstance(title, dict) else {source["language"]: title})
         self.add(s, SCHEMA.publisher, Literal(source["publisher"]))
         if "published" in source:
             self.add(s, SCHEMA.datePublished, xsd_date(source["published"]))
