@@ -15,7 +15,7 @@ import pyoxigraph as ox
 from graph.config import Settings
 from graph.derive import derive
 from graph.errors import InvalidData
-from graph.problems import Problem, has_violations
+from graph.problems import Problem, Severity, has_violations
 from graph.records import emit_record, read_record, record_files
 from graph.records.emit import Emitted, Reference
 from graph.records.read import RecordProblems
@@ -47,15 +47,17 @@ class BuildSummary:
     graphs: int
     triples: int
     counts: dict[str, int]
-    warnings: list[Problem]
+    warnings: list[Problem]  # warnings and notes: everything short of a violation
     seconds: float
 
     def text(self) -> str:
         lines = [f"Built {self.store} from {self.files} record files in {self.seconds:.1f} s:",
                  f"  {self.triples} triples in {self.graphs} named graphs"]
         lines += [f"  {count:>5} {name}" for name, count in self.counts.items()]
+        warnings = sum(1 for p in self.warnings if p.severity is Severity.WARNING)
+        notes = len(self.warnings) - warnings
         if self.warnings:
-            lines.append(f"  {len(self.warnings)} warning(s); see: alliances validate")
+            lines.append(f"  {warnings} warning(s) and {notes} note(s); see: alliances validate --all")
         return "\n".join(lines)
 
 
