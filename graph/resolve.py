@@ -9,34 +9,35 @@ are suggested. Fuzzy ranking uses rapidfuzz.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 
 import pyoxigraph as ox
 from rapidfuzz import fuzz, process
 
-from graph.config import TAXONOMY_NS
+from graph.config import TAXONOMY_NS, Settings
 from graph.errors import AmbiguousName, UnknownName
 from graph.names import normalise
 from graph.store import GraphStore
 
+ID_LIKE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*(/[a-z0-9]+(-[a-z0-9]+)*)?")
 # Kinds in the order a bare name prefers them: 'steel' is the material before it is the sector.
 KINDS = ("organisation", "alliance", "person", "material", "pathway", "platform", "post", "claim",
          "indicator", "sector", "alliance-type", "role")
 
 ENTITIES = """
-SELECT ?entity ?kind ?label ?key WHERE {
+SELECT DISTINCT ?entity ?kind ?label WHERE {
   VALUES (?class ?kind) {
     (org:Organization "organisation") (al:Alliance "alliance") (foaf:Person "person")
     (al:DataPlatform "platform") (org:Post "post") (al:Claim "claim") }
   ?entity a ?class .
-  OPTIONAL { ?entity skos:prefLabel|skos:altLabel ?label . BIND (1 AS ?key) }
+  OPTIONAL { ?entity skos:prefLabel|skos:altLabel ?label }
 }"""
 CONCEPTS = """
-SELECT ?entity ?scheme ?label WHERE {
+SELECT DISTINCT ?entity ?label WHERE {
   ?entity skos:inScheme ?scheme ; skos:prefLabel|skos:altLabel ?label .
 }"""
-BY_KEY = """
-SELECT DISTINCT ?entity WHERE { ?entity skos:hiddenLabel ?key }"""
+BY_KEY = """SELECT DISTINCT ?key ?e WHERE { ?e skos:hiddenLabel ?key }"""
 
 
 @dataclass(frozen=True)
@@ -83,39 +84,65 @@ def preferred_label(store: GraphStore, iri: str, languages: tuple[str, ...] = ("
     return next(iter(sorted(labels.values())), kind_and_id(iri)[1])
 
 
-def resolve(store: GraphStore, text: str, kind: str | None = None) -> Match:
-    """The one entity ``text`` names; raise AmbiguousName or UnknownName otherwise."""
+def _existing(store: GraphStore, iris: list[str]) -> list[str]:
+    return [iri for iri in iris if bool(store.query("ASK { ?e ?p ?o }", {"e": ox.NamedNode(iri)}))]
+
+
+def _kind_of(iri: str) -> str:
+    return kind_and_id(iri)[0]
+
+
+def resolve(store: GraphStore, text: str, kind: str | None = None, base: str | None = None) -> Match:
+    """The one entity ``text`` names; raise AmbiguousName or UnknownName otherwise.
+
+    Ids and exact names are looked up through the store's indexes (an IRI built from the id, the
+    normalised skos:hiddenLabel); only a prefix or fuzzy match reads every name.
+    """
     wanted = [kind] if kind else list(KINDS)
     text = text.strip()
     key = normalise(text)
-    names = _all_names(store)
-    by_iri: dict[str, tuple[str, str]] = {}
-    for iri, k, label in names:
-        by_iri.setdefault(iri, (k, label))
+    base = base if base is not None else Settings().base
     # 1. an IRI, or an id such as 'hbis' or 'material/green-steel'
-    direct = [iri for iri, (k, _) in by_iri.items()
-              if k in wanted and (iri == text or kind_and_id(iri)[1] == text or "/".join(kind_and_id(iri)) == text)]
-    # 2. an exact name  3. a unique name that starts with the text
-    exact = sorted({iri for iri, k, label in names if k in wanted and normalise(label) == key})
+    if text.startswith(("http://", "https://")) and " " not in text:
+        direct = _existing(store, [text])
+    elif not ID_LIKE.fullmatch(text):
+        direct = []
+    else:
+        path = text if "/" in text else None
+        candidates = [f"{base}{path}", f"{TAXONOMY_NS}{path}"] if path else [
+            iri for k in wanted for iri in (f"{base}{k}/{text}", f"{TAXONOMY_NS}{k}/{text}")]
+        direct = _existing(store, candidates)
+    direct = [iri for iri in direct if _kind_of(iri) in wanted]
+    # 2. an exact name (any label, any language)
+    exact = sorted({row["e"].value for row in store.query(BY_KEY, {"key": ox.Literal(key)})
+                    if _kind_of(row["e"].value) in wanted}) if key else []
+    for found in (direct, exact):
+        if found:
+            return _one(store, text, _prefer_kind(found))
+    # 3. a name that starts with the text, if only one entity has such a name
+    names = _all_names(store)
     prefix = sorted({iri for iri, k, label in names if k in wanted and key and normalise(label).startswith(key)})
-    for found in (direct, exact, prefix):
-        chosen = _prefer_kind(found, by_iri)
-        if len(chosen) == 1:
-            iri = chosen[0]
-            k, _ = by_iri[iri]
-            return Match(iri, k, kind_and_id(iri)[1], preferred_label(store, iri), text, 100.0)
-        if len(chosen) > 1:
-            raise AmbiguousName(text, [(kind_and_id(i)[1], by_iri[i][0], preferred_label(store, i)) for i in chosen])
+    if prefix:
+        return _one(store, text, _prefer_kind(prefix))
     suggestions = [m.label + f" ({m.kind}, id {m.id})" for m in search(store, text, kind=kind, limit=3, names=names)]
     raise UnknownName(text, suggestions)
 
 
-def _prefer_kind(iris: list[str], by_iri: dict[str, tuple[str, str]]) -> list[str]:
+def _one(store: GraphStore, text: str, chosen: list[str]) -> Match:
+    if len(chosen) > 1:
+        raise AmbiguousName(text, [(kind_and_id(i)[1], _kind_of(i), preferred_label(store, i)) for i in chosen])
+    iri = chosen[0]
+    return Match(iri, _kind_of(iri), kind_and_id(iri)[1], preferred_label(store, iri), text, 100.0)
+
+
+def _rank(kind: str) -> int:
+    return KINDS.index(kind) if kind in KINDS else len(KINDS)
+
+
+def _prefer_kind(iris: list[str]) -> list[str]:
     """Among matches of several kinds keep the most preferred kind (see KINDS)."""
-    if not iris:
-        return []
-    best = min(KINDS.index(by_iri[i][0]) if by_iri[i][0] in KINDS else len(KINDS) for i in iris)
-    return [i for i in iris if (KINDS.index(by_iri[i][0]) if by_iri[i][0] in KINDS else len(KINDS)) == best]
+    best = min(_rank(_kind_of(i)) for i in iris)
+    return [i for i in iris if _rank(_kind_of(i)) == best]
 
 
 def resolve_iri(store: GraphStore, text: str, kind: str) -> str:
@@ -149,6 +176,6 @@ def search(store: GraphStore, text: str, kind: str | None = None, limit: int = 1
         if score > best.get(iri, (0.0, ""))[0]:
             best[iri] = (score, label)
     kinds = {iri: k for iri, k, _ in names}
-    ranked = sorted(best.items(), key=lambda item: (-item[1][0], KINDS.index(kinds[item[0]]) if kinds[item[0]] in KINDS else 99, item[0]))
+    ranked = sorted(best.items(), key=lambda item: (-item[1][0], _rank(kinds[item[0]]), item[0]))
     return [Match(iri, kinds[iri], kind_and_id(iri)[1], preferred_label(store, iri), matched, score)
             for iri, (score, matched) in ranked[:limit]]

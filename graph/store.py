@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import IO, Iterator, Protocol, Union
+from typing import IO, Protocol, Union
+from collections.abc import Iterator
 
 import pyoxigraph as ox
 
@@ -43,15 +44,15 @@ class OxigraphStore:
         self._store = store
 
     @classmethod
-    def in_memory(cls) -> "OxigraphStore":
+    def in_memory(cls) -> OxigraphStore:
         return cls(ox.Store())
 
     @classmethod
-    def create(cls, path: Path) -> "OxigraphStore":
+    def create(cls, path: Path) -> OxigraphStore:
         return cls(ox.Store(str(path)))
 
     @classmethod
-    def open(cls, path: Path) -> "OxigraphStore":
+    def open(cls, path: Path) -> OxigraphStore:
         """Open a built graph read-only, so that several readers can share it."""
         target = path.resolve() if path.exists() else None
         if target is None or not (target / "CURRENT").exists():

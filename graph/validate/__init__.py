@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from graph.build import Compiled
 
 
-def check_graph(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy, compiled: "Compiled") -> list[Problem]:
+def check_graph(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy, compiled: Compiled) -> list[Problem]:
     locations = Locations.from_declared(settings, compiled.declared)
     problems = integrity_problems(store, settings, taxonomy, compiled, locations)
     problems += shacl_problems(store, settings, locations)

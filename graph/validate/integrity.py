@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
+from collections.abc import Iterator
 
 from graph.config import Settings
 from graph.problems import Problem, Severity
@@ -34,7 +35,7 @@ SELECT DISTINCT ?entity ?first ?second ?g WHERE {
 """
 
 
-def integrity_problems(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy, compiled: "Compiled",
+def integrity_problems(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy, compiled: Compiled,
                        locations: Locations) -> list[Problem]:
     problems = list(_unresolved_references(taxonomy, compiled))
     problems += _repeated_entries(compiled)
@@ -44,7 +45,7 @@ def integrity_problems(store: OxigraphStore, settings: Settings, taxonomy: Taxon
     return problems
 
 
-def _unresolved_references(taxonomy: Taxonomy, compiled: "Compiled") -> Iterator[Problem]:
+def _unresolved_references(taxonomy: Taxonomy, compiled: Compiled) -> Iterator[Problem]:
     declared: dict[str, set[str]] = {}
     for kind, ident, _, _ in compiled.declared:
         declared.setdefault(kind, set()).add(ident)
@@ -66,7 +67,7 @@ def _unresolved_references(taxonomy: Taxonomy, compiled: "Compiled") -> Iterator
         yield Problem(ref.file, ref.line, "reference-resolves", f"{ref.field}: no {kind} has the id '{ref.ident}'", fix)
 
 
-def _repeated_entries(compiled: "Compiled") -> Iterator[Problem]:
+def _repeated_entries(compiled: Compiled) -> Iterator[Problem]:
     """One file may describe an entity once; several files may each describe it."""
     counts = Counter((kind, ident, file) for kind, ident, file, _ in compiled.declared)
     for kind, ident, file, line in compiled.declared:

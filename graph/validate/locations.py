@@ -16,7 +16,7 @@ class Locations:
     file_of_source: dict[str, str]
 
     @classmethod
-    def from_declared(cls, settings: Settings, declared: list[tuple[str, str, str, int]]) -> "Locations":
+    def from_declared(cls, settings: Settings, declared: list[tuple[str, str, str, int]]) -> Locations:
         by_iri: dict[str, list[tuple[str, int]]] = defaultdict(list)
         file_of_source: dict[str, str] = {}
         for kind, ident, file, line in declared:

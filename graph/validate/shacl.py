@@ -8,7 +8,7 @@ types of the nodes they point at and the vocabulary.
 from __future__ import annotations
 
 from itertools import islice
-from typing import Iterator
+from collections.abc import Iterator
 
 import pyoxigraph as ox
 from pyshacl import validate as shacl_validate
