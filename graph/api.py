@@ -16,6 +16,7 @@ from graph.config import Settings
 from graph.export import ExportFormat, export as _export
 from graph.problems import Problem
 from graph.profile import profile
+from graph.records import record_files
 from graph.query import NamedQuery, named_queries, run_named, run_sparql
 from graph.render import render_matches, render_profile
 from graph.resolve import Match, resolve, search as _search
@@ -33,8 +34,18 @@ def build(settings: Settings | None = None) -> BuildSummary:
 
 
 def validate(settings: Settings | None = None, files: list[Path] | None = None) -> list[Problem]:
-    """All problems of the records as they are now (the built graph is not touched)."""
-    return check(settings, files)
+    """Problems of the records as they are now (the built graph is not touched).
+
+    With ``files``, they are checked together with every record in data/ (which they may refer
+    to), and only their own problems are returned.
+    """
+    settings = settings or Settings()
+    if not files:
+        return check(settings)
+    known = record_files(settings.data_dir)
+    extra = [f for f in files if f.resolve() not in {k.resolve() for k in known}]
+    shown = {settings.display(f) for f in files}
+    return [p for p in check(settings, known + extra) if p.file in shown]
 
 
 def open_store(settings: Settings | None = None) -> OxigraphStore:

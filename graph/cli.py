@@ -87,8 +87,8 @@ def build(obj: Context) -> None:
 def validate(obj: Context, files: tuple[Path, ...], fmt: str, show_info: bool) -> None:
     """Check records (schema), the graph (SHACL) and integrity; exit 0 valid, 1 invalid, 2 error.
 
-    With FILES, only those record files are compiled (references to other files then fail);
-    without, all of data/sources/.
+    With FILES (new or changed records, inside data/ or not), they are checked together with all
+    of data/sources/ and only their problems are listed; without, all of data/sources/.
     """
     problems = _run(lambda: api.validate(obj.settings, list(files) or None))
     if fmt == "json":

@@ -34,6 +34,16 @@ def test_validate_exit_codes(runner: CliRunner, built: Settings) -> None:
     assert "unknown-field.yaml:10" in result.output and "partys" in result.output
 
 
+def test_validate_a_new_file_against_the_whole_data(runner: CliRunner, built: Settings) -> None:
+    good = FIXTURES / "records" / "valid" / "minimal-new-deal.yaml"  # refers to bmw-group, defined in data/
+    result = run(runner, built, "validate", str(good))
+    assert result.exit_code == 0, result.output
+    assert "0 violation(s)" in result.output
+    bad = FIXTURES / "records" / "invalid" / "broken-reference.yaml"
+    result = run(runner, built, "validate", str(bad))
+    assert result.exit_code == 1 and "broken-reference.yaml:12" in result.output and "data/sources" not in result.output
+
+
 def test_validate_json_is_a_list_of_problems(runner: CliRunner, built: Settings) -> None:
     bad = FIXTURES / "records" / "invalid" / "bad-date.yaml"
     result = run(runner, built, "validate", "--format", "json", str(bad))
