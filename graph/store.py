@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pyoxigraph as ox
 
-from graph.errors import StoreMissing
+from graph.errors import AllianceError, StoreMissing
 from graph.namespaces import PREFIXES
 
 QueryResult = Union[ox.QuerySolutions, ox.QueryBoolean, ox.QueryTriples]
@@ -62,9 +62,6 @@ class OxigraphStore:
     def load(self, data: bytes | IO[bytes], format: ox.RdfFormat, graph: str | None = None) -> None:
         to_graph = ox.NamedNode(graph) if graph else ox.DefaultGraph()
         self._store.bulk_load(data, format=format, to_graph=to_graph)
-
-    def update(self, sparql: str) -> None:
-        self._store.update(sparql)
 
     def query(self, sparql: str, substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None) -> QueryResult:
         subs = {ox.Variable(name): value for name, value in (substitutions or {}).items()}
@@ -122,7 +119,7 @@ def new_build_dir(store_path: Path) -> Path:
 def publish(store_path: Path, build_path: Path, keep: int = 2) -> None:
     """Point ``store_path`` at ``build_path`` in one atomic rename; keep the newest builds."""
     if store_path.exists() and not store_path.is_symlink():
-        raise StoreMissing(f"{store_path} exists and is not a link made by 'alliances build'; move it away and build again")
+        raise AllianceError(f"{store_path} exists and is not a link made by 'alliances build'; move it away and build again")
     link = store_path.with_name(store_path.name + ".new-link")
     if link.is_symlink() or link.exists():
         link.unlink()

@@ -31,9 +31,6 @@ class Taxonomy:
     def concept_iri(self, scheme: str, ident: str) -> URIRef:
         return URIRef(f"{TAXONOMY_NS}{scheme}/{ident}")
 
-    def has(self, scheme: str, ident: str) -> bool:
-        return ident in self.concepts.get(scheme, frozenset())
-
 
 def taxonomy_files(ontology_dir: Path) -> list[Path]:
     return sorted((ontology_dir / "taxonomies").glob("*.ttl"))
