@@ -8,8 +8,9 @@
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from graph.build import BuildSummary, build as _build, check
 from graph.config import Settings
@@ -23,9 +24,14 @@ from graph.resolve import Match, resolve, search as _search
 from graph.results import OutputFormat, format_results
 from graph.store import GraphStore, OxigraphStore, QueryResult
 
+if TYPE_CHECKING:
+    from graph.network.filters import NetworkFilter
+    from graph.visualise.view import AllianceView
+
 __all__ = ["build", "validate", "open_store", "query", "ask", "show", "search", "resolve", "export",
            "named_queries", "render_profile", "render_matches", "Settings", "OutputFormat", "ExportFormat",
-           "BuildSummary", "Problem", "Match", "NamedQuery"]
+           "BuildSummary", "Problem", "Match", "NamedQuery", "rank", "connections", "timeline", "network_view",
+           "export_network", "network_filter"]
 
 
 def build(settings: Settings | None = None) -> BuildSummary:
@@ -80,3 +86,85 @@ def search(store: GraphStore, text: str, kind: str | None = None, limit: int = 1
 
 def export(store: GraphStore, output: IO[bytes], fmt: ExportFormat) -> None:
     _export(store, output, fmt)
+
+
+# ------------------------------------------------------------------ networks
+
+def network_filter(store: GraphStore, **filters: Any) -> "NetworkFilter":
+    """A NetworkFilter from names: material, pathway, alliance_type, sector, country, year_from,
+    year_to, focus, depth (see graph.network.options.make_filter)."""
+    from graph.network.options import make_filter
+    return make_filter(store, **filters)
+
+
+def rank(store: GraphStore, by: str = "pagerank", level: str = "company", **filters: Any) -> "Ranking":
+    """Organisations ranked by a measure, with community and component."""
+    from graph.network.landscape import load_landscape
+    from graph.network.measures import measure, ranked
+    from graph.network.projections import organisation_network
+    landscape = load_landscape(store)
+    report = measure(organisation_network(landscape, network_filter(store, **filters), level))  # type: ignore[arg-type]
+    rows = [{k: v for k, v in row.items() if k != "iri"} for row in ranked(report, by)]
+    for row in rows:
+        row["sector"] = landscape.label(row["sector"]) if row["sector"] else None
+    return Ranking(rows, report.notes)
+
+
+@dataclass
+class Ranking:
+    rows: list[dict[str, Any]]
+    notes: list[str]
+
+
+@dataclass
+class Connections:
+    a: str
+    b: str
+    paths: list[Any]
+
+    def text(self) -> str:
+        from graph.network.paths import render_paths
+        return render_paths(self.paths, self.a, self.b)
+
+    def as_json(self) -> dict[str, Any]:
+        from graph.network.paths import paths_as_json
+        return {"from": self.a, "to": self.b, "paths": paths_as_json(self.paths)}
+
+
+def connections(store: GraphStore, a: str, b: str, **filters: Any) -> Connections:
+    """Shortest connections between two organisations (any names), each hop explained."""
+    from graph.network.landscape import load_landscape
+    from graph.network.paths import explain_paths
+    first, second = resolve(store, a, "organisation"), resolve(store, b, "organisation")
+    landscape = load_landscape(store)
+    return Connections(first.label, second.label, explain_paths(landscape, first.iri, second.iri, network_filter(store, **filters)))
+
+
+def timeline(store: GraphStore, by: str = "material", **filters: Any) -> list[dict[str, Any]]:
+    from graph.network.landscape import load_landscape
+    from graph.network.timeline import timeline as _timeline
+    return _timeline(load_landscape(store), by, network_filter(store, **filters))  # type: ignore[arg-type]
+
+
+def network_view(store: GraphStore, level: str = "company", size_by: str = "pagerank", edge_colour: str = "material",
+                 title: str | None = None, **filters: Any) -> "AllianceView":
+    """The drawing of the network as an object (a pyvis Network and the page's data)."""
+    from graph.network.landscape import load_landscape
+    from graph.visualise.view import build_view
+    return build_view(load_landscape(store), network_filter(store, **filters), level, size_by, edge_colour, title)  # type: ignore[arg-type]
+
+
+def export_network(store: GraphStore, fmt: str, path: Path, level: str = "company", size_by: str = "pagerank",
+                   edge_colour: str = "material", title: str | None = None, width: int = 1920, height: int = 1080,
+                   **filters: Any) -> Path:
+    """Write the network as html, png, svg, graphml, gexf or csv; nothing is written on failure."""
+    view = network_view(store, level, size_by, edge_colour, title, **filters)
+    if fmt == "html":
+        from graph.visualise.html import write_html
+        return write_html(view, path)
+    if fmt in ("png", "svg"):
+        from graph.visualise.image import export_image
+        return export_image(view, path, fmt, width=width, height=height)
+    from graph.network.files import write_network_file
+    write_network_file(view.graph, view.report, path, fmt)
+    return path

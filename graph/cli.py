@@ -18,6 +18,8 @@ from graph.config import Settings, default_store_path
 from graph.errors import AllianceError, AmbiguousName, InvalidData, UnknownName
 from graph.export import ExportFormat
 from graph.problems import Problem, Severity, problems_as_json
+from graph.cli_network import NETWORK_FORMATS, export_network, filters_given, network_options, register, split_filters
+from graph.network.measures import MEASURES
 from graph.results import OutputFormat
 
 EXIT_INVALID = 1
@@ -172,11 +174,29 @@ def search(obj: Context, text: str, kind: str | None, limit: int, fmt: str) -> N
 
 
 @main.command()
-@click.argument("fmt", metavar="FORMAT", type=click.Choice([f.value for f in ExportFormat]))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: standard output).")
+@click.argument("fmt", metavar="FORMAT", type=click.Choice([f.value for f in ExportFormat] + list(NETWORK_FORMATS)))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (RDF default: standard output; network default: alliances-network.FORMAT).")
+@network_options
+@click.option("--level", type=click.Choice(["company", "group"]), default="company", show_default=True)
+@click.option("--size-by", type=click.Choice(MEASURES), default="pagerank", show_default=True, help="Node size (html, png, svg).")
+@click.option("--edge-colour", type=click.Choice(["material", "type"]), default="material", show_default=True)
+@click.option("--title", help="Page title (html, png, svg).")
+@click.option("--width", type=click.IntRange(320, 8000), default=1920, show_default=True, help="Image width (png, svg).")
+@click.option("--height", type=click.IntRange(240, 8000), default=1080, show_default=True, help="Image height (png, svg).")
 @click.pass_obj
-def export(obj: Context, fmt: str, output: Path | None) -> None:
-    """Write the whole graph as trig, nquads (both keep sources), turtle or jsonld."""
+def export(obj: Context, fmt: str, output: Path | None, **kwargs: Any) -> None:
+    """Write the graph (trig, nquads, turtle, jsonld) or the network (html, png, svg, graphml, gexf, csv).
+
+    TriG, N-Quads and JSON-LD keep the source graphs; Turtle is their union. Network formats take
+    the filters; html opens offline; png and svg are rendered in headless Chromium.
+    """
+    filters = split_filters(kwargs)
+    if fmt in NETWORK_FORMATS:
+        export_network(obj, _run, fmt, output, {**kwargs, **filters})
+        return
+    if filters_given(filters):
+        _fail(f"filters apply to network formats ({', '.join(NETWORK_FORMATS)}), not to {fmt}")
     store = _run(obj.open)
     if output is None:
         _run(lambda: api.export(store, sys.stdout.buffer, ExportFormat(fmt)))
@@ -186,3 +206,6 @@ def export(obj: Context, fmt: str, output: Path | None) -> None:
         _run(lambda: api.export(store, handle, ExportFormat(fmt)))
     partial.replace(output)
     click.echo(f"Wrote {output}", err=True)
+
+
+register(main, _run)

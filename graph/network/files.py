@@ -1,0 +1,60 @@
+"""Network exports for other tools: GraphML and GEXF (Gephi, yEd, Cytoscape) and a CSV edge list.
+
+List attributes become '; '-joined text and missing values empty text, as those formats need.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import networkx as nx
+
+from graph.network.measures import MeasureReport
+
+EDGE_COLUMNS = ("source", "target", "source_label", "target_label", "weight", "alliances", "types", "materials", "pathways", "dates", "sources")
+
+
+def _flat(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple, set)):
+        return "; ".join(str(v) for v in value)
+    return value
+
+
+def flat_graph(graph: nx.Graph, report: MeasureReport) -> nx.Graph:
+    """A copy with scalar attributes only, and the measures on the nodes."""
+    rows = {row["iri"]: row for row in report.rows}
+    flat = nx.Graph()
+    for node, data in sorted(graph.nodes(data=True)):
+        attributes = {k: _flat(v) for k, v in data.items()}
+        attributes.update({k: _flat(v) for k, v in rows.get(node, {}).items() if k not in ("iri", "label", "id")})
+        flat.add_node(node, **attributes)
+    for a, b, data in sorted(graph.edges(data=True)):
+        flat.add_edge(a, b, **{k: _flat(v) for k, v in data.items()})
+    return flat
+
+
+def write_network_file(graph: nx.Graph, report: MeasureReport, path: Path, fmt: str) -> None:
+    flat = flat_graph(graph, report)
+    partial = path.with_name(path.name + ".partial")
+    if fmt == "graphml":
+        nx.write_graphml(flat, partial)
+    elif fmt == "gexf":
+        nx.write_gexf(flat, partial)
+    elif fmt == "csv":
+        partial.write_text(edge_list_csv(flat), encoding="utf-8")
+    else:
+        raise ValueError(fmt)
+    partial.replace(path)
+
+
+def edge_list_csv(graph: nx.Graph) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(EDGE_COLUMNS)
+    for a, b, data in sorted(graph.edges(data=True)):
+        writer.writerow([a, b, graph.nodes[a].get("label", a), graph.nodes[b].get("label", b)]
+                        + [_flat(data.get(column, "")) for column in EDGE_COLUMNS[4:]])
+    return out.getvalue()

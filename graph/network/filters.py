@@ -1,0 +1,60 @@
+"""Filters shared by every network command: what alliances and organisations a view keeps."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from graph.network.landscape import Alliance, Landscape, Organisation
+
+
+@dataclass(frozen=True)
+class NetworkFilter:
+    """Concept filters are keys such as 'material/steel' and match narrower concepts too."""
+
+    material: str | None = None
+    pathway: str | None = None
+    alliance_type: str | None = None
+    sector: str | None = None
+    country: str | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    focus: str | None = None  # organisation IRI: keep its neighbourhood only
+    depth: int = 1
+
+    def keeps_alliance(self, a: Alliance) -> bool:
+        if self.material and self.material not in a.material_keys:
+            return False
+        if self.pathway and self.pathway not in a.pathway_keys:
+            return False
+        if self.alliance_type and self.alliance_type not in a.type_keys:
+            return False
+        if self.year_from is not None or self.year_to is not None:
+            # an alliance with no known year cannot be shown to fall in a range
+            if a.year is None:
+                return False
+            if self.year_from is not None and a.year < self.year_from:
+                return False
+            if self.year_to is not None and a.year > self.year_to:
+                return False
+        return True
+
+    def keeps_organisation(self, o: Organisation | None) -> bool:
+        if o is None:
+            return not (self.sector or self.country)
+        if self.sector and o.sector != self.sector:
+            return False
+        return not (self.country and o.country != self.country)
+
+    def summary(self, landscape: Landscape) -> str:
+        """One line for titles and exports, e.g. 'material: steel; 2022-2025'."""
+        parts = []
+        for name, key in (("material", self.material), ("pathway", self.pathway), ("type", self.alliance_type), ("sector", self.sector)):
+            if key:
+                parts.append(f"{name}: {landscape.label(key)}")
+        if self.country:
+            parts.append(f"country: {self.country}")
+        if self.year_from is not None or self.year_to is not None:
+            parts.append(f"years: {self.year_from or '…'}–{self.year_to or '…'}")
+        if self.focus:
+            focus = landscape.organisations.get(self.focus)
+            parts.append(f"around {focus.label if focus else self.focus} (depth {self.depth})")
+        return "; ".join(parts) or "all alliances"

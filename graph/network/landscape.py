@@ -1,0 +1,254 @@
+"""The alliance landscape as plain Python objects, read from the store with a few SPARQL queries.
+
+Every projection, measure, path and drawing starts here, so the store is read once per command
+and nothing keeps a second copy of the RDF: only the fields the network views need.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from graph.resolve import kind_and_id
+from graph.store import GraphStore
+
+ALLIANCE_CLASSES = ("Agreement", "Project", "Programme", "Community", "Coalition")
+ORG_KINDS = {"Company": "organisation", "CorporateGroup": "group", "JointVenture": "joint-venture",
+             "NonProfit": "organisation", "PublicBody": "organisation", "UnnamedParty": "unnamed"}
+
+ALLIANCES = """
+SELECT DISTINCT ?alliance ?class ?title ?type ?signed ?start ?end ?duration WHERE {
+  ?alliance a al:Alliance .
+  OPTIONAL { ?alliance a ?class FILTER (?class IN (al:Agreement, al:Project, al:Programme, al:Community, al:Coalition)) }
+  OPTIONAL { ?alliance skos:prefLabel ?title }
+  OPTIONAL { ?alliance al:allianceType ?type }
+  OPTIONAL { ?alliance al:signing/schema:startDate ?signed }
+  OPTIONAL { ?alliance schema:startDate ?start }
+  OPTIONAL { ?alliance schema:endDate ?end }
+}"""
+PARTIES = """
+SELECT DISTINCT ?alliance ?party ?role WHERE { ?alliance al:participation ?p . ?p al:party ?party ; al:role ?role }"""
+TOPICS = """
+SELECT DISTINCT ?alliance ?property ?concept WHERE {
+  VALUES ?property { al:material al:pathway al:allianceType }
+  ?alliance ?property ?concept . ?alliance a al:Alliance }"""
+CONCEPTS = """
+SELECT DISTINCT ?concept ?label ?broader WHERE {
+  ?concept skos:inScheme ?scheme .
+  OPTIONAL { ?concept skos:prefLabel ?label FILTER (LANG(?label) = "en") }
+  OPTIONAL { ?concept skos:broader+ ?broader }
+}"""
+ALLIANCE_SOURCES = """
+SELECT DISTINCT ?alliance ?g WHERE { GRAPH ?g { ?alliance a ?anything } ?alliance a al:Alliance . ?g a schema:CreativeWork }"""
+SOURCES = """
+SELECT DISTINCT ?g ?title ?publisher ?url ?published WHERE {
+  ?g a schema:CreativeWork ; dcterms:title ?title ; schema:publisher ?publisher .
+  OPTIONAL { ?g schema:url ?url } OPTIONAL { ?g schema:datePublished ?published } }"""
+CLAIMS = """
+SELECT DISTINCT ?claim ?about ?value ?unit ?measure WHERE {
+  ?claim a al:Claim ; al:about ?about ; schema:value ?value ; schema:unitText ?unit ; al:measure ?measure
+  FILTER (LANG(?measure) = "en") }"""
+ORGANISATIONS = """
+SELECT DISTINCT ?org ?class ?pref ?alt ?sector ?country WHERE {
+  ?org a org:Organization .
+  OPTIONAL { ?org a ?class FILTER (?class IN (al:Company, al:CorporateGroup, al:JointVenture, al:NonProfit, al:PublicBody, al:UnnamedParty)) }
+  OPTIONAL { ?org skos:prefLabel ?pref }
+  OPTIONAL { ?org skos:altLabel ?alt }
+  OPTIONAL { ?org al:sector ?sector }
+  OPTIONAL { ?org schema:addressCountry ?country }
+}"""
+PARENTS = """
+SELECT DISTINCT ?org ?relation ?parent ?g WHERE {
+  VALUES ?relation { org:subOrganizationOf al:jointVentureOf }
+  GRAPH ?g { ?org ?relation ?parent } }"""
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    publisher: str
+    url: str | None
+    published: str | None
+
+
+@dataclass
+class Alliance:
+    iri: str
+    id: str
+    cls: str = "Agreement"
+    titles: dict[str, str] = field(default_factory=dict)
+    type_key: str | None = None
+    dates: set[str] = field(default_factory=set)  # signing dates, any precision
+    start: str | None = None
+    end: str | None = None
+    parties: list[tuple[str, str]] = field(default_factory=list)  # (organisation IRI, role id)
+    materials: set[str] = field(default_factory=set)  # concept ids as stated
+    pathways: set[str] = field(default_factory=set)
+    material_keys: set[str] = field(default_factory=set)  # with every broader concept
+    pathway_keys: set[str] = field(default_factory=set)
+    type_keys: set[str] = field(default_factory=set)
+    sources: list[str] = field(default_factory=list)
+    claims: list[dict[str, str]] = field(default_factory=list)
+    year: int | None = None
+    year_basis: str = "no date known"
+
+    @property
+    def title(self) -> str:
+        return self.titles.get("en") or next(iter(sorted(self.titles.values())), self.id)
+
+
+@dataclass
+class Organisation:
+    iri: str
+    id: str
+    kind: str = "organisation"
+    names: dict[str, list[str]] = field(default_factory=dict)  # preferred names first
+    sector: str | None = None
+    country: str | None = None
+    parents: list[tuple[str, str, str]] = field(default_factory=list)  # (parent IRI, relation, source id)
+
+    @property
+    def label(self) -> str:
+        for lang in ("en", "zh", "de"):
+            if self.names.get(lang):
+                return self.names[lang][0]
+        return next((names[0] for names in self.names.values() if names), self.id)
+
+
+@dataclass
+class Landscape:
+    alliances: dict[str, Alliance]
+    organisations: dict[str, Organisation]
+    concept_labels: dict[str, str]  # concept id (scheme/id) -> English label
+    sources: dict[str, Source]
+
+    def groups_of(self, org: str) -> set[str]:
+        """The top-level groups above ``org`` through part-of and joint-venture links (itself if none)."""
+        seen, tops, stack = set(), set(), [org]
+        while stack:
+            current = stack.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            parents = [p for p, _, _ in self.organisations[current].parents] if current in self.organisations else []
+            if parents:
+                stack.extend(parents)
+            else:
+                tops.add(current)
+        return tops
+
+    @property
+    def data_date(self) -> str | None:
+        dates = [s.published for s in self.sources.values() if s.published and not s.published.startswith("--")]
+        return max(dates) if dates else None
+
+    def label(self, concept: str) -> str:
+        return self.concept_labels.get(concept, concept.rsplit("/", 1)[-1])
+
+
+def concept_key(iri: str) -> str:
+    """'material/green-steel' for a taxonomy IRI."""
+    return "/".join(kind_and_id(iri))
+
+
+def _year(value: str | None) -> int | None:
+    return int(value[:4]) if value and value[:4].isdigit() else None
+
+
+def load_landscape(store: GraphStore) -> Landscape:
+    concept_labels: dict[str, str] = {}
+    broader: dict[str, set[str]] = defaultdict(set)
+    for row in store.query(CONCEPTS):
+        key = concept_key(row["concept"].value)
+        if row["label"] is not None:
+            concept_labels[key] = row["label"].value
+        if row["broader"] is not None:
+            broader[key].add(concept_key(row["broader"].value))
+
+    sources = {kind_and_id(r["g"].value)[1]: Source(kind_and_id(r["g"].value)[1], r["title"].value, r["publisher"].value,
+                                                     r["url"].value if r["url"] else None,
+                                                     r["published"].value if r["published"] else None)
+               for r in store.query(SOURCES)}
+
+    alliances: dict[str, Alliance] = {}
+    for row in store.query(ALLIANCES):
+        iri = row["alliance"].value
+        a = alliances.setdefault(iri, Alliance(iri, kind_and_id(iri)[1]))
+        if row["class"] is not None:
+            a.cls = row["class"].value.rsplit("#", 1)[-1]
+        if row["title"] is not None:
+            a.titles.setdefault(row["title"].language or "", row["title"].value)
+        if row["type"] is not None:
+            a.type_key = concept_key(row["type"].value)
+        if row["signed"] is not None:
+            a.dates.add(row["signed"].value)
+        for name in ("start", "end"):
+            if row[name] is not None:
+                setattr(a, name, min(filter(None, [getattr(a, name), row[name].value])))
+    for row in store.query(PARTIES):
+        alliances[row["alliance"].value].parties.append((row["party"].value, kind_and_id(row["role"].value)[1]))
+    for row in store.query(TOPICS):
+        a, key = alliances[row["alliance"].value], concept_key(row["concept"].value)
+        kind = row["property"].value.rsplit("#", 1)[-1]
+        closure = {key} | broader.get(key, set())
+        if kind == "material":
+            a.materials.add(key)
+            a.material_keys |= closure
+        elif kind == "pathway":
+            a.pathways.add(key)
+            a.pathway_keys |= closure
+        else:
+            a.type_keys |= closure
+    for row in store.query(ALLIANCE_SOURCES):
+        alliances[row["alliance"].value].sources.append(kind_and_id(row["g"].value)[1])
+    for row in store.query(CLAIMS):
+        if row["about"].value in alliances:
+            alliances[row["about"].value].claims.append(
+                {"value": row["value"].value, "unit": row["unit"].value, "measure": row["measure"].value})
+    for a in alliances.values():
+        a.parties.sort()
+        a.sources.sort()
+        a.claims.sort(key=lambda c: (c["measure"], c["value"]))
+        _date_alliance(a, sources)
+
+    organisations: dict[str, Organisation] = {}
+    alts: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for row in store.query(ORGANISATIONS):
+        iri = row["org"].value
+        o = organisations.setdefault(iri, Organisation(iri, kind_and_id(iri)[1]))
+        if row["class"] is not None:
+            o.kind = ORG_KINDS.get(row["class"].value.rsplit("#", 1)[-1], o.kind) if o.kind == "organisation" else o.kind
+        for column in ("pref", "alt"):
+            term = row[column]
+            if term is not None:
+                bucket = o.names.setdefault(term.language or "", [])
+                if column == "pref" and term.value not in bucket:
+                    bucket.insert(0, term.value)
+                elif column == "alt":
+                    alts[iri][term.language or ""].add(term.value)
+        if row["sector"] is not None:
+            o.sector = concept_key(row["sector"].value)
+        if row["country"] is not None:
+            o.country = row["country"].value
+    for iri, by_lang in alts.items():
+        for lang, values in by_lang.items():
+            bucket = organisations[iri].names.setdefault(lang, [])
+            bucket.extend(v for v in sorted(values) if v not in bucket)
+    for row in store.query(PARENTS):
+        if row["org"].value in organisations:
+            relation = "joint venture of" if row["relation"].value.endswith("jointVentureOf") else "part of"
+            organisations[row["org"].value].parents.append((row["parent"].value, relation, kind_and_id(row["g"].value)[1]))
+    for o in organisations.values():
+        o.parents.sort()
+    return Landscape(alliances, organisations, concept_labels, sources)
+
+
+def _date_alliance(a: Alliance, sources: dict[str, Source]) -> None:
+    """The year an alliance counts for: signing, else start, else its earliest source."""
+    signed = sorted(filter(None, (_year(d) for d in a.dates)))
+    published = sorted(filter(None, (_year(sources[s].published) for s in a.sources if s in sources)))
+    for year, basis in ((signed[0] if signed else None, "signing date"), (_year(a.start), "start date"),
+                        (published[0] if published else None, "earliest source publication")):
+        if year is not None:
+            a.year, a.year_basis = year, basis
+            return

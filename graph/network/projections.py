@@ -1,0 +1,109 @@
+"""networkx projections of the landscape, each built from the landscape read by SPARQL.
+
+- ``organisation_network``: an edge for each pair of organisations that share an alliance;
+  weight = number of shared alliances; the edge keeps their ids, types, materials, pathways,
+  dates and sources. ``level="group"`` folds subsidiaries and joint ventures into their groups.
+- ``bipartite_network``: organisations and alliances.
+- ``topic_layer``: organisations and the materials or pathways they work on.
+"""
+from __future__ import annotations
+
+from itertools import combinations
+from typing import Literal
+
+import networkx as nx
+
+from graph.network.filters import NetworkFilter
+from graph.network.landscape import Alliance, Landscape
+
+Level = Literal["company", "group"]
+
+
+def kept_alliances(landscape: Landscape, flt: NetworkFilter) -> list[Alliance]:
+    return [a for iri, a in sorted(landscape.alliances.items()) if flt.keeps_alliance(a)]
+
+
+def _members(landscape: Landscape, flt: NetworkFilter, alliance: Alliance, level: Level) -> dict[str, set[str]]:
+    """Nodes of an alliance at the chosen level -> the roles they play in it."""
+    nodes: dict[str, set[str]] = {}
+    for party, role in alliance.parties:
+        if not flt.keeps_organisation(landscape.organisations.get(party)):
+            continue
+        for node in (landscape.groups_of(party) if level == "group" else {party}):
+            nodes.setdefault(node, set()).add(role)
+    return nodes
+
+
+def _add_organisation(graph: nx.Graph, landscape: Landscape, iri: str) -> None:
+    o = landscape.organisations.get(iri)
+    if o is None:
+        graph.add_node(iri, label=iri.rsplit("/", 1)[-1], kind="organisation", id=iri.rsplit("/", 1)[-1])
+        return
+    graph.add_node(iri, id=o.id, label=o.label, kind=o.kind, sector=o.sector, country=o.country,
+                   groups=sorted(landscape.organisations[g].label for g in landscape.groups_of(iri) if g != iri and g in landscape.organisations))
+
+
+def organisation_network(landscape: Landscape, flt: NetworkFilter | None = None, level: Level = "company") -> nx.Graph:
+    flt = flt or NetworkFilter()
+    graph = nx.Graph(level=level)
+    for alliance in kept_alliances(landscape, flt):
+        members = _members(landscape, flt, alliance, level)
+        for node in sorted(members):
+            if node not in graph:
+                _add_organisation(graph, landscape, node)
+        for a, b in combinations(sorted(members), 2):
+            if not graph.has_edge(a, b):
+                graph.add_edge(a, b, weight=0, alliances=[], types=set(), materials=set(), pathways=set(), dates=set(), sources=set())
+            edge = graph.edges[a, b]
+            edge["weight"] += 1
+            edge["alliances"].append(alliance.id)
+            edge["types"].add(alliance.type_key or "")
+            edge["materials"] |= alliance.materials
+            edge["pathways"] |= alliance.pathways
+            edge["dates"] |= alliance.dates | ({alliance.start} if alliance.start else set())
+            edge["sources"] |= set(alliance.sources)
+    for _, _, data in graph.edges(data=True):
+        for key in ("types", "materials", "pathways", "dates", "sources"):
+            data[key] = sorted(data[key] - {""})
+    return focus(graph, flt)
+
+
+def focus(graph: nx.Graph, flt: NetworkFilter) -> nx.Graph:
+    """The neighbourhood of the focus organisation (or its group at group level)."""
+    if not flt.focus:
+        return graph
+    if flt.focus not in graph:
+        return graph.subgraph([]).copy()
+    return nx.ego_graph(graph, flt.focus, radius=flt.depth)
+
+
+def bipartite_network(landscape: Landscape, flt: NetworkFilter | None = None) -> nx.Graph:
+    flt = flt or NetworkFilter()
+    graph = nx.Graph()
+    for alliance in kept_alliances(landscape, flt):
+        node = alliance.iri
+        graph.add_node(node, bipartite=1, id=alliance.id, label=alliance.title, kind="alliance", cls=alliance.cls,
+                       type=alliance.type_key, year=alliance.year)
+        for party, roles in _members(landscape, flt, alliance, "company").items():
+            if party not in graph:
+                _add_organisation(graph, landscape, party)
+                graph.nodes[party]["bipartite"] = 0
+            graph.add_edge(party, node, roles=sorted(roles))
+    return graph
+
+
+def topic_layer(landscape: Landscape, topic: Literal["material", "pathway"], flt: NetworkFilter | None = None) -> nx.Graph:
+    """Organisation-material or organisation-pathway; weight = number of alliances."""
+    flt = flt or NetworkFilter()
+    graph = nx.Graph()
+    for alliance in kept_alliances(landscape, flt):
+        concepts = alliance.materials if topic == "material" else alliance.pathways
+        for party in _members(landscape, flt, alliance, "company"):
+            if party not in graph:
+                _add_organisation(graph, landscape, party)
+                graph.nodes[party]["bipartite"] = 0
+            for concept in sorted(concepts):
+                graph.add_node(concept, bipartite=1, id=concept, label=landscape.label(concept), kind=topic)
+                weight = graph.edges[party, concept]["weight"] if graph.has_edge(party, concept) else 0
+                graph.add_edge(party, concept, weight=weight + 1)
+    return graph

@@ -1,0 +1,239 @@
+"""The picture of a network as an object: a pyvis Network (nodes, edges, options) plus the data
+the page needs for its legend, tooltips, search and filters. ``graph.visualise.html`` writes it.
+
+Drawing choices:
+- Bilateral agreements are edges between organisations. Programmes, pilots, communities and
+  coalitions, and any alliance with more than MAX_PAIRWISE_PARTIES parties, are drawn as a hub
+  node linked to each party, so that a ten-party pilot is a star, not 45 crossing edges. Measures
+  are still computed on the organisation network (every pair that shares an alliance).
+- Positions are computed here with a seeded spring layout and physics is off in the page: the same
+  data gives the same picture, and large networks open at once.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Any, Literal
+
+import networkx as nx
+from pyvis.network import Network
+
+from graph.network.filters import NetworkFilter
+from graph.network.landscape import Alliance, Landscape
+from graph.network.measures import MeasureReport, measure
+from graph.network.projections import Level, kept_alliances, organisation_network
+
+SEED = 42
+MAX_PAIRWISE_PARTIES = 3
+HUB_CLASSES = {"Project", "Programme", "Community", "Coalition"}
+# Okabe-Ito colours: distinguishable with colour-blindness and on a projector.
+SECTOR_COLOURS = {
+    "sector/automotive": "#0072B2", "sector/steel": "#D55E00", "sector/aluminium": "#009E73",
+    "sector/battery-materials": "#CC79A7", "sector/plant-engineering": "#E69F00",
+    "sector/research-and-advocacy": "#56B4E9", "sector/standards-and-data": "#8C7A00",
+    "sector/energy": "#999933", "sector/mining": "#882255",
+}
+NO_SECTOR = "#8A8A8A"
+HUB_COLOUR = "#4D4D4D"
+SHAPES = {"organisation": "dot", "group": "diamond", "joint-venture": "triangle", "unnamed": "star", "alliance-hub": "hexagon"}
+KIND_LABELS = {"organisation": "organisation", "group": "group", "joint-venture": "joint venture",
+               "unnamed": "unnamed party", "alliance-hub": "programme, pilot or coalition"}
+EDGE_MATERIAL_COLOURS = {"material/steel": "#3B6FB6", "material/aluminium": "#2E8B57",
+                         "material/battery-raw-materials": "#A23B72", "several": "#6B6B6B", "none": "#B0B0B0"}
+EDGE_TYPE_COLOURS = {"alliance-type/agreement": "#3B6FB6", "alliance-type/cooperation": "#A23B72",
+                     "alliance-type/joint-pilot": "#D1495B", "alliance-type/programme": "#2E8B57",
+                     "alliance-type/community": "#8C7A00", "alliance-type/coalition-membership": "#00798C",
+                     "several": "#6B6B6B", "none": "#B0B0B0"}
+MEASURE_LABELS = {"pagerank": "PageRank", "degree": "degree", "weighted-degree": "weighted degree",
+                  "betweenness": "betweenness", "constraint": "Burt's constraint (smaller = broker)",
+                  "effective-size": "effective size"}
+
+
+@dataclass
+class AllianceView:
+    network: Network
+    data: dict[str, Any]
+    graph: nx.Graph  # the organisation network the measures were computed on
+    report: MeasureReport
+
+
+def _is_hub(alliance: Alliance) -> bool:
+    return alliance.cls in HUB_CLASSES or len(alliance.parties) > MAX_PAIRWISE_PARTIES
+
+
+def _edge_key(alliances: list[Alliance], by: str) -> str:
+    """The colour key of an edge: the top-level material or type of its alliances."""
+    keys: set[str] = set()
+    for a in alliances:
+        if by == "material":
+            keys |= {k for k in a.material_keys if k in EDGE_MATERIAL_COLOURS}
+        else:
+            keys |= {k for k in a.type_keys if k in EDGE_TYPE_COLOURS}
+    return keys.pop() if len(keys) == 1 else ("several" if keys else "none")
+
+
+def _view_graph(landscape: Landscape, flt: NetworkFilter, level: Level, organisations: set[str]) -> tuple[nx.Graph, dict[str, Alliance]]:
+    """Organisations, hubs and the edges to draw, limited to the organisations shown."""
+    view = nx.Graph()
+    view.add_nodes_from(sorted(organisations))
+    shown: dict[str, Alliance] = {}
+    for alliance in kept_alliances(landscape, flt):
+        members = set()
+        for party, _ in alliance.parties:
+            if flt.keeps_organisation(landscape.organisations.get(party)):
+                members |= landscape.groups_of(party) if level == "group" else {party}
+        members &= organisations
+        if not members:
+            continue
+        shown[alliance.id] = alliance
+        if _is_hub(alliance):
+            hub = f"hub:{alliance.id}"
+            view.add_node(hub)
+            for member in sorted(members):
+                view.add_edge(hub, member, weight=1, alliances=[alliance.id], relation="member")
+        else:
+            for a, b in combinations(sorted(members), 2):
+                data = view.get_edge_data(a, b) or {"weight": 0, "alliances": [], "relation": "alliance"}
+                data["weight"] += 1
+                data["alliances"].append(alliance.id)
+                view.add_edge(a, b, **data)
+    return view, shown
+
+
+def _layout(view: nx.Graph) -> dict[str, tuple[int, int]]:
+    if view.number_of_nodes() == 0:
+        return {}
+    n = view.number_of_nodes()
+    positions = nx.spring_layout(view, seed=SEED, weight="weight", iterations=100 if n <= 1000 else 40)
+    scale = 260 * math.sqrt(max(n, 4))
+    return {node: (round(x * scale), round(y * scale)) for node, (x, y) in sorted(positions.items())}
+
+
+def build_view(landscape: Landscape, flt: NetworkFilter | None = None, level: Level = "company",
+               size_by: str = "pagerank", edge_by: Literal["material", "type"] = "material",
+               title: str | None = None) -> AllianceView:
+    flt = flt or NetworkFilter()
+    graph = organisation_network(landscape, flt, level)
+    report = measure(graph)
+    rows = {row["iri"]: row for row in report.rows}
+    view, shown = _view_graph(landscape, flt, level, set(graph.nodes))
+    positions = _layout(view)
+    values = [float(rows[n][size_by] or 0) for n in graph.nodes] or [0.0]
+    low, high = min(values), max(values)
+
+    def size(node: str) -> int:
+        value = float(rows[node][size_by] or 0)
+        fraction = 0.5 if high == low else (value - low) / (high - low)
+        if size_by == "constraint":
+            fraction = 1 - fraction  # a low constraint marks a broker: draw it large
+        return round(14 + 36 * fraction)
+
+    net = Network(height="100%", width="100%", directed=False, cdn_resources="remote")
+    vis_nodes, node_data = [], {}
+    for node in view.nodes:
+        x, y = positions[node]
+        if node.startswith("hub:"):
+            alliance = shown[node.removeprefix("hub:")]
+            vis_nodes.append({"id": node, "label": alliance.title, "x": x, "y": y, "shape": SHAPES["alliance-hub"],
+                              "color": HUB_COLOUR, "size": 16})
+            node_data[node] = {"label": alliance.title, "kind": "alliance-hub", "sector": None, "country": None,
+                               "groups": [], "names": {lang: [t] for lang, t in sorted(alliance.titles.items())},
+                               "measure": 0.0, "community": 0, "alliances": [alliance.id]}
+            continue
+        attributes = graph.nodes[node]
+        org = landscape.organisations.get(node)
+        kind = attributes.get("kind", "organisation")
+        colour = SECTOR_COLOURS.get(attributes.get("sector") or "", NO_SECTOR)
+        vis_nodes.append({"id": node, "label": attributes["label"], "x": x, "y": y, "shape": SHAPES.get(kind, "dot"),
+                          "color": colour, "size": size(node)})
+        node_data[node] = {
+            "label": attributes["label"], "kind": kind,
+            "sector": landscape.label(attributes["sector"]) if attributes.get("sector") else None,
+            "country": attributes.get("country"), "groups": attributes.get("groups", []),
+            "names": {lang: list(names) for lang, names in sorted(org.names.items())} if org else {},
+            "measure": float(rows[node][size_by] or 0), "community": int(rows[node]["community"]),
+            "alliances": sorted({a for _, _, d in view.edges(node, data=True) for a in d["alliances"]}),
+        }
+    palette = EDGE_MATERIAL_COLOURS if edge_by == "material" else EDGE_TYPE_COLOURS
+    vis_edges, edge_data = [], {}
+    for index, (a, b, data) in enumerate(sorted(view.edges(data=True), key=lambda e: (e[0], e[1]))):
+        edge_id = f"e{index}"
+        key = _edge_key([shown[i] for i in data["alliances"]], edge_by)
+        vis_edges.append({"id": edge_id, "from": a, "to": b, "width": 1 + 2 * data["weight"], "color": palette[key]})
+        edge_data[edge_id] = {"alliances": data["alliances"], "relation": data["relation"]}
+    net.nodes, net.edges = vis_nodes, vis_edges  # in one step: pyvis' add_node is quadratic
+    net.options = {
+        "physics": {"enabled": False},
+        "layout": {"randomSeed": SEED, "improvedLayout": False},
+        "interaction": {"hover": True, "tooltipDelay": 150, "hideEdgesOnDrag": len(vis_edges) > 2000},
+        "nodes": {"font": {"size": 18, "face": "Arial, Helvetica, sans-serif", "strokeWidth": 3, "strokeColor": "#ffffff"},
+                  "borderWidth": 2},
+        "edges": {"smooth": False},
+    }
+    data = {
+        "meta": {
+            "title": title or "Decarbonization alliances",
+            "subtitle": f"{graph.number_of_nodes()} {'groups' if level == 'group' else 'organisations'}, "
+                        f"{len(shown)} alliances; node size: {MEASURE_LABELS.get(size_by, size_by)}",
+            "filter_summary": flt.summary(landscape), "data_date": landscape.data_date,
+            "measure": MEASURE_LABELS.get(size_by, size_by),
+            "sources": _sources(landscape, shown),
+        },
+        "legend": _legend(landscape, graph, edge_by, view.number_of_nodes() > graph.number_of_nodes(), size_by),
+        "nodes": node_data, "edges": edge_data,
+        "alliances": {ident: _alliance_data(landscape, a) for ident, a in sorted(shown.items())},
+        "filters": _filter_options(landscape, shown),
+    }
+    return AllianceView(net, data, graph, report)
+
+
+def _sources(landscape: Landscape, shown: dict[str, Alliance]) -> list[dict[str, Any]]:
+    ids = sorted({s for a in shown.values() for s in a.sources})
+    return [{"id": i, "title": landscape.sources[i].title, "publisher": landscape.sources[i].publisher,
+             "url": landscape.sources[i].url} for i in ids if i in landscape.sources]
+
+
+def _legend(landscape: Landscape, graph: nx.Graph, edge_by: str, hubs: bool, size_by: str) -> dict[str, Any]:
+    sectors = sorted({graph.nodes[n].get("sector") for n in graph.nodes}, key=lambda s: (s is None, s or ""))
+    kinds = sorted({graph.nodes[n].get("kind", "organisation") for n in graph.nodes} | ({"alliance-hub"} if hubs else set()),
+                   key=list(SHAPES).index)
+    palette = EDGE_MATERIAL_COLOURS if edge_by == "material" else EDGE_TYPE_COLOURS
+    return {
+        "sector": [{"key": s or "none", "label": landscape.label(s) if s else "sector not known",
+                    "color": SECTOR_COLOURS.get(s or "", NO_SECTOR)} for s in sectors],
+        "kind": [{"key": k, "label": KIND_LABELS[k], "shape": SHAPES[k]} for k in kinds],
+        "edge": {"by": edge_by, "items": [{"key": k, "label": landscape.label(k) if "/" in k else k, "color": c}
+                                          for k, c in palette.items()]},
+        "size": MEASURE_LABELS.get(size_by, size_by) + (" (larger = broker)" if size_by == "constraint" else ""),
+        "width": "number of shared alliances",
+    }
+
+
+def _alliance_data(landscape: Landscape, a: Alliance) -> dict[str, Any]:
+    orgs = landscape.organisations
+    return {
+        "title": a.title, "type": landscape.label(a.type_key) if a.type_key else None, "type_keys": sorted(a.type_keys),
+        "date": ", ".join(sorted(a.dates)) or a.start, "year": a.year,
+        "materials": sorted(landscape.label(k) for k in a.materials), "material_keys": sorted(a.material_keys),
+        "pathways": sorted(landscape.label(k) for k in a.pathways), "pathway_keys": sorted(a.pathway_keys),
+        "parties": [{"id": orgs[p].id if p in orgs else p, "label": orgs[p].label if p in orgs else p,
+                     "role": landscape.label(f"role/{role}")} for p, role in a.parties],
+        "claims": a.claims,
+        "sources": [{"title": landscape.sources[s].title, "publisher": landscape.sources[s].publisher,
+                     "url": landscape.sources[s].url, "published": landscape.sources[s].published}
+                    for s in a.sources if s in landscape.sources],
+    }
+
+
+def _filter_options(landscape: Landscape, shown: dict[str, Alliance]) -> dict[str, Any]:
+    def options(keys: set[str]) -> list[dict[str, str]]:
+        return [{"key": k, "label": landscape.label(k)} for k in sorted(keys, key=landscape.label)]
+
+    years = [a.year for a in shown.values() if a.year is not None]
+    return {
+        "materials": options({k for a in shown.values() for k in a.material_keys}),
+        "pathways": options({k for a in shown.values() for k in a.pathway_keys}),
+        "types": options({k for a in shown.values() for k in a.type_keys}),
+        "years": [min(years) if years else None, max(years) if years else None],
+    }
