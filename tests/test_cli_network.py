@@ -1,0 +1,76 @@
+"""The network commands on the seed graph: network, path, timeline and network exports."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import networkx as nx
+from click.testing import CliRunner
+
+from graph.cli import main
+from graph.config import Settings
+
+
+def run(runner: CliRunner, settings: Settings, *args: str):
+    return runner.invoke(main, ["--store", str(settings.store_path), *args])
+
+
+def test_path_from_faw_volkswagen_to_sms_group_names_hops_and_sources(runner: CliRunner, built: Settings) -> None:
+    result = run(runner, built, "path", "FAW-Volkswagen", "SMS group", "--format", "json")
+    assert result.exit_code == 0, result.output
+    paths = json.loads(result.stdout)["paths"]
+    hops = paths[0]
+    assert [hops[0]["source"]] + [h["target"] for h in hops] == [
+        "FAW-Volkswagen", "Baosteel", "China Baowu Steel Group", "Ansteel Group", "SMS group"]
+    assert all(link["sources"] for hop in hops for link in hop["links"])
+    assert hops[1]["links"][0]["kind"] == "part of"
+    assert "2025-01-16" in hops[3]["links"][0]["date"]
+    text = run(runner, built, "path", "一汽-大众", "西马克")
+    assert "via alliance: Carbon-Neutral 'Green Steel' Cooperation Memorandum" in text.output
+    assert "source: baosteel-wikipedia-mirror" in text.output
+
+
+def test_network_ranks_with_community_and_notes(runner: CliRunner, built: Settings) -> None:
+    result = run(runner, built, "network", "--measure", "betweenness", "--format", "json")
+    data = json.loads(result.stdout)
+    assert data["rows"][0]["label"] == "HBIS Group"  # the steelmaker between BMW and the RMI pilot
+    assert {"community", "component", "constraint", "effective-size"} <= set(data["rows"][0])
+    assert any("exact" in note for note in data["notes"])
+    group = json.loads(run(runner, built, "network", "--level", "group", "--format", "json").stdout)
+    labels = {row["label"] for row in group["rows"]}
+    assert "Baosteel" not in labels and "China Baowu Steel Group" in labels and "BMW Brilliance" not in labels
+
+
+def test_filters_resolve_names_in_any_language(runner: CliRunner, built: Settings) -> None:
+    steel = json.loads(run(runner, built, "network", "--material", "绿钢", "--format", "json").stdout)
+    assert {row["label"] for row in steel["rows"]} == {"FAW-Volkswagen", "Baosteel", "BMW Group", "HBIS Group", "SMS group", "Ansteel Group"}
+    unknown = run(runner, built, "network", "--material", "unobtainium")
+    assert unknown.exit_code == 2 and "unobtainium" in unknown.output
+    assert run(runner, built, "network", "--from", "2025", "--to", "2021").exit_code == 2
+
+
+def test_timeline_by_type(runner: CliRunner, built: Settings) -> None:
+    rows = json.loads(run(runner, built, "timeline", "--by", "type", "--format", "json").stdout)
+    by_year = {(r["year"], r["type"]): r["count"] for r in rows}
+    assert by_year[(2024, "memorandum of understanding")] == 2
+    assert by_year[(2025, "memorandum of understanding")] == 1
+
+
+def test_network_file_exports(runner: CliRunner, built: Settings, tmp_path: Path) -> None:
+    for fmt in ("graphml", "gexf"):
+        target = tmp_path / f"n.{fmt}"
+        assert run(runner, built, "export", fmt, "-o", str(target)).exit_code == 0
+        graph = nx.read_graphml(target) if fmt == "graphml" else nx.read_gexf(target)
+        assert graph.number_of_nodes() == 18 and graph.number_of_edges() > 10
+    target = tmp_path / "edges.csv"
+    assert run(runner, built, "export", "csv", "-o", str(target), "--material", "aluminium").exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8"))))
+    assert {r["source_label"] for r in rows} | {r["target_label"] for r in rows} == {
+        "BMW Brilliance", "Henan aluminium company (unnamed, 1 of 2)", "Henan aluminium company (unnamed, 2 of 2)"}
+
+
+def test_filters_on_rdf_export_are_refused(runner: CliRunner, built: Settings) -> None:
+    result = run(runner, built, "export", "trig", "--material", "steel")
+    assert result.exit_code == 2 and "network formats" in result.output
