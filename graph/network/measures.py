@@ -30,34 +30,46 @@ def _numbered(groups: list[set[str]], graph: nx.Graph) -> dict[str, int]:
     return {node: index for index, group in enumerate(ordered, start=1) for node in group}
 
 
-def measure(graph: nx.Graph) -> MeasureReport:
+def measure(graph: nx.Graph, only: str | None = None) -> MeasureReport:
+    """Every measure, or with ``only`` just that one (plus degree, component and community):
+    a drawing sized by PageRank need not pay for betweenness."""
     notes: list[str] = []
     n = graph.number_of_nodes()
     if n == 0:
         return MeasureReport([], ["the network is empty: no alliance passes the filters"])
+    wanted = set(MEASURES) if only is None else {only}
     weighted = dict(graph.degree(weight="weight"))
-    pagerank = nx.pagerank(graph, weight="weight") if graph.number_of_edges() else {node: 1 / n for node in graph}
-    if n <= EXACT_BETWEENNESS_LIMIT:
+    pagerank: dict[str, float] = {}
+    if "pagerank" in wanted:
+        pagerank = nx.pagerank(graph, weight="weight") if graph.number_of_edges() else {node: 1 / n for node in graph}
+        notes.append("pagerank: weighted by shared alliances")
+    betweenness: dict[str, float] = {}
+    if "betweenness" in wanted and n <= EXACT_BETWEENNESS_LIMIT:
         betweenness = nx.betweenness_centrality(graph)
         notes.append("betweenness: exact")
-    else:
+    elif "betweenness" in wanted:
         betweenness = nx.betweenness_centrality(graph, k=BETWEENNESS_SAMPLE, seed=SEED)
         notes.append(f"betweenness: estimated from {BETWEENNESS_SAMPLE} sampled sources (seed {SEED}); exact above {EXACT_BETWEENNESS_LIMIT} nodes is too slow")
-    constraint = nx.constraint(graph, weight="weight")
-    effective = nx.effective_size(graph, weight="weight")
+    constraint = nx.constraint(graph, weight="weight") if "constraint" in wanted else {}
+    effective = nx.effective_size(graph, weight="weight") if "effective-size" in wanted else {}
     components = _numbered([set(c) for c in nx.connected_components(graph)], graph)
     communities = _numbered([set(c) for c in nx.community.louvain_communities(graph, weight="weight", seed=SEED)], graph)
-    notes.append(f"communities: Louvain, seed {SEED}; pagerank: weighted by shared alliances")
+    notes.append(f"communities: Louvain, seed {SEED}")
     rows = []
     for node, data in graph.nodes(data=True):
-        rows.append({
-            "id": data.get("id", node), "label": data.get("label", node), "kind": data.get("kind"),
-            "sector": data.get("sector"), "country": data.get("country"),
-            "degree": graph.degree(node), "weighted-degree": weighted[node],
-            "pagerank": round(pagerank[node], 6), "betweenness": round(betweenness[node], 6),
-            "constraint": _clean(constraint[node]), "effective-size": _clean(effective[node]),
-            "component": components[node], "community": communities[node], "iri": node,
-        })
+        row: dict[str, object] = {"id": data.get("id", node), "label": data.get("label", node), "kind": data.get("kind"),
+                                  "sector": data.get("sector"), "country": data.get("country"),
+                                  "degree": graph.degree(node), "weighted-degree": weighted[node]}
+        if pagerank:
+            row["pagerank"] = round(pagerank[node], 6)
+        if betweenness:
+            row["betweenness"] = round(betweenness[node], 6)
+        if "constraint" in wanted:
+            row["constraint"] = _clean(constraint[node])
+        if "effective-size" in wanted:
+            row["effective-size"] = _clean(effective[node])
+        row.update({"component": components[node], "community": communities[node], "iri": node})
+        rows.append(row)
     return MeasureReport(rows, notes)
 
 

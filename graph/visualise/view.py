@@ -6,16 +6,19 @@ Drawing choices:
   coalitions, and any alliance with more than MAX_PAIRWISE_PARTIES parties, are drawn as a hub
   node linked to each party, so that a ten-party pilot is a star, not 45 crossing edges. Measures
   are still computed on the organisation network (every pair that shares an alliance).
-- Positions are computed here with a seeded spring layout and physics is off in the page: the same
+- Positions are computed here with a seeded force-directed layout (igraph) and physics is off in
+  the page: the same
   data gives the same picture, and large networks open at once.
 """
 from __future__ import annotations
 
 import math
+import random
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Any, Literal
 
+import igraph
 import networkx as nx
 from pyvis.network import Network
 
@@ -102,12 +105,26 @@ def _view_graph(landscape: Landscape, flt: NetworkFilter, level: Level, organisa
 
 
 def _layout(view: nx.Graph) -> dict[str, tuple[int, int]]:
+    """Seeded Fruchterman-Reingold from igraph (C): 5,000 nodes in well under a second, where
+    networkx's spring layout takes about a minute on this machine."""
     if view.number_of_nodes() == 0:
         return {}
-    n = view.number_of_nodes()
-    positions = nx.spring_layout(view, seed=SEED, weight="weight", iterations=100 if n <= 1000 else 40)
-    scale = 260 * math.sqrt(max(n, 4))
-    return {node: (round(x * scale), round(y * scale)) for node, (x, y) in sorted(positions.items())}
+    nodes = sorted(view.nodes)
+    index = {node: i for i, node in enumerate(nodes)}
+    edges = sorted((index[a], index[b]) if index[a] < index[b] else (index[b], index[a]) for a, b in view.edges)
+    weights = [view.edges[nodes[a], nodes[b]].get("weight", 1) for a, b in edges]
+    graph = igraph.Graph(n=len(nodes), edges=edges)
+    igraph.set_random_number_generator(random.Random(SEED))
+    try:
+        layout = graph.layout_fruchterman_reingold(weights=weights or None, niter=500)
+    finally:
+        igraph.set_random_number_generator(random)
+    coordinates = layout.coords
+    xs, ys = [c[0] for c in coordinates], [c[1] for c in coordinates]
+    span = max(max(xs) - min(xs), max(ys) - min(ys), 1e-9)
+    scale = 260 * math.sqrt(max(len(nodes), 4)) / span
+    cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+    return {node: (round((x - cx) * scale), round((y - cy) * scale)) for node, (x, y) in zip(nodes, coordinates)}
 
 
 def build_view(landscape: Landscape, flt: NetworkFilter | None = None, level: Level = "company",
@@ -115,7 +132,7 @@ def build_view(landscape: Landscape, flt: NetworkFilter | None = None, level: Le
                title: str | None = None) -> AllianceView:
     flt = flt or NetworkFilter()
     graph = organisation_network(landscape, flt, level)
-    report = measure(graph)
+    report = measure(graph, only=size_by)
     rows = {row["iri"]: row for row in report.rows}
     view, shown = _view_graph(landscape, flt, level, set(graph.nodes))
     positions = _layout(view)
