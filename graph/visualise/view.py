@@ -104,7 +104,7 @@ def _view_graph(landscape: Landscape, flt: NetworkFilter, level: Level, organisa
     return view, shown
 
 
-def _layout(view: nx.Graph) -> dict[str, tuple[int, int]]:
+def layout_positions(view: nx.Graph) -> dict[str, tuple[int, int]]:
     """Seeded Fruchterman-Reingold from igraph (C): 5,000 nodes in well under a second, where
     networkx's spring layout takes about a minute on this machine."""
     if view.number_of_nodes() == 0:
@@ -122,7 +122,7 @@ def _layout(view: nx.Graph) -> dict[str, tuple[int, int]]:
     coordinates = layout.coords
     xs, ys = [c[0] for c in coordinates], [c[1] for c in coordinates]
     span = max(max(xs) - min(xs), max(ys) - min(ys), 1e-9)
-    scale = 260 * math.sqrt(max(len(nodes), 4)) / span
+    scale = 200 * math.sqrt(max(len(nodes), 4)) / span
     cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
     return {node: (round((x - cx) * scale), round((y - cy) * scale)) for node, (x, y) in zip(nodes, coordinates)}
 
@@ -135,7 +135,7 @@ def build_view(landscape: Landscape, flt: NetworkFilter | None = None, level: Le
     report = measure(graph, only=size_by)
     rows = {row["iri"]: row for row in report.rows}
     view, shown = _view_graph(landscape, flt, level, set(graph.nodes))
-    positions = _layout(view)
+    positions = layout_positions(view)
     values = [float(rows[n][size_by] or 0) for n in graph.nodes] or [0.0]
     low, high = min(values), max(values)
 

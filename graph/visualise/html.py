@@ -1,0 +1,300 @@
+"""Render an alliance view as one self-contained HTML page that opens offline.
+
+The page inlines vis-network (the copy pyvis ships in its wheel), its own CSS and JavaScript, and
+the view's data as JSON. It loads nothing from any address: a Content-Security-Policy forbids every
+request, so even a bug cannot make one. pyvis' own template is not used, because it loads Bootstrap
+and vis-network from CDNs and inserts text unescaped.
+
+Every string of the view may come from data and may contain HTML. The template autoescapes; the
+data travels as JSON in a ``<script type="application/json">`` block with ``<``, ``>``, ``&``,
+U+2028 and U+2029 escaped, and the page builds its panels with DOM text nodes only.
+
+Year filter (a choice documented in the page too): alliances whose year is unknown stay visible
+until a year range is set; once "from" or "to" holds a year, only alliances with a known year in
+the range are shown.
+"""
+from __future__ import annotations
+
+import base64
+import copy
+import gzip
+import json
+import math
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol
+
+import jinja2
+import pyvis
+from markupsafe import Markup
+
+from graph.errors import AllianceError
+
+PAGE_DIR = Path(__file__).parent / "page"
+VIS_DIR = Path(pyvis.__file__).parent / "lib" / "vis-9.1.2"
+
+#: Nothing may be fetched: no script, style, font, image, frame or connection from any address.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; "
+    "font-src 'none'; connect-src 'none'; media-src 'none'; object-src 'none'; frame-src 'none'; "
+    "worker-src 'none'; manifest-src 'none'; base-uri 'none'; form-action 'none'"
+)
+
+FONT_STACK = "system-ui, 'Segoe UI', Roboto, 'Noto Sans', 'DejaVu Sans', Arial, sans-serif"
+
+#: vis-network options the page starts from; the view's own options are merged over them.
+DEFAULT_OPTIONS: dict[str, Any] = {
+    "autoResize": True,
+    "layout": {"randomSeed": 7, "improvedLayout": False},
+    "interaction": {"hover": True, "tooltipDelay": 120, "navigationButtons": False, "keyboard": False,
+                    "multiselect": False, "selectConnectedEdges": True},
+    "nodes": {"font": {"face": FONT_STACK, "size": 18, "color": "#1b1f24",
+                       "strokeWidth": 4, "strokeColor": "#ffffff"},
+              "borderWidth": 1.5, "borderWidthSelected": 3},
+    "edges": {"smooth": False, "selectionWidth": 2, "hoverWidth": 1.5},
+}
+#: Options the page needs whatever the view says: a fixed picture and its own hover events.
+ENFORCED_OPTIONS: dict[str, Any] = {
+    "physics": {"enabled": False},
+    "configure": {"enabled": False},
+    "interaction": {"hover": True},
+}
+#: Above this many nodes, edges are hidden while the view is dragged or zoomed, to keep it fluid.
+LARGE_NETWORK = 2000
+#: Above this many bytes of JSON, the data is embedded gzip-compressed in base64 (the browser
+#: inflates it with DecompressionStream): 5,000 organisations fit in a few MB instead of over 10.
+COMPRESS_ABOVE = 1_000_000
+
+_COLOR = re.compile(
+    r"#[0-9a-fA-F]{3,8}|(?:rgb|rgba|hsl|hsla)\(\s*[0-9.%,\s/-]+\)|[a-zA-Z]{3,30}"
+)
+_SHAPES = {"dot", "circle", "ellipse", "box", "square", "diamond", "triangle", "triangleDown",
+           "star", "hexagon", "database", "text"}
+
+
+class NetworkLike(Protocol):
+    nodes: list[dict[str, Any]]
+    edges: list[dict[str, Any]]
+    options: Any
+
+
+class ViewLike(Protocol):
+    """What the renderer needs: an ``AllianceView`` from ``graph.visualise.view`` fits."""
+
+    network: NetworkLike
+    data: dict[str, Any]
+
+
+@dataclass
+class StoredView:
+    """A view read back from JSON (tests and benchmarks); it has the shape of an AllianceView."""
+
+    network: Any
+    data: dict[str, Any]
+
+
+def view_from_json(path: str | os.PathLike[str]) -> StoredView:
+    """Read a view stored as ``{"network_nodes", "network_edges", "options", "data"}``."""
+    from pyvis.network import Network
+
+    stored = json.loads(Path(path).read_text(encoding="utf-8"))
+    network = Network()
+    network.nodes = stored["network_nodes"]
+    network.edges = stored["network_edges"]
+    network.options = stored.get("options", {})
+    return StoredView(network=network, data=stored["data"])
+
+
+def render_html(view: ViewLike, *, compress: bool | None = None) -> str:
+    """The page of a view, as one string. The same view always gives the same bytes.
+
+    ``compress``: embed the data gzip-compressed; by default only above COMPRESS_ABOVE bytes.
+    """
+    data = view.data
+    meta = data.get("meta", {})
+    legend = data.get("legend", {})
+    network = {
+        "nodes": _clean_items(view.network.nodes, "node"),
+        "edges": _clean_items(view.network.edges, "edge"),
+        "options": vis_options(view.network),
+    }
+    context = {
+        "csp": CONTENT_SECURITY_POLICY,
+        "meta": {
+            "title": meta.get("title") or "Alliance network",
+            "subtitle": meta.get("subtitle") or "",
+            "filter_summary": meta.get("filter_summary") or "",
+            "data_date": meta.get("data_date") or "",
+            "measure": meta.get("measure") or "",
+        },
+        "legend": _safe_legend(legend),
+        "filters": data.get("filters", {}),
+        "vis_css": Markup(_inline_css(_vis_file("vis-network.css"))),
+        "page_css": Markup(_inline_css(_page_file("page.css"))),
+        "vis_js": Markup(_inline_js(_vis_file("vis-network.min.js"))),
+        "page_js": Markup(_inline_js(_page_file("page.js"))),
+        "payloads": _payloads({"alliance-data": data, "alliance-network": network}, compress),
+    }
+    return _environment().get_template("template.html.j2").render(context)
+
+
+def write_html(view: ViewLike, path: str | os.PathLike[str], *, compress: bool | None = None) -> Path:
+    """Write the page of a view to ``path`` atomically (a reader never sees half a file)."""
+    return write_atomic(Path(path), render_html(view, compress=compress).encode("utf-8"))
+
+
+def write_atomic(path: Path, content: bytes) -> Path:
+    """Write bytes to a temporary file beside ``path``, then rename it over ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def json_for_script(value: Any) -> str:
+    """JSON that is safe inside a ``<script>`` element: no data can close the element."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise AllianceError(f"The view cannot be written as JSON: {error}") from error
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def vis_options(network: NetworkLike) -> dict[str, Any]:
+    """The vis-network options of the page: defaults, then the view's, then what the page needs."""
+    options = network.options
+    # pyvis' own default Options object asks for physics and curved edges; only a dict set by the
+    # view is the view's choice.
+    own = copy.deepcopy(options) if isinstance(options, dict) else {}
+    merged = _merge(copy.deepcopy(DEFAULT_OPTIONS), own)
+    if len(network.nodes) > LARGE_NETWORK:
+        interaction = merged.setdefault("interaction", {})
+        interaction.setdefault("hideEdgesOnDrag", True)
+        interaction.setdefault("hideEdgesOnZoom", True)
+    return _merge(merged, copy.deepcopy(ENFORCED_OPTIONS))
+
+
+def safe_color(value: Any, default: str = "#8a8f98") -> str:
+    """A CSS colour from data, or ``default`` if it could be anything else."""
+    if isinstance(value, str) and _COLOR.fullmatch(value.strip()):
+        return value.strip()
+    return default
+
+
+def read_payloads(page: str) -> dict[str, Any]:
+    """The JSON blocks of a rendered page by element id, compressed or not (for tests and tools)."""
+    found = {}
+    for match in re.finditer(r'<script type="([^"]+)" id="([^"]+)"(?: data-encoding="([^"]+)")?>(.*?)</script>',
+                             page, flags=re.DOTALL):
+        kind, ident, encoding, text = match.groups()
+        if encoding == "gzip+base64":
+            text = gzip.decompress(base64.b64decode(text)).decode("utf-8")
+        elif kind != "application/json":
+            continue
+        found[ident] = json.loads(text)
+    return found
+
+
+def _payloads(blocks: dict[str, Any], compress: bool | None) -> list[dict[str, Any]]:
+    texts = {ident: json_for_script(value) for ident, value in blocks.items()}
+    if compress is None:
+        compress = sum(len(text) for text in texts.values()) > COMPRESS_ABOVE
+    payloads = []
+    for ident, text in texts.items():
+        if compress:
+            packed = base64.b64encode(gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)).decode("ascii")
+            payloads.append({"id": ident, "type": "application/gzip", "encoding": "gzip+base64", "text": packed})
+        else:
+            payloads.append({"id": ident, "type": "application/json", "encoding": None, "text": Markup(text)})
+    return payloads
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = value
+    return base
+
+
+def _clean_items(items: list[dict[str, Any]], what: str) -> list[dict[str, Any]]:
+    """Nodes or edges without ``title`` (vis-network would show it as a tooltip of its own),
+    checked for what would break the page: a missing or repeated id, a position that is not finite."""
+    cleaned, seen = [], set()
+    for item in items:
+        ident = item.get("id")
+        if ident is None or ident in seen:
+            problem = "has no id" if ident is None else f"repeats the id {ident!r}"
+            raise AllianceError(f"A {what} of the view {problem}; every {what} needs its own id.")
+        seen.add(ident)
+        for key, value in item.items():
+            if isinstance(value, float) and not math.isfinite(value):
+                raise AllianceError(f"The {what} {ident!r} has a {key} that is not a finite number: {value}")
+        cleaned.append({key: value for key, value in item.items() if key != "title"})
+    return cleaned
+
+
+def _safe_legend(legend: dict[str, Any]) -> dict[str, Any]:
+    edge = legend.get("edge") or {}
+    return {
+        "sector": [{**item, "color": safe_color(item.get("color"))} for item in legend.get("sector", [])],
+        "kind": [{**item, "shape": item.get("shape") if item.get("shape") in _SHAPES else "dot"}
+                 for item in legend.get("kind", [])],
+        "edge": {"by": edge.get("by", "material"),
+                 "items": [{**item, "color": safe_color(item.get("color"))} for item in edge.get("items", [])]},
+        "size": legend.get("size", ""),
+        "width": legend.get("width", ""),
+    }
+
+
+def _inline_js(text: str) -> str:
+    text = re.sub(r"^//# sourceMappingURL=.*$", "", text, flags=re.MULTILINE)
+    return re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE).replace("<!--", "<\\!--")
+
+
+def _inline_css(text: str) -> str:
+    if re.search(r"</style", text, flags=re.IGNORECASE):
+        raise AllianceError("A stylesheet to inline contains '</style'; it cannot be inlined safely.")
+    return text
+
+
+@lru_cache(maxsize=None)
+def _vis_file(name: str) -> str:
+    path = VIS_DIR / name
+    if not path.is_file():
+        raise AllianceError(
+            f"vis-network is missing from the pyvis installation ({path}). Reinstall pyvis==0.3.2."
+        )
+    return path.read_text(encoding="utf-8")
+
+
+def _page_file(name: str) -> str:
+    return (PAGE_DIR / name).read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(PAGE_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )

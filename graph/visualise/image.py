@@ -1,0 +1,207 @@
+"""Export an alliance view as a PNG or SVG image, drawn by the HTML page in headless Chromium.
+
+The page is written to a temporary folder and opened from ``file://``; every request to any other
+address is refused (and would be reported as an error). The PNG is a screenshot of the page in
+its export layout (title, legend, drawing and sources, without controls); the SVG is drawn by the
+page's ``toSVG()`` from the same positions. The same view gives the same SVG bytes.
+
+Chromium is found from ``ALLIANCES_CHROMIUM``, then ``chromium`` on the PATH, then
+``/usr/bin/chromium``. Playwright's sync API is used; called from a running asyncio loop (a
+notebook), the export runs in a worker thread.
+"""
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import enum
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from graph.errors import AllianceError
+from graph.visualise.html import ViewLike, write_atomic, write_html
+
+CHROMIUM_ENV = "ALLIANCES_CHROMIUM"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+INSTALL_HINT = (
+    "Install Chromium (Debian/Ubuntu: apt-get install chromium) or set "
+    f"{CHROMIUM_ENV} to the path of a Chromium or Chrome executable; the Python package "
+    "'playwright' is needed too (pip install playwright; no browser download is needed)."
+)
+READY_TIMEOUT_MS = 120_000
+
+
+class ImageExportUnavailable(AllianceError):
+    """Images need Chromium and the playwright package; the message says how to install them."""
+
+
+class ImageFormat(enum.Enum):
+    PNG = "png"
+    SVG = "svg"
+
+    @classmethod
+    def from_extension(cls, path: str | os.PathLike[str]) -> "ImageFormat":
+        suffix = Path(path).suffix.lower().lstrip(".")
+        try:
+            return cls(suffix)
+        except ValueError:
+            raise AllianceError(
+                f"Cannot tell the image format of '{path}': use a .png or .svg file name."
+            ) from None
+
+    @classmethod
+    def parse(cls, value: "str | ImageFormat") -> "ImageFormat":
+        if isinstance(value, cls):
+            return value
+        try:
+            return cls(str(value).lower())
+        except ValueError:
+            raise AllianceError(f"Unknown image format '{value}': use png or svg.") from None
+
+
+def find_chromium() -> str | None:
+    """The Chromium executable to use, or None if there is none."""
+    configured = os.environ.get(CHROMIUM_ENV)
+    if configured:
+        return configured if _is_executable(configured) else None
+    for candidate in (shutil.which("chromium"), "/usr/bin/chromium"):
+        if candidate and _is_executable(candidate):
+            return candidate
+    return None
+
+
+def export_image(view: ViewLike, path: str | os.PathLike[str], fmt: "str | ImageFormat | None" = None,
+                 width: int = 1920, height: int = 1080) -> Path:
+    """Write the view as a ``png`` or ``svg`` image of ``width`` x ``height`` pixels to ``path``.
+
+    ``fmt`` defaults to the file name's extension. Raises ImageExportUnavailable (and writes
+    nothing) when Chromium or playwright is missing.
+    """
+    image_format = ImageFormat.from_extension(path) if fmt is None else ImageFormat.parse(fmt)
+    if width < 320 or height < 240:
+        raise AllianceError(f"An image of {width}x{height} is too small: use at least 320x240.")
+    chromium = _require_chromium()
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        content = _capture(view, image_format, width, height, chromium)
+    else:  # Playwright's sync API refuses to run inside an event loop (e.g. Jupyter).
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            content = pool.submit(_capture, view, image_format, width, height, chromium).result()
+    return write_atomic(Path(path), content)
+
+
+@dataclass
+class PageReport:
+    """What the page did besides drawing: requests refused and errors raised."""
+
+    blocked: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def launch_chromium(playwright, chromium: str | None = None):
+    """Launch headless Chromium with the export's arguments (shared with the tests and bench)."""
+    executable = chromium or _require_chromium()
+    try:
+        return playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+    except Exception as error:  # playwright raises its own Error type
+        raise ImageExportUnavailable(f"Chromium at {executable} did not start: {error}. {INSTALL_HINT}") from error
+
+
+def offline_page(browser, width: int, height: int, report: PageReport):
+    """A page of the given viewport that refuses every request other than file: and data:."""
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, device_scale_factor=1, locale="en-US",
+        timezone_id="UTC", color_scheme="light", reduced_motion="reduce", service_workers="block",
+    )
+
+    def route(request_route):
+        url = request_route.request.url
+        if url.startswith(("file:", "data:", "about:")):
+            request_route.continue_()
+        else:
+            report.blocked.append(url)
+            request_route.abort("blockedbyclient")
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("pageerror", lambda error: report.errors.append(f"page error: {error}"))
+    page.on("console", lambda message: message.type == "error" and report.errors.append(
+        f"console error: {message.text}"))
+    page.on("dialog", lambda dialog: (report.errors.append(f"dialog: {dialog.message}"), dialog.dismiss()))
+    return page
+
+
+def wait_until_drawn(page, timeout_ms: int = READY_TIMEOUT_MS) -> None:
+    """Wait until the page has drawn the network (it then sets ``body[data-ready]``).
+
+    Not ``wait_for_function``: Playwright polls its predicate with ``eval``, which the page's
+    Content-Security-Policy forbids; a selector wait needs no script in the page.
+    """
+    page.wait_for_selector('body[data-ready="true"]', state="attached", timeout=timeout_ms)
+
+
+def _capture(view: ViewLike, image_format: ImageFormat, width: int, height: int, chromium: str) -> bytes:
+    sync_playwright = _import_playwright()
+    report = PageReport()
+    with tempfile.TemporaryDirectory(prefix="alliances-image-") as folder:
+        page_path = write_html(view, Path(folder) / "network.html")
+        with sync_playwright() as playwright:
+            browser = launch_chromium(playwright, chromium)
+            try:
+                page = offline_page(browser, width, height, report)
+                page.goto(page_path.as_uri() + "#export", wait_until="load")
+                wait_until_drawn(page)
+                page.evaluate("document.fonts.ready.then(() => new Promise(r => requestAnimationFrame(() => r(true))))")
+                if image_format is ImageFormat.PNG:
+                    content = page.screenshot(type="png", full_page=False, animations="disabled", caret="hide")
+                else:
+                    svg = page.evaluate("([w, h]) => window.allianceGraph.toSVG({width: w, height: h})",
+                                        [width, height])
+                    content = svg.encode("utf-8")
+            finally:
+                browser.close()
+    if report.blocked:
+        raise AllianceError(
+            "The page tried to load from the network, which must never happen: "
+            + ", ".join(report.blocked[:5]) + ". Nothing was written; please report this."
+        )
+    if report.errors:
+        raise AllianceError("The page failed while drawing: " + "; ".join(report.errors[:5]))
+    return content
+
+
+def _require_chromium() -> str:
+    chromium = find_chromium()
+    if chromium is None:
+        configured = os.environ.get(CHROMIUM_ENV)
+        where = (f"{CHROMIUM_ENV}={configured} is not an executable file. " if configured
+                 else "No Chromium was found (looked for 'chromium' on the PATH and /usr/bin/chromium). ")
+        raise ImageExportUnavailable(f"Cannot export images: {where}{INSTALL_HINT}")
+    _import_playwright()
+    return chromium
+
+
+def _import_playwright():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as error:
+        raise ImageExportUnavailable(
+            f"Cannot export images: the Python package 'playwright' is missing ({error}). {INSTALL_HINT}"
+        ) from error
+    return sync_playwright
+
+
+def _is_executable(path: str) -> bool:
+    return os.path.isfile(path) and os.access(path, os.X_OK)
