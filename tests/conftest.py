@@ -12,6 +12,9 @@ from graph.config import PROJECT_ROOT, Settings
 from graph.store import OxigraphStore
 
 FIXTURES = Path(__file__).parent / "fixtures"
+SMALL_VIEW = FIXTURES / "views" / "small.json"  # a hand-made view with hostile labels
+XSS_IMG = "<img src=x onerror=alert(1)>"
+XSS_SCRIPT = "</script><script>alert(2)</script>"
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sys
 import xml.etree.ElementTree as ElementTree
-from pathlib import Path
 
 import pytest
 
@@ -27,9 +26,7 @@ from graph.visualise.image import (
     wait_until_drawn,
 )
 
-SMALL = Path(__file__).parent / "fixtures" / "views" / "small.json"
-XSS_IMG = "<img src=x onerror=alert(1)>"
-XSS_SCRIPT = "</script><script>alert(2)</script>"
+from conftest import SMALL_VIEW as SMALL, XSS_IMG, XSS_SCRIPT
 SVG = "{http://www.w3.org/2000/svg}"
 # Wraps alert/confirm/prompt so that a label run as code would leave a mark as well as a dialog.
 TRIPWIRE = """

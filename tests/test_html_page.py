@@ -5,7 +5,6 @@ import copy
 import json
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
@@ -21,9 +20,7 @@ from graph.visualise.html import (
     write_html,
 )
 
-SMALL = Path(__file__).parent / "fixtures" / "views" / "small.json"
-XSS_IMG = "<img src=x onerror=alert(1)>"
-XSS_SCRIPT = "</script><script>alert(2)</script>"
+from conftest import SMALL_VIEW as SMALL, XSS_IMG, XSS_SCRIPT
 URL = re.compile(r"""https?://[^\s"'<>()\\]+""")
 URL_ATTRIBUTES = {"src", "href", "action", "formaction", "poster", "srcset", "data", "background",
                   "xlink:href", "ping", "manifest", "cite", "longdesc", "codebase"}
