@@ -1,0 +1,187 @@
+"""The Starlette application: the SPARQL endpoint at /sparql and the explorer pages.
+
+Every response allows any origin to read it (CORS, no credentials). Updates need
+``--allow-update``, the token given at start as ``Authorization: Bearer TOKEN``, and no foreign
+``Origin``: a form posted from another site can set neither that header nor our origin.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import hmac
+import json
+import logging
+import sys
+import time
+from collections.abc import AsyncIterator
+
+import pyoxigraph as ox
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from graph.serve.context import ServerContext, ServeSettings
+from graph.serve.description import service_description
+from graph.serve.protocol import GRAPH_TYPES, DEFAULT_GRAPH, Operation, negotiate, read_operation
+from graph.serve.safety import Refused, check_operation
+from graph.serve.workers import Limits, Outcome, QueryPool
+
+CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "Content-Type, Content-Length",
+        "Vary": "Accept"}
+access_log = logging.getLogger("alliances.access")
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise Refused(413, f"the request body is {int(declared):,} bytes; the limit is {limit:,}")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise Refused(413, f"the request body is over the limit of {limit:,} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _log(request: Request, op: Operation | None, status: int, rows: int | None, started: float) -> None:
+    if not access_log.isEnabledFor(logging.INFO):
+        return
+    text = op.text if op else ""
+    access_log.info(json.dumps({
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "client": request.client.host if request.client else None,
+        "method": request.method, "path": request.url.path, "kind": op.kind if op else None,
+        "query_hash": hashlib.sha256(text.encode()).hexdigest()[:16] if text else None,
+        "status": status, "rows": rows, "ms": round((time.perf_counter() - started) * 1000, 1)}))
+
+
+def _plain(status: int, message: str) -> Response:
+    return Response(message + "\n", status_code=status, media_type="text/plain; charset=utf-8", headers=CORS)
+
+
+class Endpoint:
+    """The /sparql route, bound to a server context."""
+
+    def __init__(self, context: ServerContext) -> None:
+        self.context = context
+        self.settings = context.settings
+
+    async def handle(self, request: Request) -> Response:
+        started = time.perf_counter()
+        op: Operation | None = None
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers={**CORS, "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+                                                      "Access-Control-Allow-Headers": "Content-Type, Accept",
+                                                      "Access-Control-Max-Age": "600"})
+        try:
+            body = await _read_body(request, self.settings.max_body_bytes) if request.method == "POST" else b""
+            op = read_operation(request.method, request.url.query, request.headers.get("content-type", ""), body,
+                                request.headers.get("accept", "*/*"))
+            if op is None:
+                response = self.describe(request)
+                _log(request, None, response.status_code, None, started)
+                return response
+            op = dataclasses.replace(op, base=str(request.url.replace(query="")))
+            if op.kind == "update":
+                self.authorise_update(request, op)
+            check_operation(op.text, self.settings.max_query_chars)
+        except Refused as refused:
+            _log(request, op, refused.status, None, started)
+            return _plain(refused.status, refused.message)
+        outcome: Outcome = await self.context.pool.run(op)  # type: ignore[attr-defined]
+        _log(request, op, outcome.status, outcome.rows, started)
+        return Response(outcome.body, status_code=outcome.status, media_type=outcome.content_type, headers=CORS)
+
+    def authorise_update(self, request: Request, op: Operation) -> None:
+        if not self.settings.allow_update:
+            raise Refused(403, "this endpoint is read-only; start it with --allow-update and a token to accept updates")
+        origin = request.headers.get("origin")
+        own = f"{request.url.scheme}://{request.url.netloc}"
+        if origin is not None and origin != own:
+            raise Refused(403, f"updates from pages of another origin ({origin}) are refused")
+        given = request.headers.get("authorization", "")
+        expected = f"Bearer {self.settings.update_token}"
+        if not self.settings.update_token or not hmac.compare_digest(given.encode(), expected.encode()):
+            raise Refused(403, "an update needs the header 'Authorization: Bearer TOKEN' with the token given at start")
+        if op.default_graphs or op.named_graphs:
+            raise Refused(400, "using-graph-uri and using-named-graph-uri are not supported; write USING in the update")
+
+    def describe(self, request: Request) -> Response:
+        accept = request.headers.get("accept", "*/*")
+        if "text/html" in accept and "/query" in {getattr(r, "path", "") for r in request.app.routes}:
+            return RedirectResponse("/query", status_code=303, headers=CORS)
+        media = negotiate(accept, GRAPH_TYPES, DEFAULT_GRAPH)
+        if media is None:
+            return _plain(406, "the service description is available as Turtle, N-Triples, JSON-LD or RDF/XML")
+        endpoint = str(request.url.replace(query=""))
+        graphs = self.context.store.named_graphs() if self.context.store is not None else []  # type: ignore[attr-defined]
+        body = ox.serialize(service_description(endpoint, self.settings.allow_update, graphs), format=GRAPH_TYPES[media])
+        return Response(body, media_type=media, headers=CORS)
+
+
+def create_app(settings: ServeSettings, explorer: bool = True) -> Starlette:
+    """The ASGI application. Workers start with the application (lifespan) and stop with it."""
+    from graph.store import OxigraphStore
+
+    limits = Limits(settings.max_rows, settings.max_result_bytes)
+    pool = QueryPool(settings.store_path.resolve(), settings.workers, settings.deadline_s, limits, writable=settings.allow_update)
+    # With updates on, the only handle on the store is the read-write worker (see workers.py).
+    store = None if settings.allow_update else OxigraphStore.open(settings.store_path)
+    context = ServerContext(settings, store, pool)
+    routes: list[BaseRoute] = [Route("/sparql", Endpoint(context).handle, methods=["GET", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"])]
+    if explorer and store is not None:
+        routes += _explorer_routes(context)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await pool.start()
+        try:
+            yield
+        finally:
+            await pool.close()
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.context = context
+    return app
+
+
+def _explorer_routes(context: ServerContext) -> list[BaseRoute]:
+    try:
+        from graph.serve.explorer import explorer_routes
+    except ImportError:  # the explorer is optional for the endpoint itself
+        return []
+    return explorer_routes(context)
+
+
+def configure_access_log(enabled: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    access_log.handlers[:] = [handler]
+    access_log.setLevel(logging.INFO if enabled else logging.WARNING)
+    access_log.propagate = False
+
+
+def serve(settings: ServeSettings) -> None:
+    """Run the production ASGI server (uvicorn) until interrupted."""
+    import socket
+
+    import uvicorn
+
+    with socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((settings.host, settings.port))
+        except OSError as error:
+            from graph.errors import AllianceError
+            raise AllianceError(f"cannot listen on {settings.host}:{settings.port} ({error.strerror}); "
+                                f"another program uses the port: choose one with --port or ALLIANCES_PORT") from None
+    configure_access_log(settings.access_log)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning",
+                access_log=False, server_header=False, timeout_graceful_shutdown=5)
+
