@@ -24,7 +24,7 @@ from starlette.routing import BaseRoute, Route
 
 from graph.serve.context import ServerContext, ServeSettings
 from graph.serve.description import service_description
-from graph.serve.protocol import GRAPH_TYPES, DEFAULT_GRAPH, Operation, negotiate, read_operation
+from graph.serve.protocol import DEFAULT_GRAPH, GRAPH_TYPES, Operation, apply_using, negotiate, read_operation
 from graph.serve.safety import Refused, check_operation
 from graph.serve.workers import Limits, Outcome, QueryPool
 
@@ -91,6 +91,8 @@ class Endpoint:
             if op.kind == "update":
                 self.authorise_update(request, op)
             check_operation(op.text, self.settings.max_query_chars)
+            if op.kind == "update":
+                op = dataclasses.replace(op, text=apply_using(op.text, op.default_graphs, op.named_graphs))
         except Refused as refused:
             _log(request, op, refused.status, None, started)
             return _plain(refused.status, refused.message)
@@ -109,8 +111,7 @@ class Endpoint:
         expected = f"Bearer {self.settings.update_token}"
         if not self.settings.update_token or not hmac.compare_digest(given.encode(), expected.encode()):
             raise Refused(403, "an update needs the header 'Authorization: Bearer TOKEN' with the token given at start")
-        if op.default_graphs or op.named_graphs:
-            raise Refused(400, "using-graph-uri and using-named-graph-uri are not supported; write USING in the update")
+
 
     def describe(self, request: Request) -> Response:
         accept = request.headers.get("accept", "*/*")

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs
 
 import pyoxigraph as ox
 
+from graph.serve.lexer import tokens
 from graph.serve.safety import Refused
 
 RESULT_TYPES: dict[str, ox.QueryResultsFormat] = {
@@ -131,3 +132,23 @@ def negotiate(accept: str, offers: dict[str, object], default: str) -> str | Non
         elif media in offers:
             return media
     return None
+
+
+def apply_using(text: str, default_graphs: tuple[str, ...], named_graphs: tuple[str, ...]) -> str:
+    """Give every DELETE/INSERT ... WHERE operation the protocol's using-graph-uri and
+    using-named-graph-uri as USING clauses; refuse an update that has its own USING or WITH."""
+    if not default_graphs and not named_graphs:
+        return text
+    found = list(tokens(text))
+    if any(t.keyword in ("USING", "WITH") and t.depth == 0 for t in found):
+        raise Refused(400, "the update has USING or WITH and the request gives using-graph-uri or "
+                           "using-named-graph-uri: give the dataset in one place only")
+    clause = "".join(f" USING <{g}>" for g in default_graphs) + "".join(f" USING NAMED <{g}>" for g in named_graphs) + " "
+    for graph in default_graphs + named_graphs:
+        if any(c in graph for c in '<>"{}|^`\\ '):
+            raise Refused(400, f"'{graph}' is not an IRI")
+    positions = [t.start for i, t in enumerate(found)
+                 if t.keyword == "WHERE" and t.depth == 0 and not (i and found[i - 1].keyword == "DELETE")]
+    for position in reversed(positions):
+        text = text[:position] + clause + text[position:]
+    return text

@@ -5,24 +5,14 @@ hook sees it) and LOAD fetches URLs: both are refused whatever the mode. Oxigrap
 FROM NAMED from the store's own named graphs and never fetches them.
 
 No SPARQL parser in Python exposes the algebra that Oxigraph would evaluate, so the check is
-lexical: strings, IRIs and comments are removed, then a keyword is a word not preceded by
-'?', '$', ':' or a name character. A prefixed name such as ex:service or a variable ?service is
-therefore not the keyword.
+lexical (graph.serve.lexer): outside strings, IRIs and comments, a keyword is a bare word; a
+prefixed name such as ex:service or a variable ?service is not the keyword.
 """
 from __future__ import annotations
 
-import re
+from graph.serve.lexer import tokens
 
-_STRIP = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""'      # long strings
-    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n]|\\.)*"'                 # short strings
-    r"|'(?:[^'\\\n]|\\.)*'"
-    r'|<[^<>"{}|^`\\\x00-\x20]*>'           # IRIs
-    r"|#[^\n]*",                            # comments
-    re.DOTALL,
-)
-_KEYWORDS = re.compile(r"(?<![\w?$:])(SERVICE|LOAD)(?![\w:])", re.IGNORECASE)
+REFUSED_KEYWORDS = {"SERVICE", "LOAD"}
 
 
 class Refused(Exception):
@@ -35,7 +25,7 @@ class Refused(Exception):
 
 def keywords(text: str) -> set[str]:
     """The refused keywords that ``text`` uses as SPARQL keywords (upper case)."""
-    return {match.upper() for match in _KEYWORDS.findall(_STRIP.sub(" ", text))}
+    return {token.keyword for token in tokens(text) if token.keyword in REFUSED_KEYWORDS}  # type: ignore[misc]
 
 
 def check_operation(text: str, max_chars: int) -> None:
