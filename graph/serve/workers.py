@@ -77,7 +77,8 @@ def execute(store: object, op: Operation, limits: Limits) -> Outcome:
         except SyntaxError as error:
             return _text(400, f"SPARQL update syntax error: {error}")
         return Outcome(204, "text/plain", b"")
-    kwargs: dict[str, object] = {"base_iri": op.base}
+    from graph.namespaces import PREFIXES  # the same predeclared prefixes as `alliances query`
+    kwargs: dict[str, object] = {"base_iri": op.base, "prefixes": PREFIXES}
     if op.default_graphs:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in op.default_graphs]
     else:
