@@ -209,6 +209,18 @@ def export(obj: Context, fmt: str, output: Path | None, **kwargs: Any) -> None:
 
 
 @main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def stats(obj: Context, fmt: str) -> None:
+    """Coverage of the graph: counts by type, material, pathway, sector, country and year; quotes; gaps."""
+    from graph.stats import render_stats, stats as compute
+
+    store = _run(obj.open)
+    data = _run(lambda: compute(store))
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2) if fmt == "json" else render_stats(data), nl=fmt == "json")
+
+
+@main.command()
 @click.option("--host", envvar="ALLIANCES_HOST", default="127.0.0.1", show_default=True, help="Address to listen on (env ALLIANCES_HOST).")
 @click.option("--port", envvar="ALLIANCES_PORT", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port (env ALLIANCES_PORT).")
 @click.option("--deadline", envvar="ALLIANCES_DEADLINE", type=click.FloatRange(0.1), default=30.0, show_default=True,

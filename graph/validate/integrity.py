@@ -35,6 +35,16 @@ SELECT DISTINCT ?entity ?first ?second ?g WHERE {
 """
 
 
+ALLIANCE_KEYS = """
+SELECT DISTINCT ?alliance ?type ?party ?date ?title WHERE {
+  ?alliance a al:Alliance .
+  OPTIONAL { ?alliance al:allianceType ?type }
+  OPTIONAL { ?alliance al:participation/al:party ?party }
+  OPTIONAL { ?alliance al:signing/schema:startDate ?date }
+  OPTIONAL { ?alliance skos:hiddenLabel ?title }
+}"""
+
+
 def integrity_problems(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy, compiled: Compiled,
                        locations: Locations) -> list[Problem]:
     problems = list(_unresolved_references(taxonomy, compiled))
@@ -42,6 +52,7 @@ def integrity_problems(store: OxigraphStore, settings: Settings, taxonomy: Taxon
     problems += _facts_outside_source_graphs(store, settings)
     problems += _shared_aliases(store, locations)
     problems += _two_preferred_names(store, locations)
+    problems += _duplicate_alliances(store, locations)
     return problems
 
 
@@ -107,3 +118,31 @@ def _two_preferred_names(store: OxigraphStore, locations: Locations) -> Iterator
                       f"'{row['first'].language}' names: '{row['first'].value}' and '{row['second'].value}'",
                       "keep one as label in one file and list the other under aliases",
                       Severity.VIOLATION)
+
+
+def _duplicate_alliances(store: OxigraphStore, locations: Locations) -> Iterator[Problem]:
+    """Two ids for one agreement: same type and parties, and the same title or signing date."""
+    facts: dict[str, dict[str, set[str]]] = {}
+    for row in store.query(ALLIANCE_KEYS):
+        entry = facts.setdefault(row["alliance"].value, {"type": set(), "party": set(), "date": set(), "title": set()})
+        for key in entry:
+            if row[key] is not None:
+                entry[key].add(row[key].value)
+    groups: dict[tuple[frozenset[str], frozenset[str]], list[str]] = {}
+    for alliance, entry in sorted(facts.items()):
+        if len(entry["party"]) >= 2:
+            groups.setdefault((frozenset(entry["type"]), frozenset(entry["party"])), []).append(alliance)
+    for members in groups.values():
+        for index, first in enumerate(members):
+            for second in members[index + 1:]:
+                same_title = facts[first]["title"] & facts[second]["title"]
+                same_date = {d for d in facts[first]["date"] & facts[second]["date"] if not d.startswith("--")}
+                if not (same_title or same_date):
+                    continue
+                why = f"the title '{sorted(same_title)[0]}'" if same_title else f"the signing date {sorted(same_date)[0]}"
+                file, line = locations.of(second)
+                other_file, other_line = locations.of(first)
+                yield Problem(file, line, "alliance-unique",
+                              f"{locations.kind_and_id(second)} has the type, the parties and {why} of "
+                              f"{locations.kind_and_id(first)} ({other_file}:{other_line})",
+                              "if it is the same agreement, use one id in both files; if it is a later stage, say so with succeeds:")

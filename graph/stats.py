@@ -1,0 +1,84 @@
+"""``alliances stats``: what the graph covers, and where its data is thin.
+
+Counts by alliance type, material, pathway, sector, country and year; the share of entries that
+carry a quote; organisations that lack a name in their home language or a group; sources by
+language. Built from the landscape (graph.network.landscape) and a few SPARQL counts.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from graph.network.landscape import Landscape, load_landscape
+from graph.store import GraphStore
+
+# The language an organisation's own name is expected in, by country. Countries that write their
+# names in English need no second name.
+HOME_LANGUAGE = {"CN": "zh", "TW": "zh", "HK": "zh", "JP": "ja", "KR": "ko", "DE": "de", "AT": "de", "CH": "de",
+                 "SE": "sv", "NO": "no", "FI": "fi", "DK": "da", "NL": "nl", "BE": "nl", "FR": "fr", "IT": "it",
+                 "ES": "es", "PT": "pt", "BR": "pt", "PL": "pl", "CZ": "cs", "RU": "ru", "UA": "uk", "TR": "tr",
+                 "AE": "ar", "SA": "ar", "IN": "en", "US": "en", "GB": "en", "AU": "en", "CA": "en", "IE": "en"}
+QUOTED = """
+SELECT (COUNT(*) AS ?entries) (SUM(?has) AS ?quoted) WHERE {
+  { SELECT DISTINCT ?g ?s ?has WHERE {
+      GRAPH ?g { ?s a ?type FILTER (?type IN (al:Alliance, org:Organization, foaf:Person, org:Post, al:Claim, al:DataPlatform)) }
+      BIND (IF(EXISTS { GRAPH ?g { ?s al:quote ?q } }, 1, 0) AS ?has) } }
+}"""
+SOURCE_LANGUAGES = """SELECT ?language (COUNT(DISTINCT ?g) AS ?n) WHERE { ?g a schema:CreativeWork ; schema:inLanguage ?language }
+GROUP BY ?language ORDER BY DESC(?n) ?language"""
+
+
+def _counter(values: list[str]) -> dict[str, int]:
+    return dict(sorted(Counter(values).items(), key=lambda item: (-item[1], item[0])))
+
+
+def stats(store: GraphStore, landscape: Landscape | None = None) -> dict[str, Any]:
+    landscape = landscape or load_landscape(store)
+    alliances = list(landscape.alliances.values())
+    orgs = [o for o in landscape.organisations.values() if o.kind != "unnamed"]
+    quoted = next(iter(store.query(QUOTED)))
+    entries, with_quote = int(quoted["entries"].value), int(quoted["quoted"].value or 0)
+    missing_home = []
+    for o in sorted(orgs, key=lambda o: o.label):
+        home = HOME_LANGUAGE.get(o.country or "")
+        if o.country is None:
+            missing_home.append({"id": o.id, "label": o.label, "country": None, "missing": "country"})
+        elif home and home != "en" and not any(lang.split("-")[0] == home for lang in o.names):
+            missing_home.append({"id": o.id, "label": o.label, "country": o.country, "missing": home})
+    without_group = [{"id": o.id, "label": o.label, "kind": o.kind} for o in sorted(orgs, key=lambda o: o.label)
+                     if o.kind in ("organisation", "joint-venture") and not o.parents]
+    return {
+        "alliances": len(alliances),
+        "organisations": len(orgs),
+        "unnamed_parties": sum(1 for o in landscape.organisations.values() if o.kind == "unnamed"),
+        "sources": len(landscape.sources),
+        "by_type": _counter([landscape.label(a.type_key) if a.type_key else "(no type)" for a in alliances]),
+        "by_material": _counter([landscape.label(m) for a in alliances for m in a.materials] or []),
+        "by_pathway": _counter([landscape.label(p) for a in alliances for p in a.pathways]),
+        "by_sector": _counter([landscape.label(o.sector) if o.sector else "(no sector)" for o in orgs]),
+        "by_country": _counter([o.country or "(no country)" for o in orgs]),
+        "by_year": dict(sorted(Counter(str(a.year) if a.year else "(no year)" for a in alliances).items())),
+        "quotes": {"entries": entries, "with_quote": with_quote,
+                   "share": round(with_quote / entries, 4) if entries else None},
+        "sources_by_language": {row["language"].value: int(row["n"].value) for row in store.query(SOURCE_LANGUAGES)},
+        "lacking_home_language_name": missing_home,
+        "lacking_group": without_group,
+    }
+
+
+def render_stats(data: dict[str, Any]) -> str:
+    lines = [f"{data['alliances']} alliances, {data['organisations']} organisations (+{data['unnamed_parties']} unnamed parties), "
+             f"{data['sources']} sources",
+             f"quotes: {data['quotes']['with_quote']} of {data['quotes']['entries']} entries "
+             f"({(data['quotes']['share'] or 0) * 100:.1f}%)"]
+    for key, title in (("by_type", "by alliance type"), ("by_material", "by material"), ("by_pathway", "by pathway"),
+                       ("by_sector", "organisations by sector"), ("by_country", "organisations by country"),
+                       ("by_year", "alliances by year"), ("sources_by_language", "sources by language")):
+        lines.append(f"\n{title}:")
+        lines += [f"  {count:>5}  {name}" for name, count in data[key].items()]
+    lines.append(f"\nlacking a name in their home language ({len(data['lacking_home_language_name'])}):")
+    lines += [f"  {o['label']} [{o['id']}]: " + ("no country" if o["missing"] == "country" else f"no '{o['missing']}' name ({o['country']})")
+              for o in data["lacking_home_language_name"]]
+    lines.append(f"\ncompanies and joint ventures lacking a group ({len(data['lacking_group'])}):")
+    lines += [f"  {o['label']} [{o['id']}]" for o in data["lacking_group"]]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,30 @@
+"""``alliances stats`` reports consistent counts and the gaps in the data."""
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from graph.cli import main
+from graph.config import Settings
+
+
+def test_stats_json_is_consistent_with_the_graph(runner: CliRunner, built: Settings) -> None:
+    result = runner.invoke(main, ["--store", str(built.store_path), "stats", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert sum(data["by_type"].values()) == data["alliances"]
+    assert sum(data["by_year"].values()) == data["alliances"]
+    assert sum(data["by_sector"].values()) == sum(data["by_country"].values()) == data["organisations"]
+    assert sum(data["sources_by_language"].values()) == data["sources"] == len(list((built.data_dir / "sources").glob("*.yaml")))
+    assert data["quotes"]["share"] == 1.0  # every entry of every record carries a quote
+    assert {"zh", "en", "de"} <= set(data["sources_by_language"])
+
+
+def test_stats_names_the_gaps(runner: CliRunner, built: Settings) -> None:
+    data = json.loads(runner.invoke(main, ["--store", str(built.store_path), "stats", "--format", "json"]).stdout)
+    gaps = {o["id"]: o["missing"] for o in data["lacking_home_language_name"]}
+    assert gaps.get("nissan") == "ja"  # Japanese group known only by its Chinese and English names
+    assert "hbis" not in gaps  # 河钢集团 is its home-language name
+    text = runner.invoke(main, ["--store", str(built.store_path), "stats"]).output
+    assert "lacking a name in their home language" in text and "quotes:" in text
