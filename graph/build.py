@@ -19,7 +19,7 @@ from graph.problems import Problem, Severity, has_violations
 from graph.records import emit_record, read_record, record_files
 from graph.records.emit import Emitted, Reference
 from graph.records.read import RecordProblems
-from graph.store import OxigraphStore, discard, new_build_dir, publish
+from graph.store import OxigraphStore, discard, ensure_publishable, new_build_dir, publish
 from graph.taxonomy import Taxonomy, load_taxonomy, taxonomy_files
 from graph.validate import check_graph
 
@@ -123,6 +123,7 @@ def build(settings: Settings | None = None) -> BuildSummary:
     """
     settings = settings or Settings()
     started = time.perf_counter()
+    ensure_publishable(settings.store_path)
     settings.store_path.parent.mkdir(parents=True, exist_ok=True)
     build_path = new_build_dir(settings.store_path)
     try:

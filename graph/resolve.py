@@ -170,7 +170,7 @@ def search(store: GraphStore, text: str, kind: str | None = None, limit: int = 1
             continue
         if score > best.get(iri, (0.0, ""))[0]:
             best[iri] = (score, label)
-    for _, score, index in process.extract(key, choices, scorer=fuzz.WRatio, limit=limit * 5, score_cutoff=60):
+    for _, score, index in process.extract(key, choices, scorer=fuzz.WRatio, limit=limit * 5, score_cutoff=75):
         iri, _, label = names[index]
         score = min(float(score), 89.0)
         if score > best.get(iri, (0.0, ""))[0]:

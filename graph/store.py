@@ -116,10 +116,15 @@ def new_build_dir(store_path: Path) -> Path:
     return path
 
 
-def publish(store_path: Path, build_path: Path, keep: int = 2) -> None:
-    """Point ``store_path`` at ``build_path`` in one atomic rename; keep the newest builds."""
+def ensure_publishable(store_path: Path) -> None:
+    """Refuse, before any work, a store path that a build did not make."""
     if store_path.exists() and not store_path.is_symlink():
         raise AllianceError(f"{store_path} exists and is not a link made by 'alliances build'; move it away and build again")
+
+
+def publish(store_path: Path, build_path: Path, keep: int = 2) -> None:
+    """Point ``store_path`` at ``build_path`` in one atomic rename; keep the newest builds."""
+    ensure_publishable(store_path)
     link = store_path.with_name(store_path.name + ".new-link")
     if link.is_symlink() or link.exists():
         link.unlink()

@@ -30,10 +30,19 @@ def store(built: Settings) -> OxigraphStore:
     return OxigraphStore.open(built.store_path)
 
 
+def seed_corpus() -> list[Path]:
+    """The 31 records of the seed documents and their second sources: enough for the fixtures to
+    refer to, and small enough to compile many times in a test run."""
+    names = (FIXTURES / "seed-corpus.txt").read_text(encoding="utf-8").split()
+    return [PROJECT_ROOT / "data" / "sources" / name for name in names]
+
+
 @pytest.fixture
 def own_data(tmp_path: Path) -> Settings:
-    """Settings over a private copy of data/ and a private store, for tests that change data."""
-    shutil.copytree(PROJECT_ROOT / "data", tmp_path / "data")
+    """Settings over a private copy of the seed corpus and a private store, for tests that change data."""
+    (tmp_path / "data" / "sources").mkdir(parents=True)
+    for path in seed_corpus():
+        shutil.copy(path, tmp_path / "data" / "sources" / path.name)
     return Settings(data_dir=tmp_path / "data", store_path=tmp_path / "store" / "store")
 
 

@@ -21,21 +21,23 @@ def test_path_from_faw_volkswagen_to_sms_group_names_hops_and_sources(runner: Cl
     result = run(runner, built, "path", "FAW-Volkswagen", "SMS group", "--format", "json")
     assert result.exit_code == 0, result.output
     paths = json.loads(result.stdout)["paths"]
-    hops = paths[0]
-    assert [hops[0]["source"]] + [h["target"] for h in hops] == [
-        "FAW-Volkswagen", "Baosteel", "China Baowu Steel Group", "Ansteel Group", "SMS group"]
-    assert all(link["sources"] for hop in hops for link in hop["links"])
-    assert hops[1]["links"][0]["kind"] == "part of"
-    assert "2025-01-16" in hops[3]["links"][0]["date"]
+    assert paths
+    for hops in paths:
+        assert hops[0]["source"] == "FAW-Volkswagen" and hops[-1]["target"] == "SMS group"
+        assert all(hop["links"] for hop in hops)
+        assert all(link["sources"] for hop in hops for link in hop["links"])  # every hop says where it comes from
+        assert all(link["kind"] == "alliance" or "part of" in link["kind"] or "joint venture" in link["kind"]
+                   for hop in hops for link in hop["links"])
+    assert len({len(hops) for hops in paths}) == 1  # all shortest
     text = run(runner, built, "path", "一汽-大众", "西马克")
-    assert "via alliance: Carbon-Neutral 'Green Steel' Cooperation Memorandum" in text.output
-    assert "source: baosteel-wikipedia-mirror" in text.output
+    assert text.output.startswith(f"{len(paths)} shortest connection(s)") and "source:" in text.output
 
 
 def test_network_ranks_with_community_and_notes(runner: CliRunner, built: Settings) -> None:
     result = run(runner, built, "network", "--measure", "betweenness", "--format", "json")
     data = json.loads(result.stdout)
-    assert data["rows"][0]["label"] == "HBIS Group"  # the steelmaker between BMW and the RMI pilot
+    values = [row["betweenness"] for row in data["rows"]]
+    assert values == sorted(values, reverse=True) and values[0] > 0
     assert {"community", "component", "constraint", "effective-size"} <= set(data["rows"][0])
     assert any("exact" in note for note in data["notes"])
     group = json.loads(run(runner, built, "network", "--level", "group", "--format", "json").stdout)
@@ -45,7 +47,9 @@ def test_network_ranks_with_community_and_notes(runner: CliRunner, built: Settin
 
 def test_filters_resolve_names_in_any_language(runner: CliRunner, built: Settings) -> None:
     steel = json.loads(run(runner, built, "network", "--material", "绿钢", "--format", "json").stdout)
-    assert {row["label"] for row in steel["rows"]} == {"FAW-Volkswagen", "Baosteel", "BMW Group", "HBIS Group", "SMS group", "Ansteel Group"}
+    labels = {row["label"] for row in steel["rows"]}
+    assert labels >= {"FAW-Volkswagen", "Baosteel", "BMW Group", "HBIS Group", "SMS group", "Ansteel Group"}
+    assert "Huayou Cycle" not in labels  # battery materials, not steel
     unknown = run(runner, built, "network", "--material", "unobtainium")
     assert unknown.exit_code == 2 and "unobtainium" in unknown.output
     assert run(runner, built, "network", "--from", "2025", "--to", "2021").exit_code == 2
@@ -53,9 +57,11 @@ def test_filters_resolve_names_in_any_language(runner: CliRunner, built: Setting
 
 def test_timeline_by_type(runner: CliRunner, built: Settings) -> None:
     rows = json.loads(run(runner, built, "timeline", "--by", "type", "--format", "json").stdout)
-    by_year = {(r["year"], r["type"]): r["count"] for r in rows}
-    assert by_year[(2024, "memorandum of understanding")] == 2
-    assert by_year[(2025, "memorandum of understanding")] == 1
+    by_year = {(r["year"], r["type"]): r for r in rows}
+    assert "sms-group-ansteel-green-steel-mou" in by_year[(2025, "memorandum of understanding")]["alliances"]
+    assert {"bmw-brilliance-green-electrolytic-aluminium-mou", "bmw-brilliance-recycled-aluminium-mou"} <= set(
+        by_year[(2024, "memorandum of understanding")]["alliances"])
+    assert all(r["count"] == len(r["alliances"]) for r in rows)
 
 
 def test_network_file_exports(runner: CliRunner, built: Settings, tmp_path: Path) -> None:
@@ -63,12 +69,14 @@ def test_network_file_exports(runner: CliRunner, built: Settings, tmp_path: Path
         target = tmp_path / f"n.{fmt}"
         assert run(runner, built, "export", fmt, "-o", str(target)).exit_code == 0
         graph = nx.read_graphml(target) if fmt == "graphml" else nx.read_gexf(target)
-        assert graph.number_of_nodes() == 18 and graph.number_of_edges() > 10
+        ranking = json.loads(run(runner, built, "network", "--format", "json").stdout)["rows"]
+        assert graph.number_of_nodes() == len(ranking) and graph.number_of_edges() > 10
     target = tmp_path / "edges.csv"
     assert run(runner, built, "export", "csv", "-o", str(target), "--material", "aluminium").exit_code == 0
     rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8"))))
-    assert {r["source_label"] for r in rows} | {r["target_label"] for r in rows} == {
-        "BMW Brilliance", "Henan aluminium company (unnamed, 1 of 2)", "Henan aluminium company (unnamed, 2 of 2)"}
+    labels = {r["source_label"] for r in rows} | {r["target_label"] for r in rows}
+    assert labels >= {"BMW Brilliance", "Henan aluminium company (unnamed, 1 of 2)", "Henan aluminium company (unnamed, 2 of 2)"}
+    assert "Baosteel" not in labels and "FAW-Volkswagen" not in labels  # steel, not aluminium
 
 
 def test_filters_on_rdf_export_are_refused(runner: CliRunner, built: Settings) -> None:

@@ -154,7 +154,7 @@ def test_answers_do_not_depend_on_the_run(query_store: OxigraphStore) -> None:
 
 def test_agreements_of_hbis_include_bmw_memorandum_and_rmi_pilot(query_store: OxigraphStore) -> None:
     rows = {local(r["alliance_id"]): r for r in rows_of(query_store, "agreements-of", {"org": "河钢"})}
-    assert set(rows) == {"bmw-hbis-green-low-carbon-steel-supply-chain-mou", "rmi-automotive-steel-carbon-footprint-pilot"}
+    assert set(rows) >= {"bmw-hbis-green-low-carbon-steel-supply-chain-mou", "rmi-automotive-steel-carbon-footprint-pilot"}
     mou = rows["bmw-hbis-green-low-carbon-steel-supply-chain-mou"]
     assert (mou["member"], mou["role"], mou["partners"]) == ("HBIS Group", "supplier", "BMW Group (buyer)")
     assert mou["signed"] == "2022-08-04"
@@ -171,18 +171,19 @@ def test_agreements_of_a_group_include_its_members(query_store: OxigraphStore) -
     assert by_alliance["rmi-automotive-steel-carbon-footprint-pilot"] == "China Baowu Steel Group"
     bmw = {(local(r["alliance_id"]), r["member"]) for r in rows_of(query_store, "agreements-of", {"org": "BMW"})}
     assert ("bmw-brilliance-recycled-aluminium-mou", "BMW Brilliance") in bmw  # a joint venture of BMW Group
-    assert len(bmw) == 6
+    assert len(bmw) >= 6
 
 
 def test_alliances_by_material_include_narrower_materials(query_store: OxigraphStore) -> None:
     steel = {local(r["alliance_id"]): r for r in rows_of(query_store, "alliances-by-material", {"material": "steel"})}
-    assert set(steel) == {"faw-volkswagen-baosteel-green-steel-memorandum",   # green steel
+    assert set(steel) >= {"faw-volkswagen-baosteel-green-steel-memorandum",   # green steel
                           "bmw-hbis-green-low-carbon-steel-supply-chain-mou",  # low-carbon automotive steel
                           "sms-group-ansteel-green-steel-mou",                 # green steel
                           "rmi-automotive-steel-carbon-footprint-pilot"}       # automotive steel
     assert steel["bmw-hbis-green-low-carbon-steel-supply-chain-mou"]["materials"] == "low-carbon automotive steel"
     aluminium = {local(r["alliance_id"]) for r in rows_of(query_store, "alliances-by-material", {"material": "铝"})}
-    assert aluminium == {"bmw-brilliance-green-electrolytic-aluminium-mou", "bmw-brilliance-recycled-aluminium-mou"}
+    assert aluminium >= {"bmw-brilliance-green-electrolytic-aluminium-mou", "bmw-brilliance-recycled-aluminium-mou"}
+    assert "faw-volkswagen-baosteel-green-steel-memorandum" not in aluminium
 
 
 def test_signatories_and_attendees(query_store: OxigraphStore) -> None:
@@ -198,8 +199,11 @@ def test_signatories_and_attendees(query_store: OxigraphStore) -> None:
 
 
 def test_claims(query_store: OxigraphStore) -> None:
-    rows = {r["value"]: r for r in rows_of(query_store, "claims")}
-    assert {"11.98", "90", "15", "50", "33"} <= set(rows)
+    all_rows = rows_of(query_store, "claims")
+    assert {"11.98", "90", "15", "50", "33"} <= {r["value"] for r in all_rows}
+    seed_claims = {"rmi-pilot-share-of-global-steel-supply": "11.98", "green-and-recycled-aluminium-90-percent-lower-emissions": "90",
+                   "steel-industry-share-of-china-carbon-emissions": "15"}
+    rows = {seed_claims[local(r["claim_id"])]: r for r in all_rows if local(r["claim_id"]) in seed_claims}
     assert rows["11.98"]["about"] == "Carbon footprint accounting pilot for automotive steel (alliance)"
     assert rows["11.98"]["unit"] == "percent" and rows["11.98"]["published"] == "2024-07-05"
     assert rows["90"]["compared_to"] == "primary aluminium (material)"
@@ -216,7 +220,8 @@ def test_agreements_by_year_basis(query_store: OxigraphStore) -> None:
     assert years["Carbon footprint accounting pilot for automotive steel"] == ("2023", "start date")
     assert years["Carbon-Neutral 'Green Steel' Cooperation Memorandum"] == ("2024", "earliest source publication")
     assert years["BMW Sustainable Development Community"] == ("", "no date known")
-    assert sum(int(r["alliance_count"]) for r in rows) == len(years) == 9
+    alliances = int(next(iter(query_store.query("SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a a al:Alliance }")))["n"].value)
+    assert sum(int(r["alliance_count"]) for r in rows) == alliances
 
 
 def test_unnamed_parties_identified(query_store: OxigraphStore) -> None:
@@ -230,7 +235,7 @@ def test_unnamed_parties_identified(query_store: OxigraphStore) -> None:
 
 def test_partners_and_suppliers_at_group_level(query_store: OxigraphStore) -> None:
     partners = {r["partner"]: r for r in rows_of(query_store, "partners-of", {"org": "BMW"})}
-    assert set(partners) == {"HBIS Group", "Huayou Cycle", "Henan aluminium company (unnamed, 1 of 2)",
+    assert set(partners) >= {"HBIS Group", "Huayou Cycle", "Henan aluminium company (unnamed, 1 of 2)",
                              "Henan aluminium company (unnamed, 2 of 2)"}
     assert partners["Huayou Cycle"]["partner_groups"] == "Zhejiang Huayou Cobalt"
     assert partners["Henan aluminium company (unnamed, 1 of 2)"]["via_members"] == "BMW Brilliance"
@@ -240,12 +245,12 @@ def test_partners_and_suppliers_at_group_level(query_store: OxigraphStore) -> No
     assert pairs[("BMW Group", "HBIS Group")]["supplier_role"] == "supplier"
     assert ("BMW Group", "Huayou Cycle") not in pairs  # battery materials, not steel or aluminium
     multi = {r["organisation"]: r for r in rows_of(query_store, "multi-alliance-organisations")}
-    assert (multi["BMW Group"]["alliance_count"], multi["BMW Group"]["direct_count"]) == ("6", "4")
+    assert int(multi["BMW Group"]["alliance_count"]) > int(multi["BMW Group"]["direct_count"]) >= 4  # BMW Brilliance counts at group level
     assert "Volvo" not in multi
 
 
 def test_names_come_with_their_sources(query_store: OxigraphStore) -> None:
-    rows = {(r["name"], r["kind"]): r for r in rows_of(query_store, "organisation-profile-names", {"org": "HBIS"})}
+    rows = {(r["name"], r["kind"]): r for r in rows_of(query_store, "organisation-profile-names", {"org": "河钢"})}
     assert rows[("河钢", "alias")]["source_ids"] == "2023-06-24-hebei-news-hbis-hydrogen"
     assert rows[("河钢集团", "preferred")]["language"] == "zh"
     assert rows[("HBIS Group", "preferred")]["language"] == "en"
@@ -253,5 +258,5 @@ def test_names_come_with_their_sources(query_store: OxigraphStore) -> None:
 
 def test_sources_of_an_alliance(query_store: OxigraphStore) -> None:
     rows = rows_of(query_store, "sources-of", {"alliance": "sms-group-ansteel-green-steel-mou"})
-    assert [(r["language"], r.get("published", "")) for r in rows] == [("de", ""), ("zh", "2025-01-24")]
-    assert "vom Leiter Strategische Planung der Ansteel Group und Peter Langner, CEO der SMS group China" in rows[0]["quotes"]
+    assert {(r["language"], r.get("published", "")) for r in rows} >= {("de", ""), ("zh", "2025-01-24")}
+    assert any("vom Leiter Strategische Planung der Ansteel Group und Peter Langner, CEO der SMS group China" in r["quotes"] for r in rows)

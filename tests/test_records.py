@@ -9,9 +9,8 @@ import pytest
 from graph.build import check
 from graph.config import Settings
 from graph.problems import Severity
-from graph.records import record_files
 
-from conftest import FIXTURES
+from conftest import FIXTURES, seed_corpus
 
 VALID = sorted((FIXTURES / "records" / "valid").glob("*.yaml"))
 INVALID = sorted((FIXTURES / "records" / "invalid").glob("*.yaml"))
@@ -29,8 +28,8 @@ def test_every_invalid_fixture_says_why_it_must_fail() -> None:
 
 
 def _with_project_data(path: Path, settings: Settings) -> list[Path]:
-    """The fixture is checked together with the real records, which it may refer to."""
-    return record_files(settings.data_dir) + [path]
+    """The fixture is checked together with the seed corpus, which it may refer to."""
+    return seed_corpus() + [path]
 
 
 @pytest.mark.parametrize("path", VALID, ids=lambda p: p.stem)

@@ -16,7 +16,7 @@ def test_normalise_folds_case_width_and_punctuation() -> None:
 
 @pytest.mark.parametrize("name, ident", [
     ("河钢", "hbis"), ("Hebei Iron and Steel Group", "hbis"), ("HEBEI STEEL", "hbis"), ("河钢集团", "hbis"),
-    ("HBIS", "hbis"), ("Ｈｅｂｅｉ　Ｓｔｅｅｌ", "hbis"),
+    ("HBIS Group", "hbis"), ("Ｈｅｂｅｉ　Ｓｔｅｅｌ", "hbis"),
     ("鞍钢", "ansteel"), ("Ansteel", "ansteel"), ("Angang Group", "ansteel"),
     ("宝武", "baowu"), ("中国宝武", "baowu"), ("Baowu", "baowu"),
     ("蔚来", "nio"), ("NIO", "nio"), ("一汽-大众", "faw-volkswagen"), ("一汽大众", "faw-volkswagen"),
@@ -36,6 +36,12 @@ def test_ambiguous_name_lists_the_candidates(store: OxigraphStore) -> None:
     with pytest.raises(AmbiguousName) as error:
         resolve(store, "Henan aluminium company")
     assert {c[0] for c in error.value.candidates} == {"henan-aluminium-company-1", "henan-aluminium-company-2"}
+
+
+def test_a_name_two_organisations_start_with_is_ambiguous(store: OxigraphStore) -> None:
+    with pytest.raises(AmbiguousName) as error:
+        resolve(store, "HBIS")  # HBIS Group and its listed arm HBIS Company Limited
+    assert {"hbis", "hbis-company-limited"} <= {c[0] for c in error.value.candidates}
 
 
 def test_unknown_name_suggests_the_nearest(store: OxigraphStore) -> None:
