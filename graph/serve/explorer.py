@@ -1,0 +1,101 @@
+"""The explorer: HTML pages over the graph, served next to ``/sparql``, that load nothing from
+any other address.
+
+Routes (``explorer_routes`` gives them to the application):
+- ``GET /``: title, counts, the landscape network, the organisations and alliances, the questions
+  the named queries answer, and the SPARQL endpoint;
+- ``GET /network``: the network page of ``alliances export html``, with its filters as query
+  parameters (material, pathway, type, sector, country, from, to, focus, depth) and ``orgs=a,b``
+  (graph.serve.explorer_network);
+- ``GET /query``: a SPARQL editor that sends queries to ``/sparql`` from the browser, with the
+  named queries as examples (graph.serve.explorer_query);
+- ``GET /id/{kind}/{ident}`` and ``GET /taxonomy/{scheme}/{ident}``: each entity at its IRI, as
+  HTML or RDF by content negotiation (graph.serve.explorer_entity);
+- ``GET /assets/...``: the explorer's stylesheet and script.
+
+The server's own queries (counts, profiles, the landscape) run on ``context.store``, read-only;
+a query a user types only ever runs at ``/sparql``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from graph.network.landscape import Landscape
+from graph.query import named_queries
+from graph.serve.context import ServerContext
+from graph.serve.explorer_entity import EntityPages
+from graph.serve.explorer_network import NetworkPages, network_endpoint
+from graph.serve.explorer_query import QueryPage
+from graph.serve.explorer_render import ASSETS_DIR, Links, render_page
+
+COUNTS = """
+SELECT ?alliances ?organisations ?people ?claims ?sources WHERE {
+  { SELECT (COUNT(DISTINCT ?a) AS ?alliances) WHERE { ?a a al:Alliance } }
+  { SELECT (COUNT(DISTINCT ?o) AS ?organisations) WHERE { ?o a org:Organization } }
+  { SELECT (COUNT(DISTINCT ?p) AS ?people) WHERE { ?p a foaf:Person } }
+  { SELECT (COUNT(DISTINCT ?c) AS ?claims) WHERE { ?c a al:Claim } }
+  { SELECT (COUNT(DISTINCT ?s) AS ?sources) WHERE { ?s a schema:CreativeWork } }
+}"""
+COUNT_NAMES = ("alliances", "organisations", "people", "claims", "sources")
+
+
+def explorer_routes(context: ServerContext) -> list[BaseRoute]:
+    """The explorer's routes, to mount at the root of the application next to ``/sparql``."""
+    base = context.settings.base
+    networks = NetworkPages(context.store, base)
+    entities = EntityPages(context.store, base)
+    query = QueryPage(context.store, base)
+
+    def landing(request: Request) -> Response:
+        return render_page(request, "landing.html.j2", Links.of(request, base),
+                           **landing_data(context.store, networks.landscape()))
+
+    return [
+        Route("/", landing, methods=["GET", "HEAD"], name="explorer-landing"),
+        Route("/network", network_endpoint(networks, base), methods=["GET", "HEAD"], name="explorer-network"),
+        Route("/query", query.page, methods=["GET", "HEAD"], name="explorer-query"),
+        Route("/id/{kind}/{ident:path}", entities.entity, methods=["GET", "HEAD"], name="explorer-entity"),
+        Route("/taxonomy/{scheme}", entities.concept, methods=["GET", "HEAD"], name="explorer-scheme"),
+        Route("/taxonomy/{scheme}/{ident:path}", entities.concept, methods=["GET", "HEAD"], name="explorer-concept"),
+        Mount("/assets", app=StaticFiles(directory=ASSETS_DIR), name="explorer-assets"),
+    ]
+
+
+def counts(store: Any) -> dict[str, int]:
+    row = next(iter(store.query(COUNTS)))
+    return {name: int(row[name].value) for name in COUNT_NAMES}
+
+
+def landing_data(store: Any, landscape: Landscape) -> dict[str, Any]:
+    """What the landing page lists: counts, organisations, alliances, topics and questions."""
+    alliances_of: dict[str, int] = {}
+    for alliance in landscape.alliances.values():
+        for party in {p for p, _ in alliance.parties}:
+            alliances_of[party] = alliances_of.get(party, 0) + 1
+    organisations = []
+    for org in sorted(landscape.organisations.values(), key=lambda o: o.label.casefold()):
+        other = [name for lang in ("zh", "de") if lang != _language_of(org.label, org.names)
+                 for name in org.names.get(lang, [])[:1]]
+        organisations.append({"id": org.id, "label": org.label, "other": [n for n in other if n != org.label],
+                              "kind": org.kind, "sector": landscape.label(org.sector) if org.sector else None,
+                              "country": org.country, "alliances": alliances_of.get(org.iri, 0)})
+    labels = {o.iri: o.label for o in landscape.organisations.values()}
+    alliances = [{"id": a.id, "title": a.title, "type": landscape.label(a.type_key) if a.type_key else None,
+                  "year": a.year, "parties": sorted({labels.get(p, p.rsplit("/", 1)[-1]) for p, _ in a.parties})}
+                 for a in sorted(landscape.alliances.values(), key=lambda a: (-(a.year or 0), a.title))]
+    topics = {}
+    for scheme, attribute in (("material", "materials"), ("pathway", "pathways")):
+        keys = {k for a in landscape.alliances.values() for k in getattr(a, attribute)}
+        topics[scheme] = [{"id": k.split("/", 1)[1], "label": landscape.label(k)} for k in sorted(keys, key=landscape.label)]
+    questions = [{"name": q.name, "question": q.question} for q in named_queries().values()]
+    return {"counts": counts(store), "organisations": organisations, "alliances": alliances, "topics": topics,
+            "questions": questions, "data_date": landscape.data_date}
+
+
+def _language_of(label: str, names: dict[str, list[str]]) -> str | None:
+    return next((lang for lang, values in names.items() if values and values[0] == label), None)
