@@ -145,6 +145,7 @@ def _build_into(build_path: Path, settings: Settings) -> tuple[int, list[Problem
         compiled, problems = compile_all(store, settings)
         if has_violations(problems):
             raise InvalidData(problems)
+        store.materialise_union()  # after validation, which checks that no fact sits outside a source graph
         counts = summary_counts(store)
         graphs = len(store.named_graphs())
         store.flush()

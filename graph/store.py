@@ -29,7 +29,9 @@ class GraphStore(Protocol):
     def query(self, sparql: str, substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None) -> QueryResult: ...
 
     def default_graph_is_empty(self) -> bool:
-        return next(iter(self._store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is None
+        if self._empty_default is None or not self._read_only:
+            self._empty_default = next(iter(self._store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is None
+        return self._empty_default
 
     def export(self, output: IO[bytes], format: ox.RdfFormat) -> None: ...
 
@@ -37,11 +39,13 @@ class GraphStore(Protocol):
 
 
 class OxigraphStore:
-    """The embedded store. Queries see the union of all named graphs as their default graph,
+    """The embedded store. Queries see the merge of all named graphs as their default graph,
     and the project's prefixes (graph.namespaces.PREFIXES) are predeclared."""
 
-    def __init__(self, store: ox.Store) -> None:
+    def __init__(self, store: ox.Store, read_only: bool = False) -> None:
         self._store = store
+        self._read_only = read_only
+        self._empty_default: bool | None = None
 
     @classmethod
     def in_memory(cls) -> OxigraphStore:
@@ -57,7 +61,7 @@ class OxigraphStore:
         target = path.resolve() if path.exists() else None
         if target is None or not (target / "CURRENT").exists():
             raise StoreMissing(f"No built graph at {path}. Build it first: alliances build (or scripts/run)")
-        return cls(ox.Store.read_only(str(target)))
+        return cls(ox.Store.read_only(str(target)), read_only=True)
 
     def load(self, data: bytes | IO[bytes], format: ox.RdfFormat, graph: str | None = None) -> None:
         to_graph = ox.NamedNode(graph) if graph else ox.DefaultGraph()
@@ -65,20 +69,32 @@ class OxigraphStore:
 
     def query(self, sparql: str, substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None) -> QueryResult:
         subs = {ox.Variable(name): value for name, value in (substitutions or {}).items()}
-        return self._store.query(sparql, use_default_graph_as_union=True, substitutions=subs or None, prefixes=PREFIXES)
+        return self._store.query(sparql, use_default_graph_as_union=self.default_graph_is_empty(),
+                                 substitutions=subs or None, prefixes=PREFIXES)
+
+    def materialise_union(self) -> None:
+        """Store the merge of all named graphs as the default graph, each triple once.
+
+        Oxigraph's own union default graph returns a triple once per graph that states it
+        (oxigraph/oxigraph#1919), which inflates every COUNT. A built store therefore carries the
+        merge itself; queries fall back to Oxigraph's union only for stores without it.
+        """
+        self._store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
 
     def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
         return self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph) if graph else None)
 
     def default_graph_is_empty(self) -> bool:
-        return next(iter(self._store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is None
+        if self._empty_default is None or not self._read_only:
+            self._empty_default = next(iter(self._store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is None
+        return self._empty_default
 
     def export(self, output: IO[bytes], format: ox.RdfFormat) -> None:
-        if format.supports_datasets:
-            self._store.dump(output, format=format)
+        named = (q for q in self._store if not isinstance(q.graph_name, ox.DefaultGraph))
+        if format.supports_datasets:  # the named graphs; the default graph is only their merge
+            ox.serialize(named, output, format=format)
         else:  # Turtle and friends hold one graph: write the union of all named graphs.
-            triples = (ox.Triple(q.subject, q.predicate, q.object) for q in self._store)
-            ox.serialize(_unique(triples), output, format=format)
+            ox.serialize(_unique(ox.Triple(q.subject, q.predicate, q.object) for q in named), output, format=format)
 
     def named_graphs(self) -> list[str]:
         return sorted(node.value for node in self._store.named_graphs())

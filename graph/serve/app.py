@@ -76,6 +76,7 @@ class Endpoint:
         started = time.perf_counter()
         op: Operation | None = None
         if request.method == "OPTIONS":
+            _log(request, None, 204, None, started)
             return Response(status_code=204, headers={**CORS, "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
                                                       "Access-Control-Allow-Headers": "Content-Type, Accept",
                                                       "Access-Control-Max-Age": "600"})

@@ -11,15 +11,18 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+# The local part of a prefixed name, with SPARQL's %-escapes and backslash escapes (ex:a\#b).
+_LOCAL = r"(?:[\w.:-]|%[0-9A-Fa-f]{2}|\\[_~.!$&'()*+,;=/?#@%-])*"
 _TOKEN = re.compile(
     r'(?P<skip>"""(?:[^"\\]|\\.|"(?!""))*"""'
     r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
     r'|"(?:[^"\\\n]|\\.)*"'
     r"|'(?:[^'\\\n]|\\.)*'"
-    r'|<[^<>"{}|^`\\\x00-\x20]*>'
+    r'|<(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>'
     r"|\#[^\n]*)"
-    r"|(?P<word>[?$]?[A-Za-z_][\w.-]*(?::[\w.-]*)?|:[\w.-]*)"
-    r"|(?P<punct>[{};])",
+    r"|(?P<word>[?$]?[A-Za-z_][\w.-]*(?::" + _LOCAL + r")?|:" + _LOCAL + r")"
+    r"|(?P<punct>[{};])"
+    r"|(?P<backslash>\\)",
     re.DOTALL,
 )
 
@@ -43,7 +46,7 @@ def tokens(text: str) -> Iterator[Token]:
     for match in _TOKEN.finditer(text):
         if match.group("skip"):
             continue
-        value = match.group("word") or match.group("punct")
+        value = match.group("word") or match.group("punct") or match.group("backslash")
         if value == "}":
             depth -= 1
         yield Token(value, match.start(), depth)

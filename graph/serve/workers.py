@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from graph.serve.lexer import tokens
 from graph.serve.protocol import DEFAULT_GRAPH, DEFAULT_RESULTS, GRAPH_TYPES, RESULT_TYPES, Operation, negotiate
 
 _CONTEXT = multiprocessing.get_context("spawn")  # no forked copies of the server's threads
@@ -68,6 +69,15 @@ def _count_rows(body: bytes, fmt: object) -> int:
     return sum(1 for _ in parsed) if isinstance(parsed, ox.QuerySolutions) else 1
 
 
+def _default_graph_is_empty(store: object) -> bool:
+    import pyoxigraph as ox
+    return next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is None  # type: ignore[attr-defined]
+
+
+def has_dataset_clause(text: str) -> bool:
+    return any(token.keyword == "FROM" and token.depth == 0 for token in tokens(text))
+
+
 def execute(store: object, op: Operation, limits: Limits) -> Outcome:
     """Run one operation on a pyoxigraph Store and serialise its result (in the worker)."""
     import pyoxigraph as ox
@@ -79,12 +89,13 @@ def execute(store: object, op: Operation, limits: Limits) -> Outcome:
         return Outcome(204, "text/plain", b"")
     from graph.namespaces import PREFIXES  # the same predeclared prefixes as `alliances query`
     kwargs: dict[str, object] = {"base_iri": op.base, "prefixes": PREFIXES}
-    if op.default_graphs:
+    if op.default_graphs or op.named_graphs:  # the protocol's dataset replaces the query's (SPARQL 1.1 Protocol 2.1.4)
         kwargs["default_graph"] = [ox.NamedNode(g) for g in op.default_graphs]
-    else:
-        kwargs["use_default_graph_as_union"] = True
-    if op.named_graphs:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in op.named_graphs]
+    elif not has_dataset_clause(op.text) and _default_graph_is_empty(store):
+        # A built store holds the merge of its named graphs as its default graph (graph.store);
+        # for any other store, Oxigraph's union stands in.
+        kwargs["use_default_graph_as_union"] = True
     try:
         result = store.query(op.text, **kwargs)  # type: ignore[attr-defined]
     except SyntaxError as error:
