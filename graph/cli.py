@@ -52,12 +52,12 @@ def _run(action: Any) -> Any:
         _fail(f"{error}. Check the path and that no other 'alliances build' is running.")
 
 
-def _print_problems(problems: list[Problem], show_info: bool) -> None:
+def _print_problems(problems: list[Problem], show_info: bool, err: bool = True) -> None:
     for problem in problems:
         if problem.severity is Severity.INFO and not show_info:
             continue
         colour = {"violation": "red", "warning": "yellow", "info": None}[problem.severity.value]
-        click.secho(str(problem), fg=colour, err=True)
+        click.secho(str(problem), fg=colour, err=err)
 
 
 def _json(data: Any) -> None:
@@ -96,7 +96,7 @@ def validate(obj: Context, files: tuple[Path, ...], fmt: str, show_info: bool) -
     if fmt == "json":
         click.echo(problems_as_json(problems))
     else:
-        _print_problems(problems, show_info)
+        _print_problems(problems, show_info, err=False)  # the report is validate's output: keep it on stdout
         counts = {s: sum(1 for p in problems if p.severity is s) for s in Severity}
         click.echo(f"{counts[Severity.VIOLATION]} violation(s), {counts[Severity.WARNING]} warning(s), "
                    f"{counts[Severity.INFO]} note(s)" + ("" if show_info else " (see --all)"))

@@ -78,7 +78,7 @@ def read_record(path: Path, display: str | None = None) -> Record:
         positioned = parse_yaml(text)
     except YamlProblem as problem:
         raise RecordProblems([Problem(display, problem.line, "yaml-syntax", problem.message,
-                                      "fix the YAML at this line (indentation, a missing colon, or an unquoted ': ')")]) from None
+                                      "fix the YAML at or just above this line: indentation, a missing colon, an unquoted ': ' or ', ', or an unclosed quote")]) from None
     if not isinstance(positioned.value, dict):
         raise RecordProblems([Problem(display, 1, "record-shape", "the file must be a mapping with a 'source:' section",
                                       "copy an existing file in data/sources/ and edit it")])
@@ -104,8 +104,8 @@ def _schema_problem(display: str, positioned: Positioned, error: jsonschema.Vali
     elif error.validator == "required":
         fix = "add the missing field"
     elif error.validator == "pattern" and isinstance(error.instance, str):
-        hint = error.schema.get("description", f"match {error.schema['pattern']}")
-        fix = f"write it as {hint}"
+        hint = error.schema.get("description")
+        fix = f"write it as {hint}" if hint else f"it must match the pattern {error.schema['pattern']}"
         detail = f"'{error.instance}' has the wrong form"
     elif error.validator == "enum":
         fix = "use one of: " + ", ".join(map(str, error.schema["enum"]))

@@ -70,7 +70,9 @@ def _unresolved_references(taxonomy: Taxonomy, compiled: Compiled) -> Iterator[P
         kind = " or ".join(k.replace("concept:", "") for k in ref.kinds)
         if ref.kinds[0].startswith("concept:"):
             scheme = ref.kinds[0].removeprefix("concept:")
-            fix = f"use an id from ontology/taxonomies/ (scheme '{scheme}')"
+            fix = f"use an id of the scheme '{scheme}' (ontology/taxonomies/)"
+            if not near:
+                fix += ": " + ", ".join(candidates)
         else:
             fix = f"define it under the record's '{ref.kinds[0]}s' list or correct the id"
         if near:
