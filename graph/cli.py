@@ -225,23 +225,24 @@ def stats(obj: Context, fmt: str) -> None:
 @click.option("--port", envvar="ALLIANCES_PORT", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port (env ALLIANCES_PORT).")
 @click.option("--deadline", envvar="ALLIANCES_DEADLINE", type=click.FloatRange(0.1), default=30.0, show_default=True,
               help="Seconds a query may run before its worker is killed (env ALLIANCES_DEADLINE).")
-@click.option("--workers", envvar="ALLIANCES_WORKERS", type=click.IntRange(1, 64), default=4, show_default=True,
-              help="Query worker processes (env ALLIANCES_WORKERS).")
+@click.option("--workers", envvar="ALLIANCES_WORKERS", type=click.IntRange(1, 64), default=None,
+              help="Query worker processes (env ALLIANCES_WORKERS; default: one per core, at least 2).")
 @click.option("--max-rows", type=click.IntRange(1), default=100_000, show_default=True)
 @click.option("--allow-update", is_flag=True, help="Accept SPARQL Update with the token from --token or ALLIANCES_UPDATE_TOKEN.")
 @click.option("--token", envvar="ALLIANCES_UPDATE_TOKEN", help="The bearer token updates must carry (with --allow-update).")
 @click.option("--no-access-log", is_flag=True, help="Do not write one JSON line per request to standard error.")
 @click.pass_obj
-def serve(obj: Context, host: str, port: int, deadline: float, workers: int, max_rows: int, allow_update: bool,
+def serve(obj: Context, host: str, port: int, deadline: float, workers: int | None, max_rows: int, allow_update: bool,
           token: str | None, no_access_log: bool) -> None:
     """Serve the graph: SPARQL 1.1 Protocol at /sparql, and the explorer at /."""
     from graph.serve.app import serve as run_server
-    from graph.serve.context import ServeSettings
+    from graph.serve.context import ServeSettings, default_workers
 
     if allow_update and not token:
         _fail("--allow-update needs a token: --token TOKEN or ALLIANCES_UPDATE_TOKEN")
     _run(lambda: api.open_store(obj.settings))  # a clear error now if nothing is built
-    settings = ServeSettings(store_path=obj.settings.store_path, host=host, port=port, deadline_s=deadline, workers=workers,
+    settings = ServeSettings(store_path=obj.settings.store_path, host=host, port=port, deadline_s=deadline,
+                             workers=workers or default_workers(),
                              max_rows=max_rows, allow_update=allow_update, update_token=token, base=obj.settings.base,
                              access_log=not no_access_log)
     click.echo(f"Serving {settings.store_path} at http://{host}:{port}/  (SPARQL: http://{host}:{port}/sparql)", err=True)

@@ -8,6 +8,11 @@ from pathlib import Path
 from graph.config import Settings, default_store_path
 
 
+def default_workers() -> int:
+    """One worker per core, at least two, so one slow query never holds the only worker."""
+    return max(2, os.cpu_count() or 2)
+
+
 def _env_float(name: str, default: float) -> float:
     return float(os.environ.get(name, default))
 
@@ -20,7 +25,7 @@ class ServeSettings:
     host: str = field(default_factory=lambda: os.environ.get("ALLIANCES_HOST", "127.0.0.1"))
     port: int = field(default_factory=lambda: int(os.environ.get("ALLIANCES_PORT", "8000")))
     deadline_s: float = field(default_factory=lambda: _env_float("ALLIANCES_DEADLINE", 30.0))
-    workers: int = field(default_factory=lambda: int(os.environ.get("ALLIANCES_WORKERS", "4")))
+    workers: int = field(default_factory=lambda: int(os.environ.get("ALLIANCES_WORKERS", str(default_workers()))))
     max_query_chars: int = 100_000
     max_body_bytes: int = 1_000_000
     max_rows: int = 100_000

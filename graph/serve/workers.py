@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from graph.namespaces import PREFIXES  # the same predeclared prefixes as `alliances query`
 from graph.serve.lexer import tokens
 from graph.serve.protocol import DEFAULT_GRAPH, DEFAULT_RESULTS, GRAPH_TYPES, RESULT_TYPES, Operation, negotiate
 
@@ -75,6 +76,8 @@ def _default_graph_is_empty(store: object) -> bool:
 
 
 def has_dataset_clause(text: str) -> bool:
+    if "FROM" not in text.upper():  # the common case, without lexing
+        return False
     return any(token.keyword == "FROM" and token.depth == 0 for token in tokens(text))
 
 
@@ -87,7 +90,6 @@ def execute(store: object, op: Operation, limits: Limits) -> Outcome:
         except SyntaxError as error:
             return _text(400, f"SPARQL update syntax error: {error}")
         return Outcome(204, "text/plain", b"")
-    from graph.namespaces import PREFIXES  # the same predeclared prefixes as `alliances query`
     kwargs: dict[str, object] = {"base_iri": op.base, "prefixes": PREFIXES}
     if op.default_graphs or op.named_graphs:  # the protocol's dataset replaces the query's (SPARQL 1.1 Protocol 2.1.4)
         kwargs["default_graph"] = [ox.NamedNode(g) for g in op.default_graphs]
@@ -214,13 +216,15 @@ class QueryPool:
         return outcome
 
     def _replace(self, worker: _Worker, loop: asyncio.AbstractEventLoop) -> None:
-        """Kill an overrunning worker and start another in the background."""
-        worker.kill()
+        """Kill an overrunning worker and start another in the background. Only the signal is sent
+        on the event loop: reaping a process that holds gigabytes takes long enough to stall it."""
+        worker.process.kill()
         with self._lock:
             if worker in self._all:
                 self._all.remove(worker)
 
         def respawn() -> None:
+            worker.kill()
             replacement = self._spawn()
             loop.call_soon_threadsafe(self._idle.put_nowait, replacement)  # type: ignore[union-attr]
 
