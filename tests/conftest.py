@@ -1,7 +1,9 @@
 """Shared fixtures: a graph built once from the project's data, and fresh copies to break."""
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -49,3 +51,28 @@ def own_data(tmp_path: Path) -> Settings:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+def browser_unavailable(reason: str) -> None:
+    """Skip, or fail where the browser tests must run (CI sets ALLIANCES_REQUIRE_BROWSER)."""
+    if os.environ.get("ALLIANCES_REQUIRE_BROWSER"):
+        pytest.fail(f"{reason} ALLIANCES_REQUIRE_BROWSER is set, so the browser tests must run.")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's Chromium driven by Playwright (executable_path), or a skip that says how to install it."""
+    from graph.visualise.image import INSTALL_HINT, find_chromium, launch_chromium
+
+    chromium = find_chromium()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        browser_unavailable(f"The playwright package is missing. {INSTALL_HINT}")
+    if chromium is None:
+        browser_unavailable(f"No Chromium found. {INSTALL_HINT} In CI, .ci/run installs it.")
+    with sync_playwright() as playwright:
+        launched = launch_chromium(playwright, chromium)
+        yield launched
+        launched.close()

@@ -7,7 +7,6 @@ in CI, .ci/run installs it.
 """
 from __future__ import annotations
 
-import os
 import sys
 import xml.etree.ElementTree as ElementTree
 
@@ -16,12 +15,9 @@ import pytest
 from graph.errors import AllianceError
 from graph.visualise.html import view_from_json, write_html
 from graph.visualise.image import (
-    INSTALL_HINT,
     ImageExportUnavailable,
     PageReport,
     export_image,
-    find_chromium,
-    launch_chromium,
     offline_page,
     wait_until_drawn,
 )
@@ -37,26 +33,6 @@ for (const name of ["alert", "confirm", "prompt"]) {
 """
 
 
-def unavailable(reason: str) -> None:
-    """Skip, or fail where the browser tests must run (CI sets ALLIANCES_REQUIRE_BROWSER)."""
-    if os.environ.get("ALLIANCES_REQUIRE_BROWSER"):
-        pytest.fail(f"{reason} ALLIANCES_REQUIRE_BROWSER is set, so the browser tests must run.")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium = find_chromium()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable(f"The playwright package is missing. {INSTALL_HINT}")
-    if chromium is None:
-        unavailable(f"No Chromium found. {INSTALL_HINT} In CI, .ci/run installs it.")
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright, chromium)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ ALLIANCES_CHROMIUM). Without them the tests skip, unless ALLIANCES_REQUIRE_BROWS
 """
 from __future__ import annotations
 
-import os
 import re
 import socket
 import threading
@@ -29,7 +28,6 @@ from starlette.routing import Route
 from graph.config import Settings
 from graph.serve.context import ServeSettings, ServerContext
 from graph.serve.explorer import explorer_routes
-from graph.visualise.image import INSTALL_HINT, find_chromium, launch_chromium
 
 from conftest import XSS_IMG
 
@@ -47,11 +45,6 @@ for (const name of ["alert", "confirm", "prompt"]) {
 READY = 'body[data-ready="true"]'
 
 
-def unavailable(reason: str) -> None:
-    """Skip, or fail where the browser tests must run (CI sets ALLIANCES_REQUIRE_BROWSER)."""
-    if os.environ.get("ALLIANCES_REQUIRE_BROWSER"):
-        pytest.fail(f"{reason} ALLIANCES_REQUIRE_BROWSER is set, so the browser tests must run.")
-    pytest.skip(reason)
 
 
 def stand_in_sparql(store):
@@ -127,21 +120,6 @@ def server(built: Settings, store):
     running.should_exit = True
     thread.join(timeout=30)
     sock.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium = find_chromium()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable(f"The playwright package is missing. {INSTALL_HINT}")
-    if chromium is None:
-        unavailable(f"No Chromium found. {INSTALL_HINT}")
-    with sync_playwright() as playwright:
-        launched = launch_chromium(playwright, chromium)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

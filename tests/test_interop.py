@@ -14,26 +14,21 @@ The Comunica tests skip when node or tests/interop/node_modules is missing (inst
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import shutil
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pyoxigraph as ox
 import pytest
 
+from endpoint_support import running_server
+
 from graph.config import Settings
-from graph.serve.app import create_app
-from graph.serve.context import ServeSettings
 from graph.store import OxigraphStore
 
 INTEROP = Path(__file__).parent / "interop"
@@ -106,56 +101,9 @@ class Endpoint:
 @pytest.fixture(scope="module")
 def endpoint(built: Settings) -> Iterator[Endpoint]:
     """``create_app`` on the built graph, served by uvicorn on 127.0.0.1 and a free port."""
-    import uvicorn
+    with running_server(built.store_path, workers=2, deadline_s=30.0) as server:
+        yield Endpoint(server.sparql, built.store_path)
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    settings = ServeSettings(store_path=built.store_path, host="127.0.0.1", port=port, workers=2,
-                             deadline_s=30.0, access_log=False)
-    config = uvicorn.Config(create_app(settings, explorer=False), log_level="warning", access_log=False,
-                            lifespan="on", ws="none", server_header=False, timeout_graceful_shutdown=5)
-    server = uvicorn.Server(config)
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            asyncio.run(server.serve(sockets=[sock]))
-        except BaseException as error:  # reported to the test, never left to the thread
-            failure.append(error)
-
-    thread = threading.Thread(target=run, name=f"interop-uvicorn-{port}", daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}/sparql"
-    try:
-        _wait_until_answering(url, thread, failure)
-        yield Endpoint(url, built.store_path)
-    finally:
-        server.should_exit = True
-        thread.join(30)
-        sock.close()
-    assert not thread.is_alive(), "the interop test server did not stop"
-    if failure:
-        raise failure[0]
-
-
-def _wait_until_answering(url: str, thread: threading.Thread, failure: list[BaseException]) -> None:
-    deadline = time.monotonic() + 60
-    with httpx.Client(timeout=5.0) as client:
-        while time.monotonic() < deadline:
-            if failure or not thread.is_alive():
-                raise RuntimeError(f"the interop test server did not start: {failure[0] if failure else 'thread ended'}")
-            try:
-                if client.get(url, params={"query": "ASK {}"}).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-    raise RuntimeError(f"the interop test server at {url} did not answer within 60 s")
-
-
-# ------------------------------------------------------------------ comparable answers
 
 def _literal(value: str, datatype: str | None, language: str | None) -> Term:
     if language:
