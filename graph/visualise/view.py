@@ -29,6 +29,7 @@ from graph.network.projections import Level, kept_alliances, organisation_networ
 
 SEED = 42
 MAX_PAIRWISE_PARTIES = 3
+WIDE = 1.6  # horizontal stretch of the layout
 HUB_CLASSES = {"Project", "Programme", "Community", "Coalition"}
 # Okabe-Ito colours: distinguishable with colour-blindness and on a projector.
 SECTOR_COLOURS = {
@@ -124,7 +125,8 @@ def layout_positions(view: nx.Graph) -> dict[str, tuple[int, int]]:
     span = max(max(xs) - min(xs), max(ys) - min(ys), 1e-9)
     scale = 200 * math.sqrt(max(len(nodes), 4)) / span
     cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
-    return {node: (round((x - cx) * scale), round((y - cy) * scale)) for node, (x, y) in zip(nodes, coordinates)}
+    # Screens and slides are 16:9: spread the layout wider than it is tall.
+    return {node: (round((x - cx) * scale * WIDE), round((y - cy) * scale)) for node, (x, y) in zip(nodes, coordinates)}
 
 
 def build_view(landscape: Landscape, flt: NetworkFilter | None = None, level: Level = "company",
