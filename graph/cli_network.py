@@ -15,10 +15,7 @@ from typing import Any
 import click
 from tabulate import tabulate
 
-from graph.network.filters import NetworkFilter
-from graph.network.landscape import Landscape, load_landscape
 from graph.network.measures import MEASURES
-from graph.network.options import make_filter
 
 NETWORK_FORMATS = ("html", "png", "svg", "graphml", "gexf", "csv")
 
@@ -51,9 +48,6 @@ def split_filters(kwargs: dict[str, Any]) -> dict[str, Any]:
 def filters_given(filters: dict[str, Any]) -> bool:
     return any(value is not None for key, value in filters.items() if key != "depth") or filters["depth"] != 1
 
-
-def prepare(store: Any, filters: dict[str, Any]) -> tuple[Landscape, NetworkFilter]:
-    return load_landscape(store), make_filter(store, **filters)
 
 
 def emit_rows(rows: list[dict[str, Any]], columns: list[str], fmt: str) -> None:

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from graph.resolve import kind_and_id
 from graph.store import GraphStore
 
-ALLIANCE_CLASSES = ("Agreement", "Project", "Programme", "Community", "Coalition")
 ORG_KINDS = {"Company": "organisation", "CorporateGroup": "group", "JointVenture": "joint-venture",
              "NonProfit": "organisation", "PublicBody": "organisation", "UnnamedParty": "unnamed"}
 

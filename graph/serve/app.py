@@ -33,10 +33,6 @@ CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "Co
 access_log = logging.getLogger("alliances.access")
 
 
-class _BodyTooLarge(Exception):
-    pass
-
-
 async def _read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:

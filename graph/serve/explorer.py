@@ -27,22 +27,12 @@ from starlette.staticfiles import StaticFiles
 
 from graph.network.landscape import Landscape
 from graph.query import named_queries
+from graph.build import summary_counts
 from graph.serve.context import ServerContext
 from graph.serve.explorer_entity import EntityPages
 from graph.serve.explorer_network import NetworkPages, network_endpoint
 from graph.serve.explorer_query import QueryPage
 from graph.serve.explorer_render import ASSETS_DIR, Links, render_page
-
-COUNTS = """
-SELECT ?alliances ?organisations ?people ?claims ?sources WHERE {
-  { SELECT (COUNT(DISTINCT ?a) AS ?alliances) WHERE { ?a a al:Alliance } }
-  { SELECT (COUNT(DISTINCT ?o) AS ?organisations) WHERE { ?o a org:Organization } }
-  { SELECT (COUNT(DISTINCT ?p) AS ?people) WHERE { ?p a foaf:Person } }
-  { SELECT (COUNT(DISTINCT ?c) AS ?claims) WHERE { ?c a al:Claim } }
-  { SELECT (COUNT(DISTINCT ?s) AS ?sources) WHERE { ?s a schema:CreativeWork } }
-}"""
-COUNT_NAMES = ("alliances", "organisations", "people", "claims", "sources")
-
 
 def explorer_routes(context: ServerContext) -> list[BaseRoute]:
     """The explorer's routes, to mount at the root of the application next to ``/sparql``."""
@@ -67,8 +57,11 @@ def explorer_routes(context: ServerContext) -> list[BaseRoute]:
 
 
 def counts(store: Any) -> dict[str, int]:
-    row = next(iter(store.query(COUNTS)))
-    return {name: int(row[name].value) for name in COUNT_NAMES}
+    """The counts the build prints (graph.build.summary_counts), under the landing page's names."""
+    summary = summary_counts(store)
+    return {"alliances": summary.get("alliances", 0), "organisations": summary.get("organisations", 0),
+            "people": summary.get("people", 0), "claims": summary.get("quantitative claims", 0),
+            "sources": summary.get("sources", 0)}
 
 
 def landing_data(store: Any, landscape: Landscape) -> dict[str, Any]:

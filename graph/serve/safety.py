@@ -23,11 +23,6 @@ class Refused(Exception):
         self.status, self.message = status, message
 
 
-def keywords(text: str) -> set[str]:
-    """The refused keywords that ``text`` uses as SPARQL keywords (upper case)."""
-    return {token.keyword for token in tokens(text) if token.keyword in REFUSED_KEYWORDS}  # type: ignore[misc]
-
-
 def check_operation(text: str, max_chars: int) -> None:
     """Raise Refused for a too long operation, SERVICE, or LOAD."""
     if len(text) > max_chars:
@@ -35,9 +30,10 @@ def check_operation(text: str, max_chars: int) -> None:
     upper = text.upper()
     if "\\" not in text and "SERVICE" not in upper and "LOAD" not in upper:  # nothing to look for: skip lexing
         return
-    if any(token.text == "\\" for token in tokens(text)):
+    code = list(tokens(text))  # lexed once for both checks
+    if any(token.text == "\\" for token in code):
         raise Refused(400, "a backslash outside a string, IRI or prefixed name is not SPARQL; remove it")
-    found = keywords(text)
+    found = {token.keyword for token in code if token.keyword in REFUSED_KEYWORDS}
     if "SERVICE" in found:
         raise Refused(400, "SERVICE is refused: this endpoint does not query other endpoints (federation is off)")
     if "LOAD" in found:

@@ -81,8 +81,11 @@ def has_dataset_clause(text: str) -> bool:
     return any(token.keyword == "FROM" and token.depth == 0 for token in tokens(text))
 
 
-def execute(store: object, op: Operation, limits: Limits) -> Outcome:
-    """Run one operation on a pyoxigraph Store and serialise its result (in the worker)."""
+def execute(store: object, op: Operation, limits: Limits, union: bool | None = None) -> Outcome:
+    """Run one operation on a pyoxigraph Store and serialise its result (in the worker).
+
+    ``union``: whether the store lacks a merged default graph, so that Oxigraph's union must stand
+    in; None to look it up now (a read-write store can change between operations)."""
     import pyoxigraph as ox
     if op.kind == "update":
         try:
@@ -94,7 +97,7 @@ def execute(store: object, op: Operation, limits: Limits) -> Outcome:
     if op.default_graphs or op.named_graphs:  # the protocol's dataset replaces the query's (SPARQL 1.1 Protocol 2.1.4)
         kwargs["default_graph"] = [ox.NamedNode(g) for g in op.default_graphs]
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in op.named_graphs]
-    elif not has_dataset_clause(op.text) and _default_graph_is_empty(store):
+    elif not has_dataset_clause(op.text) and (union if union is not None else _default_graph_is_empty(store)):
         # A built store holds the merge of its named graphs as its default graph (graph.store);
         # for any other store, Oxigraph's union stands in.
         kwargs["use_default_graph_as_union"] = True
@@ -138,6 +141,7 @@ def execute(store: object, op: Operation, limits: Limits) -> Outcome:
 def _worker_main(connection: Connection, store_path: str, writable: bool, limits: Limits) -> None:
     import pyoxigraph as ox
     store = ox.Store(store_path) if writable else ox.Store.read_only(store_path)
+    union = None if writable else _default_graph_is_empty(store)  # a read-only store does not change
     connection.send("ready")
     while True:
         try:
@@ -147,7 +151,7 @@ def _worker_main(connection: Connection, store_path: str, writable: bool, limits
         if op is None:
             return
         try:
-            outcome = execute(store, op, limits)
+            outcome = execute(store, op, limits, union)
         except Exception as error:  # the worker must answer whatever happens
             outcome = _text(500, f"the query failed: {type(error).__name__}: {error}")
         connection.send(outcome)
