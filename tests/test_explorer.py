@@ -19,7 +19,8 @@ from graph.query import named_queries, run_named
 from graph.serve.context import ServerContext, ServeSettings
 from graph.serve.explorer import explorer_routes
 from graph.serve.explorer_query import example_values
-from graph.serve.explorer_render import ASSETS_DIR, negotiate
+from graph.serve.explorer_render import ASSETS_DIR
+from graph.serve.protocol import negotiate
 from graph.store import OxigraphStore
 from graph.visualise.html import read_payloads
 

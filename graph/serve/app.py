@@ -114,7 +114,7 @@ class Endpoint:
         accept = request.headers.get("accept", "*/*")
         if "text/html" in accept and "/query" in {getattr(r, "path", "") for r in request.app.routes}:
             return RedirectResponse("/query", status_code=303, headers=CORS)
-        media = negotiate(accept, GRAPH_TYPES, DEFAULT_GRAPH)
+        media = negotiate(accept, [DEFAULT_GRAPH, *GRAPH_TYPES])
         if media is None:
             return _plain(406, "the service description is available as Turtle, N-Triples, JSON-LD or RDF/XML")
         endpoint = str(request.url.replace(query=""))

@@ -25,8 +25,9 @@ from graph.profile import profile_of
 from graph.profile import PROPERTY_NAMES
 from graph.resolve import ID_LIKE, KINDS, Match, preferred_label, search
 from graph.serve.explorer_render import (
-    ENTITY_KINDS, SECURITY_HEADERS, TAXONOMY_KINDS, Links, compact, error_page, negotiate, render_page,
+    ENTITY_KINDS, SECURITY_HEADERS, TAXONOMY_KINDS, Links, compact, error_page, render_page,
 )
+from graph.serve.protocol import negotiate
 
 HTML = "text/html"
 RDF_FORMATS: dict[str, tuple[str, ox.RdfFormat]] = {  # ?format= name -> (media type, format)

@@ -5,6 +5,7 @@ Status codes: 400 malformed request or query, 403 update not allowed, 405 wrong 
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
@@ -97,41 +98,47 @@ def read_operation(method: str, query_string: str, content_type: str, body: byte
                      tuple(params.get("using-named-graph-uri", [])), accept)
 
 
-def _accepted(accept: str) -> list[tuple[str, float]]:
-    """Media ranges by preference (q-value, then order)."""
+def _media_ranges(accept: str) -> list[tuple[str, str, float, int]]:
+    """(type, subtype, q, specificity) for each media range of an Accept header."""
     ranges = []
-    for index, item in enumerate(accept.split(",") if accept else ["*/*"]):
-        parts = [p.strip() for p in item.split(";")]
-        if not parts[0]:
+    for part in accept.split(","):
+        fields = [f.strip() for f in part.split(";")]
+        media = fields[0].lower()
+        if "/" not in media:
             continue
-        quality = 1.0
-        for part in parts[1:]:
-            key, _, value = part.partition("=")
-            if key.strip() == "q":
+        main, _, sub = media.partition("/")
+        q = 1.0
+        for param in fields[1:]:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
                 try:
-                    quality = float(value)
+                    q = max(0.0, min(1.0, float(value)))
                 except ValueError:
-                    quality = 0.0
-        ranges.append((parts[0].lower(), quality, index))
-    ranges.sort(key=lambda r: (-r[1], r[2]))
-    return [(media, q) for media, q, _ in ranges if q > 0] or [("*/*", 1.0)]
+                    q = 0.0
+        specificity = 0 if main == "*" else (1 if sub == "*" else 2)
+        ranges.append((main, sub, q, specificity))
+    return ranges
 
 
-def negotiate(accept: str, offers: dict[str, object], default: str) -> str | None:
-    """The offered media type the client prefers most, or None (answer 406)."""
-    for media, _ in _accepted(accept):
-        if media in ("*/*", "*"):
-            return default
-        if media.endswith("/*"):
-            prefix = media[:-1]
-            if default.startswith(prefix):
-                return default
-            for offer in offers:
-                if offer.startswith(prefix):
-                    return offer
-        elif media in offers:
-            return media
-    return None
+def negotiate(accept: str | None, offers: Sequence[str]) -> str | None:
+    """The offer the client prefers most (ties go to the earlier offer), or None if it accepts none.
+
+    No Accept header, or an empty one, accepts anything: the first offer.
+    """
+    if not accept or not accept.strip():
+        return offers[0] if offers else None
+    ranges = _media_ranges(accept)
+    best, best_q = None, 0.0
+    for offer in offers:
+        main, _, sub = offer.partition("/")
+        matching = [(spec, q) for m, s, q, spec in ranges
+                    if (m == "*" or m == main) and (s == "*" or s == sub)]
+        if not matching:
+            continue
+        q = max(matching)[1]  # the most specific range decides
+        if q > best_q:
+            best, best_q = offer, q
+    return best
 
 
 def apply_using(text: str, default_graphs: tuple[str, ...], named_graphs: tuple[str, ...]) -> str:

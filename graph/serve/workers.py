@@ -109,7 +109,7 @@ def execute(store: object, op: Operation, limits: Limits, union: bool | None = N
         return _text(400, f"bad request: {error}")
     try:
         if isinstance(result, ox.QueryTriples):
-            media = negotiate(op.accept, GRAPH_TYPES, DEFAULT_GRAPH)
+            media = negotiate(op.accept, [DEFAULT_GRAPH, *GRAPH_TYPES])
             if media is None:
                 return _text(406, "no acceptable RDF format; accept text/turtle, application/n-triples, "
                                   "application/ld+json, application/rdf+xml, application/n-quads or application/trig")
@@ -121,7 +121,7 @@ def execute(store: object, op: Operation, limits: Limits, union: bool | None = N
             buffer = _CappedBuffer(limits.max_result_bytes)
             ox.serialize(triples, buffer, format=GRAPH_TYPES[media])
             return Outcome(200, media, buffer.getvalue(), len(triples))
-        media = negotiate(op.accept, RESULT_TYPES, DEFAULT_RESULTS)
+        media = negotiate(op.accept, [DEFAULT_RESULTS, *RESULT_TYPES])
         if media is None:
             return _text(406, "no acceptable results format; accept application/sparql-results+json, "
                               "application/sparql-results+xml, text/csv or text/tab-separated-values")
