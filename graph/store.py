@@ -93,7 +93,9 @@ class OxigraphStore:
         named = (q for q in self._store if not isinstance(q.graph_name, ox.DefaultGraph))
         if format.supports_datasets:  # the named graphs; the default graph is only their merge
             ox.serialize(named, output, format=format)
-        else:  # Turtle and friends hold one graph: write the union of all named graphs.
+        elif not self.default_graph_is_empty():  # one graph: a built store holds the merge already
+            self._store.dump(output, format=format, from_graph=ox.DefaultGraph())
+        else:  # a store without the merge: make it here
             ox.serialize(_unique(ox.Triple(q.subject, q.predicate, q.object) for q in named), output, format=format)
 
     def named_graphs(self) -> list[str]:
