@@ -21,6 +21,7 @@ from graph.problems import Problem, Severity, problems_as_json
 from graph.cli_network import NETWORK_FORMATS, export_network, filters_given, network_options, register, split_filters
 from graph.network.measures import MEASURES
 from graph.results import OutputFormat
+from graph.safe_output import terminal_safe
 
 EXIT_INVALID = 1
 EXIT_ERROR = 2
@@ -35,7 +36,7 @@ class Context:
 
 
 def _fail(message: str, code: int = EXIT_ERROR) -> None:
-    click.secho(f"error: {message}", fg="red", err=True)
+    click.secho(f"error: {terminal_safe(message)}", fg="red", err=True)
     sys.exit(code)
 
 
@@ -57,7 +58,7 @@ def _print_problems(problems: list[Problem], show_info: bool, err: bool = True) 
         if problem.severity is Severity.INFO and not show_info:
             continue
         colour = {"violation": "red", "warning": "yellow", "info": None}[problem.severity.value]
-        click.secho(str(problem), fg=colour, err=err)
+        click.secho(terminal_safe(str(problem)), fg=colour, err=err)
 
 
 def _json(data: Any) -> None:
@@ -217,7 +218,7 @@ def stats(obj: Context, fmt: str) -> None:
 
     store = _run(obj.open)
     data = _run(lambda: compute(store))
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2) if fmt == "json" else render_stats(data), nl=fmt == "json")
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2) if fmt == "json" else terminal_safe(render_stats(data)), nl=fmt == "json")
 
 
 @main.command()

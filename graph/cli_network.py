@@ -16,6 +16,7 @@ import click
 from tabulate import tabulate
 
 from graph.network.measures import MEASURES
+from graph.safe_output import csv_cell, terminal_safe
 
 NETWORK_FORMATS = ("html", "png", "svg", "graphml", "gexf", "csv")
 
@@ -58,11 +59,20 @@ def emit_rows(rows: list[dict[str, Any]], columns: list[str], fmt: str) -> None:
         writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: "; ".join(map(str, v)) if isinstance(v, list) else v for k, v in row.items()})
+            writer.writerow({k: csv_cell(_joined(v)) for k, v in row.items()})
         click.echo(out.getvalue(), nl=False)
     else:
-        table = [[("; ".join(map(str, row[c])) if isinstance(row[c], list) else row[c]) for c in columns] for row in rows]
+        table = [[_terminal_cell(_joined(row[c])) for c in columns] for row in rows]
         click.echo(tabulate(table, headers=columns, disable_numparse=False, maxcolwidths=50))
+
+
+def _joined(value: Any) -> Any:
+    return "; ".join(map(str, value)) if isinstance(value, list) else value
+
+
+def _terminal_cell(value: Any) -> Any:
+    """Text escaped for the terminal before tabulate measures it; numbers stay numbers (aligned)."""
+    return terminal_safe(value) if isinstance(value, str) else value
 
 
 def register(main: click.Group, run: Callable[[Callable[[], Any]], Any]) -> None:
@@ -104,7 +114,7 @@ def register(main: click.Group, run: Callable[[Callable[[], Any]], Any]) -> None
         filters = split_filters(kwargs)
         store = run(obj.open)
         result = run(lambda: api.connections(store, a, b, **filters))
-        click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2) if fmt == "json" else result.text(), nl=fmt == "json")
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2) if fmt == "json" else terminal_safe(result.text()), nl=fmt == "json")
 
     @main.command()
     @network_options

@@ -1,9 +1,14 @@
-"""Text renderings of profiles and search results, made from the same dicts as the JSON."""
+"""Text renderings of profiles and search results, made from the same dicts as the JSON.
+
+They are for a terminal, so control characters from the data are shown as escapes
+(graph.safe_output.terminal_safe).
+"""
 from __future__ import annotations
 
 from typing import Any
 
 from graph.resolve import Match
+from graph.safe_output import terminal_safe
 
 
 def _names(names: dict[str, dict[str, list[str]]]) -> list[str]:
@@ -65,12 +70,13 @@ def render_profile(profile: dict[str, Any]) -> str:
             if source["url"]:
                 out.append(f"      {source['url']}")
             out += [f"      \u201c{quote}\u201d" for quote in source["quotes"]]
-    return "\n".join(out) + "\n"
+    return terminal_safe("\n".join(out) + "\n")
 
 
 def render_matches(matches: list[Match]) -> str:
     if not matches:
         return "No matches.\n"
     width = max(len(m.kind) for m in matches)
-    return "".join(f"{m.score:5.0f}  {m.kind:<{width}}  {m.id:<40}  {m.label}" + (f"  (matched '{m.matched}')" if m.matched != m.label else "") + "\n"
+    text = "".join(f"{m.score:5.0f}  {m.kind:<{width}}  {m.id:<40}  {m.label}" + (f"  (matched '{m.matched}')" if m.matched != m.label else "") + "\n"
                    for m in matches)
+    return terminal_safe(text)

@@ -1,8 +1,9 @@
 """Query results as a readable table or in a standard format.
 
 SELECT and ASK results use the SPARQL results formats that Oxigraph writes itself (JSON, XML,
-CSV, TSV); CONSTRUCT and DESCRIBE results use RDF formats. The table uses tabulate, with wcwidth
-so that Chinese names line up.
+CSV, TSV); CONSTRUCT and DESCRIBE results use RDF formats. Both pass through graph.safe_output
+(CSV/TSV cells a spreadsheet could run, characters XML forbids). The table uses tabulate, with
+wcwidth so that Chinese names line up, and shows control characters as escapes.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from tabulate import tabulate
 
 from graph.config import Settings
 from graph.errors import AllianceError
+from graph.safe_output import safe_serialisation, terminal_safe
 from graph.store import QueryResult
 
 
@@ -53,14 +55,14 @@ def format_results(result: QueryResult, fmt: OutputFormat, settings: Settings | 
         if rdf is None:
             raise AllianceError(f"a CONSTRUCT or DESCRIBE result cannot be written as {fmt.value}; use turtle, jsonld, ntriples or xml")
         from graph.namespaces import PREFIXES
-        return ox.serialize(result, format=rdf, prefixes=PREFIXES if rdf is ox.RdfFormat.TURTLE else None) or b""
+        return safe_serialisation(ox.serialize(result, format=rdf, prefixes=PREFIXES if rdf is ox.RdfFormat.TURTLE else None) or b"", rdf)
     if fmt.results_format is not None:
-        return result.serialize(format=fmt.results_format) or b""
+        return safe_serialisation(result.serialize(format=fmt.results_format) or b"", fmt.results_format)
     if fmt is not OutputFormat.TABLE:
         raise AllianceError(f"a SELECT or ASK result cannot be written as {fmt.value}; use table, csv, tsv, json or xml")
     if isinstance(result, ox.QueryBoolean):
         return b"true\n" if bool(result) else b"false\n"
     names = [variable.value for variable in result.variables]
-    rows = [[short(row[name], base) for name in names] for row in result]
+    rows = [[terminal_safe(short(row[name], base)) for name in names] for row in result]
     table = tabulate(rows, headers=names, tablefmt="simple", disable_numparse=True, maxcolwidths=60)
     return f"{table}\n({len(rows)} row{'s' if len(rows) != 1 else ''})\n".encode()

@@ -1,6 +1,8 @@
 """Network exports for other tools: GraphML and GEXF (Gephi, yEd, Cytoscape) and a CSV edge list.
 
 List attributes become '; '-joined text and missing values empty text, as those formats need.
+graph.safe_output makes them safe: CSV cells a spreadsheet could run are neutralised, and
+characters XML 1.0 forbids become U+FFFD in GraphML and GEXF (with a comment saying so).
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from pathlib import Path
 import networkx as nx
 
 from graph.network.measures import MeasureReport
+from graph.safe_output import csv_row, xml_safe
 
 EDGE_COLUMNS = ("source", "target", "source_label", "target_label", "weight", "alliances", "types", "materials", "pathways", "dates", "sources")
 
@@ -39,10 +42,10 @@ def flat_graph(graph: nx.Graph, report: MeasureReport) -> nx.Graph:
 def write_network_file(graph: nx.Graph, report: MeasureReport, path: Path, fmt: str) -> None:
     flat = flat_graph(graph, report)
     partial = path.with_name(path.name + ".partial")
-    if fmt == "graphml":
-        nx.write_graphml(flat, partial)
-    elif fmt == "gexf":
-        nx.write_gexf(flat, partial)
+    if fmt in ("graphml", "gexf"):
+        document = io.BytesIO()
+        (nx.write_graphml if fmt == "graphml" else nx.write_gexf)(flat, document)
+        partial.write_bytes(xml_safe(document.getvalue()))
     elif fmt == "csv":
         partial.write_text(edge_list_csv(flat), encoding="utf-8")
     else:
@@ -55,6 +58,6 @@ def edge_list_csv(graph: nx.Graph) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(EDGE_COLUMNS)
     for a, b, data in sorted(graph.edges(data=True)):
-        writer.writerow([a, b, graph.nodes[a].get("label", a), graph.nodes[b].get("label", b)]
-                        + [_flat(data.get(column, "")) for column in EDGE_COLUMNS[4:]])
+        writer.writerow(csv_row([a, b, graph.nodes[a].get("label", a), graph.nodes[b].get("label", b)]
+                                + [_flat(data.get(column, "")) for column in EDGE_COLUMNS[4:]]))
     return out.getvalue()

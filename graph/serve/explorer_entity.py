@@ -24,6 +24,7 @@ from graph.namespaces import PREFIXES
 from graph.profile import profile_of
 from graph.profile import PROPERTY_NAMES
 from graph.resolve import ID_LIKE, KINDS, Match, preferred_label, search
+from graph.safe_output import safe_serialisation
 from graph.serve.explorer_render import (
     ENTITY_KINDS, SECURITY_HEADERS, TAXONOMY_KINDS, Links, compact, error_page, render_page,
 )
@@ -131,7 +132,7 @@ class EntityPages:
         if rdf_format.supports_datasets:
             return ox.serialize(quads, format=rdf_format, prefixes=prefixes)
         triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in quads}, key=str)
-        return ox.serialize(triples, format=rdf_format, prefixes=prefixes)
+        return safe_serialisation(ox.serialize(triples, format=rdf_format, prefixes=prefixes) or b"", rdf_format)
 
     # ---------------------------------------------------------------- HTML
     def html(self, request: Request, links: Links, iri: str, kind: str, ident: str, headers: dict[str, str]) -> Response:

@@ -81,6 +81,16 @@ def has_dataset_clause(text: str) -> bool:
     return any(token.keyword == "FROM" and token.depth == 0 for token in tokens(text))
 
 
+def _made_safe(body: bytes, fmt: object, limits: Limits) -> bytes:
+    """The serialised result under graph.safe_output's rules (CSV/TSV formula cells, characters
+    XML forbids), still within the size limit."""
+    from graph.safe_output import safe_serialisation
+    safe = safe_serialisation(body, fmt)  # type: ignore[arg-type]
+    if len(safe) > limits.max_result_bytes:
+        raise _TooLarge()
+    return safe
+
+
 def execute(store: object, op: Operation, limits: Limits, union: bool | None = None) -> Outcome:
     """Run one operation on a pyoxigraph Store and serialise its result (in the worker).
 
@@ -120,7 +130,7 @@ def execute(store: object, op: Operation, limits: Limits, union: bool | None = N
                     return _text(400, f"the result has more than {limits.max_rows:,} triples; add LIMIT or narrow the query")
             buffer = _CappedBuffer(limits.max_result_bytes)
             ox.serialize(triples, buffer, format=GRAPH_TYPES[media])
-            return Outcome(200, media, buffer.getvalue(), len(triples))
+            return Outcome(200, media, _made_safe(buffer.getvalue(), GRAPH_TYPES[media], limits), len(triples))
         media = negotiate(op.accept, [DEFAULT_RESULTS, *RESULT_TYPES])
         if media is None:
             return _text(406, "no acceptable results format; accept application/sparql-results+json, "
@@ -128,7 +138,7 @@ def execute(store: object, op: Operation, limits: Limits, union: bool | None = N
         fmt = RESULT_TYPES[media]
         buffer = _CappedBuffer(limits.max_result_bytes)
         result.serialize(buffer, format=fmt)
-        body = buffer.getvalue()
+        body = _made_safe(buffer.getvalue(), fmt, limits)
         rows = _count_rows(body, fmt)
         if rows > limits.max_rows:
             return _text(400, f"the result has {rows:,} rows, over the limit of {limits.max_rows:,}; add LIMIT")
