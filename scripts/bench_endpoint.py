@@ -4,7 +4,9 @@ A synthetic graph of about one million triples in the project's vocabulary (orga
 labels in English and Chinese, alliances with participations, parties and roles, derived
 al:partner links, source metadata) in about 2,000 named graphs is generated with a fixed seed into
 an Oxigraph store. The same store is then served by
-- ours: ``alliances --store S serve --port P --workers 4 --deadline 10 --no-access-log``;
+- ours: ``alliances --store S serve --port P --workers 4 --deadline 10 --no-access-log
+  --client-workers 4 --client-queue 1000`` (wrk's connections all come from 127.0.0.1, one client
+  address, which by default runs one query at a time: these rows measure the overhead per request);
 - the peer: ``oxigraph serve-read-only --location S --bind 127.0.0.1:P --union-default-graph``
   (the same union default graph as ours, so every query has the same answer; checked first),
   and once more with ``--timeout-s 10``, Oxigraph's own query timeout.
@@ -299,7 +301,8 @@ def ours(store: Path, workers: int, port: int) -> Server:
     alliances = Path(sys.executable).with_name("alliances")
     base = [str(alliances)] if alliances.exists() else [sys.executable, "-c", "from graph.cli import main; main()"]
     return Server(f"ours-{workers}w", [*base, "--store", str(store), "serve", "--host", HOST, "--port", str(port),
-                                       "--workers", str(workers), "--deadline", f"{DEADLINE_S:g}", "--no-access-log"], port)
+                                       "--workers", str(workers), "--deadline", f"{DEADLINE_S:g}", "--no-access-log",
+                                       "--client-workers", str(workers), "--client-queue", "1000"], port)
 
 
 def oxigraph(store: Path, port: int, timeout_s: float | None) -> Server:

@@ -64,6 +64,7 @@ class Server:
     settings: ServeSettings
     host: str
     port: int
+    app: Any = None  # the Starlette application, to look at its worker pool (app.state.context.pool)
 
     @property
     def base(self) -> str:
@@ -112,7 +113,7 @@ def running_server(store_path: Path, **overrides: Any) -> Iterator[Server]:
 
     thread = threading.Thread(target=run, name=f"uvicorn-{port}", daemon=True)
     thread.start()
-    handle = Server(settings, host, port)
+    handle = Server(settings, host, port, app)
     try:
         _wait_until_answering(handle, thread, failure)
         yield handle

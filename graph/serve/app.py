@@ -28,7 +28,7 @@ from graph.serve.protocol import DEFAULT_GRAPH, GRAPH_TYPES, Operation, apply_us
 from graph.serve.safety import Refused, check_operation
 from graph.serve.workers import Limits, Outcome, QueryPool
 
-CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "Content-Type, Content-Length",
+CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "Content-Type, Content-Length, Retry-After",
         "Vary": "Accept"}
 access_log = logging.getLogger("alliances.access")
 
@@ -93,9 +93,10 @@ class Endpoint:
         except Refused as refused:
             _log(request, op, refused.status, None, started)
             return _plain(refused.status, refused.message)
-        outcome: Outcome = await self.context.pool.run(op)  # type: ignore[attr-defined]
+        outcome: Outcome = await self.context.pool.run(op, request.client.host if request.client else "")  # type: ignore[attr-defined]
         _log(request, op, outcome.status, outcome.rows, started)
-        return Response(outcome.body, status_code=outcome.status, media_type=outcome.content_type, headers=CORS)
+        return Response(outcome.body, status_code=outcome.status, media_type=outcome.content_type,
+                        headers={**CORS, **outcome.headers} if outcome.headers else CORS)
 
     def authorise_update(self, request: Request, op: Operation) -> None:
         if not self.settings.allow_update:
@@ -127,7 +128,7 @@ def create_app(settings: ServeSettings, explorer: bool = True) -> Starlette:
     """The ASGI application. Workers start with the application (lifespan) and stop with it."""
     from graph.store import OxigraphStore
 
-    limits = Limits(settings.max_rows, settings.max_result_bytes)
+    limits = Limits(settings.max_rows, settings.max_result_bytes, settings.memory_limit(), settings.client_workers, settings.client_queue)
     pool = QueryPool(settings.store_path.resolve(), settings.workers, settings.deadline_s, limits, writable=settings.allow_update)
     # With updates on, the only handle on the store is the read-write worker (see workers.py).
     store = None if settings.allow_update else OxigraphStore.open(settings.store_path)

@@ -2,10 +2,18 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from graph.config import Settings, default_store_path
+
+MIB = 2**20
+GIB = 2**30
+MIN_WORKER_MEMORY = 64 * MIB  # below this a worker cannot even open the store
+MAX_DEFAULT_WORKER_MEMORY = 4 * GIB  # a query that needs more is rarely one a shared endpoint should run
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:I?B)?\s*", re.IGNORECASE)
+_UNITS = {"": 1, "K": 2**10, "M": MIB, "G": GIB, "T": 2**40}
 
 
 def default_workers() -> int:
@@ -13,8 +21,49 @@ def default_workers() -> int:
     return max(2, os.cpu_count() or 2)
 
 
+def parse_size(text: str, name: str = "--worker-memory") -> int:
+    """Bytes from a size such as 2G, 512M, 1.5GiB or 300MB (binary multiples; a bare number is bytes).
+    Hand-written: five lines, against a dependency for one option."""
+    match = _SIZE.fullmatch(text)
+    where = f"{name}: " if name else ""
+    if not match:
+        raise ValueError(f"{where}'{text}' is not a size; write it as 2G, 512M or 300MB")
+    size = int(float(match[1]) * _UNITS[match[2].upper()])
+    if size < MIN_WORKER_MEMORY:
+        raise ValueError(f"{where}{text} is too little for a query worker; give at least {format_size(MIN_WORKER_MEMORY)}")
+    return size
+
+
+def format_size(size: int) -> str:
+    """A size as the options take it: 300M, 2G, or 1.5G."""
+    if size >= GIB:
+        return f"{size / GIB:.1f}".removesuffix(".0") + "G"
+    return f"{size / MIB:.0f}M"
+
+
+def total_memory() -> int:
+    """The memory this process may use: the machine's, or its container's (cgroup v2) limit if lower."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+    except OSError:
+        return total
+    return min(total, int(limit)) if limit.isdigit() else total
+
+
+def default_worker_memory(workers: int) -> int:
+    """An equal share of memory per worker, leaving one share to the server and the system, capped
+    so that one query cannot take a large machine's memory."""
+    return max(MIN_WORKER_MEMORY, min(MAX_DEFAULT_WORKER_MEMORY, total_memory() // (workers + 1)))
+
+
 def _env_float(name: str, default: float) -> float:
     return float(os.environ.get(name, default))
+
+
+def _env_size(name: str) -> int | None:
+    value = os.environ.get(name)
+    return parse_size(value, name) if value else None
 
 
 @dataclass(frozen=True)
@@ -30,10 +79,17 @@ class ServeSettings:
     max_body_bytes: int = 1_000_000
     max_rows: int = 100_000
     max_result_bytes: int = 64_000_000
+    worker_memory: int | None = field(default_factory=lambda: _env_size("ALLIANCES_WORKER_MEMORY"))  # None: sized from the machine
+    client_workers: int = field(default_factory=lambda: int(os.environ.get("ALLIANCES_CLIENT_WORKERS", "1")))
+    client_queue: int = field(default_factory=lambda: int(os.environ.get("ALLIANCES_CLIENT_QUEUE", "8")))
     allow_update: bool = False
     update_token: str | None = None
     base: str = field(default_factory=lambda: Settings().base)
     access_log: bool = True
+
+    def memory_limit(self) -> int:
+        """Bytes one query worker may use: ``worker_memory``, else a share of the machine's memory."""
+        return self.worker_memory or default_worker_memory(1 if self.allow_update else self.workers)
 
 
 @dataclass

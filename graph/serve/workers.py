@@ -1,11 +1,27 @@
-"""Queries run in worker processes that are killed at the deadline.
+"""Queries run in worker processes that are killed at the deadline or over their memory limit.
 
 pyoxigraph has no query timeout, and a runaway query cannot be interrupted from another thread.
 A process can be killed, so each worker holds its own read-only handle on the store and runs one
-operation at a time; the server hands operations to idle workers, waits at most the deadline,
-and kills and replaces a worker that overruns. Results are serialised completely in the worker,
-so a client gets either the whole answer or an error, never a truncated 200. A slow query holds
-one worker and delays no other request while workers are free.
+operation at a time; the server hands operations to idle workers (in fair turns per client,
+graph.serve.turns), waits at most the deadline, and kills and replaces a worker that overruns.
+Results are serialised completely in the worker, so a client gets either the whole answer or an
+error, never a truncated 200. A slow query holds one worker and delays no other client.
+
+**Memory.** While a worker runs an operation, the server thread that waits for its answer reads
+the worker's anonymous resident memory (what the query allocated; pages of the store's files
+are not counted, the kernel reclaims them) from /proc every 20 ms, and kills the worker over
+``Limits.memory_bytes``: the client gets 503 naming the limit. Not an rlimit alone, because
+measured here pyoxigraph (RocksDB) reserves about 400 MB of address space when it opens a store,
+which RLIMIT_AS would count, and an allocation that RLIMIT_DATA refuses makes Rust abort the
+process, which the server cannot tell from any other crash. RLIMIT_DATA is still set in the worker,
+at twice the limit plus 256 MB, as a backstop for memory that grows faster than sampling sees (the
+query then ends as a crash). Where /proc is missing (not Linux) only the backstop applies.
+
+**Crashes.** A worker that dies during an operation (a segfault or abort in the engine, the
+system's out-of-memory killer) is replaced, and its client gets 500 (503 for the out-of-memory
+killer) saying what happened. A replacement that cannot start is logged and retried with backoff
+until it starts, so the pool never shrinks for good; if the pool cannot start, the workers already
+started are stopped.
 
 With updates allowed there is one read-write worker (Oxigraph does not support a reader beside a
 writer in another process), so operations run one at a time.
@@ -14,25 +30,46 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import functools
 import io
+import ipaddress
+import logging
+import math
 import multiprocessing
-import threading
-from concurrent.futures import ThreadPoolExecutor
+import os
+import select
+import signal
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from graph.namespaces import PREFIXES  # the same predeclared prefixes as `alliances query`
+from graph.serve.context import format_size
 from graph.serve.lexer import tokens
 from graph.serve.protocol import DEFAULT_GRAPH, DEFAULT_RESULTS, GRAPH_TYPES, RESULT_TYPES, Operation, negotiate
+from graph.serve.turns import QueueFull, Turns
+
+if TYPE_CHECKING:
+    import pyoxigraph as ox
 
 _CONTEXT = multiprocessing.get_context("spawn")  # no forked copies of the server's threads
+SAMPLE_MS = 20  # how often the memory of a busy worker is read
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+log = logging.getLogger("alliances.workers")
 
 
 @dataclass(frozen=True)
 class Limits:
+    """What one operation, one worker and one client may use."""
+
     max_rows: int
     max_result_bytes: int
+    memory_bytes: int = 0  # anonymous resident memory of one worker; 0: unlimited
+    client_workers: int = 1  # workers one client may hold at a time
+    client_queue: int = 8  # requests one client may have waiting; beyond: 429
 
 
 @dataclass(frozen=True)
@@ -41,10 +78,60 @@ class Outcome:
     content_type: str
     body: bytes
     rows: int | None = None
+    headers: dict[str, str] | None = None
 
 
-def _text(status: int, message: str) -> Outcome:
-    return Outcome(status, "text/plain; charset=utf-8", (message + "\n").encode())
+def _text(status: int, message: str, retry_after_s: float | None = None) -> Outcome:
+    headers = None if retry_after_s is None else {"Retry-After": str(max(1, math.ceil(retry_after_s)))}
+    return Outcome(status, "text/plain; charset=utf-8", (message + "\n").encode(), headers=headers)
+
+
+@functools.lru_cache(maxsize=4096)
+def client_key(host: str) -> str:
+    """Whose turn a request counts against: the client's address, or for IPv6 its /64 network
+    (one host usually holds a whole /64 and could take turns under many addresses)."""
+    if ":" not in host:
+        return host
+    try:
+        address = ipaddress.IPv6Address(host)
+    except ValueError:
+        return host
+    if address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(ipaddress.IPv6Network((address, 64), strict=False).network_address) + "/64"
+
+
+def _ending(exitcode: int | None) -> str:
+    if exitcode is None:
+        return "still running"
+    if exitcode < 0:
+        try:
+            return f"signal {signal.Signals(-exitcode).name}"
+        except ValueError:
+            return f"signal {-exitcode}"
+    return f"exit status {exitcode}"
+
+
+def _limit_data(memory_bytes: int) -> None:
+    """The backstop (module docstring): RLIMIT_DATA at twice the limit plus 256 MB, set after the
+    store is open. Where the platform has no such limit, sampling alone applies."""
+    if not memory_bytes:
+        return
+    try:
+        import resource
+        soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        cap = 2 * memory_bytes + 256 * 2**20
+        resource.setrlimit(resource.RLIMIT_DATA, (cap if hard == resource.RLIM_INFINITY else min(cap, hard), hard))
+    except (ImportError, AttributeError, ValueError, OSError):
+        pass
+
+
+class _Stopped(Exception):
+    """The worker was killed or died during an operation; ``outcome`` tells the client why."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(outcome.body.decode())
+        self.outcome = outcome
 
 
 class _TooLarge(Exception):
@@ -62,7 +149,7 @@ class _CappedBuffer(io.BytesIO):
         return super().write(data)
 
 
-def _count_rows(body: bytes, fmt: object) -> int:
+def _count_rows(body: bytes, fmt: ox.QueryResultsFormat) -> int:
     import pyoxigraph as ox
     if fmt == ox.QueryResultsFormat.CSV:
         return max(0, sum(1 for _ in csv.reader(io.StringIO(body.decode("utf-8")))) - 1)
@@ -152,6 +239,7 @@ def _worker_main(connection: Connection, store_path: str, writable: bool, limits
     import pyoxigraph as ox
     store = ox.Store(store_path) if writable else ox.Store.read_only(store_path)
     union = None if writable else _default_graph_is_empty(store)  # a read-only store does not change
+    _limit_data(limits.memory_bytes)
     connection.send("ready")
     while True:
         try:
@@ -173,13 +261,62 @@ class _Worker:
         self.process = _CONTEXT.Process(target=_worker_main, args=(child, str(store_path), writable, limits), daemon=True)
         self.process.start()
         child.close()
-        if not self.connection.poll(60) or self.connection.recv() != "ready":
+        try:
+            ready = self.connection.poll(60) and self.connection.recv() == "ready"
+        except (EOFError, OSError):  # the worker died while starting
+            ready = False
+        if not ready:
             self.kill()
-            raise RuntimeError(f"a query worker could not open the store at {store_path}")
+            raise RuntimeError(f"a query worker could not open the store at {store_path} ({_ending(self.process.exitcode)})")
+        self.statm = f"/proc/{self.process.pid}/statm"
+        self.answer = select.poll()  # one C call per wait, where Connection.poll builds a selector each time
+        self.answer.register(self.connection.fileno(), select.POLLIN)
 
-    def roundtrip(self, op: Operation) -> Outcome:
-        self.connection.send(op)
-        return self.connection.recv()
+    def roundtrip(self, op: Operation, deadline_s: float, memory_bytes: int) -> Outcome:
+        """Run one operation, in a server thread: wait for the answer, and kill the worker at the
+        deadline or over the memory limit (raising _Stopped, as when the worker dies)."""
+        end = time.monotonic() + deadline_s
+        try:
+            self.connection.send(op)
+        except OSError:  # it died while idle (the out-of-memory killer, an operator)
+            self.process.join(2)
+            ending = _ending(self.process.exitcode)
+            self.kill()
+            raise _Stopped(_text(503, f"the query worker had stopped ({ending}) before this query; it was restarted: "
+                                      "send the query again")) from None
+        try:
+            while not self.answer.poll(SAMPLE_MS):  # a light query answers within the first wait (or the pipe closes)
+                if memory_bytes and self.resident() > memory_bytes:
+                    self.kill()
+                    raise _Stopped(_text(503, f"the query needed more than {format_size(memory_bytes)} of memory, the limit "
+                                              "of a query worker (--worker-memory or ALLIANCES_WORKER_MEMORY); narrow it or add LIMIT"))
+                if time.monotonic() >= end:
+                    self.kill()
+                    raise _Stopped(_text(503, f"the query was stopped at the {deadline_s:g} s deadline; narrow it or add LIMIT"))
+            return self.connection.recv()  # type: ignore[no-any-return]
+        except (EOFError, OSError):
+            self.process.join(2)  # the pipe closes as the process dies; its exit status follows
+            exitcode = self.process.exitcode
+            self.kill()
+            if exitcode == -signal.SIGKILL:
+                raise _Stopped(_text(503, "the query worker was killed by the system (SIGKILL, likely out of memory) while "
+                                          "running this query; it was restarted: narrow the query or add LIMIT")) from None
+            raise _Stopped(_text(500, f"the query worker crashed ({_ending(exitcode)}) while running this query; "
+                                      "it was restarted")) from None
+        except _Stopped:
+            raise
+        except Exception as error:  # e.g. an answer that cannot be unpickled: the worker's state is unknown
+            self.kill()
+            raise _Stopped(_text(500, f"the query worker failed ({type(error).__name__}: {error}); it was restarted")) from None
+
+    def resident(self) -> int:
+        """Anonymous resident bytes of the worker (resident minus file-backed and shared), 0 if unknown."""
+        try:
+            with open(self.statm, "rb") as statm:
+                fields = statm.read().split()
+        except OSError:
+            return 0
+        return (int(fields[1]) - int(fields[2])) * _PAGE
 
     def kill(self) -> None:
         self.process.kill()
@@ -188,65 +325,116 @@ class _Worker:
 
 
 class QueryPool:
-    """Idle workers wait in a queue; each request borrows one for at most the deadline."""
+    """Workers for every query a client sends, taken in fair turns per client (graph.serve.turns)."""
+
+    respawn_first_s = 0.5  # the first wait before retrying a worker that could not start; doubles
+    respawn_max_s = 30.0
 
     def __init__(self, store_path: Path, size: int, deadline_s: float, limits: Limits, writable: bool = False) -> None:
         self.store_path, self.deadline_s, self.limits, self.writable = store_path, deadline_s, limits, writable
         self.size = 1 if writable else max(1, size)
         self._executor = ThreadPoolExecutor(max_workers=self.size + 2, thread_name_prefix="sparql-worker")
-        self._idle: asyncio.Queue[_Worker] | None = None
-        self._all: list[_Worker] = []
-        self._lock = threading.Lock()
+        self.turns: Turns[_Worker] = Turns(limits.client_workers, limits.client_queue)
+        self._all: set[_Worker] = set()  # touched on the event loop only
+        self._respawning: set[asyncio.Task[None]] = set()
+        self._closed = False
+        at_once = "one query" if limits.client_workers == 1 else f"{limits.client_workers} queries"
+        self._busy = _text(503, f"no query worker was free for this client within {deadline_s:g} s (a client address "
+                                f"runs {at_once} at a time); try again later", deadline_s)
+        self._throttled = _text(429, f"this client already has {limits.client_queue} requests waiting for a query worker; "
+                                     "wait for their answers or try again later", deadline_s)
 
     async def start(self) -> None:
+        """Start every worker; if one cannot start, stop those that did and raise its error."""
         loop = asyncio.get_running_loop()
-        self._idle = asyncio.Queue()
-        workers = await asyncio.gather(*(loop.run_in_executor(self._executor, self._spawn) for _ in range(self.size)))
+        started = await asyncio.gather(*(loop.run_in_executor(self._executor, self._spawn) for _ in range(self.size)),
+                                       return_exceptions=True)
+        failures = [failure for failure in started if isinstance(failure, BaseException)]
+        workers = [worker for worker in started if not isinstance(worker, BaseException)]
+        if failures:
+            for worker in workers:
+                worker.kill()
+            self._executor.shutdown(wait=False)
+            raise failures[0]
         for worker in workers:
-            self._idle.put_nowait(worker)
+            self._all.add(worker)
+            self.turns.add(worker)
 
     def _spawn(self) -> _Worker:
         worker = _Worker(self.store_path, self.writable, self.limits)
-        with self._lock:
-            self._all.append(worker)
+        if self._closed:  # the server stopped while this worker started
+            worker.kill()
+            raise RuntimeError("the query pool is closed")
         return worker
 
-    async def run(self, op: Operation) -> Outcome:
-        assert self._idle is not None, "QueryPool.start() was not awaited"
-        loop = asyncio.get_running_loop()
+    async def run(self, op: Operation, client: str = "") -> Outcome:
+        """Run one operation for the client at address ``client`` when its turn comes."""
+        key = client_key(client)
+        worker = self.turns.take_now(key)
+        if worker is None:
+            try:
+                worker = await self.turns.take(key, self.deadline_s)
+            except QueueFull:
+                return self._throttled
+            if worker is None:
+                return self._busy
+        future = self._executor.submit(worker.roundtrip, op, self.deadline_s, self.limits.memory_bytes)
         try:
-            worker = await asyncio.wait_for(self._idle.get(), timeout=self.deadline_s)
-        except asyncio.TimeoutError:
-            return _text(503, f"every query worker stayed busy for {self.deadline_s:g} s; try again later")
-        try:
-            outcome = await asyncio.wait_for(loop.run_in_executor(self._executor, worker.roundtrip, op), timeout=self.deadline_s)
-        except asyncio.TimeoutError:
-            self._replace(worker, loop)
-            return _text(503, f"the query was stopped at the {self.deadline_s:g} s deadline; narrow it or add LIMIT")
-        except (EOFError, OSError):
-            self._replace(worker, loop)
-            return _text(500, "the query worker stopped unexpectedly; it has been restarted")
-        self._idle.put_nowait(worker)
+            outcome = await asyncio.wrap_future(future)
+        except _Stopped as stopped:
+            self._lost(key, worker)
+            return stopped.outcome
+        except asyncio.CancelledError:  # the request was dropped; the worker comes back when its thread ends
+            loop = asyncio.get_running_loop()
+            future.add_done_callback(lambda done: loop.call_soon_threadsafe(self._settle, key, worker, done))
+            raise
+        self.turns.give_back(key, worker)
         return outcome
 
-    def _replace(self, worker: _Worker, loop: asyncio.AbstractEventLoop) -> None:
-        """Kill an overrunning worker and start another in the background. Only the signal is sent
-        on the event loop: reaping a process that holds gigabytes takes long enough to stall it."""
-        worker.process.kill()
-        with self._lock:
-            if worker in self._all:
-                self._all.remove(worker)
+    def _settle(self, key: str, worker: _Worker, done: Future[Outcome]) -> None:
+        if not done.cancelled() and done.exception() is not None:
+            self._lost(key, worker)
+        else:
+            self.turns.give_back(key, worker)
 
-        def respawn() -> None:
-            worker.kill()
-            replacement = self._spawn()
-            loop.call_soon_threadsafe(self._idle.put_nowait, replacement)  # type: ignore[union-attr]
+    def _lost(self, key: str, worker: _Worker) -> None:
+        self._all.discard(worker)
+        self.turns.give_back(key, None)
+        if not self._closed:
+            task = asyncio.get_running_loop().create_task(self._respawn())
+            self._respawning.add(task)
+            task.add_done_callback(self._respawning.discard)
 
-        loop.run_in_executor(self._executor, respawn)
+    async def _respawn(self) -> None:
+        """Start a replacement worker, retrying with backoff until it starts: a worker that cannot
+        start now (a store being replaced, memory short) may start later."""
+        loop = asyncio.get_running_loop()
+        delay, attempt = self.respawn_first_s, 1
+        while not self._closed:
+            try:
+                worker = await loop.run_in_executor(self._executor, self._spawn)
+            except Exception as error:
+                if self._closed:
+                    return
+                log.error("a query worker could not be restarted (attempt %d): %s; retrying in %g s", attempt, error, delay)
+                await asyncio.sleep(delay)
+                delay, attempt = min(delay * 2, self.respawn_max_s), attempt + 1
+                continue
+            if self._closed:
+                worker.kill()
+                return
+            if attempt > 1:
+                log.warning("a query worker was restarted at attempt %d", attempt)
+            self._all.add(worker)
+            self.turns.add(worker)
+            return
 
     async def close(self) -> None:
-        with self._lock:
-            workers, self._all = list(self._all), []
+        self._closed = True
+        for task in list(self._respawning):
+            task.cancel()
+        self.turns.close()
+        workers, self._all = list(self._all), set()
         for worker in workers:
             worker.kill()
         self._executor.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,313 @@
+"""The query workers (graph/serve/workers.py): crashes, the memory limit, fair turns per client and
+restarts. Pool tests drive a QueryPool on an event loop; HTTP tests use a real server
+(tests/endpoint_support.py) and clients on distinct loopback addresses (127.0.0.2, 127.0.0.3), which
+Linux routes to the server on 127.0.0.1 like any other client."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+import graph.serve.workers as workers
+from graph.serve.context import MIB
+from graph.serve.protocol import Operation
+from graph.serve.workers import Limits, QueryPool
+from endpoint_support import Server, captured_access_log, make_store, running_server
+
+EX = "http://example.org/"
+TRIPLES = 2000
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"  # CPU, no memory
+SORTED_PRODUCT = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f"  # 4 million rows held in memory to sort
+LIGHT = "ASK { ?s ?p ?o }"
+JSON = "application/sparql-results+json"
+MEMORY_LIMIT = 300 * MIB
+MEMORY_MARGIN = 150 * MIB  # sampling every 20 ms, and the interpreter's own file-backed pages
+WAIT_S = 30.0  # bound of every polling loop
+
+
+@pytest.fixture(scope="module")
+def small_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """2,000 triples in one named graph: light queries answer at once, products of them do not."""
+    folder = tmp_path_factory.mktemp("workers")
+    data = folder / "data.nt"
+    data.write_text("".join(f'<{EX}s{i}> <{EX}p{i % 7}> "value number {i}" .\n' for i in range(TRIPLES)))
+    return make_store(folder / "store", [(data, f"{EX}g")])
+
+
+def wait_until(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + WAIT_S
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {WAIT_S} s")
+        time.sleep(0.02)
+
+
+def query(text: str) -> Operation:
+    return Operation("query", text, accept=JSON)
+
+
+# ------------------------------------------------------------------ processes of this test run
+
+def child_pids() -> list[int]:
+    """The worker processes: children of this process (the test servers run in its threads)."""
+    me, found = os.getpid(), []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == me:
+                found.append(int(entry))
+    return found
+
+
+def cpu_ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def busy_child() -> int:
+    """The worker that is running a query: the child whose CPU time grows."""
+    pids = child_pids()
+    before = {pid: cpu_ticks(pid) for pid in pids}
+    found: list[int] = []
+
+    def grown() -> bool:
+        found[:] = [pid for pid in pids if cpu_ticks(pid) - before[pid] >= 10]  # 0.1 s of CPU at 100 ticks/s
+        return bool(found)
+
+    wait_until(grown, "a worker running the query")
+    return found[0]
+
+
+class PeakMemory:
+    """Samples the peak resident memory (VmHWM, kept by the kernel) of every child process until stopped."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            for pid in child_pids():
+                try:
+                    status = Path(f"/proc/{pid}/status").read_text()
+                except OSError:
+                    continue
+                for line in status.splitlines():
+                    if line.startswith("VmHWM:"):
+                        self.peak = max(self.peak, int(line.split()[1]) * 1024)
+            time.sleep(0.005)
+
+
+def client_at(server: Server, address: str) -> httpx.Client:
+    """A client whose connections come from ``address`` (a loopback address other than 127.0.0.1)."""
+    return httpx.Client(base_url=server.base, timeout=60.0, transport=httpx.HTTPTransport(local_address=address))
+
+
+def in_background(client: httpx.Client, text: str) -> tuple[threading.Thread, list[httpx.Response]]:
+    answers: list[httpx.Response] = []
+    thread = threading.Thread(target=lambda: answers.append(client.get("/sparql", params={"query": text})), daemon=True)
+    thread.start()
+    return thread, answers
+
+
+# ------------------------------------------------------------------ crashes
+
+def test_a_crashing_query_gets_a_clear_500_and_the_worker_is_replaced(small_store: Path) -> None:
+    """Deep nesting overflows the engine's stack (SIGSEGV in pyoxigraph 0.5); sent straight to the
+    pool, past the endpoint's checks, it ends that query only."""
+    deep = "SELECT * WHERE " + "{" * 3000 + "}" * 3000
+
+    async def scenario() -> None:
+        pool = QueryPool(small_store, 2, 20.0, Limits(100, 10_000_000))
+        await pool.start()
+        try:
+            crashed, light = await asyncio.gather(pool.run(query(deep), "192.0.2.1"), pool.run(query(LIGHT), "192.0.2.2"))
+            assert light.status == 200
+            assert crashed.status == 500 and crashed.content_type.startswith("text/plain")
+            assert "crashed (signal SIGSEGV)" in crashed.body.decode() and "restarted" in crashed.body.decode()
+            for _ in range(int(WAIT_S / 0.05)):  # the replacement starts in the background
+                if len(pool._all) == 2:
+                    break
+                await asyncio.sleep(0.05)
+            assert len(pool._all) == 2
+            answers = await asyncio.gather(*(pool.run(query(LIGHT), f"192.0.2.{i}") for i in range(4)))
+            assert [answer.status for answer in answers] == [200] * 4
+        finally:
+            await pool.close()
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize(("signal_number", "status", "reason"), [
+    (signal.SIGSEGV, 500, "crashed (signal SIGSEGV)"),
+    (signal.SIGABRT, 500, "crashed (signal SIGABRT)"),
+    (signal.SIGKILL, 503, "killed by the system (SIGKILL, likely out of memory)")])
+def test_a_worker_that_dies_mid_query_is_reported_and_replaced(small_store: Path, signal_number: int, status: int,
+                                                                reason: str) -> None:
+    with running_server(small_store, workers=2, deadline_s=30.0) as server, client_at(server, "127.0.0.2") as victim:
+        thread, answers = in_background(victim, RUNAWAY)
+        os.kill(busy_child(), signal_number)
+        thread.join(WAIT_S)
+        assert answers, "no answer to the query whose worker died"
+        assert answers[0].status_code == status and answers[0].headers["content-type"].startswith("text/plain")
+        assert reason in answers[0].text and "restarted" in answers[0].text
+        with client_at(server, "127.0.0.3") as other:
+            assert other.get("/sparql", params={"query": LIGHT}).status_code == 200
+        pool = server.app.state.context.pool
+        wait_until(lambda: len(pool._all) == 2, "the replacement worker")
+
+
+# ------------------------------------------------------------------ memory
+
+def test_a_query_over_the_memory_limit_gets_503_and_memory_stays_bounded(small_store: Path) -> None:
+    with running_server(small_store, workers=1, deadline_s=60.0, worker_memory=MEMORY_LIMIT) as server, \
+            client_at(server, "127.0.0.2") as client, PeakMemory() as memory:
+        response = client.get("/sparql", params={"query": SORTED_PRODUCT}, headers={"accept": JSON})
+        assert response.status_code == 503
+        assert "300M" in response.text and "--worker-memory" in response.text and "ALLIANCES_WORKER_MEMORY" in response.text
+        assert memory.peak > MEMORY_LIMIT * 0.8, "the worker's memory was not seen growing: nothing was measured"
+        assert memory.peak < MEMORY_LIMIT + MEMORY_MARGIN, f"peak {memory.peak / MIB:.0f} MB"
+        assert client.get("/sparql", params={"query": LIGHT}).json()["boolean"] is True  # on the replacement
+
+
+def test_the_worker_sets_its_data_limit_as_a_backstop(small_store: Path) -> None:
+    async def scenario() -> None:
+        pool = QueryPool(small_store, 1, 5.0, Limits(100, 10_000, memory_bytes=MEMORY_LIMIT))
+        await pool.start()
+        try:
+            (worker,) = pool._all
+            limits = Path(f"/proc/{worker.process.pid}/limits").read_text()
+            line = next(line for line in limits.splitlines() if line.startswith("Max data size"))
+            assert int(line.split()[3]) == 2 * MEMORY_LIMIT + 256 * MIB
+        finally:
+            await pool.close()
+    asyncio.run(scenario())
+
+
+# ------------------------------------------------------------------ fair turns per client
+
+@pytest.fixture(scope="module")
+def shared(small_store: Path) -> Iterator[Server]:
+    """Two workers, one per client at a time, one request waiting per client."""
+    with running_server(small_store, workers=2, deadline_s=4.0, client_workers=1, client_queue=1) as server:
+        yield server
+
+
+def _state(server: Server, client: str) -> tuple[int, int]:
+    turns = server.app.state.context.pool.turns
+    return turns.held.get(client, 0), len(turns.waiting.get(client, ()))
+
+
+def test_runaway_queries_of_one_client_do_not_block_another(shared: Server) -> None:
+    with client_at(shared, "127.0.0.2") as runaway, client_at(shared, "127.0.0.3") as light:
+        background = [in_background(runaway, RUNAWAY) for _ in range(2)]
+        wait_until(lambda: _state(shared, "127.0.0.2") == (1, 1), "one runaway query running and one waiting")
+        response = light.get("/sparql", params={"query": LIGHT}, headers={"accept": JSON})
+        assert response.status_code == 200 and response.json()["boolean"] is True
+        assert all(thread.is_alive() for thread, _ in background), "the runaway queries ended before the light one"
+        for thread, answers in background:
+            thread.join(WAIT_S)
+            assert answers and answers[0].status_code == 503
+
+
+def test_a_client_beyond_its_queue_limit_gets_429_with_retry_after(shared: Server) -> None:
+    with client_at(shared, "127.0.0.4") as greedy, client_at(shared, "127.0.0.5") as other:
+        background = [in_background(greedy, RUNAWAY) for _ in range(2)]
+        wait_until(lambda: _state(shared, "127.0.0.4") == (1, 1), "one runaway query running and one waiting")
+        refused = greedy.get("/sparql", params={"query": LIGHT})
+        assert refused.status_code == 429
+        assert refused.headers["retry-after"] == "4"  # the deadline: by then the running query has ended
+        assert "Retry-After" in refused.headers["access-control-expose-headers"]
+        assert "1 requests waiting" in refused.text
+        assert other.get("/sparql", params={"query": LIGHT}).status_code == 200  # others are not throttled
+        for thread, _ in background:
+            thread.join(WAIT_S)
+
+
+# ------------------------------------------------------------------ starting and restarting workers
+
+class _FlakyWorker:
+    """Stands in for workers._Worker: the calls numbered in ``failing`` raise, the others start a real worker."""
+
+    def __init__(self, real: type, failing: set[int]) -> None:
+        self.real, self.failing, self.calls = real, failing, 0
+        self.started: list[Any] = []
+
+    def __call__(self, *args: Any) -> Any:
+        self.calls += 1
+        if self.calls in self.failing:
+            raise RuntimeError(f"cannot start worker number {self.calls} (test)")
+        worker = self.real(*args)
+        self.started.append(worker)
+        return worker
+
+
+def test_a_failed_pool_start_stops_the_workers_already_started(small_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    flaky = _FlakyWorker(workers._Worker, failing={3})
+    monkeypatch.setattr(workers, "_Worker", flaky)
+
+    async def scenario() -> None:
+        pool = QueryPool(small_store, 3, 5.0, Limits(100, 10_000))
+        with pytest.raises(RuntimeError, match="worker number 3"):
+            await pool.start()
+    asyncio.run(scenario())
+    assert len(flaky.started) == 2
+    assert not any(worker.process.is_alive() for worker in flaky.started)
+
+
+def test_a_worker_that_cannot_restart_is_retried_until_it_does(small_store: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    flaky = _FlakyWorker(workers._Worker, failing={2, 3})  # the first replacement fails twice
+    monkeypatch.setattr(workers, "_Worker", flaky)
+
+    async def scenario() -> None:
+        pool = QueryPool(small_store, 1, 1.0, Limits(100, 10_000))
+        pool.respawn_first_s = 0.05
+        await pool.start()
+        try:
+            stopped = await pool.run(query(RUNAWAY), "192.0.2.1")
+            assert stopped.status == 503 and "deadline" in stopped.body.decode()
+            pool.deadline_s = 30.0  # the next request waits for the replacement
+            answer = await pool.run(query(LIGHT), "192.0.2.1")
+            assert answer.status == 200
+        finally:
+            await pool.close()
+    with caplog.at_level(logging.WARNING, logger="alliances.workers"):
+        asyncio.run(scenario())
+    failures = [record for record in caplog.records if record.levelno == logging.ERROR]
+    assert len(failures) == 2 and all("could not be restarted" in record.getMessage() for record in failures)
+    assert "attempt 3" in caplog.records[-1].getMessage()
+
+
+def test_the_client_address_comes_from_a_local_proxy_only(shared: Server) -> None:
+    """uvicorn trusts X-Forwarded-For from 127.0.0.1 (a reverse proxy on the same machine) and from
+    no other address, so a remote client cannot take turns under made-up addresses."""
+    forwarded = {"x-forwarded-for": "198.51.100.7"}
+    with captured_access_log() as log:
+        with client_at(shared, "127.0.0.1") as proxy, client_at(shared, "127.0.0.6") as remote:
+            assert proxy.get("/sparql", params={"query": LIGHT}, headers=forwarded).status_code == 200
+            assert remote.get("/sparql", params={"query": LIGHT}, headers=forwarded).status_code == 200
+    assert [line["client"] for line in log.lines()] == ["198.51.100.7", "127.0.0.6"]
