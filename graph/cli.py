@@ -254,13 +254,21 @@ class _Size(click.ParamType):
               help="Requests one client address may have waiting; beyond, 429 with Retry-After (env ALLIANCES_CLIENT_QUEUE).")
 @click.option("--allow-update", is_flag=True, help="Accept SPARQL Update with the token from --token or ALLIANCES_UPDATE_TOKEN.")
 @click.option("--token", envvar="ALLIANCES_UPDATE_TOKEN", help="The bearer token updates must carry (with --allow-update).")
+@click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME[:PORT]", envvar="ALLIANCES_ALLOWED_HOSTS",
+              help="Another name of this server that updates may use in Host and Origin (repeatable; env "
+                   "ALLIANCES_ALLOWED_HOSTS, space-separated). The bound address, and localhost when bound to "
+                   "loopback, are always allowed.")
+@click.option("--request-timeout", envvar="ALLIANCES_REQUEST_TIMEOUT", type=click.FloatRange(0.1), default=20.0,
+              show_default=True, help="Seconds a client has to send a whole request (env ALLIANCES_REQUEST_TIMEOUT).")
 @click.option("--no-access-log", is_flag=True, help="Do not write one JSON line per request to standard error.")
 @click.pass_obj
 def serve(obj: Context, host: str, port: int, deadline: float, workers: int | None, max_rows: int, worker_memory: int | None,
-          client_workers: int, client_queue: int, allow_update: bool, token: str | None, no_access_log: bool) -> None:
+          client_workers: int, client_queue: int, allow_update: bool, token: str | None, allowed_hosts: tuple[str, ...],
+          request_timeout: float, no_access_log: bool) -> None:
     """Serve the graph: SPARQL 1.1 Protocol at /sparql, and the explorer at /."""
     from graph.serve.app import serve as run_server
     from graph.serve.context import ServeSettings, default_workers
+    from graph.serve.hosts import HostPolicy
 
     if allow_update and not token:
         _fail("--allow-update needs a token: --token TOKEN or ALLIANCES_UPDATE_TOKEN")
@@ -269,7 +277,8 @@ def serve(obj: Context, host: str, port: int, deadline: float, workers: int | No
                              workers=workers or default_workers(),
                              max_rows=max_rows, worker_memory=worker_memory, client_workers=client_workers,
                              client_queue=client_queue, allow_update=allow_update, update_token=token, base=obj.settings.base,
-                             access_log=not no_access_log)
+                             access_log=not no_access_log, allowed_hosts=allowed_hosts, request_timeout_s=request_timeout)
+    _run(lambda: HostPolicy(host, port, allowed_hosts))  # a bad --allowed-host: exit 2 before "Serving"
     click.echo(f"Serving {settings.store_path} at http://{host}:{port}/  (SPARQL: http://{host}:{port}/sparql)", err=True)
     _run(lambda: run_server(settings))
 

@@ -29,6 +29,7 @@ import httpx
 import pyoxigraph as ox
 
 from graph.serve.app import create_app
+from graph.serve.connections import uvicorn_options
 from graph.serve.context import ServeSettings
 
 W3C = Path("/work/shared/w3c-sparql11")
@@ -88,10 +89,11 @@ def free_socket(host: str = "127.0.0.1") -> socket.socket:
 
 
 @contextlib.contextmanager
-def running_server(store_path: Path, **overrides: Any) -> Iterator[Server]:
+def running_server(store_path: Path, explorer: bool = False, **overrides: Any) -> Iterator[Server]:
     """Run ``create_app(ServeSettings(store_path=..., **overrides))`` with uvicorn in a thread on
-    127.0.0.1 and a free port; wait until /sparql answers; stop it (and its workers) at the end.
-    The server shares the test process, so its access log can be captured (captured_access_log)."""
+    127.0.0.1 and a free port, with the options ``alliances serve`` gives uvicorn; wait until
+    /sparql answers; stop it (and its workers) at the end. The server shares the test process,
+    so its access log can be captured (captured_access_log)."""
     import uvicorn
 
     sock = free_socket()
@@ -99,9 +101,8 @@ def running_server(store_path: Path, **overrides: Any) -> Iterator[Server]:
     overrides.setdefault("workers", 2)
     overrides.setdefault("deadline_s", 10.0)
     settings = ServeSettings(store_path=store_path, host=host, port=port, **overrides)
-    app = create_app(settings, explorer=False)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", ws="none",
-                            server_header=False, timeout_graceful_shutdown=5)
+    app = create_app(settings, explorer=explorer)
+    config = uvicorn.Config(app, lifespan="on", **uvicorn_options(settings))
     server = uvicorn.Server(config)
     failure: list[BaseException] = []
 
@@ -159,7 +160,7 @@ class ListHandler(logging.Handler):
 @contextlib.contextmanager
 def captured_access_log() -> Iterator[ListHandler]:
     """Turn the access log on (as ``alliances serve`` does) and collect its records."""
-    from graph.serve.app import access_log, configure_access_log
+    from graph.serve.access_log import access_log, configure_access_log
 
     saved = (list(access_log.handlers), access_log.level, access_log.propagate)
     configure_access_log(True)

@@ -5,4 +5,6 @@
 - ``workers.py``: queries run in worker processes that are killed at the deadline
 - ``description.py``: the SPARQL service description
 - ``app.py``: the Starlette application; ``explorer.py``: the HTML pages
+- ``hosts.py``: the Host/Origin allow-list for updates; ``connections.py``: uvicorn's options and
+  the request deadline and head limits it lacks; ``access_log.py``: one JSON line per request
 """

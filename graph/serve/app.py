@@ -1,36 +1,42 @@
 """The Starlette application: the SPARQL endpoint at /sparql and the explorer pages.
 
 Every response allows any origin to read it (CORS, no credentials). Updates need
-``--allow-update``, the token given at start as ``Authorization: Bearer TOKEN``, and no foreign
-``Origin``: a form posted from another site can set neither that header nor our origin.
+``--allow-update``, the token given at start as ``Authorization: Bearer TOKEN``, and a ``Host``
+(and ``Origin``, if sent) that names this server (graph/serve/hosts.py): a form posted from
+another site can set neither the token nor our origin, and a page whose name was re-pointed at
+this machine (DNS rebinding) names itself, not us.
+
+Reads do not check ``Host``: they are public and open to every origin by CORS already, so a
+rebinding page learns nothing it could not read cross-origin, while a check would refuse readers
+who reach the server by a name it was not told (a proxy, a LAN address) for no gain. Redirects
+never name a host (their Location is a path), so no Host the server was not configured for is
+ever sent back in one.
 """
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import hmac
-import json
-import logging
-import sys
 import time
 from collections.abc import AsyncIterator
 
 import pyoxigraph as ox
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Match, Route, Router
+from starlette.types import Receive, Scope, Send
 
+from graph.serve.access_log import CLIENT_CLOSED, configure_access_log, log_request
 from graph.serve.context import ServerContext, ServeSettings
 from graph.serve.description import service_description
+from graph.serve.hosts import HostPolicy
 from graph.serve.protocol import DEFAULT_GRAPH, GRAPH_TYPES, Operation, apply_using, negotiate, read_operation
 from graph.serve.safety import Refused, check_operation
 from graph.serve.workers import Limits, Outcome, QueryPool
 
 CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "Content-Type, Content-Length, Retry-After",
         "Vary": "Accept"}
-access_log = logging.getLogger("alliances.access")
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -47,14 +53,8 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 
 def _log(request: Request, op: Operation | None, status: int, rows: int | None, started: float) -> None:
-    if not access_log.isEnabledFor(logging.INFO):
-        return
-    text = op.text if op else ""
-    access_log.info(json.dumps({
-        "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "client": request.client.host if request.client else None,
-        "method": request.method, "path": request.url.path, "kind": op.kind if op else None,
-        "query_hash": hashlib.sha256(text.encode()).hexdigest()[:16] if text else None,
-        "status": status, "rows": rows, "ms": round((time.perf_counter() - started) * 1000, 1)}))
+    log_request(request.client.host if request.client else None, request.method, request.url.path,
+                op.kind if op else None, op.text if op else "", status, rows, started)
 
 
 def _plain(status: int, message: str) -> Response:
@@ -67,6 +67,7 @@ class Endpoint:
     def __init__(self, context: ServerContext) -> None:
         self.context = context
         self.settings = context.settings
+        self.hosts = HostPolicy(self.settings.host, self.settings.port, self.settings.allowed_hosts)
 
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
@@ -93,6 +94,9 @@ class Endpoint:
         except Refused as refused:
             _log(request, op, refused.status, None, started)
             return _plain(refused.status, refused.message)
+        except ClientDisconnect:  # the client left, or its body was too slow (connections.py): no one to answer
+            _log(request, op, CLIENT_CLOSED, None, started)
+            return Response(status_code=CLIENT_CLOSED)
         outcome: Outcome = await self.context.pool.run(op, request.client.host if request.client else "")  # type: ignore[attr-defined]
         _log(request, op, outcome.status, outcome.rows, started)
         return Response(outcome.body, status_code=outcome.status, media_type=outcome.content_type,
@@ -101,9 +105,12 @@ class Endpoint:
     def authorise_update(self, request: Request, op: Operation) -> None:
         if not self.settings.allow_update:
             raise Refused(403, "this endpoint is read-only; start it with --allow-update and a token to accept updates")
+        host = request.headers.get("host")
+        if not self.hosts.allows_host(host, request.url.scheme):
+            raise Refused(403, f"updates must name this server in Host, not {host!r}; start it with "
+                               f"--allowed-host NAME to accept another name for it")
         origin = request.headers.get("origin")
-        own = f"{request.url.scheme}://{request.url.netloc}"
-        if origin is not None and origin != own:
+        if origin is not None and not self.hosts.allows_origin(origin):
             raise Refused(403, f"updates from pages of another origin ({origin}) are refused")
         given = request.headers.get("authorization", "")
         expected = f"Bearer {self.settings.update_token}"
@@ -146,8 +153,30 @@ def create_app(settings: ServeSettings, explorer: bool = True) -> Starlette:
             await pool.close()
 
     app = Starlette(routes=routes, lifespan=lifespan)
+    app.router.redirect_slashes = False  # Starlette's redirect copies the Host header into its Location
+    app.router.default = _SlashRedirect(app.router)
     app.state.context = context
     return app
+
+
+class _SlashRedirect:
+    """``GET /query/`` -> 307 to ``/query``, as Starlette does, but with a path as Location, so the
+    Host header (which the client chose) is never sent back; anything else is a 404."""
+
+    def __init__(self, router: Router) -> None:
+        self.router = router
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope["path"]
+        target = path.rstrip("/")
+        if scope["type"] == "http" and path != target and target.startswith("/") and not target.startswith("//"):
+            probe = {**scope, "path": target}
+            if any(route.matches(probe)[0] is not Match.NONE for route in self.router.routes):
+                query = scope.get("query_string", b"").decode("latin-1")
+                location = str(scope.get("root_path", "")) + target + (f"?{query}" if query else "")
+                await RedirectResponse(location, status_code=307, headers=CORS)(scope, receive, send)
+                return
+        await self.router.not_found(scope, receive, send)
 
 
 def _explorer_routes(context: ServerContext) -> list[BaseRoute]:
@@ -156,14 +185,6 @@ def _explorer_routes(context: ServerContext) -> list[BaseRoute]:
     except ImportError:  # the explorer is optional for the endpoint itself
         return []
     return explorer_routes(context)
-
-
-def configure_access_log(enabled: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    access_log.handlers[:] = [handler]
-    access_log.setLevel(logging.INFO if enabled else logging.WARNING)
-    access_log.propagate = False
 
 
 def serve(settings: ServeSettings) -> None:
@@ -180,7 +201,8 @@ def serve(settings: ServeSettings) -> None:
             from graph.errors import AllianceError
             raise AllianceError(f"cannot listen on {settings.host}:{settings.port} ({error.strerror}); "
                                 f"another program uses the port: choose one with --port or ALLIANCES_PORT") from None
+    from graph.serve.connections import uvicorn_options
+
     configure_access_log(settings.access_log)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning",
-                access_log=False, server_header=False, timeout_graceful_shutdown=5)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, **uvicorn_options(settings))
 

@@ -86,6 +86,10 @@ class ServeSettings:
     update_token: str | None = None
     base: str = field(default_factory=lambda: Settings().base)
     access_log: bool = True
+    allowed_hosts: tuple[str, ...] = field(default_factory=lambda: tuple(os.environ.get("ALLIANCES_ALLOWED_HOSTS", "").split()))
+    request_timeout_s: float = field(default_factory=lambda: _env_float("ALLIANCES_REQUEST_TIMEOUT", 20.0))
+    max_url_bytes: int = 64_000  # at most 65,535: httptools cannot parse a longer URL (graph/serve/connections.py)
+    max_header_bytes: int = 32_768
 
     def memory_limit(self) -> int:
         """Bytes one query worker may use: ``worker_memory``, else a share of the machine's memory."""

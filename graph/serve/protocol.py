@@ -2,6 +2,11 @@
 
 Status codes: 400 malformed request or query, 403 update not allowed, 405 wrong method,
 406 no acceptable result format, 413 request too large, 415 unsupported media type.
+
+Text is UTF-8. A POST body (direct or form-encoded) that declares another charset, or whose bytes
+are not UTF-8 (also once a form value is percent-decoded), is 415: the body is in an encoding we
+do not take, and saying so tells the client what to change. Percent-encoded bytes in the URL that
+are not UTF-8 are 400: a URL has no media type to be unsupported.
 """
 from __future__ import annotations
 
@@ -53,8 +58,30 @@ def _decode(body: bytes, content_type: str) -> str:
         raise Refused(415, f"the body must be UTF-8 encoded, not {charset}")
     try:
         return body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise Refused(415, f"the body is not UTF-8 (byte {error.object[error.start]:#04x} at offset {error.start}); "
+                           f"send it UTF-8 encoded") from None
+
+
+def _parameters(encoded: str, status: int, where: str) -> dict[str, list[str]]:
+    """The parameters of a query string or form body; percent-encoded bytes must be UTF-8."""
+    try:
+        return parse_qs(encoded, keep_blank_values=True, errors="strict")
     except UnicodeDecodeError:
-        raise Refused(400, "the body is not valid UTF-8") from None
+        raise Refused(status, f"a parameter in the {where} is not UTF-8 once percent-decoded; "
+                              f"percent-encode the UTF-8 bytes of the text") from None
+
+
+def _graphs(params: dict[str, list[str]], name: str) -> tuple[str, ...]:
+    """The IRIs of a dataset parameter (default-graph-uri, named-graph-uri, using-...), checked
+    by Oxigraph's own IRI parser so that the engine never sees one it refuses."""
+    values = tuple(params.get(name, []))
+    for value in values:
+        try:
+            ox.NamedNode(value)
+        except ValueError as error:
+            raise Refused(400, f"'{name}' must be an absolute IRI; {value!r} is not ({error})") from None
+    return values
 
 
 def _one(params: dict[str, list[str]], name: str) -> str | None:
@@ -67,13 +94,15 @@ def _one(params: dict[str, list[str]], name: str) -> str | None:
 def read_operation(method: str, query_string: str, content_type: str, body: bytes, accept: str) -> Operation | None:
     """The operation of a protocol request; None for a GET without one (the service description)."""
     media = content_type.split(";")[0].strip().lower()
-    url = parse_qs(query_string, keep_blank_values=True)
+    url = _parameters(query_string, 400, "URL")
     if method == "GET":
         params = url
     elif method == "POST" and media == "application/x-www-form-urlencoded":
-        params = parse_qs(_decode(body, content_type), keep_blank_values=True)
-        for name, values in url.items():  # dataset parameters may also sit in the URL
-            params.setdefault(name, values)
+        if "query" in url or "update" in url:
+            raise Refused(400, "a form POST carries 'query' or 'update' in its body, not also in the URL")
+        params = _parameters(_decode(body, content_type), 415, "form body")
+        for name, values in url.items():  # dataset parameters may also sit in the URL: both count
+            params[name] = values + params.get(name, [])
     elif method == "POST" and media in ("application/sparql-query", "application/sparql-update"):
         if "query" in url or "update" in url:
             raise Refused(400, "a direct POST carries the operation in its body, not also in the URL")
@@ -93,9 +122,9 @@ def read_operation(method: str, query_string: str, content_type: str, body: byte
             return None
         raise Refused(400, "the request has no 'query' or 'update'")
     if query is not None:
-        return Operation("query", query, tuple(params.get("default-graph-uri", [])), tuple(params.get("named-graph-uri", [])), accept)
-    return Operation("update", update or "", tuple(params.get("using-graph-uri", [])),
-                     tuple(params.get("using-named-graph-uri", [])), accept)
+        return Operation("query", query, _graphs(params, "default-graph-uri"), _graphs(params, "named-graph-uri"), accept)
+    return Operation("update", update or "", _graphs(params, "using-graph-uri"), _graphs(params, "using-named-graph-uri"),
+                     accept)
 
 
 def _media_ranges(accept: str) -> list[tuple[str, str, float, int]]:
@@ -143,7 +172,8 @@ def negotiate(accept: str | None, offers: Sequence[str]) -> str | None:
 
 def apply_using(text: str, default_graphs: tuple[str, ...], named_graphs: tuple[str, ...]) -> str:
     """Give every DELETE/INSERT ... WHERE operation the protocol's using-graph-uri and
-    using-named-graph-uri as USING clauses; refuse an update that has its own USING or WITH."""
+    using-named-graph-uri as USING clauses; refuse an update that has its own USING or WITH.
+    The graphs are IRIs already (read_operation checks them), so they cannot end the ``<...>``."""
     if not default_graphs and not named_graphs:
         return text
     found = list(tokens(text))
@@ -151,9 +181,6 @@ def apply_using(text: str, default_graphs: tuple[str, ...], named_graphs: tuple[
         raise Refused(400, "the update has USING or WITH and the request gives using-graph-uri or "
                            "using-named-graph-uri: give the dataset in one place only")
     clause = "".join(f" USING <{g}>" for g in default_graphs) + "".join(f" USING NAMED <{g}>" for g in named_graphs) + " "
-    for graph in default_graphs + named_graphs:
-        if any(c in graph for c in '<>"{}|^`\\ '):
-            raise Refused(400, f"'{graph}' is not an IRI")
     positions = [t.start for i, t in enumerate(found)
                  if t.keyword == "WHERE" and t.depth == 0 and not (i and found[i - 1].keyword == "DELETE")]
     for position in reversed(positions):
