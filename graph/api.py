@@ -1,10 +1,26 @@
 """The Python API: every command of ``alliances`` is one call here.
 
+Build the graph of data/ (into ``ALLIANCES_STORE``, else ``.alliances/store``), open it, and ask
+it in any language (these examples run in the tests, tests/test_doctests.py):
+
 >>> from graph import api
->>> api.build()                                   # doctest: +SKIP
->>> store = api.open_store()                      # doctest: +SKIP
->>> api.show(store, "河钢")["id"]                  # doctest: +SKIP
+>>> summary = api.build()
+>>> print(summary.text())  # doctest: +ELLIPSIS
+Built ... from ... record files in ... s:
+  ... triples in ... named graphs
+...
+>>> store = api.open_store()
+>>> api.show(store, "河钢")["id"]
 'hbis'
+>>> api.resolve(store, "西马克").label
+'SMS group'
+>>> table = api.ask(store, sparql='SELECT ?name WHERE { ?o skos:prefLabel ?name, "HBIS Group"@en } ORDER BY ?name')
+>>> print(table.decode(), end="")
+name
+----------
+HBIS Group
+河钢集团
+(2 rows)
 """
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Shared fixtures: a graph built once from the project's data, and fresh copies to break."""
+"""Shared fixtures: a graph built once per test session from the project's data (every test that
+reads it shares it, read-only), and fresh copies to break."""
 from __future__ import annotations
 
 import os
@@ -10,25 +11,42 @@ import pytest
 from click.testing import CliRunner
 
 from graph.build import build
-from graph.config import PROJECT_ROOT, Settings
+from graph.config import DEFAULT_BASE, PROJECT_ROOT, Settings
 from graph.store import OxigraphStore
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SMALL_VIEW = FIXTURES / "views" / "small.json"  # a hand-made view with hostile labels
 XSS_IMG = "<img src=x onerror=alert(1)>"
 XSS_SCRIPT = "</script><script>alert(2)</script>"
+# What a user may set to change where the graph is and how it is served; the browser's location
+# (ALLIANCES_CHROMIUM) and the switches of the test run (ALLIANCES_REQUIRE_*) stay.
+USER_SETTINGS = ("ALLIANCES_BASE", "ALLIANCES_STORE", "ALLIANCES_HOST", "ALLIANCES_PORT", "ALLIANCES_DEADLINE",
+                 "ALLIANCES_WORKERS", "ALLIANCES_UPDATE_TOKEN")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def without_user_settings() -> Iterator[None]:
+    """Tests see the documented defaults, whatever the developer's shell sets, and never touch
+    the developer's own store."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in USER_SETTINGS:
+            patch.delenv(name, raising=False)
+        yield
 
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Settings of a graph built from the project's own data/ (read-only for tests)."""
-    settings = Settings(store_path=tmp_path_factory.mktemp("built") / "store")
+    """Settings of the graph of the project's own data/, built once per session with the default
+    IRI base (the goldens of the named queries are written with it). Tests only read it: a test
+    that changes data or builds uses ``own_data`` or its own ``tmp_path``."""
+    settings = Settings(store_path=tmp_path_factory.mktemp("built") / "store", base=DEFAULT_BASE)
     build(settings)
     return settings
 
 
 @pytest.fixture(scope="session")
 def store(built: Settings) -> OxigraphStore:
+    """The session's graph, opened read-only."""
     return OxigraphStore.open(built.store_path)
 
 

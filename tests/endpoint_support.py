@@ -32,7 +32,7 @@ from graph.serve.app import create_app
 from graph.serve.connections import uvicorn_options
 from graph.serve.context import ServeSettings
 
-W3C = Path("/work/shared/w3c-sparql11")
+W3C = Path(__file__).with_name("w3c")  # the W3C SPARQL 1.1 tests used here (see w3c/SOURCE.txt)
 STARTUP_TIMEOUT_S = 60.0
 
 _FORMATS = {".nt": ox.RdfFormat.N_TRIPLES, ".ttl": ox.RdfFormat.TURTLE, ".nq": ox.RdfFormat.N_QUADS,

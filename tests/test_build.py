@@ -8,7 +8,7 @@ import pytest
 
 from graph.build import build
 from graph.config import Settings
-from graph.errors import InvalidData
+from graph.errors import AllianceError, InvalidData
 from graph.store import OxigraphStore, builds_dir
 
 from conftest import FIXTURES
@@ -68,6 +68,16 @@ def test_one_named_graph_per_source_plus_vocabulary_and_derived(built: Settings,
 
 
 def test_store_path_that_is_not_ours_is_refused(tmp_path: Path) -> None:
-    (tmp_path / "store").mkdir()
-    with pytest.raises(Exception, match="not a link made by 'alliances build'"):
-        build(Settings(store_path=tmp_path / "store"))
+    """A folder where the store's link should be is refused before any work, as an error the user
+    fixes (AllianceError, exit 2; not InvalidData: the records are fine), and left untouched."""
+    folder = tmp_path / "store"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("not a graph", encoding="utf-8")
+    with pytest.raises(AllianceError) as refused:
+        build(Settings(store_path=folder))
+    assert type(refused.value) is AllianceError
+    message = str(refused.value)
+    assert message.startswith(f"{folder} exists and is not a link made by 'alliances build'"), message
+    assert "move it away and build again" in message
+    assert [p.name for p in tmp_path.iterdir()] == ["store"]  # no build folder was started
+    assert [p.name for p in folder.iterdir()] == ["notes.txt"]

@@ -4,11 +4,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 from click.testing import CliRunner
 import pyoxigraph as ox
 from rdflib import Graph
+from wcwidth import wcswidth, wcwidth
 
 from graph.cli import main
 from graph.config import Settings
@@ -88,9 +90,33 @@ def test_sparql_from_option_stdin_and_file(runner: CliRunner, built: Settings, t
     assert answers == {str(_alliance_count(built))}
 
 
+def _display_columns(line: str, start: int, end: int) -> str:
+    """The characters of ``line`` that a terminal shows from column ``start`` to ``end``
+    (a Chinese character takes two columns)."""
+    shown, column = [], 0
+    for char in line:
+        if start <= column < end:
+            shown.append(char)
+        column += max(wcwidth(char), 0)
+    return "".join(shown)
+
+
 def test_table_output_lines_up_chinese(runner: CliRunner, built: Settings) -> None:
-    result = run(runner, built, "query", "--sparql", 'SELECT ?l WHERE { ?o skos:prefLabel ?l FILTER(LANG(?l)="zh") } ORDER BY ?l LIMIT 3')
-    assert result.exit_code == 0 and "(3 rows)" in result.output
+    """Every cell sits under its column's rule, counted in terminal columns, however many wide
+    characters the cells before it hold."""
+    sparql = ('SELECT ?zh ?en WHERE { ?o a org:Organization ; skos:prefLabel ?zh, ?en '
+              'FILTER(LANG(?zh)="zh" && LANG(?en)="en") } ORDER BY ?zh LIMIT 4')
+    result = run(runner, built, "query", "--sparql", sparql)
+    assert result.exit_code == 0, result.output
+    cells = list(csv.reader(io.StringIO(run(runner, built, "query", "--sparql", sparql, "--format", "csv").stdout)))
+    assert len({wcswidth(row[0]) - len(row[0]) for row in cells[1:]}) > 1, "the labels should differ in wide characters"
+    header, rule, *rows, count = result.output.splitlines()
+    assert count == "(4 rows)"
+    columns = [(dashes.start(), dashes.end()) for dashes in re.finditer(r"-+", rule)]
+    assert len(columns) == 2
+    for line, expected in zip([header, *rows], cells, strict=True):
+        assert [_display_columns(line, start, end).strip() for start, end in columns] == expected, line
+        assert wcswidth(line.rstrip()) <= columns[-1][1], f"a cell runs past its column: {line}"
 
 
 def test_construct_as_turtle_and_xml_results(runner: CliRunner, built: Settings) -> None:

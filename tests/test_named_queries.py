@@ -1,4 +1,4 @@
-"""Named queries (graph/queries/*.rq) against the graph built from data/.
+"""Named queries (graph/queries/*.rq) against the graph built from data/ (conftest's ``store``).
 
 Every query's first example is run and its answer compared with tests/golden/<name>.json.
 After a change to the data or a query, rewrite the goldens with
@@ -17,8 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.build import build
-from graph.config import DEFAULT_BASE, PROJECT_ROOT, Settings
+from graph.config import DEFAULT_BASE, PROJECT_ROOT
 from graph.query import NamedQuery, named_queries, run_named
 from graph.store import OxigraphStore
 
@@ -52,14 +51,6 @@ def parse_example(example: str) -> tuple[str, dict[str, str]]:
 
 def first_example(query: NamedQuery) -> dict[str, str]:
     return parse_example(query.examples[0])[1]
-
-
-@pytest.fixture(scope="session")
-def query_store(tmp_path_factory: pytest.TempPathFactory) -> OxigraphStore:
-    """The graph of data/, built once per session into a temporary folder with the default IRI base."""
-    settings = Settings(store_path=tmp_path_factory.mktemp("named-queries") / "store", base=DEFAULT_BASE)
-    build(settings)
-    return OxigraphStore.open(settings.store_path)
 
 
 def answer(store: OxigraphStore, name: str, params: dict[str, str] | None = None) -> tuple[list[str], list[Row]]:
@@ -107,19 +98,19 @@ def test_query_has_question_and_examples_matching_its_parameters(name: str) -> N
 
 
 @pytest.mark.parametrize("name", QUERY_NAMES)
-def test_every_example_runs_and_answers(query_store: OxigraphStore, name: str) -> None:
+def test_every_example_runs_and_answers(store: OxigraphStore, name: str) -> None:
     for example in named_queries()[name].examples:
         _, params = parse_example(example)
-        assert rows_of(query_store, name, params), f"no answer to: {example}"
+        assert rows_of(store, name, params), f"no answer to: {example}"
 
 
 # ------------------------------------------------------------------ goldens
 
 @pytest.mark.parametrize("name", QUERY_NAMES)
-def test_answer_matches_golden(query_store: OxigraphStore, name: str) -> None:
+def test_answer_matches_golden(store: OxigraphStore, name: str) -> None:
     query = named_queries()[name]
     params = first_example(query)
-    columns, rows = answer(query_store, name, params)
+    columns, rows = answer(store, name, params)
     values = [value for row in rows for value in row.values()]
     assert not [v for v in values if v.count(DEFAULT_BASE) > 1], "an IRI with the base twice"
     assert not [v for v in values if str(PROJECT_ROOT) in v or ".builds/" in v], "an answer depends on a machine path"
@@ -143,17 +134,17 @@ def test_no_stray_goldens() -> None:
     assert not stray, f"goldens without a query: {sorted(stray)}"
 
 
-def test_answers_do_not_depend_on_the_run(query_store: OxigraphStore) -> None:
+def test_answers_do_not_depend_on_the_run(store: OxigraphStore) -> None:
     """Run twice, same rows in the same order (lists inside cells are sorted too)."""
     for name in QUERY_NAMES:
         params = first_example(named_queries()[name])
-        assert rows_of(query_store, name, params) == rows_of(query_store, name, params), name
+        assert rows_of(store, name, params) == rows_of(store, name, params), name
 
 
 # ------------------------------------------------------------------ facts, asserted one by one
 
-def test_agreements_of_hbis_include_bmw_memorandum_and_rmi_pilot(query_store: OxigraphStore) -> None:
-    rows = {local(r["alliance_id"]): r for r in rows_of(query_store, "agreements-of", {"org": "河钢"})}
+def test_agreements_of_hbis_include_bmw_memorandum_and_rmi_pilot(store: OxigraphStore) -> None:
+    rows = {local(r["alliance_id"]): r for r in rows_of(store, "agreements-of", {"org": "河钢"})}
     assert set(rows) >= {"bmw-hbis-green-low-carbon-steel-supply-chain-mou", "rmi-automotive-steel-carbon-footprint-pilot"}
     mou = rows["bmw-hbis-green-low-carbon-steel-supply-chain-mou"]
     assert (mou["member"], mou["role"], mou["partners"]) == ("HBIS Group", "supplier", "BMW Group (buyer)")
@@ -164,42 +155,42 @@ def test_agreements_of_hbis_include_bmw_memorandum_and_rmi_pilot(query_store: Ox
     assert pilot["start"] == "2023-07" and "RMI (convener)" in pilot["partners"]
 
 
-def test_agreements_of_a_group_include_its_members(query_store: OxigraphStore) -> None:
-    rows = rows_of(query_store, "agreements-of", {"org": "China Baowu"})
+def test_agreements_of_a_group_include_its_members(store: OxigraphStore) -> None:
+    rows = rows_of(store, "agreements-of", {"org": "China Baowu"})
     by_alliance = {local(r["alliance_id"]): r["member"] for r in rows}
     assert by_alliance["faw-volkswagen-baosteel-green-steel-memorandum"] == "Baosteel"
     assert by_alliance["rmi-automotive-steel-carbon-footprint-pilot"] == "China Baowu Steel Group"
-    bmw = {(local(r["alliance_id"]), r["member"]) for r in rows_of(query_store, "agreements-of", {"org": "BMW"})}
+    bmw = {(local(r["alliance_id"]), r["member"]) for r in rows_of(store, "agreements-of", {"org": "BMW"})}
     assert ("bmw-brilliance-recycled-aluminium-mou", "BMW Brilliance") in bmw  # a joint venture of BMW Group
     assert len(bmw) >= 6
 
 
-def test_alliances_by_material_include_narrower_materials(query_store: OxigraphStore) -> None:
-    steel = {local(r["alliance_id"]): r for r in rows_of(query_store, "alliances-by-material", {"material": "steel"})}
+def test_alliances_by_material_include_narrower_materials(store: OxigraphStore) -> None:
+    steel = {local(r["alliance_id"]): r for r in rows_of(store, "alliances-by-material", {"material": "steel"})}
     assert set(steel) >= {"faw-volkswagen-baosteel-green-steel-memorandum",   # green steel
                           "bmw-hbis-green-low-carbon-steel-supply-chain-mou",  # low-carbon automotive steel
                           "sms-group-ansteel-green-steel-mou",                 # green steel
                           "rmi-automotive-steel-carbon-footprint-pilot"}       # automotive steel
     assert steel["bmw-hbis-green-low-carbon-steel-supply-chain-mou"]["materials"] == "low-carbon automotive steel"
-    aluminium = {local(r["alliance_id"]) for r in rows_of(query_store, "alliances-by-material", {"material": "铝"})}
+    aluminium = {local(r["alliance_id"]) for r in rows_of(store, "alliances-by-material", {"material": "铝"})}
     assert aluminium >= {"bmw-brilliance-green-electrolytic-aluminium-mou", "bmw-brilliance-recycled-aluminium-mou"}
     assert "faw-volkswagen-baosteel-green-steel-memorandum" not in aluminium
 
 
-def test_signatories_and_attendees(query_store: OxigraphStore) -> None:
-    rows = [r for r in rows_of(query_store, "signatories") if local(r["alliance_id"]) == "sms-group-ansteel-green-steel-mou"]
+def test_signatories_and_attendees(store: OxigraphStore) -> None:
+    rows = [r for r in rows_of(store, "signatories") if local(r["alliance_id"]) == "sms-group-ansteel-green-steel-mou"]
     signatories = {(r.get("person", ""), r["post"], r["signed_for"]) for r in rows if r["took_part_as"] == "signatory"}
     assert signatories == {("Peter Langner", "CEO (SMS group China)", "SMS group"),
                            ("", "head of strategic planning (Ansteel Group)", "Ansteel Group")}
     attendees = {(r["person"], r["post"]) for r in rows if r["took_part_as"] == "attendee"}
     assert attendees == {("Jochen Burg", "CEO (SMS group)"), ("Tan Chengxu", "chairman and party secretary (Ansteel Group)")}
     assert {r["signing_date"] for r in rows} == {"--01-16, 2025-01-16"}
-    hbis = [r for r in rows_of(query_store, "signatories") if local(r["alliance_id"]) == "bmw-hbis-green-low-carbon-steel-supply-chain-mou"]
+    hbis = [r for r in rows_of(store, "signatories") if local(r["alliance_id"]) == "bmw-hbis-green-low-carbon-steel-supply-chain-mou"]
     assert [(r["took_part_as"], r["signing_date"], r["signing_place"]) for r in hbis] == [("none named", "2022-08-04", "Shenyang, Liaoning Province")]
 
 
-def test_claims(query_store: OxigraphStore) -> None:
-    all_rows = rows_of(query_store, "claims")
+def test_claims(store: OxigraphStore) -> None:
+    all_rows = rows_of(store, "claims")
     assert {"11.98", "90", "15", "50", "33"} <= {r["value"] for r in all_rows}
     seed_claims = {"rmi-pilot-share-of-global-steel-supply": "11.98", "green-and-recycled-aluminium-90-percent-lower-emissions": "90",
                    "steel-industry-share-of-china-carbon-emissions": "15"}
@@ -212,20 +203,20 @@ def test_claims(query_store: OxigraphStore) -> None:
     assert rows["15"]["approximate"] == "yes" and rows["15"]["about"] == "steel (sector)"
 
 
-def test_agreements_by_year_basis(query_store: OxigraphStore) -> None:
-    rows = rows_of(query_store, "agreements-by-year")
+def test_agreements_by_year_basis(store: OxigraphStore) -> None:
+    rows = rows_of(store, "agreements-by-year")
     years = {title: (r.get("year", ""), r["basis"]) for r in rows for title in r["alliances"].split(" | ")}
     assert years["SMS group and Ansteel Group memorandum on green steel technologies"] == ("2025", "signing date")  # not --01-16
     assert years["Memorandum of Understanding on Building a Green and Low-Carbon Steel and Iron Supply Chain"] == ("2022", "signing date")
     assert years["Carbon footprint accounting pilot for automotive steel"] == ("2023", "start date")
     assert years["Carbon-Neutral 'Green Steel' Cooperation Memorandum"] == ("2024", "earliest source publication")
     assert years["BMW Sustainable Development Community"] == ("", "no date known")
-    alliances = int(next(iter(query_store.query("SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a a al:Alliance }")))["n"].value)
+    alliances = int(next(iter(store.query("SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a a al:Alliance }")))["n"].value)
     assert sum(int(r["alliance_count"]) for r in rows) == alliances
 
 
-def test_unnamed_parties_identified(query_store: OxigraphStore) -> None:
-    rows = {local(r["party_id"]): r for r in rows_of(query_store, "unnamed-parties")}
+def test_unnamed_parties_identified(store: OxigraphStore) -> None:
+    rows = {local(r["party_id"]): r for r in rows_of(store, "unnamed-parties")}
     assert local(rows["henan-aluminium-company-1"]["identified_as_id"]) == "henan-shenhuo-group"
     assert local(rows["henan-aluminium-company-2"]["identified_as_id"]) == "shuaiyichi-new-materials-group"
     assert rows["henan-aluminium-company-1"]["identified_by"] == "华晨宝马签订绿色电解铝和再生铝备忘录"
@@ -233,30 +224,30 @@ def test_unnamed_parties_identified(query_store: OxigraphStore) -> None:
     assert "identified_as" not in rows["rmi-pilot-fourth-automaker"]
 
 
-def test_partners_and_suppliers_at_group_level(query_store: OxigraphStore) -> None:
-    partners = {r["partner"]: r for r in rows_of(query_store, "partners-of", {"org": "BMW"})}
+def test_partners_and_suppliers_at_group_level(store: OxigraphStore) -> None:
+    partners = {r["partner"]: r for r in rows_of(store, "partners-of", {"org": "BMW"})}
     assert set(partners) >= {"HBIS Group", "Huayou Cycle", "Henan aluminium company (unnamed, 1 of 2)",
                              "Henan aluminium company (unnamed, 2 of 2)"}
     assert partners["Huayou Cycle"]["partner_groups"] == "Zhejiang Huayou Cobalt"
     assert partners["Henan aluminium company (unnamed, 1 of 2)"]["via_members"] == "BMW Brilliance"
-    pairs = {(r["automaker"], r["supplier"]): r for r in rows_of(query_store, "automaker-suppliers")}
+    pairs = {(r["automaker"], r["supplier"]): r for r in rows_of(store, "automaker-suppliers")}
     faw = pairs[("FAW-Volkswagen", "Baosteel")]
     assert (faw["automaker_groups"], faw["supplier_groups"], faw["materials"]) == ("FAW Group, Volkswagen Group", "China Baowu Steel Group", "green steel")
     assert pairs[("BMW Group", "HBIS Group")]["supplier_role"] == "supplier"
     assert ("BMW Group", "Huayou Cycle") not in pairs  # battery materials, not steel or aluminium
-    multi = {r["organisation"]: r for r in rows_of(query_store, "multi-alliance-organisations")}
+    multi = {r["organisation"]: r for r in rows_of(store, "multi-alliance-organisations")}
     assert int(multi["BMW Group"]["alliance_count"]) > int(multi["BMW Group"]["direct_count"]) >= 4  # BMW Brilliance counts at group level
     assert "Volvo" not in multi
 
 
-def test_names_come_with_their_sources(query_store: OxigraphStore) -> None:
-    rows = {(r["name"], r["kind"]): r for r in rows_of(query_store, "organisation-profile-names", {"org": "河钢"})}
+def test_names_come_with_their_sources(store: OxigraphStore) -> None:
+    rows = {(r["name"], r["kind"]): r for r in rows_of(store, "organisation-profile-names", {"org": "河钢"})}
     assert rows[("河钢", "alias")]["source_ids"] == "2023-06-24-hebei-news-hbis-hydrogen"
     assert rows[("河钢集团", "preferred")]["language"] == "zh"
     assert rows[("HBIS Group", "preferred")]["language"] == "en"
 
 
-def test_sources_of_an_alliance(query_store: OxigraphStore) -> None:
-    rows = rows_of(query_store, "sources-of", {"alliance": "sms-group-ansteel-green-steel-mou"})
+def test_sources_of_an_alliance(store: OxigraphStore) -> None:
+    rows = rows_of(store, "sources-of", {"alliance": "sms-group-ansteel-green-steel-mou"})
     assert {(r["language"], r.get("published", "")) for r in rows} >= {("de", ""), ("zh", "2025-01-24")}
     assert any("vom Leiter Strategische Planung der Ansteel Group und Peter Langner, CEO der SMS group China" in r["quotes"] for r in rows)

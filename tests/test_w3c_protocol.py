@@ -1,4 +1,4 @@
-"""The W3C SPARQL 1.1 Protocol tests (../shared/w3c-sparql11/protocol/manifest.ttl), every entry.
+"""The W3C SPARQL 1.1 Protocol tests (tests/w3c/protocol/manifest.ttl), every entry.
 
 Each entry is read from the manifest: its requests (method, path and query string, headers, body
 and its character encoding) are sent to a real server in order, and each response is checked
@@ -8,8 +8,8 @@ against the manifest's expected status classes and, where given, its format ("bo
 - The manifest's ``/sparql/`` path prefix is replaced by this endpoint's ``/sparql``, as the
   manifest's comment asks; the connection authority "www.example" becomes the test server.
 - Data: ``ut:graphData`` gives data1.nt..data3.nt under the graph IRIs in their rdfs:label
-  (http://kasei.us/2009/09/sparql/data/dataN.rdf; see SOURCE.txt). data0.rdf has no file: it is
-  only used with ``ASK {}``, true whatever the data.
+  (http://kasei.us/2009/09/sparql/data/dataN.rdf; see tests/w3c/SOURCE.txt). data0.rdf has no
+  file: it is only used with ``ASK {}``, true whatever the data.
 - Entries that only query share one read-only server over a store holding data1..data3 (a query
   cannot change it). An entry with an update operation gets a fresh store and a server started
   as ``--allow-update`` with a token, and every one of its requests carries
