@@ -9,6 +9,11 @@ one worker and delays no other request while workers are free.
 
 With updates allowed there is one read-write worker (Oxigraph does not support a reader beside a
 writer in another process), so operations run one at a time.
+
+Workers follow the published build (graph.store): a worker opens whatever the store link points
+at when it starts, and holds a lease on that folder for its life, so pruning never removes it. A
+worker handed out after a newer build was published is replaced first by one on the new build,
+so a running server answers from the newest graph without a restart.
 """
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from graph.namespaces import PREFIXES  # the same predeclared prefixes as `alliances query`
+from graph.store import read_link
 from graph.serve.lexer import tokens
 from graph.serve.protocol import DEFAULT_GRAPH, DEFAULT_RESULTS, GRAPH_TYPES, RESULT_TYPES, Operation, negotiate
 
@@ -140,9 +146,13 @@ def execute(store: object, op: Operation, limits: Limits, union: bool | None = N
 
 def _worker_main(connection: Connection, store_path: str, writable: bool, limits: Limits) -> None:
     import pyoxigraph as ox
-    store = ox.Store(store_path) if writable else ox.Store.read_only(store_path)
+
+    from graph.store import lease_build
+    lease = lease_build(Path(store_path))  # held until the process ends: pruning leaves the build alone
+    folder = str(lease.folder)
+    store = ox.Store(folder) if writable else ox.Store.read_only(folder)
     union = None if writable else _default_graph_is_empty(store)  # a read-only store does not change
-    connection.send("ready")
+    connection.send(("ready", lease.link))
     while True:
         try:
             op = connection.recv()
@@ -163,9 +173,14 @@ class _Worker:
         self.process = _CONTEXT.Process(target=_worker_main, args=(child, str(store_path), writable, limits), daemon=True)
         self.process.start()
         child.close()
-        if not self.connection.poll(60) or self.connection.recv() != "ready":
+        try:
+            message = self.connection.recv() if self.connection.poll(60) else None
+        except EOFError:
+            message = None
+        if not (isinstance(message, tuple) and message[0] == "ready"):
             self.kill()
             raise RuntimeError(f"a query worker could not open the store at {store_path}")
+        self.link: str | None = message[1]  # the store link as the worker read it: the build it opened
 
     def roundtrip(self, op: Operation) -> Outcome:
         self.connection.send(op)
@@ -208,6 +223,8 @@ class QueryPool:
             worker = await asyncio.wait_for(self._idle.get(), timeout=self.deadline_s)
         except asyncio.TimeoutError:
             return _text(503, f"every query worker stayed busy for {self.deadline_s:g} s; try again later")
+        if worker.link != read_link(self.store_path):  # a newer build was published
+            worker = await loop.run_in_executor(self._executor, self._renew, worker)
         try:
             outcome = await asyncio.wait_for(loop.run_in_executor(self._executor, worker.roundtrip, op), timeout=self.deadline_s)
         except asyncio.TimeoutError:
@@ -218,6 +235,19 @@ class QueryPool:
             return _text(500, "the query worker stopped unexpectedly; it has been restarted")
         self._idle.put_nowait(worker)
         return outcome
+
+    def _renew(self, worker: _Worker) -> _Worker:
+        """A worker on the build published now, in place of one that holds an older build; the
+        old one stays if the new one cannot start."""
+        try:
+            fresh = self._spawn()
+        except (RuntimeError, OSError):
+            return worker
+        with self._lock:
+            if worker in self._all:
+                self._all.remove(worker)
+        worker.kill()
+        return fresh
 
     def _replace(self, worker: _Worker, loop: asyncio.AbstractEventLoop) -> None:
         """Kill an overrunning worker and start another in the background. Only the signal is sent
