@@ -88,17 +88,18 @@ def free_socket(host: str = "127.0.0.1") -> socket.socket:
 
 @contextlib.contextmanager
 def running_server(store_path: Path, **overrides: Any) -> Iterator[Server]:
-    """Run ``create_app(ServeSettings(store_path=..., **overrides))`` with uvicorn in a thread on
-    127.0.0.1 and a free port; wait until /sparql answers; stop it (and its workers) at the end.
+    """Run ``create_app(ServeSettings(store_path=..., **overrides))`` (``explorer=True`` adds the
+    explorer pages) with uvicorn in a thread on 127.0.0.1 and a free port; wait until /sparql answers; stop it (and its workers) at the end.
     The server shares the test process, so its access log can be captured (captured_access_log)."""
     import uvicorn
 
     sock = free_socket()
     host, port = sock.getsockname()[:2]
+    explorer = overrides.pop("explorer", False)
     overrides.setdefault("workers", 2)
     overrides.setdefault("deadline_s", 10.0)
     settings = ServeSettings(store_path=store_path, host=host, port=port, **overrides)
-    app = create_app(settings, explorer=False)
+    app = create_app(settings, explorer=explorer)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", ws="none",
                             server_header=False, timeout_graceful_shutdown=5)
     server = uvicorn.Server(config)
