@@ -19,7 +19,7 @@ from graph.problems import Problem, Severity, has_violations
 from graph.records import emit_record, read_record, record_files
 from graph.records.emit import Emitted, Reference
 from graph.records.read import RecordProblems
-from graph.store import OxigraphStore, discard, ensure_publishable, new_build_dir, publish
+from graph.store import GraphStore, OxigraphStore, discard, ensure_publishable, new_build_dir, publish
 from graph.taxonomy import Taxonomy, load_taxonomy, taxonomy_files
 from graph.validate import check_graph
 
@@ -125,13 +125,16 @@ def build(settings: Settings | None = None) -> BuildSummary:
     started = time.perf_counter()
     ensure_publishable(settings.store_path)
     settings.store_path.parent.mkdir(parents=True, exist_ok=True)
-    build_path = new_build_dir(settings.store_path)
+    lease = new_build_dir(settings.store_path)  # held until published or discarded: no pruning takes it
     try:
-        files, problems, counts, graphs = _build_into(build_path, settings)
-    except BaseException:
-        discard(build_path)
-        raise
-    publish(settings.store_path, build_path)
+        try:
+            files, problems, counts, graphs = _build_into(lease.folder, settings)
+        except BaseException:
+            discard(lease.folder)
+            raise
+        publish(settings.store_path, lease.folder)
+    finally:
+        lease.release()
     warnings = [p for p in problems if p.severity.value != "violation"]
     triples = counts.pop("triples")
     return BuildSummary(str(settings.store_path), files, graphs, triples, counts, warnings, time.perf_counter() - started)
@@ -168,5 +171,7 @@ SELECT ?name ?n WHERE {
 """
 
 
-def summary_counts(store: OxigraphStore) -> dict[str, int]:
-    return {str(row["name"].value): int(row["n"].value) for row in store.query(SUMMARY_QUERY)}
+def summary_counts(store: GraphStore) -> dict[str, int]:
+    rows = store.query(SUMMARY_QUERY)
+    assert isinstance(rows, ox.QuerySolutions)
+    return {str(row["name"].value): int(row["n"].value) for row in rows}

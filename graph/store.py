@@ -4,14 +4,26 @@ endpoint can take the embedded Oxigraph store's place later.
 On disk a built graph is a folder ``<store>.builds/<n>`` and ``<store>`` is a symbolic link to
 the current one; a build writes a new folder and swaps the link with one atomic rename, so a
 failed build never touches the graph that answers queries.
+
+Folders live as long as someone uses them. Every user (a build writing its folder, a reader such
+as a server worker) holds a shared ``flock`` on the folder for as long as it uses it; the kernel
+drops it when the process ends, however it ends. Pruning takes an exclusive lock without waiting
+and skips a folder it cannot lock. A folder counts as a good build only once ``publish`` has
+written its marker (before the link swap), so a killed build leaves an unmarked folder that no
+one locks, and the next pruning removes it first.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
+import threading
+import weakref
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol, Union
-from collections.abc import Iterator
 
 import pyoxigraph as ox
 
@@ -28,10 +40,7 @@ class GraphStore(Protocol):
 
     def query(self, sparql: str, substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None) -> QueryResult: ...
 
-    def default_graph_is_empty(self) -> bool:
-        if self._empty_default is None or not self._read_only:
-            self._empty_default = next(iter(self._store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is None
-        return self._empty_default
+    def default_graph_is_empty(self) -> bool: ...
 
     def export(self, output: IO[bytes], format: ox.RdfFormat) -> None: ...
 
@@ -42,10 +51,12 @@ class OxigraphStore:
     """The embedded store. Queries see the merge of all named graphs as their default graph,
     and the project's prefixes (graph.namespaces.PREFIXES) are predeclared."""
 
-    def __init__(self, store: ox.Store, read_only: bool = False) -> None:
+    def __init__(self, store: ox.Store, read_only: bool = False, folder: Path | None = None) -> None:
         self._store = store
         self._read_only = read_only
         self._empty_default: bool | None = None
+        self.folder = folder  # the build folder on disk; None in memory
+        self._release: weakref.finalize | None = None  # drops the lease of an opened build
 
     @classmethod
     def in_memory(cls) -> OxigraphStore:
@@ -53,22 +64,30 @@ class OxigraphStore:
 
     @classmethod
     def create(cls, path: Path) -> OxigraphStore:
-        return cls(ox.Store(str(path)))
+        return cls(ox.Store(str(path)), folder=path)
 
     @classmethod
     def open(cls, path: Path) -> OxigraphStore:
-        """Open a built graph read-only, so that several readers can share it."""
-        target = path.resolve() if path.exists() else None
-        if target is None or not (target / "CURRENT").exists():
-            raise StoreMissing(f"No built graph at {path}. Build it first: alliances build (or scripts/run)")
-        return cls(ox.Store.read_only(str(target)), read_only=True)
+        """Open the build ``path`` points at now, read-only, so that several readers can share it.
+
+        The store holds a lease on its folder until it is closed or released, so that no build
+        prunes it while it answers."""
+        lease = lease_build(path)
+        try:
+            opened = cls(ox.Store.read_only(str(lease.folder)), read_only=True, folder=lease.folder)
+        except BaseException:
+            lease.release()
+            raise
+        opened._release = weakref.finalize(opened, lease.release)
+        return opened
 
     def load(self, data: bytes | IO[bytes], format: ox.RdfFormat, graph: str | None = None) -> None:
         to_graph = ox.NamedNode(graph) if graph else ox.DefaultGraph()
         self._store.bulk_load(data, format=format, to_graph=to_graph)
 
     def query(self, sparql: str, substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None) -> QueryResult:
-        subs = {ox.Variable(name): value for name, value in (substitutions or {}).items()}
+        subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+            ox.Variable(name): value for name, value in (substitutions or {}).items()}
         return self._store.query(sparql, use_default_graph_as_union=self.default_graph_is_empty(),
                                  substitutions=subs or None, prefixes=PREFIXES)
 
@@ -106,8 +125,59 @@ class OxigraphStore:
         self._store.optimize()
 
     def close(self) -> None:
-        """Drop the store so that its files are released (pyoxigraph closes on release)."""
+        """Drop the store so that its files are released (pyoxigraph closes on release), and
+        its lease with it."""
         self._store = None  # type: ignore[assignment]
+        if self._release is not None:
+            self._release()
+
+
+class PublishedStore:
+    """A read-only store that follows the published build, for a process that outlives builds
+    (the server's own pages). Each call reads the link (one system call) and, when a build was
+    published since, opens it; the older store is dropped, and its lease with it, once calls
+    still running on it have ended."""
+
+    def __init__(self, store_path: Path) -> None:
+        self.store_path = store_path
+        self._lock = threading.Lock()
+        self._held = self._open(read_link(store_path))  # (link as read, the store it names)
+
+    def _open(self, link: str | None) -> tuple[str | None, OxigraphStore]:
+        return link, OxigraphStore.open(self.store_path if link is None else self.store_path.parent / link)
+
+    def current(self) -> OxigraphStore:
+        link, store = self._held
+        if read_link(self.store_path) == link:
+            return store
+        with self._lock:
+            link = read_link(self.store_path)
+            if link != self._held[0]:
+                try:
+                    self._held = self._open(link)
+                except StoreMissing:  # the link is gone, or moved on again: keep the build held
+                    pass
+            return self._held[1]
+
+    @property
+    def folder(self) -> Path | None:
+        """The build answering now: caches of what was read from the store key on it."""
+        return self.current().folder
+
+    def query(self, sparql: str, substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None) -> QueryResult:
+        return self.current().query(sparql, substitutions)
+
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        return self.current().quads(graph)
+
+    def default_graph_is_empty(self) -> bool:
+        return self.current().default_graph_is_empty()
+
+    def export(self, output: IO[bytes], format: ox.RdfFormat) -> None:
+        self.current().export(output, format)
+
+    def named_graphs(self) -> list[str]:
+        return self.current().named_graphs()
 
 
 def _unique(triples: Iterator[ox.Triple]) -> Iterator[ox.Triple]:
@@ -120,18 +190,83 @@ def _unique(triples: Iterator[ox.Triple]) -> Iterator[ox.Triple]:
 
 # ------------------------------------------------------------------ atomic replacement on disk
 
+COMPLETE_MARKER = "alliances.complete"  # in a build folder: written by publish, before the link swap
+
+
+@dataclass
+class Lease:
+    """A shared lock on a build folder: while one is held, pruning leaves the folder alone."""
+
+    folder: Path
+    fd: int | None
+    link: str | None = None  # the store link as read when the lease was taken
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
 def builds_dir(store_path: Path) -> Path:
     return store_path.with_name(store_path.name + ".builds")
 
 
-def new_build_dir(store_path: Path) -> Path:
-    """A fresh folder for the next build, next to the current one."""
+def read_link(store_path: Path) -> str | None:
+    """Where the store link points, as written (one system call, cheap enough for every request
+    of a long-running reader); None for a store that is no link."""
+    try:
+        return os.readlink(store_path)
+    except OSError:
+        return None
+
+
+def lease_build(store_path: Path, attempts: int = 3) -> Lease:
+    """Lock the build ``store_path`` points at for reading; raise StoreMissing if there is none.
+
+    Pruning may remove an older build between reading the link and locking its folder (when two
+    builds were published meanwhile): a removed folder has no links left, and the link is read
+    again."""
+    for _ in range(attempts):
+        link = read_link(store_path)
+        folder = Path(os.path.realpath(store_path if link is None else store_path.parent / link))
+        try:
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            break
+        fcntl.flock(fd, fcntl.LOCK_SH)  # waits only while a pruning that locked it first removes it
+        if os.fstat(fd).st_nlink > 0:
+            if (folder / "CURRENT").exists():
+                return Lease(folder, fd, link)
+            os.close(fd)
+            break
+        os.close(fd)
+    raise StoreMissing(f"No built graph at {store_path}. Build it first: alliances build (or scripts/run)")
+
+
+@contextlib.contextmanager
+def _builds_locked(store_path: Path) -> Iterator[Path]:
+    """Exclusive use of the builds folder, so that creating a build folder and taking its lease
+    is one step for pruning, which runs under the same lock."""
     folder = builds_dir(store_path)
     folder.mkdir(parents=True, exist_ok=True)
-    numbers = [int(p.name) for p in folder.iterdir() if p.name.isdigit()]
-    path = folder / str(max(numbers, default=0) + 1)
-    path.mkdir()
-    return path
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield folder
+    finally:
+        os.close(fd)
+
+
+def new_build_dir(store_path: Path) -> Lease:
+    """A fresh folder for the next build, next to the current one, leased to the caller until
+    it publishes or discards it, so that a concurrent build's pruning leaves it alone."""
+    with _builds_locked(store_path) as folder:
+        numbers = [int(p.name) for p in folder.iterdir() if p.name.isdigit()]
+        path = folder / str(max(numbers, default=0) + 1)
+        path.mkdir()
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        return Lease(path, fd)
 
 
 def ensure_publishable(store_path: Path) -> None:
@@ -141,18 +276,64 @@ def ensure_publishable(store_path: Path) -> None:
 
 
 def publish(store_path: Path, build_path: Path, keep: int = 2) -> None:
-    """Point ``store_path`` at ``build_path`` in one atomic rename; keep the newest builds."""
+    """Mark ``build_path`` complete, point ``store_path`` at it in one atomic rename, and prune."""
     ensure_publishable(store_path)
+    _write_durably(build_path / COMPLETE_MARKER, b"published by alliances build\n")
     link = store_path.with_name(store_path.name + ".new-link")
     if link.is_symlink() or link.exists():
         link.unlink()
     os.symlink(os.path.relpath(build_path, store_path.parent), link)
     os.replace(link, store_path)
-    current = build_path.resolve()
-    old = sorted((p for p in builds_dir(store_path).iterdir() if p.name.isdigit() and p.resolve() != current),
-                 key=lambda p: int(p.name))
-    for path in old[: max(0, len(old) - (keep - 1))]:
+    prune(store_path, keep)
+
+
+def _write_durably(path: Path, data: bytes) -> None:
+    with open(path, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+    folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
+def prune(store_path: Path, keep: int = 2) -> list[Path]:
+    """Remove build folders no one uses, beyond the current build and the newest ``keep - 1``
+    other complete builds; return the folders removed.
+
+    Unmarked folders (builds that failed, were killed or are running) never count as kept: each
+    is removed unless a running build holds it. The current build is never removed, nor any
+    folder a reader holds."""
+    if not builds_dir(store_path).is_dir():
+        return []
+    with _builds_locked(store_path) as folder:
+        current = os.path.realpath(store_path) if store_path.is_symlink() else None
+        numbered = sorted((p for p in folder.iterdir() if p.name.isdigit() and p.is_dir()),
+                          key=lambda p: int(p.name), reverse=True)
+        complete = [p for p in numbered if os.path.realpath(p) == current or (p / COMPLETE_MARKER).exists()]
+        older = [p for p in complete if os.path.realpath(p) != current]
+        kept = [p for p in complete if p not in older] + older[: max(0, keep - 1)]
+        doomed = [p for p in numbered if p not in complete] + [p for p in older if p not in kept]
+        return [path for path in doomed if _remove_unless_used(path)]
+
+
+def _remove_unless_used(path: Path) -> bool:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return False
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # a running build or a reader holds it
+            return False
+        (path / COMPLETE_MARKER).unlink(missing_ok=True)  # first: a half-removed folder is never a good build
         shutil.rmtree(path, ignore_errors=True)
+        return not path.exists()
+    finally:
+        os.close(fd)
 
 
 def discard(build_path: Path) -> None:

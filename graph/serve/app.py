@@ -133,12 +133,13 @@ class Endpoint:
 
 def create_app(settings: ServeSettings, explorer: bool = True) -> Starlette:
     """The ASGI application. Workers start with the application (lifespan) and stop with it."""
-    from graph.store import OxigraphStore
+    from graph.store import PublishedStore
 
     limits = Limits(settings.max_rows, settings.max_result_bytes, settings.memory_limit(), settings.client_workers, settings.client_queue)
-    pool = QueryPool(settings.store_path.resolve(), settings.workers, settings.deadline_s, limits, writable=settings.allow_update)
+    # The link, not the folder it points at now: workers and pages follow each published build.
+    pool = QueryPool(settings.store_path.absolute(), settings.workers, settings.deadline_s, limits, writable=settings.allow_update)
     # With updates on, the only handle on the store is the read-write worker (see workers.py).
-    store = None if settings.allow_update else OxigraphStore.open(settings.store_path)
+    store = None if settings.allow_update else PublishedStore(settings.store_path.absolute())
     context = ServerContext(settings, store, pool)
     routes: list[BaseRoute] = [Route("/sparql", Endpoint(context).handle, methods=["GET", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"])]
     if explorer and store is not None:

@@ -99,8 +99,9 @@ class ServeSettings:
 @dataclass
 class ServerContext:
     """Shared by the routes: settings, a read-only store for the server's own trusted queries
-    (explorer pages), and the worker pool that runs every query a client sends."""
+    (explorer pages), which follows the published build, and the worker pool that runs every
+    query a client sends."""
 
     settings: ServeSettings
-    store: object  # graph.store.OxigraphStore, read-only
+    store: object  # graph.store.PublishedStore (or an OxigraphStore), read-only
     pool: object  # graph.serve.workers.QueryPool

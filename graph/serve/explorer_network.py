@@ -2,8 +2,8 @@
 query parameters, and ``orgs=a,b,c`` for a chosen set of organisations ("Show as network" on the
 query page).
 
-The landscape is read from the store once per server (the store is read-only) and pages are kept
-for the most recent parameter sets. Drawing takes a lock: the layout seeds igraph's global random
+The landscape is read from the store once per published build (the server follows each build,
+graph.store.PublishedStore) and pages are kept for the most recent builds and parameter sets. Drawing takes a lock: the layout seeds igraph's global random
 number generator, and two layouts at once would not be reproducible.
 """
 from __future__ import annotations
@@ -59,25 +59,27 @@ class NetworkPages:
 
     def __init__(self, store: Any, base: str) -> None:
         self.store, self.base = store, base
-        self._landscape: Landscape | None = None
+        self._landscape: tuple[Any, Landscape] | None = None  # (build folder, its landscape)
         self._lock = threading.Lock()
         self._draw = threading.Lock()
-        self._pages: OrderedDict[tuple[tuple[str, str], ...], str] = OrderedDict()
+        self._pages: OrderedDict[tuple[Any, tuple[tuple[str, str], ...]], str] = OrderedDict()
 
     def landscape(self) -> Landscape:
         with self._lock:
-            if self._landscape is None:
-                self._landscape = load_landscape(self.store)
-            return self._landscape
+            folder = self.store.folder
+            if self._landscape is None or self._landscape[0] != folder:
+                self._landscape = (folder, load_landscape(self.store))
+            return self._landscape[1]
 
     def page(self, params: dict[str, str]) -> str:
         """The page for these query parameters; raises AllianceError for a parameter to fix."""
-        key = tuple(sorted((k, v) for k, v in params.items() if k in FILTER_PARAMS or k in NUMBER_PARAMS or k == "orgs"))
+        chosen = tuple(sorted((k, v) for k, v in params.items() if k in FILTER_PARAMS or k in NUMBER_PARAMS or k == "orgs"))
+        key = (self.store.folder, chosen)
         with self._lock:
             if key in self._pages:
                 self._pages.move_to_end(key)
                 return self._pages[key]
-        html = self._render(dict(key))
+        html = self._render(dict(chosen))
         with self._lock:
             self._pages[key] = html
             while len(self._pages) > CACHED_PAGES:

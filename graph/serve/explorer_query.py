@@ -142,14 +142,16 @@ def prepare_example(store: Any, query: NamedQuery, base: str) -> Example:
 class QueryPage:
     def __init__(self, store: Any, base: str) -> None:
         self.store, self.base = store, base
-        self._examples: list[Example] | None = None
+        self._examples: tuple[Any, list[Example]] | None = None  # (build folder, its examples)
         self._lock = threading.Lock()
 
     def examples(self) -> list[Example]:
+        """The named queries with values from the published build (read again after a build)."""
         with self._lock:
-            if self._examples is None:
-                self._examples = [prepare_example(self.store, q, self.base) for q in named_queries().values()]
-            return self._examples
+            folder = self.store.folder
+            if self._examples is None or self._examples[0] != folder:
+                self._examples = (folder, [prepare_example(self.store, q, self.base) for q in named_queries().values()])
+            return self._examples[1]
 
     def page(self, request: Request) -> Response:
         links = Links.of(request, self.base)

@@ -25,6 +25,11 @@ started are stopped.
 
 With updates allowed there is one read-write worker (Oxigraph does not support a reader beside a
 writer in another process), so operations run one at a time.
+
+Workers follow the published build (graph.store): a worker opens whatever the store link points
+at when it starts, and holds a lease on that folder for its life, so pruning never removes it. A
+worker handed out after a newer build was published is replaced first by one on the new build,
+so a running server answers from the newest graph without a restart.
 """
 from __future__ import annotations
 
@@ -48,6 +53,7 @@ from typing import TYPE_CHECKING
 
 from graph.namespaces import PREFIXES  # the same predeclared prefixes as `alliances query`
 from graph.serve.context import format_size
+from graph.store import read_link
 from graph.serve.lexer import tokens
 from graph.serve.protocol import DEFAULT_GRAPH, DEFAULT_RESULTS, GRAPH_TYPES, RESULT_TYPES, Operation, negotiate
 from graph.serve.turns import QueueFull, Turns
@@ -237,10 +243,14 @@ def execute(store: object, op: Operation, limits: Limits, union: bool | None = N
 
 def _worker_main(connection: Connection, store_path: str, writable: bool, limits: Limits) -> None:
     import pyoxigraph as ox
-    store = ox.Store(store_path) if writable else ox.Store.read_only(store_path)
+
+    from graph.store import lease_build
+    lease = lease_build(Path(store_path))  # held until the process ends: pruning leaves the build alone
+    folder = str(lease.folder)
+    store = ox.Store(folder) if writable else ox.Store.read_only(folder)
     union = None if writable else _default_graph_is_empty(store)  # a read-only store does not change
     _limit_data(limits.memory_bytes)
-    connection.send("ready")
+    connection.send(("ready", lease.link))
     while True:
         try:
             op = connection.recv()
@@ -262,12 +272,13 @@ class _Worker:
         self.process.start()
         child.close()
         try:
-            ready = self.connection.poll(60) and self.connection.recv() == "ready"
+            message = self.connection.recv() if self.connection.poll(60) else None
         except (EOFError, OSError):  # the worker died while starting
-            ready = False
-        if not ready:
+            message = None
+        if not (isinstance(message, tuple) and message[0] == "ready"):
             self.kill()
             raise RuntimeError(f"a query worker could not open the store at {store_path} ({_ending(self.process.exitcode)})")
+        self.link: str | None = message[1]  # the store link as the worker read it: the build it opened
         self.statm = f"/proc/{self.process.pid}/statm"
         self.answer = select.poll()  # one C call per wait, where Connection.poll builds a selector each time
         self.answer.register(self.connection.fileno(), select.POLLIN)
@@ -378,6 +389,12 @@ class QueryPool:
                 return self._throttled
             if worker is None:
                 return self._busy
+        if worker.link != read_link(self.store_path):  # a newer build was published
+            fresh = await asyncio.get_running_loop().run_in_executor(self._executor, self._renew, worker)
+            if fresh is not worker:
+                self._all.discard(worker)
+                self._all.add(fresh)
+                worker = fresh
         future = self._executor.submit(worker.roundtrip, op, self.deadline_s, self.limits.memory_bytes)
         try:
             outcome = await asyncio.wrap_future(future)
@@ -390,6 +407,16 @@ class QueryPool:
             raise
         self.turns.give_back(key, worker)
         return outcome
+
+    def _renew(self, worker: _Worker) -> _Worker:
+        """A worker on the build published now, in place of one that holds an older build; the
+        old one stays if the new one cannot start. Runs in a server thread."""
+        try:
+            fresh = self._spawn()
+        except (RuntimeError, OSError):
+            return worker
+        worker.kill()
+        return fresh
 
     def _settle(self, key: str, worker: _Worker, done: Future[Outcome]) -> None:
         if not done.cancelled() and done.exception() is not None:
