@@ -98,7 +98,6 @@ def running_server(store_path: Path, explorer: bool = False, **overrides: Any) -
 
     sock = free_socket()
     host, port = sock.getsockname()[:2]
-    explorer = overrides.pop("explorer", False)
     overrides.setdefault("workers", 2)
     overrides.setdefault("deadline_s", 10.0)
     settings = ServeSettings(store_path=store_path, host=host, port=port, **overrides)
