@@ -18,6 +18,11 @@ def _ref(ref: dict[str, Any] | None) -> str:
     return f"{ref['label']} [{ref['kind']}/{ref['id']}]" if ref else ""
 
 
+def _year(alliance: dict[str, Any]) -> str:
+    """'counted in 2022 (signing date)': the derived year always with what it rests on."""
+    return f"counted in {alliance['year']} ({alliance['year_basis']})" if alliance.get("year") else alliance["year_basis"]
+
+
 def render_profile(profile: dict[str, Any]) -> str:
     out = [f"{profile['label']}  ({profile['kind']} {profile['id']})", f"  {profile['iri']}", "", "Names"]
     out += _names(profile["names"])
@@ -34,6 +39,8 @@ def render_profile(profile: dict[str, Any]) -> str:
         if "signatory_post" in party:
             line += f" ({party['signatory_post']['label']})" if "signatory" in party else f"; signed by the {party['signatory_post']['label']}"
         out.append(line)
+    if profile.get("year_basis"):
+        out += ["", "Year", f"  {_year(profile)}"]
     if profile.get("signing"):
         out += ["", "Signing"] + [f"  {s['property']}: {s['value']}   <- {', '.join(s['sources'])}" for s in profile["signing"]]
     if profile.get("alliances"):
@@ -46,6 +53,7 @@ def render_profile(profile: dict[str, Any]) -> str:
                 out.append(f"      with {partner['label']} as {partner['role']}")
             dates = [f"signed {', '.join(alliance['signed'])}"] if alliance.get("signed") else []
             dates += [f"{k} {alliance[k]}" for k in ("start", "end") if alliance.get(k)]
+            dates += [_year(alliance)] if alliance.get("year_basis") else []
             if dates:
                 out.append(f"      {'; '.join(dates)}")
             if alliance.get("via"):
