@@ -44,19 +44,32 @@ SELECT DISTINCT ?e ?g ?title ?publisher ?published ?language ?url ?quote WHERE {
   OPTIONAL { ?g schema:url ?url }
 } ORDER BY ?g ?quote"""
 
+# A partner is a party outside the organisation's group (as in partners-of.rq): a group's own
+# members are listed as members, never as partners of the group.
 ORGANISATION_ALLIANCES = """
 SELECT DISTINCT ?e ?alliance ?type ?member ?role ?partner ?partnerRole ?signed ?start ?end ?year ?basis WHERE {
   ?member al:inGroup ?e .
   ?alliance al:participation ?p . ?p al:party ?member ; al:role/al:displayLabel ?role .
   OPTIONAL { ?alliance al:allianceType/al:displayLabel ?type }
   OPTIONAL { ?alliance al:participation ?q . ?q al:party ?partner ; al:role/al:displayLabel ?partnerRole
-             FILTER (?partner != ?member) }
+             FILTER NOT EXISTS { ?partner al:inGroup ?e } }
   OPTIONAL { ?alliance al:signing/schema:startDate ?signed }
   OPTIONAL { ?alliance schema:startDate ?start }
   OPTIONAL { ?alliance schema:endDate ?end }
   OPTIONAL { ?alliance al:year ?year }
   OPTIONAL { ?alliance al:yearBasis ?basis }
 } ORDER BY ?alliance ?member ?partner"""
+
+# Who signed the alliances of the organisation or its group, for which party, and who attended
+# their signing: the people and posts that signatories.rq lists.
+ORGANISATION_SIGNATORIES = """
+SELECT DISTINCT ?e ?alliance ?took_part_as ?who ?party ?post WHERE {
+  ?member al:inGroup ?e .
+  ?alliance al:participation/al:party ?member .
+  { ?alliance al:participation ?p . ?p al:party ?party ; al:signatory ?who BIND ("signatory" AS ?took_part_as) }
+  UNION { ?alliance al:signing/schema:attendee ?who BIND ("attendee" AS ?took_part_as) }
+  OPTIONAL { ?who org:holds ?post }
+} ORDER BY ?alliance DESC(?took_part_as) ?party ?who ?post"""
 
 MEMBERS = """
 SELECT DISTINCT ?e ?member ?relation WHERE {
@@ -205,7 +218,7 @@ def _organisation(store: GraphStore, iri: str, namer: _Namer) -> dict[str, Any]:
         key = row["alliance"].value
         entry = alliances.setdefault(key, {**namer.ref(key), "type": _value(row["type"]), "members": [],
                                            "partners": [], "signed": [], "start": _value(row["start"]), "end": _value(row["end"]),
-                                           **_year(row)})
+                                           **_year(row), "signatories": []})
         member = {**namer.ref(row["member"].value), "role": row["role"].value}
         if member not in entry["members"]:
             entry["members"].append(member)
@@ -215,6 +228,16 @@ def _organisation(store: GraphStore, iri: str, namer: _Namer) -> dict[str, Any]:
                 entry["partners"].append(partner)
         if row["signed"] is not None and row["signed"].value not in entry["signed"]:
             entry["signed"].append(row["signed"].value)
+    signatories: dict[tuple[str, str, str, str | None], dict[str, Any]] = {}
+    for row in _rows(store, ORGANISATION_SIGNATORIES, iri):
+        party = _value(row["party"])
+        key = (row["alliance"].value, row["took_part_as"].value, row["who"].value, party)
+        if key not in signatories:
+            signatories[key] = {**namer.ref(row["who"].value), "took_part_as": key[1],
+                                **({"signed_for": namer.ref(party)} if party else {}), "posts": []}
+            alliances[key[0]]["signatories"].append(signatories[key])
+        if row["post"] is not None and (post := namer.ref(row["post"].value)) not in signatories[key]["posts"]:
+            signatories[key]["posts"].append(post)
     members = [{**namer.ref(r["member"].value), "relation": r["relation"].value} for r in _rows(store, MEMBERS, iri)]
     return {"alliances": list(alliances.values()), "members": members}
 

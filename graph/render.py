@@ -23,6 +23,14 @@ def _year(alliance: dict[str, Any]) -> str:
     return f"counted in {alliance['year']} ({alliance['year_basis']})" if alliance.get("year") else alliance["year_basis"]
 
 
+def _signatory(person: dict[str, Any]) -> str:
+    posts = f" ({', '.join(post['label'] for post in person['posts'])})" if person.get("posts") else ""
+    if person["took_part_as"] == "attendee":
+        return f"attended the signing: {_ref(person)}{posts}"
+    party = f" for {person['signed_for']['label']}" if person.get("signed_for") else ""
+    return f"signed by {_ref(person)}{posts}{party}"
+
+
 def render_profile(profile: dict[str, Any]) -> str:
     out = [f"{profile['label']}  ({profile['kind']} {profile['id']})", f"  {profile['iri']}", "", "Names"]
     out += _names(profile["names"])
@@ -56,6 +64,7 @@ def render_profile(profile: dict[str, Any]) -> str:
             dates += [_year(alliance)] if alliance.get("year_basis") else []
             if dates:
                 out.append(f"      {'; '.join(dates)}")
+            out += [f"      {_signatory(person)}" for person in alliance.get("signatories", [])]
             if alliance.get("via"):
                 out.append(f"      via {alliance['via']}; parties: {', '.join(p['label'] for p in alliance['parties'])}")
     if profile.get("members"):
