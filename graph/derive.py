@@ -1,7 +1,9 @@
-"""Derived facts (partners, group membership, matchable labels), rebuilt with every build into their own graph.
+"""Derived facts (partners, group membership, the alliance's year, display labels, matchable
+labels), rebuilt with every build into their own graph.
 
 Each ``derivations/*.rq`` file is a CONSTRUCT over the source graphs; its triples go into the
-``derived`` graph, so a derived fact never pretends to come from a source.
+``derived`` graph, so a derived fact never pretends to come from a source. Display labels
+(graph.display) and normalised labels (graph.names) need Python, so they are made here.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from graph.config import Settings
+from graph.display import display_triples
 from graph.names import normalise
 from graph.store import OxigraphStore
 
@@ -34,6 +37,7 @@ def derive(store: OxigraphStore, settings: Settings) -> int:
     for row in store.query(UNMATCHABLE_LABELS):
         if key := normalise(row["label"].value):
             triples.add(ox.Triple(row["entity"], HIDDEN_LABEL, ox.Literal(key)))
+    triples |= display_triples(store, settings)
     data = ox.serialize(sorted(triples, key=str), format=ox.RdfFormat.N_TRIPLES)
     if data:
         store.load(data, ox.RdfFormat.N_TRIPLES, settings.graph_iri("derived"))

@@ -38,6 +38,12 @@ class AL(DefinedNamespace):
     approximate: URIRef
     archivedCopy: URIRef
     comparedTo: URIRef
+    displayDescription: URIRef
+    displayLabel: URIRef
+    displayLocation: URIRef
+    displayMeasure: URIRef
+    displayRegion: URIRef
+    displayScope: URIRef
     goal: URIRef
     identifiedAs: URIRef
     inGroup: URIRef
@@ -58,6 +64,8 @@ class AL(DefinedNamespace):
     signing: URIRef
     succeeds: URIRef
     timing: URIRef
+    year: URIRef
+    yearBasis: URIRef
 
 
 PREFIXES: dict[str, str] = {

@@ -1,7 +1,9 @@
 """``alliances show``: the profile of an organisation, alliance, person, material, pathway or
 platform as one plain dict (the documented JSON), and a text rendering of that dict.
 
-Every fact in a profile carries the ids of the sources that state it.
+Every fact in a profile carries the ids of the sources that state it. Names, measures and an
+alliance's year are shown as the build derived them (al:displayLabel, al:displayMeasure,
+al:year with al:yearBasis), so a profile says what every query and page says.
 """
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from graph.resolve import Match, kind_and_id, resolve
+from graph.resolve import Match, display_label, kind_and_id, resolve
 from graph.store import GraphStore
 
 SKIPPED = ("http://www.w3.org/2004/02/skos/core#prefLabel", "http://www.w3.org/2004/02/skos/core#altLabel",
@@ -28,8 +30,8 @@ TYPES = """SELECT DISTINCT ?e ?type WHERE { ?e a ?type }"""
 FACTS = """
 SELECT DISTINCT ?e ?p ?plabel ?o ?olabel ?g WHERE {
   GRAPH ?g { ?e ?p ?o }
-  OPTIONAL { ?p rdfs:label ?plabel FILTER (LANG(?plabel) = "en") }
-  OPTIONAL { ?o skos:prefLabel ?olabel FILTER (LANG(?olabel) = "en") }
+  OPTIONAL { ?p al:displayLabel ?plabel }
+  OPTIONAL { ?o al:displayLabel ?olabel }
 } ORDER BY ?p STR(?o) ?g"""
 
 SOURCES = """
@@ -42,20 +44,32 @@ SELECT DISTINCT ?e ?g ?title ?publisher ?published ?language ?url ?quote WHERE {
   OPTIONAL { ?g schema:url ?url }
 } ORDER BY ?g ?quote"""
 
+# A partner is a party outside the organisation's group (as in partners-of.rq): a group's own
+# members are listed as members, never as partners of the group.
 ORGANISATION_ALLIANCES = """
-SELECT DISTINCT ?e ?alliance ?title ?type ?member ?memberLabel ?role ?partner ?partnerLabel ?partnerRole ?signed ?start ?end WHERE {
+SELECT DISTINCT ?e ?alliance ?type ?member ?role ?partner ?partnerRole ?signed ?start ?end ?year ?basis WHERE {
   ?member al:inGroup ?e .
-  ?alliance al:participation ?p . ?p al:party ?member ; al:role/skos:prefLabel ?role FILTER (LANG(?role) = "en")
-  OPTIONAL { ?alliance al:allianceType/skos:prefLabel ?type FILTER (LANG(?type) = "en") }
-  OPTIONAL { ?alliance skos:prefLabel ?title FILTER (LANG(?title) = "en") }
-  OPTIONAL { ?member skos:prefLabel ?memberLabel FILTER (LANG(?memberLabel) = "en") }
-  OPTIONAL { ?alliance al:participation ?q . ?q al:party ?partner ; al:role/skos:prefLabel ?partnerRole
-             FILTER (LANG(?partnerRole) = "en" && ?partner != ?member)
-             OPTIONAL { ?partner skos:prefLabel ?partnerLabel FILTER (LANG(?partnerLabel) = "en") } }
+  ?alliance al:participation ?p . ?p al:party ?member ; al:role/al:displayLabel ?role .
+  OPTIONAL { ?alliance al:allianceType/al:displayLabel ?type }
+  OPTIONAL { ?alliance al:participation ?q . ?q al:party ?partner ; al:role/al:displayLabel ?partnerRole
+             FILTER NOT EXISTS { ?partner al:inGroup ?e } }
   OPTIONAL { ?alliance al:signing/schema:startDate ?signed }
   OPTIONAL { ?alliance schema:startDate ?start }
   OPTIONAL { ?alliance schema:endDate ?end }
+  OPTIONAL { ?alliance al:year ?year }
+  OPTIONAL { ?alliance al:yearBasis ?basis }
 } ORDER BY ?alliance ?member ?partner"""
+
+# Who signed the alliances of the organisation or its group, for which party, and who attended
+# their signing: the people and posts that signatories.rq lists.
+ORGANISATION_SIGNATORIES = """
+SELECT DISTINCT ?e ?alliance ?took_part_as ?who ?party ?post WHERE {
+  ?member al:inGroup ?e .
+  ?alliance al:participation/al:party ?member .
+  { ?alliance al:participation ?p . ?p al:party ?party ; al:signatory ?who BIND ("signatory" AS ?took_part_as) }
+  UNION { ?alliance al:signing/schema:attendee ?who BIND ("attendee" AS ?took_part_as) }
+  OPTIONAL { ?who org:holds ?post }
+} ORDER BY ?alliance DESC(?took_part_as) ?party ?who ?post"""
 
 MEMBERS = """
 SELECT DISTINCT ?e ?member ?relation WHERE {
@@ -65,10 +79,12 @@ SELECT DISTINCT ?e ?member ?relation WHERE {
 
 PARTIES = """
 SELECT DISTINCT ?e ?party ?role ?signatory ?post WHERE {
-  ?e al:participation ?p . ?p al:party ?party ; al:role/skos:prefLabel ?role FILTER (LANG(?role) = "en")
+  ?e al:participation ?p . ?p al:party ?party ; al:role/al:displayLabel ?role .
   OPTIONAL { ?p al:signatory ?signatory
              OPTIONAL { ?signatory org:holds ?post . ?post org:postIn/al:inGroup ?party } }
 } ORDER BY ?party"""
+
+YEAR = """SELECT ?e ?year ?basis WHERE { ?e al:yearBasis ?basis OPTIONAL { ?e al:year ?year } }"""
 
 SIGNING = """
 SELECT DISTINCT ?e ?p ?o ?g WHERE { ?e al:signing ?s . GRAPH ?g { ?s ?p ?o } FILTER (?p != rdf:type) } ORDER BY ?p STR(?o) ?g"""
@@ -91,7 +107,8 @@ PLATFORM_ALLIANCES = """SELECT DISTINCT ?e ?alliance WHERE { ?alliance al:platfo
 
 CLAIMS_ABOUT = """
 SELECT DISTINCT ?e ?claim ?value ?unit ?measure ?g WHERE {
-  GRAPH ?g { ?claim al:about ?target ; schema:value ?value ; schema:unitText ?unit ; al:measure ?measure }
+  GRAPH ?g { ?claim al:about ?target ; schema:value ?value ; schema:unitText ?unit }
+  ?claim al:displayMeasure ?measure .
   ?target skos:broader* ?e .
 } ORDER BY ?claim"""
 
@@ -127,9 +144,8 @@ class _Namer:
         if iri is None:
             return None
         if iri not in self.cache:
-            from graph.resolve import preferred_label
             kind, ident = kind_and_id(iri)
-            self.cache[iri] = {"kind": kind, "id": ident, "label": preferred_label(self.store, iri)}
+            self.cache[iri] = {"kind": kind, "id": ident, "label": display_label(self.store, iri)}
         return self.cache[iri]
 
 
@@ -201,7 +217,8 @@ def _organisation(store: GraphStore, iri: str, namer: _Namer) -> dict[str, Any]:
     for row in _rows(store, ORGANISATION_ALLIANCES, iri):
         key = row["alliance"].value
         entry = alliances.setdefault(key, {**namer.ref(key), "type": _value(row["type"]), "members": [],
-                                           "partners": [], "signed": [], "start": _value(row["start"]), "end": _value(row["end"])})
+                                           "partners": [], "signed": [], "start": _value(row["start"]), "end": _value(row["end"]),
+                                           **_year(row), "signatories": []})
         member = {**namer.ref(row["member"].value), "role": row["role"].value}
         if member not in entry["members"]:
             entry["members"].append(member)
@@ -211,8 +228,24 @@ def _organisation(store: GraphStore, iri: str, namer: _Namer) -> dict[str, Any]:
                 entry["partners"].append(partner)
         if row["signed"] is not None and row["signed"].value not in entry["signed"]:
             entry["signed"].append(row["signed"].value)
+    signatories: dict[tuple[str, str, str, str | None], dict[str, Any]] = {}
+    for row in _rows(store, ORGANISATION_SIGNATORIES, iri):
+        party = _value(row["party"])
+        key = (row["alliance"].value, row["took_part_as"].value, row["who"].value, party)
+        if key not in signatories:
+            signatories[key] = {**namer.ref(row["who"].value), "took_part_as": key[1],
+                                **({"signed_for": namer.ref(party)} if party else {}), "posts": []}
+            alliances[key[0]]["signatories"].append(signatories[key])
+        if row["post"] is not None and (post := namer.ref(row["post"].value)) not in signatories[key]["posts"]:
+            signatories[key]["posts"].append(post)
     members = [{**namer.ref(r["member"].value), "relation": r["relation"].value} for r in _rows(store, MEMBERS, iri)]
     return {"alliances": list(alliances.values()), "members": members}
+
+
+def _year(row: ox.QuerySolution) -> dict[str, Any]:
+    """The alliance's derived year and what it rests on (graph/derivations/alliance-year.rq)."""
+    year = row["year"]
+    return {"year": int(year.value) if year is not None else None, "year_basis": _value(row["basis"])}
 
 
 def _alliance(store: GraphStore, iri: str, namer: _Namer) -> dict[str, Any]:
@@ -230,13 +263,17 @@ def _alliance(store: GraphStore, iri: str, namer: _Namer) -> dict[str, Any]:
         parties.append(party)
     signing: dict[tuple[str, str], dict[str, Any]] = {}
     for row in _rows(store, SIGNING, iri):
+        if (source := kind_and_id(row["g"].value)[1]) == "derived":  # the display place: shown as stated instead
+            continue
         local = row["p"].value.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
         name = {"startDate": "date", "location": "place"}.get(local, local)
         value = namer.ref(row["o"].value)["label"] if isinstance(row["o"], ox.NamedNode) else row["o"].value
         entry = signing.setdefault((name, value), {"property": name, "value": value, "sources": []})
-        if (source := kind_and_id(row["g"].value)[1]) not in entry["sources"]:
+        if source not in entry["sources"]:
             entry["sources"].append(source)
-    return {"parties": parties, "signing": list(signing.values())}
+    years = _rows(store, YEAR, iri)
+    return {**(_year(years[0]) if years else {"year": None, "year_basis": None}), "parties": parties,
+            "signing": list(signing.values())}
 
 
 def _person(store: GraphStore, iri: str, namer: _Namer) -> dict[str, Any]:

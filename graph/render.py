@@ -23,6 +23,19 @@ def _ref(ref: dict[str, Any] | None) -> str:
     return f"{ref['label']} [{ref['kind']}/{ref['id']}]" if ref else ""
 
 
+def _year(alliance: dict[str, Any]) -> str:
+    """'counted in 2022 (signing date)': the derived year always with what it rests on."""
+    return f"counted in {alliance['year']} ({alliance['year_basis']})" if alliance.get("year") else alliance["year_basis"]
+
+
+def _signatory(person: dict[str, Any]) -> str:
+    posts = f" ({', '.join(post['label'] for post in person['posts'])})" if person.get("posts") else ""
+    if person["took_part_as"] == "attendee":
+        return f"attended the signing: {_ref(person)}{posts}"
+    party = f" for {person['signed_for']['label']}" if person.get("signed_for") else ""
+    return f"signed by {_ref(person)}{posts}{party}"
+
+
 def render_profile(profile: dict[str, Any]) -> str:
     out = [f"{profile['label']}  ({profile['kind']} {profile['id']})", f"  {profile['iri']}", "", "Names"]
     out += _names(profile["names"])
@@ -39,6 +52,8 @@ def render_profile(profile: dict[str, Any]) -> str:
         if "signatory_post" in party:
             line += f" ({party['signatory_post']['label']})" if "signatory" in party else f"; signed by the {party['signatory_post']['label']}"
         out.append(line)
+    if profile.get("year_basis"):
+        out += ["", "Year", f"  {_year(profile)}"]
     if profile.get("signing"):
         out += ["", "Signing"] + [f"  {s['property']}: {s['value']}   <- {', '.join(s['sources'])}" for s in profile["signing"]]
     if profile.get("alliances"):
@@ -51,8 +66,10 @@ def render_profile(profile: dict[str, Any]) -> str:
                 out.append(f"      with {partner['label']} as {partner['role']}")
             dates = [f"signed {', '.join(alliance['signed'])}"] if alliance.get("signed") else []
             dates += [f"{k} {alliance[k]}" for k in ("start", "end") if alliance.get(k)]
+            dates += [_year(alliance)] if alliance.get("year_basis") else []
             if dates:
                 out.append(f"      {'; '.join(dates)}")
+            out += [f"      {_signatory(person)}" for person in alliance.get("signatories", [])]
             if alliance.get("via"):
                 out.append(f"      via {alliance['via']}; parties: {', '.join(p['label'] for p in alliance['parties'])}")
     if profile.get("members"):

@@ -38,6 +38,7 @@ SELECT DISTINCT ?entity ?label WHERE {
   ?entity skos:inScheme ?scheme ; skos:prefLabel|skos:altLabel ?label .
 }"""
 BY_KEY = """SELECT DISTINCT ?key ?e WHERE { ?e skos:hiddenLabel ?key }"""
+DISPLAY_LABEL = """SELECT ?e ?l WHERE { ?e al:displayLabel ?l }"""
 
 
 @dataclass(frozen=True)
@@ -75,13 +76,12 @@ def _all_names(store: GraphStore) -> list[tuple[str, str, str]]:
     return names
 
 
-def preferred_label(store: GraphStore, iri: str, languages: tuple[str, ...] = ("en", "zh", "de")) -> str:
-    labels = {row["l"].language or "": row["l"].value
-              for row in store.query("SELECT ?e ?l WHERE { ?e skos:prefLabel ?l }", {"e": ox.NamedNode(iri)})}
-    for lang in languages:
-        if lang in labels:
-            return labels[lang]
-    return next(iter(sorted(labels.values())), kind_and_id(iri)[1])
+def display_label(store: GraphStore, iri: str) -> str:
+    """The name pages and answers show for ``iri``: its al:displayLabel, chosen at build time
+    (graph/display.py); the id for an IRI the build gave none (a participation, an unknown IRI)."""
+    for row in store.query(DISPLAY_LABEL, {"e": ox.NamedNode(iri)}):
+        return str(row["l"].value)
+    return kind_and_id(iri)[1]
 
 
 def _existing(store: GraphStore, iris: list[str]) -> list[str]:
@@ -130,9 +130,9 @@ def resolve(store: GraphStore, text: str, kind: str | None = None, base: str | N
 
 def _one(store: GraphStore, text: str, chosen: list[str]) -> Match:
     if len(chosen) > 1:
-        raise AmbiguousName(text, [(kind_and_id(i)[1], _kind_of(i), preferred_label(store, i)) for i in chosen])
+        raise AmbiguousName(text, [(kind_and_id(i)[1], _kind_of(i), display_label(store, i)) for i in chosen])
     iri = chosen[0]
-    return Match(iri, _kind_of(iri), kind_and_id(iri)[1], preferred_label(store, iri), text, 100.0)
+    return Match(iri, _kind_of(iri), kind_and_id(iri)[1], display_label(store, iri), text, 100.0)
 
 
 def _rank(kind: str) -> int:
@@ -177,5 +177,5 @@ def search(store: GraphStore, text: str, kind: str | None = None, limit: int = 1
             best[iri] = (score, label)
     kinds = {iri: k for iri, k, _ in names}
     ranked = sorted(best.items(), key=lambda item: (-item[1][0], _rank(kinds[item[0]]), item[0]))
-    return [Match(iri, kinds[iri], kind_and_id(iri)[1], preferred_label(store, iri), matched, score)
+    return [Match(iri, kinds[iri], kind_and_id(iri)[1], display_label(store, iri), matched, score)
             for iri, (score, matched) in ranked[:limit]]

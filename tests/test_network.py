@@ -21,7 +21,7 @@ ALU = {"material/recycled-aluminium", "material/low-carbon-aluminium", "material
 
 def org(ident: str, sector: str = "sector/steel", country: str = "CN", kind: str = "organisation",
         parents: list[tuple[str, str, str]] | None = None) -> Organisation:
-    return Organisation(ident, ident, kind, {"en": [ident.upper()]}, sector, country, parents or [])
+    return Organisation(ident, ident, kind, {"en": [ident.upper()]}, sector, country, parents or [], label=ident.upper())
 
 
 def alliance(ident: str, parties: list[str], year: int | None = 2024, materials: set[str] | None = None,

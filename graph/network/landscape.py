@@ -1,7 +1,9 @@
 """The alliance landscape as plain Python objects, read from the store with a few SPARQL queries.
 
 Every projection, measure, path and drawing starts here, so the store is read once per command
-and nothing keeps a second copy of the RDF: only the fields the network views need.
+and nothing keeps a second copy of the RDF: only the fields the network views need. Labels, the
+alliance's year and its basis are read as the build derived them (al:displayLabel, al:year,
+al:yearBasis), never decided again here.
 """
 from __future__ import annotations
 
@@ -15,9 +17,12 @@ ORG_KINDS = {"Company": "organisation", "CorporateGroup": "group", "JointVenture
              "NonProfit": "organisation", "PublicBody": "organisation", "UnnamedParty": "unnamed"}
 
 ALLIANCES = """
-SELECT DISTINCT ?alliance ?class ?title ?type ?signed ?start ?end ?duration WHERE {
+SELECT DISTINCT ?alliance ?class ?label ?title ?type ?signed ?start ?end ?year ?basis WHERE {
   ?alliance a al:Alliance .
   OPTIONAL { ?alliance a ?class FILTER (?class IN (al:Agreement, al:Project, al:Programme, al:Community, al:Coalition)) }
+  OPTIONAL { ?alliance al:displayLabel ?label }
+  OPTIONAL { ?alliance al:year ?year }
+  OPTIONAL { ?alliance al:yearBasis ?basis }
   OPTIONAL { ?alliance skos:prefLabel ?title }
   OPTIONAL { ?alliance al:allianceType ?type }
   OPTIONAL { ?alliance al:signing/schema:startDate ?signed }
@@ -33,22 +38,22 @@ SELECT DISTINCT ?alliance ?property ?concept WHERE {
 CONCEPTS = """
 SELECT DISTINCT ?concept ?label ?broader WHERE {
   ?concept skos:inScheme ?scheme .
-  OPTIONAL { ?concept skos:prefLabel ?label FILTER (LANG(?label) = "en") }
+  OPTIONAL { ?concept al:displayLabel ?label }
   OPTIONAL { ?concept skos:broader+ ?broader }
 }"""
 ALLIANCE_SOURCES = """
 SELECT DISTINCT ?alliance ?g WHERE { GRAPH ?g { ?alliance a ?anything } ?alliance a al:Alliance . ?g a schema:CreativeWork }"""
 SOURCES = """
 SELECT DISTINCT ?g ?title ?publisher ?url ?published WHERE {
-  ?g a schema:CreativeWork ; dcterms:title ?title ; schema:publisher ?publisher .
+  ?g a schema:CreativeWork ; al:displayLabel ?title ; schema:publisher ?publisher .
   OPTIONAL { ?g schema:url ?url } OPTIONAL { ?g schema:datePublished ?published } }"""
 CLAIMS = """
 SELECT DISTINCT ?claim ?about ?value ?unit ?measure WHERE {
-  ?claim a al:Claim ; al:about ?about ; schema:value ?value ; schema:unitText ?unit ; al:measure ?measure
-  FILTER (LANG(?measure) = "en") }"""
+  ?claim a al:Claim ; al:about ?about ; schema:value ?value ; schema:unitText ?unit ; al:displayMeasure ?measure }"""
 ORGANISATIONS = """
-SELECT DISTINCT ?org ?class ?pref ?alt ?sector ?country WHERE {
+SELECT DISTINCT ?org ?class ?label ?pref ?alt ?sector ?country WHERE {
   ?org a org:Organization .
+  OPTIONAL { ?org al:displayLabel ?label }
   OPTIONAL { ?org a ?class FILTER (?class IN (al:Company, al:CorporateGroup, al:JointVenture, al:NonProfit, al:PublicBody, al:UnnamedParty)) }
   OPTIONAL { ?org skos:prefLabel ?pref }
   OPTIONAL { ?org skos:altLabel ?alt }
@@ -88,12 +93,12 @@ class Alliance:
     type_keys: set[str] = field(default_factory=set)
     sources: list[str] = field(default_factory=list)
     claims: list[dict[str, str]] = field(default_factory=list)
-    year: int | None = None
-    year_basis: str = "no date known"
+    year: int | None = None  # al:year and al:yearBasis, derived at build (graph/derivations/alliance-year.rq)
+    year_basis: str | None = None
+    title: str = ""  # al:displayLabel (graph/display.py); the id when not given
 
-    @property
-    def title(self) -> str:
-        return self.titles.get("en") or next(iter(sorted(self.titles.values())), self.id)
+    def __post_init__(self) -> None:
+        self.title = self.title or self.id
 
 
 @dataclass
@@ -105,20 +110,17 @@ class Organisation:
     sector: str | None = None
     country: str | None = None
     parents: list[tuple[str, str, str]] = field(default_factory=list)  # (parent IRI, relation, source id)
+    label: str = ""  # al:displayLabel (graph/display.py); the id when not given
 
-    @property
-    def label(self) -> str:
-        for lang in ("en", "zh", "de"):
-            if self.names.get(lang):
-                return self.names[lang][0]
-        return next((names[0] for names in self.names.values() if names), self.id)
+    def __post_init__(self) -> None:
+        self.label = self.label or self.id
 
 
 @dataclass
 class Landscape:
     alliances: dict[str, Alliance]
     organisations: dict[str, Organisation]
-    concept_labels: dict[str, str]  # concept id (scheme/id) -> English label
+    concept_labels: dict[str, str]  # concept id (scheme/id) -> display label
     sources: dict[str, Source]
 
     def groups_of(self, org: str) -> set[str]:
@@ -150,10 +152,6 @@ def concept_key(iri: str) -> str:
     return "/".join(kind_and_id(iri))
 
 
-def _year(value: str | None) -> int | None:
-    return int(value[:4]) if value and value[:4].isdigit() else None
-
-
 def load_landscape(store: GraphStore) -> Landscape:
     concept_labels: dict[str, str] = {}
     broader: dict[str, set[str]] = defaultdict(set)
@@ -175,6 +173,12 @@ def load_landscape(store: GraphStore) -> Landscape:
         a = alliances.setdefault(iri, Alliance(iri, kind_and_id(iri)[1]))
         if row["class"] is not None:
             a.cls = row["class"].value.rsplit("#", 1)[-1]
+        if row["label"] is not None:
+            a.title = row["label"].value
+        if row["year"] is not None:
+            a.year = int(row["year"].value)
+        if row["basis"] is not None:
+            a.year_basis = row["basis"].value
         if row["title"] is not None:
             a.titles.setdefault(row["title"].language or "", row["title"].value)
         if row["type"] is not None:
@@ -208,13 +212,14 @@ def load_landscape(store: GraphStore) -> Landscape:
         a.parties.sort()
         a.sources.sort()
         a.claims.sort(key=lambda c: (c["measure"], c["value"]))
-        _date_alliance(a, sources)
 
     organisations: dict[str, Organisation] = {}
     alts: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for row in store.query(ORGANISATIONS):
         iri = row["org"].value
         o = organisations.setdefault(iri, Organisation(iri, kind_and_id(iri)[1]))
+        if row["label"] is not None:
+            o.label = row["label"].value
         if row["class"] is not None:
             o.kind = ORG_KINDS.get(row["class"].value.rsplit("#", 1)[-1], o.kind) if o.kind == "organisation" else o.kind
         for column in ("pref", "alt"):
@@ -241,13 +246,3 @@ def load_landscape(store: GraphStore) -> Landscape:
         o.parents.sort()
     return Landscape(alliances, organisations, concept_labels, sources)
 
-
-def _date_alliance(a: Alliance, sources: dict[str, Source]) -> None:
-    """The year an alliance counts for: signing, else start, else its earliest source."""
-    signed = sorted(filter(None, (_year(d) for d in a.dates)))
-    published = sorted(filter(None, (_year(sources[s].published) for s in a.sources if s in sources)))
-    for year, basis in ((signed[0] if signed else None, "signing date"), (_year(a.start), "start date"),
-                        (published[0] if published else None, "earliest source publication")):
-        if year is not None:
-            a.year, a.year_basis = year, basis
-            return

@@ -23,7 +23,7 @@ from graph.config import TAXONOMY_NS
 from graph.namespaces import PREFIXES
 from graph.profile import profile_of
 from graph.profile import PROPERTY_NAMES
-from graph.resolve import ID_LIKE, KINDS, Match, preferred_label, search
+from graph.resolve import ID_LIKE, KINDS, Match, display_label, search
 from graph.safe_output import safe_serialisation
 from graph.serve.explorer_render import (
     ENTITY_KINDS, SECURITY_HEADERS, TAXONOMY_KINDS, Links, compact, error_page, render_page,
@@ -141,7 +141,7 @@ class EntityPages:
         if kind == "source":
             return render_page(request, "source.html.j2", links, headers=headers, **common, **self.source(iri))
         if (kind in ENTITY_KINDS or kind in TAXONOMY_KINDS) and "/" not in ident:
-            label = preferred_label(self.store, iri)
+            label = display_label(self.store, iri)
             data = profile_of(self.store, Match(iri, kind, ident, label, ident, 100.0))
             if kind in TAXONOMY_KINDS and not ident:
                 data["concepts"] = self.scheme_concepts(iri)
@@ -180,10 +180,10 @@ class EntityPages:
         listed: list[dict[str, Any]] = []
 
         def walk(parent: str | None, depth: int) -> None:
-            for concept in sorted(children.get(parent, []), key=lambda c: preferred_label(self.store, c)):
+            for concept in sorted(children.get(parent, []), key=lambda c: display_label(self.store, c)):
                 if any(entry["iri"] == concept for entry in listed):
                     continue
-                listed.append({"iri": concept, "label": preferred_label(self.store, concept), "depth": depth})
+                listed.append({"iri": concept, "label": display_label(self.store, concept), "depth": depth})
                 walk(concept, depth + 1)
 
         walk(None, 0)
@@ -232,7 +232,7 @@ class EntityPages:
         path = iri.removeprefix(self.base).split("/")
         if len(path) > 2:  # a participation or a signing event of an alliance
             return f"participation of {path[-1]}" if path[-2] == "party" else path[-1].replace("-", " ")
-        return preferred_label(self.store, iri)
+        return display_label(self.store, iri)
 
     def _statement(self, predicate: str, obj: Any) -> dict[str, Any]:
         name = _property_name(predicate)

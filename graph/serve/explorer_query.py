@@ -33,13 +33,12 @@ RESULT_FORMATS = [("json", "JSON", "application/sparql-results+json", "srj"),
                   ("csv", "CSV", "text/csv", "csv"), ("tsv", "TSV", "text/tab-separated-values", "tsv")]
 GRAPH_FORMATS = [("turtle", "Turtle", "text/turtle", "ttl"), ("ntriples", "N-Triples", "application/n-triples", "nt"),
                  ("jsonld", "JSON-LD", "application/ld+json", "jsonld"), ("rdfxml", "RDF/XML", "application/rdf+xml", "rdf")]
-STARTER = """# Alliances with their English titles and types. Run with Ctrl+Enter.
+STARTER = """# Alliances with their titles and types, as pages show them (al:displayLabel). Run with Ctrl+Enter.
 PREFIX al: <https://w3id.org/alliance-graph/ontology#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 
 SELECT ?alliance ?title ?type WHERE {
-  ?alliance a al:Alliance ; skos:prefLabel ?title FILTER (LANG(?title) = "en")
-  OPTIONAL { ?alliance al:allianceType/skos:prefLabel ?type FILTER (LANG(?type) = "en") }
+  ?alliance a al:Alliance ; al:displayLabel ?title .
+  OPTIONAL { ?alliance al:allianceType/al:displayLabel ?type }
 }
 ORDER BY ?title
 LIMIT 100
