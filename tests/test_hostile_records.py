@@ -156,3 +156,8 @@ def test_a_raw_control_character_is_refused_at_its_line_and_column(tmp_path: Pat
     assert f"{record}:3: violation [control-character] column 16 holds U+001B (control character ESC)" in outcome.output
     assert "\x1b" not in outcome.output
 
+
+def test_a_link_is_named_as_itself_not_as_its_target(tmp_path: Path) -> None:
+    link = tmp_path / "leak.yaml"
+    link.symlink_to(PROJECT_ROOT / "README.md")  # a target inside the project would otherwise be named instead
+    assert Settings().display(link) == str(link)
