@@ -47,9 +47,10 @@ class Settings:
         return f"{self.base}{kind}/{ident}"
 
     def display(self, path: Path) -> str:
-        """A path as messages show it: relative to the project when inside it."""
+        """A path as messages show it: relative to the project when inside it. The file itself is
+        not resolved, so that a link is named as the link, not as its target."""
         try:
-            return str(path.resolve().relative_to(PROJECT_ROOT))
+            return str((path.parent.resolve() / path.name).relative_to(PROJECT_ROOT))
         except ValueError:
             return str(path)
 

@@ -1,11 +1,17 @@
 """Read one record file: YAML with line numbers, then the JSON Schema and the quote rule.
 
 Checks here need nothing but the file itself, so a strategist gets them first and fast;
-references between files are checked later (graph.validate.integrity).
+references between files are checked later (graph.validate.integrity). A record file is also
+untrusted input: before anything is parsed, it must be a regular file (never a link, whose
+target could be any file of the machine, nor a FIFO, which would block the build), within a size
+limit, and free of control characters; the parser then refuses aliases and deep nesting.
 """
 from __future__ import annotations
 
+import errno
+import os
 import re
+import stat
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,12 +23,30 @@ import jsonschema
 import yaml
 
 from graph.problems import Problem
+from graph.records.characters import FORBIDDEN, describe, visible
 from graph.records.yaml_positions import Positioned, YamlProblem, parse_yaml
 
 SCHEMA_FILE = Path(__file__).with_name("record.schema.yaml")
-ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+ID_PATTERN = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")  # used with fullmatch: '$' would let a final newline through
 MAX_QUOTE_WORDS = 24
 MAX_QUOTE_CJK_CHARS = 60
+# Ten characters a word: room for German compounds (the longest quote in data/ has 180).
+MAX_QUOTE_CHARS = MAX_QUOTE_WORDS * 10
+# The largest record in data/ is 10 KB; a hundred times that is no record.
+MAX_RECORD_BYTES = 1_000_000
+# A record nests five deep at most (alliances / 0 / signing / timing / en).
+MAX_NESTING = 10
+# Problems of one kind listed per file before the rest are summed up, and characters of a value quoted in one.
+MAX_LISTED = 20
+MAX_DETAIL = 300
+CHARACTER_FIX = ("delete it (a quoted escape such as \\e or \\x01 makes one): a record may hold no control characters "
+                 "or bidirectional overrides")
+YAML_FIXES = {
+    "yaml-syntax": "fix the YAML at or just above this line: indentation, a missing colon, an unquoted ': ' or ', ', or an unclosed quote",
+    "yaml-alias": "write the value out in full where the alias stands; a record needs no anchors or aliases",
+    "nesting-depth": f"check the indentation: a record nests at most 5 levels deep, like the files in data/sources/ (limit {MAX_NESTING})",
+}
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 @dataclass
@@ -52,36 +76,148 @@ class RecordProblems(Exception):
 
 
 def record_files(data_dir: Path) -> list[Path]:
-    """The record files under ``data_dir/sources``, in a stable order."""
+    """The record files under ``data_dir/sources``, in a stable order.
+
+    Every entry named ``*.yaml`` is listed, whatever its type, so that a link, a FIFO or a
+    folder is reported by ``read_record`` instead of being skipped in silence.
+    """
     return sorted((data_dir / "sources").glob("*.yaml"))
 
 
 @lru_cache(maxsize=1)
-def _validator() -> jsonschema.Draft202012Validator:
+def _validator() -> jsonschema.protocols.Validator:
     schema = yaml.safe_load(SCHEMA_FILE.read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema)
+    strict = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"pattern": _whole_pattern})
+    return strict(schema)
+
+
+def _whole_pattern(validator: jsonschema.protocols.Validator, pattern: str, instance: Any, schema: dict[str, Any]) -> Iterator[jsonschema.ValidationError]:
+    """The ``pattern`` keyword as JSON Schema defines it (ECMA-262), where a final ``$`` matches
+    only at the very end. jsonschema uses Python's ``re``, whose ``$`` also matches before a final
+    newline: the id ``"abc\\n"`` passed and then broke the build's IRIs with a traceback."""
+    if validator.is_type(instance, "string") and not _ecma_regex(pattern).search(instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@lru_cache(maxsize=None)
+def _ecma_regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(re.sub(r"(?<!\\)\$$", r"\\Z", pattern))
+
+
+def _read_bytes(path: Path, display: str) -> bytes:
+    """The file's bytes, if it is a regular file within the size limit; otherwise nothing is read.
+
+    ``lstat`` says what the path is without following a link or opening a FIFO. The open then
+    refuses a link (O_NOFOLLOW) and never waits for a writer (O_NONBLOCK), and ``fstat`` checks
+    what was opened, so that a file swapped in between is refused too.
+    """
+    kind = _kind(os.lstat(path).st_mode)
+    if kind is None:
+        try:
+            descriptor = os.open(path, _OPEN_FLAGS)
+        except OSError as error:
+            if error.errno != errno.ELOOP:
+                raise
+            kind = "a symbolic link"
+        else:
+            with os.fdopen(descriptor, "rb") as file:
+                info = os.fstat(file.fileno())
+                kind = _kind(info.st_mode)
+                if kind is None:
+                    data = file.read(MAX_RECORD_BYTES + 1) if info.st_size <= MAX_RECORD_BYTES else b""
+                    if info.st_size > MAX_RECORD_BYTES or len(data) > MAX_RECORD_BYTES:
+                        raise RecordProblems([_too_big(display, max(info.st_size, len(data)))])
+                    return data
+    fix = ("replace the link by a copy of the record" if kind == "a symbolic link"
+           else "remove it from data/sources/, or rename it so that its name does not end in .yaml")
+    raise RecordProblems([Problem(display, 1, "file-type", f"the path is {kind}, not a regular file, so it was not read", fix)])
+
+
+def _kind(mode: int) -> str | None:
+    """What a path is, in words, unless it is a regular file (None)."""
+    if stat.S_ISREG(mode):
+        return None
+    kinds = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISDIR, "a folder"),
+             (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
+    return next((name for test, name in kinds if test(mode)), "a special file")
+
+
+def _too_big(display: str, size: int) -> Problem:
+    return Problem(display, 1, "file-size",
+                   f"the file has {size:,} bytes ({size / 1e6:.1f} MB), over the limit of {MAX_RECORD_BYTES:,} bytes for one record",
+                   "a record states what one source document says, in a few kilobytes: split it into one record per source, "
+                   "or check that this is a record file at all")
+
+
+def _raw_character_problems(display: str, text: str) -> Iterator[Problem]:
+    """Forbidden characters written as they are in the file: the first one of each line."""
+    line, counted, last_line = 1, 0, 0
+    for match in FORBIDDEN.finditer(text):
+        line += text.count("\n", counted, match.start())
+        counted = match.start()
+        if line != last_line:
+            last_line = line
+            column = match.start() - text.rfind("\n", 0, match.start())
+            yield Problem(display, line, "control-character", f"column {column} holds {describe(match.group())}",
+                          "delete it: an editor may not show it, so retype the text around it; a record may hold no control characters "
+                          "or bidirectional overrides")
+
+
+def _character_problems(display: str, positioned: Positioned) -> Iterator[Problem]:
+    """Forbidden characters in any key or text of the record, such as those a quoted escape makes ("\\x1b")."""
+    for path, text in _texts(positioned.value, ()):
+        found = FORBIDDEN.search(text)
+        if found:
+            where = "/".join(visible(str(part)) for part in path) or "(top level)"
+            yield Problem(display, positioned.line_of(path), "control-character", f"{where}: contains {describe(found.group())}", CHARACTER_FIX)
+
+
+def _texts(value: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield path + (key,), key
+            yield from _texts(item, path + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _texts(item, path + (index,))
+    elif isinstance(value, str):
+        yield path, value
+
+
+def _capped(problems: list[Problem]) -> list[Problem]:
+    """The first MAX_LISTED problems, and one that counts the rest: a file full of them stays readable."""
+    problems = sorted(set(problems))
+    if len(problems) <= MAX_LISTED:
+        return problems
+    rest = problems[MAX_LISTED]
+    return problems[:MAX_LISTED] + [Problem(rest.file, rest.line, rest.rule, f"and {len(problems) - MAX_LISTED} more like these from here on", rest.fix)]
 
 
 def read_record(path: Path, display: str | None = None) -> Record:
     """Load and check one file; raise RecordProblems listing everything wrong with it."""
     display = display or str(path)
     source_id = path.stem
-    if not ID_PATTERN.match(source_id):
-        raise RecordProblems([Problem(display, 1, "file-name", f"file name '{path.name}' is not a slug",
+    if not ID_PATTERN.fullmatch(source_id):
+        raise RecordProblems([Problem(display, 1, "file-name", f"file name '{visible(path.name)}' is not a slug",
                                       "rename it to lower-case words joined by hyphens, e.g. 2024-08-faw-baosteel.yaml")])
     try:
-        text = path.read_text(encoding="utf-8")
+        text = _read_bytes(path, display).decode("utf-8")
     except UnicodeDecodeError as error:
         raise RecordProblems([Problem(display, 1, "encoding", f"not UTF-8 ({error.reason})", "save the file as UTF-8")]) from None
+    refused = _capped(list(_raw_character_problems(display, text)))
+    if refused:  # before parsing: the parser's own message would name the character less clearly
+        raise RecordProblems(refused)
     try:
-        positioned = parse_yaml(text)
+        positioned = parse_yaml(text, max_depth=MAX_NESTING)
     except YamlProblem as problem:
-        raise RecordProblems([Problem(display, problem.line, "yaml-syntax", problem.message,
-                                      "fix the YAML at or just above this line: indentation, a missing colon, an unquoted ': ' or ', ', or an unclosed quote")]) from None
+        raise RecordProblems([Problem(display, problem.line, problem.rule, visible(problem.message), YAML_FIXES[problem.rule])]) from None
     if not isinstance(positioned.value, dict):
         raise RecordProblems([Problem(display, 1, "record-shape", "the file must be a mapping with a 'source:' section",
                                       "copy an existing file in data/sources/ and edit it")])
+    refused = _capped(list(_character_problems(display, positioned)))
+    if refused:  # before the schema, whose messages would print the text with its control characters
+        raise RecordProblems(refused)
     problems = [_schema_problem(display, positioned, error) for error in _validator().iter_errors(positioned.value)]
     if not problems:
         problems = list(_quote_problems(display, positioned))
@@ -106,13 +242,15 @@ def _schema_problem(display: str, positioned: Positioned, error: jsonschema.Vali
     elif error.validator == "pattern" and isinstance(error.instance, str):
         hint = error.schema.get("description")
         fix = f"write it as {hint}" if hint else f"it must match the pattern {error.schema['pattern']}"
-        detail = f"'{error.instance}' has the wrong form"
+        detail = f"{error.instance!r} has the wrong form"
     elif error.validator == "enum":
         fix = "use one of: " + ", ".join(map(str, error.schema["enum"]))
     elif error.validator == "oneOf":
         fix = "write a quoted text, a list of them, or a mapping of language to a list, such as {zh: [...]}"
     else:
         fix = "see graph/records/record.schema.yaml and the examples in data/sources/"
+    if len(detail) > MAX_DETAIL:  # jsonschema quotes the whole value, which can be a megabyte
+        detail = detail[:MAX_DETAIL] + " …"
     return Problem(display, positioned.line_of(path), "record-schema", f"{where}: {detail}", fix)
 
 
@@ -126,14 +264,19 @@ def _quote_problems(display: str, positioned: Positioned) -> Iterator[Problem]:
             quote = item.get("quote")
             groups = quote.values() if isinstance(quote, dict) else [quote]
             for text in (t for group in groups for t in (group if isinstance(group, list) else [group])):
-                if _too_long(str(text)):
+                excess = _excess(str(text))
+                if excess:
                     yield Problem(display, positioned.line_of((section, index, "quote")), "quote-length",
-                                  f"{section}/{index}/quote is longer than {MAX_QUOTE_WORDS} words",
-                                  "quote only the words that support the fact (under 25 words)")
+                                  f"{section}/{index}/quote is longer than {excess}",
+                                  f"quote only the words that support the fact (under 25 words and {MAX_QUOTE_CHARS} characters, "
+                                  f"or {MAX_QUOTE_CJK_CHARS} Chinese characters)")
 
 
-def _too_long(text: str) -> bool:
+def _excess(text: str) -> str | None:
+    """Which bound a quote passes, if any. Characters bound it too: a 'word' can be 10,000 long."""
+    if len(text) > MAX_QUOTE_CHARS:
+        return f"{MAX_QUOTE_CHARS} characters"
     cjk = sum(1 for char in text if unicodedata.east_asian_width(char) in ("W", "F"))
     if cjk > len(text) / 3:
-        return cjk > MAX_QUOTE_CJK_CHARS
-    return len(text.split()) > MAX_QUOTE_WORDS
+        return f"{MAX_QUOTE_CJK_CHARS} Chinese or Japanese characters" if cjk > MAX_QUOTE_CJK_CHARS else None
+    return f"{MAX_QUOTE_WORDS} words" if len(text.split()) > MAX_QUOTE_WORDS else None
