@@ -45,6 +45,7 @@ RAW_CONTROLS = ("\x00", "\x01", "\x0b", "\x1b")
 BASE = "https://w3id.org/alliance-graph/id/"
 HBIS = f"{BASE}organisation/hbis"
 PREF_LABEL = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
+DISPLAY_LABEL = ox.NamedNode("https://w3id.org/alliance-graph/ontology#displayLabel")
 LABEL_QUERY = f'SELECT ?label WHERE {{ <{HBIS}> skos:prefLabel ?label FILTER (LANG(?label) = "en") }}'
 TABLE_QUERY = ('SELECT ?name ?lang WHERE { VALUES (?name ?lang) { ("河钢集团" "zh") ("HBIS\\u001B[2J\\u0000\\u0001" "x") '
                '("HBIS Group" "en") ("河钢\\u000B集团" "y") } }')
@@ -53,15 +54,15 @@ CONSTRUCT = f"CONSTRUCT {{ <{HBIS}> skos:prefLabel ?label }} WHERE {{ <{HBIS}> s
 
 @pytest.fixture(scope="module")
 def hostile(built: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """A copy of the built graph where HBIS's English name is HOSTILE."""
+    """A copy of the built graph where HBIS's English name, and so its display label, is HOSTILE."""
     root = tmp_path_factory.mktemp("hostile")
     folder = root / "store.builds" / "1"
     shutil.copytree(built.store_path.resolve(), folder)
     (root / "store").symlink_to(folder)
     store = ox.Store(str(folder))
-    old = [q for q in store.quads_for_pattern(ox.NamedNode(HBIS), PREF_LABEL, None, None)
+    old = [q for predicate in (PREF_LABEL, DISPLAY_LABEL) for q in store.quads_for_pattern(ox.NamedNode(HBIS), predicate, None, None)
            if isinstance(q.object, ox.Literal) and q.object.language == "en"]
-    assert old, "HBIS has an English name in the seed data"
+    assert {q.predicate for q in old} == {PREF_LABEL, DISPLAY_LABEL}, "HBIS has an English name in the seed data"
     for quad in old:
         store.remove(quad)
         store.add(ox.Quad(quad.subject, quad.predicate, ox.Literal(HOSTILE, language="en"), quad.graph_name))

@@ -121,12 +121,15 @@ def _record_fields() -> set[str]:
 
 
 def test_every_shape_message_names_a_field_of_the_record_format() -> None:
-    """shapes.ttl promises that each message names, in brackets, the record field to change."""
+    """shapes.ttl promises that each message names, in brackets, the record field to change; a shape
+    on what the build derives says instead that a violation is a fault of the build."""
     fields = _record_fields()
     properties = list(SHAPES.objects(None, SH.property))
     assert len(properties) >= 30
     for shape in properties:
         message = str(SHAPES.value(shape, SH.message) or "")
+        if "a fault of the build, not of the record" in message:
+            continue
         named = re.findall(r"\[([\w/]+)\]", message)
         assert named, f"a shape on {SHAPES.value(shape, SH.path)} has no message naming its field: {message!r}"
         unknown = [part for path in named for part in path.split("/") if part not in fields]
