@@ -28,19 +28,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from graph.build import BuildSummary, build as _build, check
 from graph.config import Settings
-from graph.export import ExportFormat, export as _export
+from graph.ask.export import ExportFormat, export as _export
 from graph.problems import Problem
-from graph.profile import profile
+from graph.ask.profile import profile
 from graph.records import record_files
-from graph.query import NamedQuery, named_queries, run_named, run_sparql
-from graph.render import render_matches, render_profile
-from graph.resolve import Match, resolve, search as _search
-from graph.results import OutputFormat, format_results
-from graph.store import GraphStore, OxigraphStore, QueryResult
+from graph.ask.query import NamedQuery, named_queries, run_named, run_sparql
+from graph.ask.render import render_matches, render_profile
+from graph.ask.resolve import Match, resolve, search as _search
+from graph.ask.results import OutputFormat, format_results
+from graph.rdf.store import GraphStore, OxigraphStore, QueryResult
 
 if TYPE_CHECKING:
+    from graph.build.pipeline import BuildSummary
     from graph.network.filters import NetworkFilter
     from graph.visualise.view import AllianceView
 
@@ -52,6 +52,8 @@ __all__ = ["build", "validate", "open_store", "query", "ask", "show", "search", 
 
 def build(settings: Settings | None = None) -> BuildSummary:
     """Build the graph from data/ and ontology/; raises InvalidData and keeps the old graph if invalid."""
+    from graph.build.pipeline import build as _build  # pySHACL and the build load only when needed
+
     return _build(settings)
 
 
@@ -61,6 +63,8 @@ def validate(settings: Settings | None = None, files: list[Path] | None = None) 
     With ``files``, they are checked together with every record in data/ (which they may refer
     to), and only their own problems are returned.
     """
+    from graph.build.pipeline import check
+
     settings = settings or Settings()
     if not files:
         return check(settings)
@@ -184,3 +188,12 @@ def export_network(store: GraphStore, fmt: str, path: Path, level: str = "compan
     from graph.network.files import write_network_file
     write_network_file(view.graph, view.report, path, fmt)
     return path
+
+
+def __getattr__(name: str) -> object:
+    """``api.BuildSummary`` without loading the build (and pySHACL) on ``import graph.api``."""
+    if name == "BuildSummary":
+        from graph.build.pipeline import BuildSummary
+
+        return BuildSummary
+    raise AttributeError(f"module 'graph.api' has no attribute '{name}'")

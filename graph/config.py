@@ -2,7 +2,7 @@
 
 The store location comes from ``--store``, else ``ALLIANCES_STORE``, else ``.alliances/store``
 inside the project (git ignores it). The base of entity IRIs comes from ``ALLIANCES_BASE``.
-The order of languages in which a build picks display labels (graph/display.py) comes from
+The order of languages in which a build picks display labels (graph/build/display.py) comes from
 ``ALLIANCES_LABEL_LANGUAGES`` (comma-separated tags), else ``DEFAULT_LABEL_LANGUAGES``.
 """
 from __future__ import annotations
@@ -12,7 +12,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from graph.errors import AllianceError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BASE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*[/#]")
 DEFAULT_BASE = "https://w3id.org/alliance-graph/id/"
 ONTOLOGY_NS = "https://w3id.org/alliance-graph/ontology#"
 TAXONOMY_NS = "https://w3id.org/alliance-graph/taxonomy/"
@@ -32,11 +35,12 @@ class Settings:
     label_languages: tuple[str, ...] = field(default_factory=lambda: label_languages_from_env())
 
     def __post_init__(self) -> None:
-        if not self.base.endswith(("/", "#")):
-            raise ValueError(f"the IRI base '{self.base}' must end with '/' or '#' (set ALLIANCES_BASE)")
+        if not BASE_IRI.fullmatch(self.base):
+            raise AllianceError(f"the IRI base '{self.base}' must be an absolute IRI without spaces that ends with "
+                                "'/' or '#', such as https://example.org/id/ (set ALLIANCES_BASE)")
         wrong = [tag for tag in self.label_languages if not LANGUAGE_RANGE.fullmatch(tag)]
         if wrong or not self.label_languages:
-            raise ValueError(f"the label languages {list(self.label_languages)} must be language tags such as en or "
+            raise AllianceError(f"the label languages {list(self.label_languages)} must be language tags such as en or "
                              "zh-hant (set ALLIANCES_LABEL_LANGUAGES to a comma-separated list, e.g. en,zh,de)")
 
     def graph_iri(self, name: str) -> str:

@@ -59,9 +59,9 @@ def measure_one(alliances: int) -> dict[str, float]:
     import pyoxigraph as ox
     from rdflib import Dataset
 
-    from graph.build import build, check
+    from graph.build.pipeline import build, check
     from graph.config import Settings
-    from graph.store import OxigraphStore
+    from graph.rdf.store import OxigraphStore
 
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from graph.build import build
+from graph.build.pipeline import build
 from graph.config import DEFAULT_BASE, PROJECT_ROOT, Settings
-from graph.store import OxigraphStore
+from graph.rdf.store import OxigraphStore
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SMALL_VIEW = FIXTURES / "views" / "small.json"  # a hand-made view with hostile labels

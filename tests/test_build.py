@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from graph.build import build
+from graph.build.pipeline import build
 from graph.config import Settings
 from graph.errors import AllianceError, InvalidData
-from graph.store import OxigraphStore, builds_dir
+from graph.rdf.store import OxigraphStore, builds_dir
 
 from conftest import FIXTURES
 

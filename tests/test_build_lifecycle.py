@@ -15,9 +15,9 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 
-from graph.build import build
+from graph.build.pipeline import build
 from graph.config import PROJECT_ROOT, Settings
-from graph.store import OxigraphStore, builds_dir
+from graph.rdf.store import OxigraphStore, builds_dir
 
 from conftest import FIXTURES
 from endpoint_support import Server, running_server

@@ -24,7 +24,7 @@ def run(runner: CliRunner, settings: Settings, *args: str, input: str | None = N
 
 def _alliance_count(settings: Settings) -> int:
     """Counted in-process, without the command line, to compare with what the CLI prints."""
-    from graph.store import OxigraphStore
+    from graph.rdf.store import OxigraphStore
     store = OxigraphStore.open(settings.store_path)
     return int(next(iter(store.query("SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a a al:Alliance }")))["n"].value)
 

@@ -1,6 +1,6 @@
 """Display labels and the alliance's year are derived once, at build time, and read everywhere.
 
-The rules themselves are in graph/display.py and graph/derivations/alliance-year.rq; these tests
+The rules themselves are in graph/build/display.py and graph/build/derivations/alliance-year.rq; these tests
 check the rule, that it can be configured, and that no reader decides it a second time.
 """
 from __future__ import annotations
@@ -10,13 +10,14 @@ import re
 import pyoxigraph as ox
 import pytest
 
-from graph.build import compile_all
+from graph.build.pipeline import compile_all
 from graph.config import DEFAULT_LABEL_LANGUAGES, PROJECT_ROOT, TAXONOMY_NS, Settings
-from graph.display import language_rank, preference
+from graph.errors import AllianceError
+from graph.build.display import language_rank, preference
 from graph.network.landscape import load_landscape
-from graph.profile import profile
-from graph.resolve import display_label, search
-from graph.store import OxigraphStore
+from graph.ask.profile import profile
+from graph.ask.resolve import display_label, search
+from graph.rdf.store import OxigraphStore
 
 from conftest import seed_corpus
 
@@ -53,7 +54,7 @@ def test_the_language_order_is_configurable_and_checked(monkeypatch: pytest.Monk
     assert Settings().label_languages == DEFAULT_LABEL_LANGUAGES
     for wrong in ("", "en;zh", "english language"):
         monkeypatch.setenv("ALLIANCES_LABEL_LANGUAGES", wrong)
-        with pytest.raises(ValueError, match="ALLIANCES_LABEL_LANGUAGES"):
+        with pytest.raises(AllianceError, match="ALLIANCES_LABEL_LANGUAGES"):
             Settings()
 
 
@@ -123,7 +124,7 @@ def test_no_query_or_module_chooses_a_label_language_itself() -> None:
             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
                 if LANGUAGE_CHOICE.search(line):
                     offenders.append(f"{path.relative_to(PROJECT_ROOT)}:{number}: {line.strip()}")
-    assert offenders == [], "read al:displayLabel (graph/display.py) instead:\n" + "\n".join(offenders)
+    assert offenders == [], "read al:displayLabel (graph/build/display.py) instead:\n" + "\n".join(offenders)
 
 
 # ------------------------------------------------------------------ the alliance's year
@@ -151,7 +152,7 @@ def test_the_year_rule_has_one_home() -> None:
     """Only the derivation turns a date into a year; readers take al:year."""
     homes = [str(path.relative_to(PROJECT_ROOT)) for path in sorted(PACKAGE.rglob("*"))
              if path.suffix in (".rq", ".py") and re.search(r"\bYEAR\s*\(|_date_alliance|value\[:4\]", path.read_text(encoding="utf-8"))]
-    assert homes == ["graph/derivations/alliance-year.rq"]
+    assert homes == ["graph/build/derivations/alliance-year.rq"]
 
 
 def test_profiles_show_the_year_with_its_basis(store: OxigraphStore) -> None:

@@ -24,7 +24,7 @@ import pyoxigraph as ox
 import pytest
 
 from graph.config import PROJECT_ROOT, Settings
-from graph.store import OxigraphStore
+from graph.rdf.store import OxigraphStore
 
 from endpoint_support import Server, captured_access_log, csv_rows, make_store, running_server
 

@@ -15,13 +15,13 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from graph.network.landscape import load_landscape
-from graph.query import named_queries, run_named
+from graph.ask.query import named_queries, run_named
 from graph.serve.context import ServerContext, ServeSettings
 from graph.serve.explorer import explorer_routes
-from graph.serve.explorer_query import example_values
-from graph.serve.explorer_render import ASSETS_DIR
+from graph.serve.explorer.query import example_values
+from graph.serve.explorer.render import ASSETS_DIR
 from graph.serve.protocol import negotiate
-from graph.store import OxigraphStore
+from graph.rdf.store import OxigraphStore
 from graph.visualise.html import read_payloads
 
 from conftest import XSS_IMG, XSS_SCRIPT
@@ -160,7 +160,7 @@ def test_query_page_opens_an_example_or_a_given_query(client):
 def test_examples_answer_as_their_named_queries(built, store):
     """Each example, run without the predeclared prefixes and without substitutions (as /sparql
     runs it), gives the rows of ``alliances query NAME --param ...``."""
-    from graph.serve.explorer_query import prepare_example
+    from graph.serve.explorer.query import prepare_example
 
     plain = ox.Store.read_only(str(built.store_path.resolve()))
     for name, query in named_queries().items():
@@ -173,8 +173,8 @@ def test_examples_answer_as_their_named_queries(built, store):
 
 
 def test_example_with_a_hostile_value_stays_a_literal(store):
-    from graph.query import Parameter
-    from graph.serve.explorer_query import bind_parameter, with_values
+    from graph.ask.query import Parameter
+    from graph.serve.explorer.query import bind_parameter, with_values
 
     binding = bind_parameter(store, Parameter("x", "string", None, ""), '" } DROP ALL ; #\n', BASE)
     text = with_values("SELECT ?x WHERE {\n  ?s ?p ?x\n}\n", [binding])
@@ -441,7 +441,7 @@ def test_data_never_becomes_html():
 
 def test_iris_resolve_when_the_base_points_at_the_server(tmp_path):
     """With ALLIANCES_BASE=http://testserver/id/ the entity IRIs are this server's addresses."""
-    from graph.build import build
+    from graph.build.pipeline import build
     from graph.config import Settings
 
     settings = Settings(store_path=tmp_path / "store", base="http://testserver/id/")

@@ -30,7 +30,7 @@ from graph.config import Settings
 from graph.safe_output import FORMULA_START, csv_cell
 from graph.serve.context import ServerContext, ServeSettings
 from graph.serve.explorer import explorer_routes
-from graph.store import OxigraphStore
+from graph.rdf.store import OxigraphStore
 
 from endpoint_support import Server, running_server
 

@@ -24,9 +24,20 @@ ADDRESS_SPACE = 2 * 1024**3  # so that a regression fails with MemoryError inste
 RETURN_WITHIN = 120  # seconds before a child that has not returned is killed and the test fails
 # `alliances build` over a data folder of the test's own (the command reads the project's data/),
 # with the command line's own error handling and exit codes.
-BUILD = ("import sys; from pathlib import Path; from graph import api, cli; from graph.config import Settings; "
-         "settings = Settings(data_dir=Path(sys.argv[1]), store_path=Path(sys.argv[2])); "
-         "print(cli._run(lambda: api.build(settings)).text())")
+BUILD = """
+import sys
+from pathlib import Path
+import click
+from graph import api
+from graph.cli.errors import AlliancesGroup
+from graph.config import Settings
+settings = Settings(data_dir=Path(sys.argv[1]), store_path=Path(sys.argv[2]))
+main = AlliancesGroup()
+@main.command()
+def build() -> None:
+    click.echo(api.build(settings).text())
+main(["build"])
+"""
 
 
 @dataclass

@@ -210,6 +210,10 @@ def test_two_renders_are_identical(page):
 
 def test_write_html_replaces_the_file_in_one_step(view, tmp_path):
     target = tmp_path / "out" / "alliances.html"
+    with pytest.raises(AllianceError, match="does not exist"):  # a folder is never made behind the user's back
+        write_html(view, target)
+    assert not target.parent.exists()
+    target.parent.mkdir()
     assert write_html(view, target) == target
     first = target.read_bytes()
     write_html(view, target)

@@ -29,7 +29,7 @@ import pytest
 from endpoint_support import running_server
 
 from graph.config import Settings
-from graph.store import OxigraphStore
+from graph.rdf.store import OxigraphStore
 
 INTEROP = Path(__file__).parent / "interop"
 COMUNICA_SCRIPT = INTEROP / "comunica-query.mjs"

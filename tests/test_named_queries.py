@@ -1,4 +1,4 @@
-"""Named queries (graph/queries/*.rq) against the graph built from data/ (conftest's ``store``).
+"""Named queries (graph/ask/queries/*.rq) against the graph built from data/ (conftest's ``store``).
 
 Every query's first example is run and its answer compared with tests/golden/<name>.json.
 After a change to the data or a query, rewrite the goldens with
@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from graph.config import DEFAULT_BASE, PROJECT_ROOT
-from graph.query import NamedQuery, named_queries, run_named
-from graph.store import OxigraphStore
+from graph.ask.query import NamedQuery, named_queries, run_named
+from graph.rdf.store import OxigraphStore
 
 GOLDEN_DIR = Path(__file__).with_name("golden")
 UPDATE_GOLDEN = os.environ.get("UPDATE_GOLDEN") == "1"

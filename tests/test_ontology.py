@@ -11,8 +11,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SDO, SH, SKOS, XSD, DefinedNamespace
 
 from graph.config import ONTOLOGY_NS, PROJECT_ROOT, TAXONOMY_NS
-from graph.namespaces import AL
-from graph.taxonomy import load_taxonomy, taxonomy_files
+from graph.rdf.namespaces import AL
+from graph.records.taxonomy import load_taxonomy, taxonomy_files
 
 ONTOLOGY = Graph().parse(PROJECT_ROOT / "ontology" / "alliance.ttl")
 OWN_TERMS = sorted({s for s in ONTOLOGY.subjects() if str(s).startswith(ONTOLOGY_NS)})

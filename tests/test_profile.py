@@ -6,11 +6,11 @@ from collections import defaultdict
 
 import pyoxigraph as ox
 
-from graph.profile import profile
-from graph.query import run_named
-from graph.render import render_profile
-from graph.resolve import kind_and_id
-from graph.store import OxigraphStore
+from graph.ask.profile import profile
+from graph.ask.query import run_named
+from graph.ask.render import render_profile
+from graph.ask.resolve import kind_and_id
+from graph.rdf.store import OxigraphStore
 
 GROUPS_IN_ALLIANCES = """
 SELECT DISTINCT ?group WHERE { ?member al:inGroup ?group FILTER (?member != ?group) ?a al:participation/al:party ?member }"""

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 
 from graph.errors import AmbiguousName, UnknownName
-from graph.names import normalise
-from graph.resolve import resolve, search
-from graph.store import OxigraphStore
+from graph.records.names import normalise
+from graph.ask.resolve import resolve, search
+from graph.rdf.store import OxigraphStore
 
 
 def test_normalise_folds_case_width_and_punctuation() -> None:

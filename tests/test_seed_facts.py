@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from graph.profile import profile
-from graph.store import OxigraphStore
+from graph.ask.profile import profile
+from graph.rdf.store import OxigraphStore
 
 FAW = "2024-08-29-faw-volkswagen-baosteel-green-steel-memorandum"
 ALU = "2023-12-aluminium-expo-bmw-green-aluminium"

@@ -35,7 +35,8 @@ HOME_RELATIVE = re.compile(r"(?<![\w.~/-])~[/]")
 WINDOWS_USER = re.compile(r"\b[A-Za-z]:[\\/]+(?:Users|Documents and Settings)[\\/]", re.IGNORECASE)
 SHARED = re.compile(r"\.\./+shared\b")
 CLIMB = re.compile(r"(?<![\w./-])((?:\.\./+)+)")
-SKIPPED_FOLDERS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".alliances", ".pytest_cache", "build", "dist"}
+SKIPPED_FOLDERS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".alliances", ".pytest_cache"}
+SKIPPED_AT_TOP = {"build", "dist"}  # packaging output (.gitignore: /build/, /dist/); graph/build/ is code
 
 
 def project_files(root: Path = PROJECT_ROOT) -> list[Path]:
@@ -48,13 +49,13 @@ def project_files(root: Path = PROJECT_ROOT) -> list[Path]:
     return sorted({Path(name) for name in listed.decode("utf-8").split("\0") if name and (root / name).is_file()})
 
 
-def _walk(folder: Path) -> Iterator[Path]:
+def _walk(folder: Path, top: bool = True) -> Iterator[Path]:
     for path in folder.iterdir():
-        if path.name in SKIPPED_FOLDERS:  # .git is a file in a git worktree
+        if path.name in SKIPPED_FOLDERS or (top and path.name in SKIPPED_AT_TOP):  # .git is a file in a git worktree
             continue
         if path.is_dir() and not path.is_symlink():
             if not path.name.endswith((".egg-info", ".builds")):
-                yield from _walk(path)
+                yield from _walk(path, top=False)
         elif path.is_file():
             yield path
 

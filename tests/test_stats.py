@@ -7,8 +7,8 @@ from click.testing import CliRunner
 
 from graph.cli import main
 from graph.config import Settings
-from graph.profile import profile
-from graph.store import OxigraphStore
+from graph.ask.profile import profile
+from graph.rdf.store import OxigraphStore
 
 
 def test_stats_json_is_consistent_with_the_graph(runner: CliRunner, built: Settings) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import networkx as nx
 
+from graph.rdf.files import write_atomic
 from graph.network.measures import MeasureReport
 from graph.safe_output import csv_row, xml_safe
 
@@ -41,16 +42,14 @@ def flat_graph(graph: nx.Graph, report: MeasureReport) -> nx.Graph:
 
 def write_network_file(graph: nx.Graph, report: MeasureReport, path: Path, fmt: str) -> None:
     flat = flat_graph(graph, report)
-    partial = path.with_name(path.name + ".partial")
     if fmt in ("graphml", "gexf"):
         document = io.BytesIO()
         (nx.write_graphml if fmt == "graphml" else nx.write_gexf)(flat, document)
-        partial.write_bytes(xml_safe(document.getvalue()))
+        write_atomic(path, xml_safe(document.getvalue()))
     elif fmt == "csv":
-        partial.write_text(edge_list_csv(flat), encoding="utf-8")
+        write_atomic(path, edge_list_csv(flat).encode("utf-8"))
     else:
         raise ValueError(fmt)
-    partial.replace(path)
 
 
 def edge_list_csv(graph: nx.Graph) -> str:

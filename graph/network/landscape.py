@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from graph.resolve import kind_and_id
-from graph.store import GraphStore
+from graph.ask.resolve import kind_and_id
+from graph.rdf.store import GraphStore
 
 ORG_KINDS = {"Company": "organisation", "CorporateGroup": "group", "JointVenture": "joint-venture",
              "NonProfit": "organisation", "PublicBody": "organisation", "UnnamedParty": "unnamed"}
@@ -93,9 +93,9 @@ class Alliance:
     type_keys: set[str] = field(default_factory=set)
     sources: list[str] = field(default_factory=list)
     claims: list[dict[str, str]] = field(default_factory=list)
-    year: int | None = None  # al:year and al:yearBasis, derived at build (graph/derivations/alliance-year.rq)
+    year: int | None = None  # al:year and al:yearBasis, derived at build (graph/build/derivations/alliance-year.rq)
     year_basis: str | None = None
-    title: str = ""  # al:displayLabel (graph/display.py); the id when not given
+    title: str = ""  # al:displayLabel (graph/build/display.py); the id when not given
 
     def __post_init__(self) -> None:
         self.title = self.title or self.id
@@ -110,7 +110,7 @@ class Organisation:
     sector: str | None = None
     country: str | None = None
     parents: list[tuple[str, str, str]] = field(default_factory=list)  # (parent IRI, relation, source id)
-    label: str = ""  # al:displayLabel (graph/display.py); the id when not given
+    label: str = ""  # al:displayLabel (graph/build/display.py); the id when not given
 
     def __post_init__(self) -> None:
         self.label = self.label or self.id

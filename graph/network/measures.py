@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
+from graph.network.options import MEASURES
+
 SEED = 42
 EXACT_BETWEENNESS_LIMIT = 1500
 BETWEENNESS_SAMPLE = 256
-MEASURES = ("pagerank", "degree", "weighted-degree", "betweenness", "constraint", "effective-size")
 
 
 @dataclass

@@ -1,11 +1,14 @@
-"""Turn filter options given by name (any language) into a NetworkFilter."""
+"""The options of the network commands: filters given by name (any language) become a
+NetworkFilter, and the measures a ranking can use. Light to import: no networkx here."""
 from __future__ import annotations
 
 from graph.errors import AllianceError
 from graph.network.filters import NetworkFilter
 from graph.network.landscape import concept_key
-from graph.resolve import resolve
-from graph.store import GraphStore
+from graph.ask.resolve import resolve
+from graph.rdf.store import GraphStore
+
+MEASURES = ("pagerank", "degree", "weighted-degree", "betweenness", "constraint", "effective-size")
 
 
 def make_filter(store: GraphStore, material: str | None = None, pathway: str | None = None,

@@ -15,10 +15,10 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, RDF, SKOS, XSD
 
 from graph.config import Settings
-from graph.names import normalise
-from graph.namespaces import AL, SCHEMA
+from graph.records.names import normalise
+from graph.rdf.namespaces import AL, SCHEMA
 from graph.records.read import Record
-from graph.taxonomy import SCHEME_OF_FIELD, Taxonomy
+from graph.records.taxonomy import SCHEME_OF_FIELD, Taxonomy
 
 SOURCE_CLASS = {
     "news-article": SCHEMA.NewsArticle,

@@ -133,7 +133,7 @@ class Endpoint:
 
 def create_app(settings: ServeSettings, explorer: bool = True) -> Starlette:
     """The ASGI application. Workers start with the application (lifespan) and stop with it."""
-    from graph.store import PublishedStore
+    from graph.rdf.store import PublishedStore
 
     limits = Limits(settings.max_rows, settings.max_result_bytes, settings.memory_limit(), settings.client_workers, settings.client_queue)
     # The link, not the folder it points at now: workers and pages follow each published build.

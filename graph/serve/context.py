@@ -103,5 +103,5 @@ class ServerContext:
     query a client sends."""
 
     settings: ServeSettings
-    store: object  # graph.store.PublishedStore (or an OxigraphStore), read-only
+    store: object  # graph.rdf.store.PublishedStore (or an OxigraphStore), read-only
     pool: object  # graph.serve.workers.QueryPool

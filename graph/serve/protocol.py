@@ -16,7 +16,7 @@ from urllib.parse import parse_qs
 
 import pyoxigraph as ox
 
-from graph.serve.lexer import tokens
+from graph.rdf.sparql_text import tokens
 from graph.serve.safety import Refused
 
 RESULT_TYPES: dict[str, ox.QueryResultsFormat] = {

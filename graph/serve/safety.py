@@ -5,12 +5,12 @@ hook sees it) and LOAD fetches URLs: both are refused whatever the mode. Oxigrap
 FROM NAMED from the store's own named graphs and never fetches them.
 
 No SPARQL parser in Python exposes the algebra that Oxigraph would evaluate, so the check is
-lexical (graph.serve.lexer): outside strings, IRIs and comments, a keyword is a bare word; a
+lexical (graph.rdf.sparql_text): outside strings, IRIs and comments, a keyword is a bare word; a
 prefixed name such as ex:service or a variable ?service is not the keyword.
 """
 from __future__ import annotations
 
-from graph.serve.lexer import tokens
+from graph.rdf.sparql_text import tokens
 
 REFUSED_KEYWORDS = {"SERVICE", "LOAD"}
 

@@ -26,7 +26,7 @@ started are stopped.
 With updates allowed there is one read-write worker (Oxigraph does not support a reader beside a
 writer in another process), so operations run one at a time.
 
-Workers follow the published build (graph.store): a worker opens whatever the store link points
+Workers follow the published build (graph.rdf.store): a worker opens whatever the store link points
 at when it starts, and holds a lease on that folder for its life, so pruning never removes it. A
 worker handed out after a newer build was published is replaced first by one on the new build,
 so a running server answers from the newest graph without a restart.
@@ -51,10 +51,10 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from graph.namespaces import PREFIXES  # the same predeclared prefixes as `alliances query`
+from graph.rdf.namespaces import PREFIXES  # the same predeclared prefixes as `alliances query`
 from graph.serve.context import format_size
-from graph.store import read_link
-from graph.serve.lexer import tokens
+from graph.rdf.store import read_link
+from graph.rdf.sparql_text import tokens
 from graph.serve.protocol import DEFAULT_GRAPH, DEFAULT_RESULTS, GRAPH_TYPES, RESULT_TYPES, Operation, negotiate
 from graph.serve.turns import QueueFull, Turns
 
@@ -201,7 +201,7 @@ def execute(store: object, op: Operation, limits: Limits, union: bool | None = N
         kwargs["default_graph"] = [ox.NamedNode(g) for g in op.default_graphs]
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in op.named_graphs]
     elif not has_dataset_clause(op.text) and (union if union is not None else _default_graph_is_empty(store)):
-        # A built store holds the merge of its named graphs as its default graph (graph.store);
+        # A built store holds the merge of its named graphs as its default graph (graph.rdf.store);
         # for any other store, Oxigraph's union stands in.
         kwargs["use_default_graph_as_union"] = True
     try:
@@ -244,7 +244,7 @@ def execute(store: object, op: Operation, limits: Limits, union: bool | None = N
 def _worker_main(connection: Connection, store_path: str, writable: bool, limits: Limits) -> None:
     import pyoxigraph as ox
 
-    from graph.store import lease_build
+    from graph.rdf.store import lease_build
     lease = lease_build(Path(store_path))  # held until the process ends: pruning leaves the build alone
     folder = str(lease.folder)
     store = ox.Store(folder) if writable else ox.Store.read_only(folder)

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING
 
 from graph.config import Settings
 from graph.problems import Problem
-from graph.store import OxigraphStore
-from graph.taxonomy import Taxonomy
+from graph.rdf.store import OxigraphStore
+from graph.records.taxonomy import Taxonomy
 from graph.validate.integrity import integrity_problems
 from graph.validate.locations import Locations
 from graph.validate.shacl import shacl_problems
 
 if TYPE_CHECKING:
-    from graph.build import Compiled
+    from graph.build.pipeline import Compiled
 
 
 def check_graph(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy, compiled: Compiled) -> list[Problem]:

@@ -10,12 +10,12 @@ from collections.abc import Iterator
 
 from graph.config import Settings
 from graph.problems import Problem, Severity
-from graph.store import OxigraphStore
-from graph.taxonomy import Taxonomy
+from graph.rdf.store import OxigraphStore
+from graph.records.taxonomy import Taxonomy
 from graph.validate.locations import Locations
 
 if TYPE_CHECKING:
-    from graph.build import Compiled
+    from graph.build.pipeline import Compiled
 
 SHARED_ALIASES = """
 SELECT ?label ?org ?g WHERE {

@@ -17,7 +17,7 @@ from rdflib.namespace import RDF, SH
 
 from graph.config import Settings
 from graph.problems import Problem, Severity
-from graph.store import OxigraphStore
+from graph.rdf.store import OxigraphStore
 from graph.validate.locations import Locations
 
 SOURCES_PER_BATCH = 500

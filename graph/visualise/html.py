@@ -22,7 +22,6 @@ import json
 import math
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -32,6 +31,7 @@ import jinja2
 import pyvis
 from markupsafe import Markup
 
+from graph.rdf.files import write_atomic
 from graph.errors import AllianceError
 
 PAGE_DIR = Path(__file__).parent / "page"
@@ -145,24 +145,6 @@ def render_html(view: ViewLike, *, compress: bool | None = None) -> str:
 def write_html(view: ViewLike, path: str | os.PathLike[str], *, compress: bool | None = None) -> Path:
     """Write the page of a view to ``path`` atomically (a reader never sees half a file)."""
     return write_atomic(Path(path), render_html(view, compress=compress).encode("utf-8"))
-
-
-def write_atomic(path: Path, content: bytes) -> Path:
-    """Write bytes to a temporary file beside ``path``, then rename it over ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def json_for_script(value: Any) -> str:

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from graph.errors import AllianceError
-from graph.visualise.html import ViewLike, write_atomic, write_html
+from graph.rdf.files import write_atomic
+from graph.visualise.html import ViewLike, write_html
 
 CHROMIUM_ENV = "ALLIANCES_CHROMIUM"
 CHROMIUM_ARGS = [

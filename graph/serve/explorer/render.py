@@ -21,11 +21,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from graph.config import TAXONOMY_NS
-from graph.namespaces import PREFIXES
-from graph.resolve import KINDS
+from graph.rdf.namespaces import PREFIXES
+from graph.ask.resolve import KINDS
 from graph.visualise.html import CONTENT_SECURITY_POLICY as NETWORK_PAGE_POLICY, json_for_script
 
-PAGES_DIR = Path(__file__).with_name("explorer_pages")  # templates
+PAGES_DIR = Path(__file__).with_name("pages")  # templates
 ASSETS_DIR = PAGES_DIR / "assets"  # served at /assets: the stylesheet and the script
 
 #: The explorer's pages: everything from this server, nothing from anywhere else.
@@ -79,7 +79,7 @@ class Links:
         return f"{self.root}{path}"
 
     def entity(self, kind: str, ident: str) -> str:
-        """The page of a profile reference (``{kind, id}`` as graph.profile writes it)."""
+        """The page of a profile reference (``{kind, id}`` as graph.ask.profile writes it)."""
         if kind in TAXONOMY_KINDS:
             return f"{self.root}/taxonomy/{kind}/{ident}" if ident else f"{self.root}/taxonomy/{kind}"
         return f"{self.root}/id/{kind}/{ident}"
@@ -120,7 +120,7 @@ def environment() -> jinja2.Environment:
 
 def render_page(request: Request, template: str, links: Links, status_code: int = 200,
                 headers: dict[str, str] | None = None, **context: Any) -> HTMLResponse:
-    """A page from ``explorer_pages/<template>`` with the policy in a header and a meta element."""
+    """A page from ``pages/<template>`` with the policy in a header and a meta element."""
     html = environment().get_template(template).render(csp=CONTENT_SECURITY_POLICY, links=links, **context)
     return HTMLResponse(html, status_code=status_code,
                         headers={"Content-Security-Policy": HEADER_POLICY, **SECURITY_HEADERS, **(headers or {})})

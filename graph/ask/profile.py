@@ -12,8 +12,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from graph.resolve import Match, display_label, kind_and_id, resolve
-from graph.store import GraphStore
+from graph.ask.resolve import Match, display_label, kind_and_id, resolve
+from graph.rdf.store import GraphStore
 
 SKIPPED = ("http://www.w3.org/2004/02/skos/core#prefLabel", "http://www.w3.org/2004/02/skos/core#altLabel",
            "http://www.w3.org/2004/02/skos/core#hiddenLabel", "https://w3id.org/alliance-graph/ontology#quote",
@@ -243,7 +243,7 @@ def _organisation(store: GraphStore, iri: str, namer: _Namer) -> dict[str, Any]:
 
 
 def _year(row: ox.QuerySolution) -> dict[str, Any]:
-    """The alliance's derived year and what it rests on (graph/derivations/alliance-year.rq)."""
+    """The alliance's derived year and what it rests on (graph/build/derivations/alliance-year.rq)."""
     year = row["year"]
     return {"year": int(year.value) if year is not None else None, "year_basis": _value(row["basis"])}
 

@@ -20,10 +20,10 @@ from starlette.responses import Response
 
 from graph.config import TAXONOMY_NS
 from graph.errors import AllianceError
-from graph.namespaces import PREFIXES
-from graph.query import NamedQuery, Parameter, named_queries
-from graph.resolve import resolve
-from graph.serve.explorer_render import TAXONOMY_KINDS, Links, render_page
+from graph.rdf.namespaces import PREFIXES
+from graph.ask.query import NamedQuery, Parameter, named_queries
+from graph.ask.resolve import resolve
+from graph.serve.explorer.render import TAXONOMY_KINDS, Links, render_page
 
 ENTITY_PARAMS = ("organisation", "alliance", "person", "material", "pathway")
 OUTER_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)

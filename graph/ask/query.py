@@ -1,4 +1,4 @@
-"""Named queries: ``.rq`` files in graph/queries/, each opening with comments that state the
+"""Named queries: ``.rq`` files in graph/ask/queries/, each opening with comments that state the
 question and the parameters, for example::
 
     # question: Which organisations are partners of an organisation?
@@ -15,6 +15,7 @@ the way ``alliances show`` resolves names.
 from __future__ import annotations
 
 import re
+from datetime import date
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -22,7 +23,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from graph.errors import AllianceError
-from graph.store import GraphStore, QueryResult
+from graph.rdf.store import GraphStore, QueryResult
 
 QUERY_DIR = Path(__file__).with_name("queries")
 PARAM_LINE = re.compile(r"^#\s*param:\s*(?P<name>\w+)\s+(?P<type>\w+)(?:\s*=\s*(?P<default>\S+))?\s*(?P<help>.*)$")
@@ -84,7 +85,7 @@ def get_query(name: str) -> NamedQuery:
 
 def bind(store: GraphStore, query: NamedQuery, values: dict[str, str]) -> dict[str, ox.NamedNode | ox.Literal]:
     """Check and convert the given parameter values; names are resolved to IRIs."""
-    from graph.resolve import resolve_iri
+    from graph.ask.resolve import resolve_iri
 
     unknown = set(values) - {p.name for p in query.parameters}
     if unknown:
@@ -101,6 +102,12 @@ def bind(store: GraphStore, query: NamedQuery, values: dict[str, str]) -> dict[s
             if not re.fullmatch(r"-?\d+", raw):
                 raise AllianceError(f"--param {param.name}={raw}: give a whole number")
             bound[param.name] = ox.Literal(raw, datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
+        elif param.type == "date":
+            try:
+                date.fromisoformat(raw)
+            except ValueError:
+                raise AllianceError(f"--param {param.name}={raw}: give a date as YYYY-MM-DD") from None
+            bound[param.name] = ox.Literal(raw, datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date"))
         else:
             bound[param.name] = ox.Literal(raw)
     return bound

@@ -23,8 +23,8 @@ from collections.abc import Sequence
 import pyoxigraph as ox
 
 from graph.config import Settings
-from graph.namespaces import AL, SCHEMA
-from graph.store import OxigraphStore
+from graph.rdf.namespaces import AL, SCHEMA
+from graph.rdf.store import OxigraphStore
 
 # (source property, display property, tier): within one display property a lower tier wins.
 DISPLAYED = (

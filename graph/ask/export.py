@@ -10,7 +10,7 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from graph.store import GraphStore
+from graph.rdf.store import GraphStore
 
 
 class ExportFormat(str, Enum):

@@ -3,7 +3,7 @@ labels), rebuilt with every build into their own graph.
 
 Each ``derivations/*.rq`` file is a CONSTRUCT over the source graphs; its triples go into the
 ``derived`` graph, so a derived fact never pretends to come from a source. Display labels
-(graph.display) and normalised labels (graph.names) need Python, so they are made here.
+(graph.build.display) and normalised labels (graph.records.names) need Python, so they are made here.
 """
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from graph.config import Settings
-from graph.display import display_triples
-from graph.names import normalise
-from graph.store import OxigraphStore
+from graph.build.display import display_triples
+from graph.records.names import normalise
+from graph.rdf.store import OxigraphStore
 
 DERIVATIONS = Path(__file__).with_name("derivations")
 
@@ -32,7 +32,7 @@ def derive(store: OxigraphStore, settings: Settings) -> int:
     triples: set[ox.Triple] = set()
     for path in sorted(DERIVATIONS.glob("*.rq")):
         triples.update(store.query(path.read_text(encoding="utf-8")))
-    # Concepts of the taxonomies get the same normalised labels as records (graph.names), so
+    # Concepts of the taxonomies get the same normalised labels as records (graph.records.names), so
     # that one exact-match lookup finds "绿钢" or "Green Steel" as it finds "HBIS".
     for row in store.query(UNMATCHABLE_LABELS):
         if key := normalise(row["label"].value):

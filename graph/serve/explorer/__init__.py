@@ -6,11 +6,11 @@ Routes (``explorer_routes`` gives them to the application):
   the named queries answer, and the SPARQL endpoint;
 - ``GET /network``: the network page of ``alliances export html``, with its filters as query
   parameters (material, pathway, type, sector, country, from, to, focus, depth) and ``orgs=a,b``
-  (graph.serve.explorer_network);
+  (graph.serve.explorer.network);
 - ``GET /query``: a SPARQL editor that sends queries to ``/sparql`` from the browser, with the
-  named queries as examples (graph.serve.explorer_query);
+  named queries as examples (graph.serve.explorer.query);
 - ``GET /id/{kind}/{ident}`` and ``GET /taxonomy/{scheme}/{ident}``: each entity at its IRI, as
-  HTML or RDF by content negotiation (graph.serve.explorer_entity);
+  HTML or RDF by content negotiation (graph.serve.explorer.entity);
 - ``GET /assets/...``: the explorer's stylesheet and script.
 
 The server's own queries (counts, profiles, the landscape) run on ``context.store``, read-only;
@@ -26,13 +26,13 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from graph.network.landscape import Landscape
-from graph.query import named_queries
-from graph.build import summary_counts
+from graph.ask.query import named_queries
+from graph.build.pipeline import summary_counts
 from graph.serve.context import ServerContext
-from graph.serve.explorer_entity import EntityPages
-from graph.serve.explorer_network import NetworkPages, network_endpoint
-from graph.serve.explorer_query import QueryPage
-from graph.serve.explorer_render import ASSETS_DIR, Links, render_page
+from graph.serve.explorer.entity import EntityPages
+from graph.serve.explorer.network import NetworkPages, network_endpoint
+from graph.serve.explorer.query import QueryPage
+from graph.serve.explorer.render import ASSETS_DIR, Links, render_page
 
 def explorer_routes(context: ServerContext) -> list[BaseRoute]:
     """The explorer's routes, to mount at the root of the application next to ``/sparql``."""
@@ -57,7 +57,7 @@ def explorer_routes(context: ServerContext) -> list[BaseRoute]:
 
 
 def counts(store: Any) -> dict[str, int]:
-    """The counts the build prints (graph.build.summary_counts), under the landing page's names."""
+    """The counts the build prints (graph.build.pipeline.summary_counts), under the landing page's names."""
     summary = summary_counts(store)
     return {"alliances": summary.get("alliances", 0), "organisations": summary.get("organisations", 0),
             "people": summary.get("people", 0), "claims": summary.get("quantitative claims", 0),

@@ -28,7 +28,7 @@ from typing import IO, Protocol, Union
 import pyoxigraph as ox
 
 from graph.errors import AllianceError, StoreMissing
-from graph.namespaces import PREFIXES
+from graph.rdf.namespaces import PREFIXES
 
 QueryResult = Union[ox.QuerySolutions, ox.QueryBoolean, ox.QueryTriples]
 
@@ -49,7 +49,7 @@ class GraphStore(Protocol):
 
 class OxigraphStore:
     """The embedded store. Queries see the merge of all named graphs as their default graph,
-    and the project's prefixes (graph.namespaces.PREFIXES) are predeclared."""
+    and the project's prefixes (graph.rdf.namespaces.PREFIXES) are predeclared."""
 
     def __init__(self, store: ox.Store, read_only: bool = False, folder: Path | None = None) -> None:
         self._store = store

@@ -13,14 +13,14 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from graph.config import Settings
-from graph.derive import derive
+from graph.build.derive import derive
 from graph.errors import InvalidData
 from graph.problems import Problem, Severity, has_violations
 from graph.records import emit_record, read_record, record_files
 from graph.records.emit import Emitted, Reference
 from graph.records.read import RecordProblems
-from graph.store import GraphStore, OxigraphStore, discard, ensure_publishable, new_build_dir, publish
-from graph.taxonomy import Taxonomy, load_taxonomy, taxonomy_files
+from graph.rdf.store import GraphStore, OxigraphStore, discard, ensure_publishable, new_build_dir, publish
+from graph.records.taxonomy import Taxonomy, load_taxonomy, taxonomy_files
 from graph.validate import check_graph
 
 

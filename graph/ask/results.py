@@ -15,7 +15,7 @@ from tabulate import tabulate
 from graph.config import Settings
 from graph.errors import AllianceError
 from graph.safe_output import safe_serialisation, terminal_safe
-from graph.store import QueryResult
+from graph.rdf.store import QueryResult
 
 
 class OutputFormat(str, Enum):
@@ -54,7 +54,7 @@ def format_results(result: QueryResult, fmt: OutputFormat, settings: Settings | 
         rdf = fmt.rdf_format or (ox.RdfFormat.TURTLE if fmt is OutputFormat.TABLE else None)
         if rdf is None:
             raise AllianceError(f"a CONSTRUCT or DESCRIBE result cannot be written as {fmt.value}; use turtle, jsonld, ntriples or xml")
-        from graph.namespaces import PREFIXES
+        from graph.rdf.namespaces import PREFIXES
         return safe_serialisation(ox.serialize(result, format=rdf, prefixes=PREFIXES if rdf is ox.RdfFormat.TURTLE else None) or b"", rdf)
     if fmt.results_format is not None:
         return safe_serialisation(result.serialize(format=fmt.results_format) or b"", fmt.results_format)

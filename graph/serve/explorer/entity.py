@@ -20,12 +20,12 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from graph.config import TAXONOMY_NS
-from graph.namespaces import PREFIXES
-from graph.profile import profile_of
-from graph.profile import PROPERTY_NAMES
-from graph.resolve import ID_LIKE, KINDS, Match, display_label, search
+from graph.rdf.namespaces import PREFIXES
+from graph.ask.profile import profile_of
+from graph.ask.profile import PROPERTY_NAMES
+from graph.ask.resolve import ID_LIKE, KINDS, Match, display_label, search
 from graph.safe_output import safe_serialisation
-from graph.serve.explorer_render import (
+from graph.serve.explorer.render import (
     ENTITY_KINDS, SECURITY_HEADERS, TAXONOMY_KINDS, Links, compact, error_page, render_page,
 )
 from graph.serve.protocol import negotiate

@@ -3,7 +3,7 @@ query parameters, and ``orgs=a,b,c`` for a chosen set of organisations ("Show as
 query page).
 
 The landscape is read from the store once per published build (the server follows each build,
-graph.store.PublishedStore) and pages are kept for the most recent builds and parameter sets. Drawing takes a lock: the layout seeds igraph's global random
+graph.rdf.store.PublishedStore) and pages are kept for the most recent builds and parameter sets. Drawing takes a lock: the layout seeds igraph's global random
 number generator, and two layouts at once would not be reproducible.
 """
 from __future__ import annotations
@@ -20,8 +20,8 @@ from graph.errors import AllianceError
 from graph.network.filters import NetworkFilter
 from graph.network.landscape import Alliance, Landscape, Organisation, load_landscape
 from graph.network.options import make_filter
-from graph.resolve import ID_LIKE
-from graph.serve.explorer_render import NETWORK_POLICY, SECURITY_HEADERS, Links, error_page
+from graph.ask.resolve import ID_LIKE
+from graph.serve.explorer.render import NETWORK_POLICY, SECURITY_HEADERS, Links, error_page
 
 MAX_DEPTH = 5
 MAX_SELECTED = 2000

@@ -1,7 +1,7 @@
 """Find entities by any of their names, in any language or script (``show``, ``search``, query
 parameters).
 
-Matching is on normalised names (graph.names.normalise: case, width and punctuation folded), so
+Matching is on normalised names (graph.records.names.normalise: case, width and punctuation folded), so
 '河钢集团', 'HBIS', 'hbis group' and 'Ｈｅｂｅｉ Ｉｒｏｎ ａｎｄ Ｓｔｅｅｌ Ｇｒｏｕｐ' find one organisation.
 Order of trust: an id or IRI, then an exact name, then a name that starts with the text (so '河钢'
 finds '河钢集团' when nothing else starts so); otherwise the text is unknown and the nearest names
@@ -17,8 +17,8 @@ from rapidfuzz import fuzz, process
 
 from graph.config import TAXONOMY_NS, Settings
 from graph.errors import AmbiguousName, UnknownName
-from graph.names import normalise
-from graph.store import GraphStore
+from graph.records.names import normalise
+from graph.rdf.store import GraphStore
 
 ID_LIKE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*(/[a-z0-9]+(-[a-z0-9]+)*)?")
 # Kinds in the order a bare name prefers them: 'steel' is the material before it is the sector.
@@ -78,7 +78,7 @@ def _all_names(store: GraphStore) -> list[tuple[str, str, str]]:
 
 def display_label(store: GraphStore, iri: str) -> str:
     """The name pages and answers show for ``iri``: its al:displayLabel, chosen at build time
-    (graph/display.py); the id for an IRI the build gave none (a participation, an unknown IRI)."""
+    (graph/build/display.py); the id for an IRI the build gave none (a participation, an unknown IRI)."""
     for row in store.query(DISPLAY_LABEL, {"e": ox.NamedNode(iri)}):
         return str(row["l"].value)
     return kind_and_id(iri)[1]

@@ -8,7 +8,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import SKOS
 
 from graph.config import TAXONOMY_NS
-from graph.namespaces import AL
+from graph.rdf.namespaces import AL
 
 # The record field names that take a concept id, and the scheme the id must come from.
 SCHEME_OF_FIELD = {

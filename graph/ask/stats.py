@@ -10,7 +10,7 @@ from collections import Counter
 from typing import Any
 
 from graph.network.landscape import Landscape, load_landscape
-from graph.store import GraphStore
+from graph.rdf.store import GraphStore
 
 # The language an organisation's own name is expected in, by country. Countries that write their
 # names in English need no second name.

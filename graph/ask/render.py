@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from graph.resolve import Match
+from graph.ask.resolve import Match
 from graph.safe_output import terminal_safe
 
 

@@ -9,7 +9,7 @@
   const MAX_ROWS_SHOWN = 2000;
   const RESULTS_JSON = "application/sparql-results+json";
   const TURTLE = "text/turtle";
-  const PREFIXES = config.prefixes; // graph.namespaces.PREFIXES: the names the command line predeclares
+  const PREFIXES = config.prefixes; // graph.rdf.namespaces.PREFIXES: the names the command line predeclares
 
   const ui = {
     form: $("query-form"),

@@ -1,0 +1,71 @@
+"""``alliances serve``: the SPARQL endpoint and the explorer (graph.serve)."""
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from graph.cli.context import Context
+from graph.cli.errors import fail
+
+
+class _Size(click.ParamType):
+    """A memory size such as 2G or 512M (graph.serve.context.parse_size), in bytes."""
+
+    name = "size"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        from graph.serve.context import parse_size
+
+        if isinstance(value, int):
+            return value
+        try:
+            return parse_size(str(value), "")  # click names the option
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+
+
+@click.command()
+@click.option("--host", envvar="ALLIANCES_HOST", default="127.0.0.1", show_default=True, help="Address to listen on (env ALLIANCES_HOST).")
+@click.option("--port", envvar="ALLIANCES_PORT", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port (env ALLIANCES_PORT).")
+@click.option("--deadline", envvar="ALLIANCES_DEADLINE", type=click.FloatRange(0.1), default=30.0, show_default=True,
+              help="Seconds a query may run before its worker is killed (env ALLIANCES_DEADLINE).")
+@click.option("--workers", envvar="ALLIANCES_WORKERS", type=click.IntRange(1, 64), default=None,
+              help="Query worker processes (env ALLIANCES_WORKERS; default: one per core, at least 2).")
+@click.option("--max-rows", type=click.IntRange(1), default=100_000, show_default=True)
+@click.option("--worker-memory", envvar="ALLIANCES_WORKER_MEMORY", type=_Size(), default=None,
+              help="Memory one query worker may use, e.g. 2G or 512M; a query over it ends with 503 "
+                   "(env ALLIANCES_WORKER_MEMORY; default: total memory / (workers + 1), at most 4G).")
+@click.option("--client-workers", envvar="ALLIANCES_CLIENT_WORKERS", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Query workers one client address may hold at a time; its other requests wait their turn (env ALLIANCES_CLIENT_WORKERS).")
+@click.option("--client-queue", envvar="ALLIANCES_CLIENT_QUEUE", type=click.IntRange(0), default=8, show_default=True,
+              help="Requests one client address may have waiting; beyond, 429 with Retry-After (env ALLIANCES_CLIENT_QUEUE).")
+@click.option("--allow-update", is_flag=True, help="Accept SPARQL Update with the token from --token or ALLIANCES_UPDATE_TOKEN.")
+@click.option("--token", envvar="ALLIANCES_UPDATE_TOKEN", help="The bearer token updates must carry (with --allow-update).")
+@click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME[:PORT]", envvar="ALLIANCES_ALLOWED_HOSTS",
+              help="Another name of this server that updates may use in Host and Origin (repeatable; env "
+                   "ALLIANCES_ALLOWED_HOSTS, space-separated). The bound address, and localhost when bound to "
+                   "loopback, are always allowed.")
+@click.option("--request-timeout", envvar="ALLIANCES_REQUEST_TIMEOUT", type=click.FloatRange(0.1), default=20.0,
+              show_default=True, help="Seconds a client has to send a whole request (env ALLIANCES_REQUEST_TIMEOUT).")
+@click.option("--no-access-log", is_flag=True, help="Do not write one JSON line per request to standard error.")
+@click.pass_obj
+def serve(obj: Context, host: str, port: int, deadline: float, workers: int | None, max_rows: int, worker_memory: int | None,
+          client_workers: int, client_queue: int, allow_update: bool, token: str | None, allowed_hosts: tuple[str, ...],
+          request_timeout: float, no_access_log: bool) -> None:
+    """Serve the graph: SPARQL 1.1 Protocol at /sparql, and the explorer at /."""
+    from graph.serve.app import serve as run_server
+    from graph.serve.context import ServeSettings, default_workers
+    from graph.serve.hosts import HostPolicy
+
+    if allow_update and not token:
+        fail("--allow-update needs a token: --token TOKEN or ALLIANCES_UPDATE_TOKEN")
+    obj.open()  # a clear error now if nothing is built
+    settings = ServeSettings(store_path=obj.settings.store_path, host=host, port=port, deadline_s=deadline,
+                             workers=workers or default_workers(),
+                             max_rows=max_rows, worker_memory=worker_memory, client_workers=client_workers,
+                             client_queue=client_queue, allow_update=allow_update, update_token=token, base=obj.settings.base,
+                             access_log=not no_access_log, allowed_hosts=allowed_hosts, request_timeout_s=request_timeout)
+    HostPolicy(host, port, allowed_hosts)  # a bad --allowed-host: exit 2 before "Serving"
+    click.echo(f"Serving {settings.store_path} at http://{host}:{port}/  (SPARQL: http://{host}:{port}/sparql)", err=True)
+    run_server(settings)
