@@ -1,7 +1,7 @@
 """``alliances serve``: a SPARQL 1.1 Protocol endpoint and a web explorer over the built graph.
 
 - ``protocol.py``: requests (GET, POST form, POST direct), content negotiation, status codes
-- ``safety.py``: what is refused before evaluation (SERVICE, LOAD, updates) and the size limits
+- ``safety.py`` with ``lexer.py``: what is refused before evaluation (SERVICE, LOAD, size, nesting, operators)
 - ``workers.py``: queries run in worker processes that are killed at the deadline
 - ``description.py``: the SPARQL service description
 - ``app.py``: the Starlette application; ``explorer.py``: the HTML pages
