@@ -3,6 +3,7 @@
 - ``protocol.py``: requests (GET, POST form, POST direct), content negotiation, status codes
 - ``safety.py`` with ``lexer.py``: what is refused before evaluation (SERVICE, LOAD, size, nesting, operators)
 - ``workers.py``: queries run in worker processes that are killed at the deadline
+- ``sandbox.py``: worker processes cannot open network connections
 - ``description.py``: the SPARQL service description
 - ``app.py``: the Starlette application; ``explorer.py``: the HTML pages
 """

@@ -139,6 +139,8 @@ def execute(store: object, op: Operation, limits: Limits, union: bool | None = N
 
 
 def _worker_main(connection: Connection, store_path: str, writable: bool, limits: Limits) -> None:
+    from graph.serve.sandbox import isolate_network
+    isolate_network()  # first: no SERVICE or LOAD can reach the network from here, whatever got past safety.py
     import pyoxigraph as ox
     store = ox.Store(store_path) if writable else ox.Store.read_only(store_path)
     union = None if writable else _default_graph_is_empty(store)  # a read-only store does not change
