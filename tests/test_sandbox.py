@@ -10,7 +10,6 @@ import multiprocessing
 import os
 import socket
 import sys
-from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
 
