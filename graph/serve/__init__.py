@@ -1,8 +1,9 @@
 """``alliances serve``: a SPARQL 1.1 Protocol endpoint and a web explorer over the built graph.
 
 - ``protocol.py``: requests (GET, POST form, POST direct), content negotiation, status codes
-- ``safety.py``: what is refused before evaluation (SERVICE, LOAD, updates) and the size limits
+- ``safety.py`` with ``graph.rdf.sparql_text``: what is refused before evaluation (SERVICE, LOAD, size, nesting, operators)
 - ``workers.py``: queries run in worker processes that are killed at the deadline
+- ``sandbox.py``: worker processes cannot open network connections
 - ``description.py``: the SPARQL service description
 - ``app.py``: the Starlette application; ``explorer.py``: the HTML pages
 - ``hosts.py``: the Host/Origin allow-list for updates; ``connections.py``: uvicorn's options and

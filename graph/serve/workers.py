@@ -242,6 +242,8 @@ def execute(store: object, op: Operation, limits: Limits, union: bool | None = N
 
 
 def _worker_main(connection: Connection, store_path: str, writable: bool, limits: Limits) -> None:
+    from graph.serve.sandbox import isolate_network
+    isolate_network()  # first: no SERVICE or LOAD can reach the network from here, whatever got past safety.py
     import pyoxigraph as ox
 
     from graph.rdf.store import lease_build
