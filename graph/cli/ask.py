@@ -107,7 +107,7 @@ def search(obj: Context, text: str, kind: str | None, limit: int, fmt: str) -> N
 @click.pass_obj
 def stats(obj: Context, fmt: str) -> None:
     """Coverage of the graph: counts by type, material, pathway, sector, country and year; quotes; gaps."""
-    from graph.ask.stats import render_stats, stats as compute
+    from graph.network.stats import render_stats, stats as compute
 
     data = compute(obj.open())
     click.echo(json.dumps(data, ensure_ascii=False, indent=2) if fmt == "json" else terminal_safe(render_stats(data)), nl=fmt == "json")
