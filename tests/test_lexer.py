@@ -215,8 +215,9 @@ def test_service_and_load_as_names_strings_and_comments_pass(text: str) -> None:
 
 
 def test_the_project_queries_pass() -> None:
-    from graph.config import PROJECT_ROOT
-    files = sorted((PROJECT_ROOT / "graph" / "queries").glob("*.rq")) + sorted((PROJECT_ROOT / "graph" / "derivations").glob("*.rq"))
+    from graph.ask.query import QUERY_DIR
+    from graph.build.derive import DERIVATIONS
+    files = sorted(QUERY_DIR.glob("*.rq")) + sorted(DERIVATIONS.glob("*.rq"))
     assert files
     for file in files:
         check_operation(file.read_text(encoding="utf-8"), MAX_CHARS)
