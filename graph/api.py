@@ -42,7 +42,9 @@ from graph.rdf.store import GraphStore, OxigraphStore, QueryResult
 if TYPE_CHECKING:
     from graph.build.pipeline import BuildSummary
     from graph.network.filters import NetworkFilter
-    from graph.visualise.view import AllianceView
+    from graph.network.projections import Level
+    from graph.network.timeline import By
+    from graph.visualise.view import AllianceView, EdgeBy
 
 __all__ = ["build", "validate", "open_store", "query", "ask", "show", "search", "resolve", "export",
            "named_queries", "render_profile", "render_matches", "Settings", "OutputFormat", "ExportFormat",
@@ -117,13 +119,13 @@ def network_filter(store: GraphStore, **filters: Any) -> "NetworkFilter":
     return make_filter(store, **filters)
 
 
-def rank(store: GraphStore, by: str = "pagerank", level: str = "company", **filters: Any) -> "Ranking":
+def rank(store: GraphStore, by: str = "pagerank", level: Level = "company", **filters: Any) -> "Ranking":
     """Organisations ranked by a measure, with community and component."""
     from graph.network.landscape import load_landscape
     from graph.network.measures import measure, ranked
     from graph.network.projections import organisation_network
     landscape = load_landscape(store)
-    report = measure(organisation_network(landscape, network_filter(store, **filters), level))  # type: ignore[arg-type]
+    report = measure(organisation_network(landscape, network_filter(store, **filters), level))
     rows = [{k: v for k, v in row.items() if k != "iri"} for row in ranked(report, by)]
     for row in rows:
         row["sector"] = landscape.label(row["sector"]) if row["sector"] else None
@@ -160,22 +162,22 @@ def connections(store: GraphStore, a: str, b: str, **filters: Any) -> Connection
     return Connections(first.label, second.label, explain_paths(landscape, first.iri, second.iri, network_filter(store, **filters)))
 
 
-def timeline(store: GraphStore, by: str = "material", **filters: Any) -> list[dict[str, Any]]:
+def timeline(store: GraphStore, by: By = "material", **filters: Any) -> list[dict[str, Any]]:
     from graph.network.landscape import load_landscape
     from graph.network.timeline import timeline as _timeline
-    return _timeline(load_landscape(store), by, network_filter(store, **filters))  # type: ignore[arg-type]
+    return _timeline(load_landscape(store), by, network_filter(store, **filters))
 
 
-def network_view(store: GraphStore, level: str = "company", size_by: str = "pagerank", edge_colour: str = "material",
+def network_view(store: GraphStore, level: Level = "company", size_by: str = "pagerank", edge_colour: EdgeBy = "material",
                  title: str | None = None, **filters: Any) -> "AllianceView":
     """The drawing of the network as an object (a pyvis Network and the page's data)."""
     from graph.network.landscape import load_landscape
     from graph.visualise.view import build_view
-    return build_view(load_landscape(store), network_filter(store, **filters), level, size_by, edge_colour, title)  # type: ignore[arg-type]
+    return build_view(load_landscape(store), network_filter(store, **filters), level, size_by, edge_colour, title)
 
 
-def export_network(store: GraphStore, fmt: str, path: Path, level: str = "company", size_by: str = "pagerank",
-                   edge_colour: str = "material", title: str | None = None, width: int = 1920, height: int = 1080,
+def export_network(store: GraphStore, fmt: str, path: Path, level: Level = "company", size_by: str = "pagerank",
+                   edge_colour: EdgeBy = "material", title: str | None = None, width: int = 1920, height: int = 1080,
                    **filters: Any) -> Path:
     """Write the network as html, png, svg, graphml, gexf or csv; nothing is written on failure."""
     view = network_view(store, level, size_by, edge_colour, title, **filters)

@@ -35,7 +35,7 @@ HOME_RELATIVE = re.compile(r"(?<![\w.~/-])~[/]")
 WINDOWS_USER = re.compile(r"\b[A-Za-z]:[\\/]+(?:Users|Documents and Settings)[\\/]", re.IGNORECASE)
 SHARED = re.compile(r"\.\./+shared\b")
 CLIMB = re.compile(r"(?<![\w./-])((?:\.\./+)+)")
-SKIPPED_FOLDERS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".alliances", ".pytest_cache"}
+SKIPPED_FOLDERS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".alliances", ".pytest_cache", ".mypy_cache"}
 SKIPPED_AT_TOP = {"build", "dist"}  # packaging output (.gitignore: /build/, /dist/); graph/build/ is code
 
 

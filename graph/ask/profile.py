@@ -13,6 +13,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from graph.ask.resolve import Match, display_label, kind_and_id, resolve
+from graph.rdf.query_forms import select
 from graph.rdf.store import GraphStore
 
 SKIPPED = ("http://www.w3.org/2004/02/skos/core#prefLabel", "http://www.w3.org/2004/02/skos/core#altLabel",
@@ -127,7 +128,7 @@ PROPERTY_NAMES = {
 
 
 def _rows(store: GraphStore, sparql: str, iri: str) -> list[ox.QuerySolution]:
-    return list(store.query(sparql, {"e": ox.NamedNode(iri)}))
+    return list(select(store, sparql, {"e": ox.NamedNode(iri)}))
 
 
 def _value(term: ox.NamedNode | ox.Literal | ox.BlankNode | None) -> str | None:
@@ -138,11 +139,10 @@ class _Namer:
     """Labels for IRIs, looked up once each."""
 
     def __init__(self, store: GraphStore) -> None:
-        self.store, self.cache = store, {}
+        self.store = store
+        self.cache: dict[str, dict[str, str]] = {}
 
-    def ref(self, iri: str | None) -> dict[str, str] | None:
-        if iri is None:
-            return None
+    def ref(self, iri: str) -> dict[str, str]:
         if iri not in self.cache:
             kind, ident = kind_and_id(iri)
             self.cache[iri] = {"kind": kind, "id": ident, "label": display_label(self.store, iri)}

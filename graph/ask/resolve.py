@@ -18,6 +18,7 @@ from rapidfuzz import fuzz, process
 from graph.config import TAXONOMY_NS, Settings
 from graph.errors import AmbiguousName, UnknownName
 from graph.records.names import normalise
+from graph.rdf.query_forms import ask, select
 from graph.rdf.store import GraphStore
 
 ID_LIKE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*(/[a-z0-9]+(-[a-z0-9]+)*)?")
@@ -68,10 +69,10 @@ def kind_and_id(iri: str) -> tuple[str, str]:
 def _all_names(store: GraphStore) -> list[tuple[str, str, str]]:
     """(iri, kind, label) for every name of every entity and concept."""
     names: list[tuple[str, str, str]] = []
-    for row in store.query(ENTITIES):
+    for row in select(store, ENTITIES):
         label = row["label"].value if row["label"] is not None else kind_and_id(row["entity"].value)[1]
         names.append((row["entity"].value, row["kind"].value, label))
-    for row in store.query(CONCEPTS):
+    for row in select(store, CONCEPTS):
         names.append((row["entity"].value, kind_and_id(row["entity"].value)[0], row["label"].value))
     return names
 
@@ -79,13 +80,13 @@ def _all_names(store: GraphStore) -> list[tuple[str, str, str]]:
 def display_label(store: GraphStore, iri: str) -> str:
     """The name pages and answers show for ``iri``: its al:displayLabel, chosen at build time
     (graph/build/display.py); the id for an IRI the build gave none (a participation, an unknown IRI)."""
-    for row in store.query(DISPLAY_LABEL, {"e": ox.NamedNode(iri)}):
+    for row in select(store, DISPLAY_LABEL, {"e": ox.NamedNode(iri)}):
         return str(row["l"].value)
     return kind_and_id(iri)[1]
 
 
 def _existing(store: GraphStore, iris: list[str]) -> list[str]:
-    return [iri for iri in iris if bool(store.query("ASK { ?e ?p ?o }", {"e": ox.NamedNode(iri)}))]
+    return [iri for iri in iris if ask(store, "ASK { ?e ?p ?o }", {"e": ox.NamedNode(iri)})]
 
 
 def _kind_of(iri: str) -> str:
@@ -114,7 +115,7 @@ def resolve(store: GraphStore, text: str, kind: str | None = None, base: str | N
         direct = _existing(store, candidates)
     direct = [iri for iri in direct if _kind_of(iri) in wanted]
     # 2. an exact name (any label, any language)
-    exact = sorted({row["e"].value for row in store.query(BY_KEY, {"key": ox.Literal(key)})
+    exact = sorted({row["e"].value for row in select(store, BY_KEY, {"key": ox.Literal(key)})
                     if _kind_of(row["e"].value) in wanted}) if key else []
     for found in (direct, exact):
         if found:

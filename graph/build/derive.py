@@ -14,6 +14,7 @@ import pyoxigraph as ox
 from graph.config import Settings
 from graph.build.display import display_triples
 from graph.records.names import normalise
+from graph.rdf.query_forms import construct, select
 from graph.rdf.store import OxigraphStore
 
 DERIVATIONS = Path(__file__).with_name("derivations")
@@ -31,10 +32,10 @@ def derive(store: OxigraphStore, settings: Settings) -> int:
     """Run every derivation; return how many triples were added."""
     triples: set[ox.Triple] = set()
     for path in sorted(DERIVATIONS.glob("*.rq")):
-        triples.update(store.query(path.read_text(encoding="utf-8")))
+        triples.update(construct(store, path.read_text(encoding="utf-8")))
     # Concepts of the taxonomies get the same normalised labels as records (graph.records.names), so
     # that one exact-match lookup finds "绿钢" or "Green Steel" as it finds "HBIS".
-    for row in store.query(UNMATCHABLE_LABELS):
+    for row in select(store, UNMATCHABLE_LABELS):
         if key := normalise(row["label"].value):
             triples.add(ox.Triple(row["entity"], HIDDEN_LABEL, ox.Literal(key)))
     triples |= display_triples(store, settings)

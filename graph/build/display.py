@@ -24,6 +24,7 @@ import pyoxigraph as ox
 
 from graph.config import Settings
 from graph.rdf.namespaces import AL, SCHEMA
+from graph.rdf.query_forms import select
 from graph.rdf.store import OxigraphStore
 
 # (source property, display property, tier): within one display property a lower tier wins.
@@ -70,13 +71,13 @@ def preference(text: ox.Literal, tier: int, languages: Sequence[str]) -> Prefere
 def display_triples(store: OxigraphStore, settings: Settings) -> set[ox.Triple]:
     """One triple per entity and display property, for the derived graph."""
     best: dict[tuple[ox.NamedNode, ox.NamedNode], tuple[Preference, ox.Literal]] = {}
-    for row in store.query(CANDIDATES):
+    for row in select(store, CANDIDATES):
         key = (row["entity"], row["display"])
         ranked = preference(row["text"], int(row["tier"].value), settings.label_languages)
         if key not in best or ranked < best[key][0]:
             best[key] = (ranked, row["text"])
     chosen = {key: text for key, (_, text) in best.items()}
     label = ox.NamedNode(str(AL.displayLabel))
-    for row in store.query(NAMED_ENTITIES):
+    for row in select(store, NAMED_ENTITIES):
         chosen.setdefault((row["entity"], label), ox.Literal(row["entity"].value.rstrip("/").rsplit("/", 1)[-1]))
     return {ox.Triple(entity, display, text) for (entity, display), text in chosen.items()}

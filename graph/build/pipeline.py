@@ -19,6 +19,7 @@ from graph.problems import Problem, Severity, has_violations
 from graph.records import emit_record, read_record, record_files
 from graph.records.emit import Emitted, Reference
 from graph.records.read import RecordProblems
+from graph.rdf.query_forms import select
 from graph.rdf.store import GraphStore, OxigraphStore, discard, ensure_publishable, new_build_dir, publish
 from graph.records.taxonomy import Taxonomy, load_taxonomy, taxonomy_files
 from graph.validate import check_graph
@@ -172,6 +173,4 @@ SELECT ?name ?n WHERE {
 
 
 def summary_counts(store: GraphStore) -> dict[str, int]:
-    rows = store.query(SUMMARY_QUERY)
-    assert isinstance(rows, ox.QuerySolutions)
-    return {str(row["name"].value): int(row["n"].value) for row in rows}
+    return {str(row["name"].value): int(row["n"].value) for row in select(store, SUMMARY_QUERY)}

@@ -28,7 +28,7 @@ from graph.rdf.files import atomic_writer
 @click.option("--width", type=click.IntRange(320, 8000), default=1920, show_default=True, help="Image width (png, svg).")
 @click.option("--height", type=click.IntRange(240, 8000), default=1080, show_default=True, help="Image height (png, svg).")
 @click.pass_obj
-def export(obj: Context, fmt: str, output: Path | None, **kwargs: Any) -> None:
+def export(obj: Context, /, fmt: str, output: Path | None, **kwargs: Any) -> None:
     """Write the graph (trig, nquads, turtle, jsonld) or the network (html, png, svg, graphml, gexf, csv).
 
     TriG, N-Quads and JSON-LD keep the source graphs; Turtle is their union. Network formats take

@@ -10,7 +10,7 @@ import io
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from tabulate import tabulate
@@ -18,6 +18,10 @@ from tabulate import tabulate
 from graph.cli.context import Context
 from graph.network.options import MEASURES
 from graph.safe_output import csv_cell, terminal_safe
+
+if TYPE_CHECKING:
+    from graph.network.projections import Level
+    from graph.network.timeline import By
 
 NETWORK_FORMATS = ("html", "png", "svg", "graphml", "gexf", "csv")
 
@@ -85,7 +89,7 @@ def _terminal_cell(value: Any) -> Any:
 @click.option("--limit", type=click.IntRange(1), help="Show only the first N.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.pass_obj
-def network(obj: Context, by: str, level: str, limit: int | None, fmt: str, **kwargs: Any) -> None:
+def network(obj: Context, /, by: str, level: Level, limit: int | None, fmt: str, **kwargs: Any) -> None:
     """Rank organisations by a network measure, with community and component."""
     from graph import api
 
@@ -108,7 +112,7 @@ def network(obj: Context, by: str, level: str, limit: int | None, fmt: str, **kw
 @network_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
-def path(obj: Context, a: str, b: str, fmt: str, **kwargs: Any) -> None:
+def path(obj: Context, /, a: str, b: str, fmt: str, **kwargs: Any) -> None:
     """How A and B are connected: shortest paths, each hop with its alliance or group link, date and source."""
     from graph import api
 
@@ -122,7 +126,7 @@ def path(obj: Context, a: str, b: str, fmt: str, **kwargs: Any) -> None:
 @click.option("--by", type=click.Choice(["material", "pathway", "type"]), default="material", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.pass_obj
-def timeline(obj: Context, by: str, fmt: str, **kwargs: Any) -> None:
+def timeline(obj: Context, /, by: By, fmt: str, **kwargs: Any) -> None:
     """Alliances counted by year, split by material, pathway or type."""
     from graph import api
 

@@ -1,28 +1,22 @@
 """``alliances serve``: the SPARQL endpoint and the explorer (graph.serve)."""
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from graph.cli.context import Context
 from graph.cli.errors import fail
 
 
-class _Size(click.ParamType):
+def _size(ctx: click.Context, param: click.Parameter, value: str | int | None) -> int | None:
     """A memory size such as 2G or 512M (graph.serve.context.parse_size), in bytes."""
+    from graph.serve.context import parse_size
 
-    name = "size"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
-        from graph.serve.context import parse_size
-
-        if isinstance(value, int):
-            return value
-        try:
-            return parse_size(str(value), "")  # click names the option
-        except ValueError as error:
-            self.fail(str(error), param, ctx)
+    if value is None or isinstance(value, int):
+        return value
+    try:
+        return parse_size(value, "")  # click names the option
+    except ValueError as error:
+        raise click.BadParameter(str(error), ctx, param) from None
 
 
 @click.command()
@@ -33,7 +27,7 @@ class _Size(click.ParamType):
 @click.option("--workers", envvar="ALLIANCES_WORKERS", type=click.IntRange(1, 64), default=None,
               help="Query worker processes (env ALLIANCES_WORKERS; default: one per core, at least 2).")
 @click.option("--max-rows", type=click.IntRange(1), default=100_000, show_default=True)
-@click.option("--worker-memory", envvar="ALLIANCES_WORKER_MEMORY", type=_Size(), default=None,
+@click.option("--worker-memory", envvar="ALLIANCES_WORKER_MEMORY", metavar="SIZE", default=None, callback=_size,
               help="Memory one query worker may use, e.g. 2G or 512M; a query over it ends with 503 "
                    "(env ALLIANCES_WORKER_MEMORY; default: total memory / (workers + 1), at most 4G).")
 @click.option("--client-workers", envvar="ALLIANCES_CLIENT_WORKERS", type=click.IntRange(1, 64), default=1, show_default=True,

@@ -27,11 +27,11 @@ def _flat(value: object) -> object:
     return value
 
 
-def flat_graph(graph: nx.Graph, report: MeasureReport) -> nx.Graph:
+def flat_graph(graph: nx.Graph[str], report: MeasureReport) -> nx.Graph[str]:
     """A copy with scalar attributes only, and the measures on the nodes."""
     rows = {row["iri"]: row for row in report.rows}
-    flat = nx.Graph()
-    for node, data in sorted(graph.nodes(data=True)):
+    flat: nx.Graph[str] = nx.Graph()
+    for node, data in sorted(graph.nodes.items()):
         attributes = {k: _flat(v) for k, v in data.items()}
         attributes.update({k: _flat(v) for k, v in rows.get(node, {}).items() if k not in ("iri", "label", "id")})
         flat.add_node(node, **attributes)
@@ -40,7 +40,7 @@ def flat_graph(graph: nx.Graph, report: MeasureReport) -> nx.Graph:
     return flat
 
 
-def write_network_file(graph: nx.Graph, report: MeasureReport, path: Path, fmt: str) -> None:
+def write_network_file(graph: nx.Graph[str], report: MeasureReport, path: Path, fmt: str) -> None:
     flat = flat_graph(graph, report)
     if fmt in ("graphml", "gexf"):
         document = io.BytesIO()
@@ -52,7 +52,7 @@ def write_network_file(graph: nx.Graph, report: MeasureReport, path: Path, fmt: 
         raise ValueError(fmt)
 
 
-def edge_list_csv(graph: nx.Graph) -> str:
+def edge_list_csv(graph: nx.Graph[str]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(EDGE_COLUMNS)

@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from graph.ask.resolve import kind_and_id
+from graph.rdf.query_forms import select
 from graph.rdf.store import GraphStore
 
 ORG_KINDS = {"Company": "organisation", "CorporateGroup": "group", "JointVenture": "joint-venture",
@@ -155,7 +156,7 @@ def concept_key(iri: str) -> str:
 def load_landscape(store: GraphStore) -> Landscape:
     concept_labels: dict[str, str] = {}
     broader: dict[str, set[str]] = defaultdict(set)
-    for row in store.query(CONCEPTS):
+    for row in select(store, CONCEPTS):
         key = concept_key(row["concept"].value)
         if row["label"] is not None:
             concept_labels[key] = row["label"].value
@@ -165,10 +166,10 @@ def load_landscape(store: GraphStore) -> Landscape:
     sources = {kind_and_id(r["g"].value)[1]: Source(kind_and_id(r["g"].value)[1], r["title"].value, r["publisher"].value,
                                                      r["url"].value if r["url"] else None,
                                                      r["published"].value if r["published"] else None)
-               for r in store.query(SOURCES)}
+               for r in select(store, SOURCES)}
 
     alliances: dict[str, Alliance] = {}
-    for row in store.query(ALLIANCES):
+    for row in select(store, ALLIANCES):
         iri = row["alliance"].value
         a = alliances.setdefault(iri, Alliance(iri, kind_and_id(iri)[1]))
         if row["class"] is not None:
@@ -188,9 +189,9 @@ def load_landscape(store: GraphStore) -> Landscape:
         for name in ("start", "end"):
             if row[name] is not None:
                 setattr(a, name, min(filter(None, [getattr(a, name), row[name].value])))
-    for row in store.query(PARTIES):
+    for row in select(store, PARTIES):
         alliances[row["alliance"].value].parties.append((row["party"].value, kind_and_id(row["role"].value)[1]))
-    for row in store.query(TOPICS):
+    for row in select(store, TOPICS):
         a, key = alliances[row["alliance"].value], concept_key(row["concept"].value)
         kind = row["property"].value.rsplit("#", 1)[-1]
         closure = {key} | broader.get(key, set())
@@ -202,9 +203,9 @@ def load_landscape(store: GraphStore) -> Landscape:
             a.pathway_keys |= closure
         else:
             a.type_keys |= closure
-    for row in store.query(ALLIANCE_SOURCES):
+    for row in select(store, ALLIANCE_SOURCES):
         alliances[row["alliance"].value].sources.append(kind_and_id(row["g"].value)[1])
-    for row in store.query(CLAIMS):
+    for row in select(store, CLAIMS):
         if row["about"].value in alliances:
             alliances[row["about"].value].claims.append(
                 {"value": row["value"].value, "unit": row["unit"].value, "measure": row["measure"].value})
@@ -215,7 +216,7 @@ def load_landscape(store: GraphStore) -> Landscape:
 
     organisations: dict[str, Organisation] = {}
     alts: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for row in store.query(ORGANISATIONS):
+    for row in select(store, ORGANISATIONS):
         iri = row["org"].value
         o = organisations.setdefault(iri, Organisation(iri, kind_and_id(iri)[1]))
         if row["label"] is not None:
@@ -238,7 +239,7 @@ def load_landscape(store: GraphStore) -> Landscape:
         for lang, values in by_lang.items():
             bucket = organisations[iri].names.setdefault(lang, [])
             bucket.extend(v for v in sorted(values) if v not in bucket)
-    for row in store.query(PARENTS):
+    for row in select(store, PARENTS):
         if row["org"].value in organisations:
             relation = "joint venture of" if row["relation"].value.endswith("jointVentureOf") else "part of"
             organisations[row["org"].value].parents.append((row["parent"].value, relation, kind_and_id(row["g"].value)[1]))

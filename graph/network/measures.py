@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 
@@ -21,17 +22,17 @@ BETWEENNESS_SAMPLE = 256
 
 @dataclass
 class MeasureReport:
-    rows: list[dict[str, object]]
+    rows: list[dict[str, Any]]  # one per organisation; by column: str, int, float or None
     notes: list[str] = field(default_factory=list)
 
 
-def _numbered(groups: list[set[str]], graph: nx.Graph) -> dict[str, int]:
+def _numbered(groups: list[set[str]], graph: nx.Graph[str]) -> dict[str, int]:
     """Number groups 1.. by size, ties broken by their first label, so numbers are stable."""
     ordered = sorted(groups, key=lambda g: (-len(g), min(str(graph.nodes[n].get("label", n)) for n in g)))
     return {node: index for index, group in enumerate(ordered, start=1) for node in group}
 
 
-def measure(graph: nx.Graph, only: str | None = None) -> MeasureReport:
+def measure(graph: nx.Graph[str], only: str | None = None) -> MeasureReport:
     """Every measure, or with ``only`` just that one (plus degree, component and community):
     a drawing sized by PageRank need not pay for betweenness."""
     notes: list[str] = []
@@ -58,7 +59,7 @@ def measure(graph: nx.Graph, only: str | None = None) -> MeasureReport:
     notes.append(f"communities: Louvain, seed {SEED}")
     rows = []
     for node, data in graph.nodes(data=True):
-        row: dict[str, object] = {"id": data.get("id", node), "label": data.get("label", node), "kind": data.get("kind"),
+        row: dict[str, Any] = {"id": data.get("id", node), "label": data.get("label", node), "kind": data.get("kind"),
                                   "sector": data.get("sector"), "country": data.get("country"),
                                   "degree": graph.degree(node), "weighted-degree": weighted[node]}
         if pagerank:
@@ -74,18 +75,18 @@ def measure(graph: nx.Graph, only: str | None = None) -> MeasureReport:
     return MeasureReport(rows, notes)
 
 
-def _clean(value: float) -> float | None:
+def _clean(value: float | None) -> float | None:
     """Burt's measures are undefined (NaN) for isolated nodes."""
     return None if value is None or math.isnan(value) else round(value, 6)
 
 
-def ranked(report: MeasureReport, by: str) -> list[dict[str, object]]:
+def ranked(report: MeasureReport, by: str) -> list[dict[str, Any]]:
     """Rows best first; for constraint, low is 'best' (a broker spans structural holes)."""
     if by not in MEASURES:
         raise ValueError(f"measure must be one of {', '.join(MEASURES)}")
     low_first = by == "constraint"
 
-    def key(row: dict[str, object]) -> tuple[int, float, str]:
+    def key(row: dict[str, Any]) -> tuple[int, float, str]:
         value = row[by]
         missing = value is None
         number = float(value) if value is not None else 0.0

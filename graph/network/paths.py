@@ -32,7 +32,7 @@ class Hop:
     links: list[Link]
 
 
-def connection_graph(landscape: Landscape, flt: NetworkFilter) -> nx.Graph:
+def connection_graph(landscape: Landscape, flt: NetworkFilter) -> nx.Graph[str]:
     """Organisations linked by shared alliances and by group links (company level)."""
     graph = organisation_network(landscape, NetworkFilter(**{**flt.__dict__, "focus": None}), "company")
     for iri, org in landscape.organisations.items():
@@ -58,7 +58,7 @@ def explain_paths(landscape: Landscape, a: str, b: str, flt: NetworkFilter | Non
     return [[_hop(graph, landscape, x, y) for x, y in zip(path, path[1:])] for path in paths]
 
 
-def _hop(graph: nx.Graph, landscape: Landscape, x: str, y: str) -> Hop:
+def _hop(graph: nx.Graph[str], landscape: Landscape, x: str, y: str) -> Hop:
     data = graph.edges[x, y]
     links = []
     for alliance_id in data.get("alliances", []):
@@ -71,7 +71,9 @@ def _hop(graph: nx.Graph, landscape: Landscape, x: str, y: str) -> Hop:
         child_label = landscape.organisations[child].label if child in landscape.organisations else child
         parent_label = landscape.organisations[parent].label if parent in landscape.organisations else parent
         links.append(Link(relation, f"{child_label} is {relation} {parent_label}", None, [source]))
-    label = lambda n: landscape.organisations[n].label if n in landscape.organisations else n  # noqa: E731
+    def label(node: str) -> str:
+        return landscape.organisations[node].label if node in landscape.organisations else node
+
     return Hop(label(x), label(y), links)
 
 

@@ -34,7 +34,7 @@ def _members(landscape: Landscape, flt: NetworkFilter, alliance: Alliance, level
     return nodes
 
 
-def _add_organisation(graph: nx.Graph, landscape: Landscape, iri: str) -> None:
+def _add_organisation(graph: nx.Graph[str], landscape: Landscape, iri: str) -> None:
     o = landscape.organisations.get(iri)
     if o is None:
         graph.add_node(iri, label=iri.rsplit("/", 1)[-1], kind="organisation", id=iri.rsplit("/", 1)[-1])
@@ -43,9 +43,9 @@ def _add_organisation(graph: nx.Graph, landscape: Landscape, iri: str) -> None:
                    groups=sorted(landscape.organisations[g].label for g in landscape.groups_of(iri) if g != iri and g in landscape.organisations))
 
 
-def organisation_network(landscape: Landscape, flt: NetworkFilter | None = None, level: Level = "company") -> nx.Graph:
+def organisation_network(landscape: Landscape, flt: NetworkFilter | None = None, level: Level = "company") -> nx.Graph[str]:
     flt = flt or NetworkFilter()
-    graph = nx.Graph(level=level)
+    graph: nx.Graph[str] = nx.Graph(level=level)
     for alliance in kept_alliances(landscape, flt):
         members = _members(landscape, flt, alliance, level)
         for node in sorted(members):
@@ -68,18 +68,19 @@ def organisation_network(landscape: Landscape, flt: NetworkFilter | None = None,
     return focus(graph, flt)
 
 
-def focus(graph: nx.Graph, flt: NetworkFilter) -> nx.Graph:
+def focus(graph: nx.Graph[str], flt: NetworkFilter) -> nx.Graph[str]:
     """The neighbourhood of the focus organisation (or its group at group level)."""
     if not flt.focus:
         return graph
     if flt.focus not in graph:
         return graph.subgraph([]).copy()
-    return nx.ego_graph(graph, flt.focus, radius=flt.depth)
+    neighbourhood: nx.Graph[str] = nx.ego_graph(graph, flt.focus, radius=flt.depth)
+    return neighbourhood
 
 
-def bipartite_network(landscape: Landscape, flt: NetworkFilter | None = None) -> nx.Graph:
+def bipartite_network(landscape: Landscape, flt: NetworkFilter | None = None) -> nx.Graph[str]:
     flt = flt or NetworkFilter()
-    graph = nx.Graph()
+    graph: nx.Graph[str] = nx.Graph()
     for alliance in kept_alliances(landscape, flt):
         node = alliance.iri
         graph.add_node(node, bipartite=1, id=alliance.id, label=alliance.title, kind="alliance", cls=alliance.cls,
@@ -92,10 +93,10 @@ def bipartite_network(landscape: Landscape, flt: NetworkFilter | None = None) ->
     return graph
 
 
-def topic_layer(landscape: Landscape, topic: Literal["material", "pathway"], flt: NetworkFilter | None = None) -> nx.Graph:
+def topic_layer(landscape: Landscape, topic: Literal["material", "pathway"], flt: NetworkFilter | None = None) -> nx.Graph[str]:
     """Organisation-material or organisation-pathway; weight = number of alliances."""
     flt = flt or NetworkFilter()
-    graph = nx.Graph()
+    graph: nx.Graph[str] = nx.Graph()
     for alliance in kept_alliances(landscape, flt):
         concepts = alliance.materials if topic == "material" else alliance.pathways
         for party in _members(landscape, flt, alliance, "company"):

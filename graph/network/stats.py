@@ -10,6 +10,7 @@ from collections import Counter
 from typing import Any
 
 from graph.network.landscape import Landscape, load_landscape
+from graph.rdf.query_forms import select
 from graph.rdf.store import GraphStore
 
 # The language an organisation's own name is expected in, by country. Countries that write their
@@ -36,7 +37,7 @@ def stats(store: GraphStore, landscape: Landscape | None = None) -> dict[str, An
     landscape = landscape or load_landscape(store)
     alliances = list(landscape.alliances.values())
     orgs = [o for o in landscape.organisations.values() if o.kind != "unnamed"]
-    quoted = next(iter(store.query(QUOTED)))
+    quoted = next(iter(select(store, QUOTED)))
     entries, with_quote = int(quoted["entries"].value), int(quoted["quoted"].value or 0)
     missing_home = []
     for o in sorted(orgs, key=lambda o: o.label):
@@ -60,7 +61,7 @@ def stats(store: GraphStore, landscape: Landscape | None = None) -> dict[str, An
         "by_year": dict(sorted(Counter(str(a.year) if a.year else "(no year)" for a in alliances).items())),
         "quotes": {"entries": entries, "with_quote": with_quote,
                    "share": round(with_quote / entries, 4) if entries else None},
-        "sources_by_language": {row["language"].value: int(row["n"].value) for row in store.query(SOURCE_LANGUAGES)},
+        "sources_by_language": {row["language"].value: int(row["n"].value) for row in select(store, SOURCE_LANGUAGES)},
         "lacking_home_language_name": missing_home,
         "lacking_group": without_group,
     }

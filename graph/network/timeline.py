@@ -20,7 +20,7 @@ def timeline(landscape: Landscape, by: By = "material", flt: NetworkFilter | Non
                 "type": {alliance.type_key} if alliance.type_key else set()}[by]
         for key in sorted(keys) or ["(none)"]:
             counts[(alliance.year, key)].append(alliance.id)
-    rows = []
+    rows: list[dict[str, object]] = []
     for (year, key), ids in sorted(counts.items(), key=lambda item: (item[0][0] is None, item[0][0] or 0, item[0][1])):
         rows.append({"year": year, by: landscape.label(key) if key != "(none)" else key, "count": len(ids),
                      "alliances": sorted(ids)})

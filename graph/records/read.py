@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import jsonschema
 import yaml
@@ -88,7 +88,8 @@ def record_files(data_dir: Path) -> list[Path]:
 def _validator() -> jsonschema.protocols.Validator:
     schema = yaml.safe_load(SCHEMA_FILE.read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator.check_schema(schema)
-    strict = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"pattern": _whole_pattern})
+    strict: type[jsonschema.protocols.Validator] = jsonschema.validators.extend(
+        jsonschema.Draft202012Validator, {"pattern": _whole_pattern})
     return strict(schema)
 
 
@@ -230,8 +231,9 @@ def _schema_problem(display: str, positioned: Positioned, error: jsonschema.Vali
     path = tuple(error.absolute_path)
     where = "/".join(str(part) for part in path) or "(top level)"
     detail = error.message
+    schema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}  # true/false have no keywords
     if error.validator == "additionalProperties":
-        allowed = set(error.schema.get("properties", {}))
+        allowed = set(schema.get("properties", {}))
         extra = sorted(set(error.instance) - allowed) if isinstance(error.instance, dict) else []
         if extra:  # point at the first unexpected key rather than at its mapping
             path = path + (extra[0],)
@@ -240,11 +242,11 @@ def _schema_problem(display: str, positioned: Positioned, error: jsonschema.Vali
     elif error.validator == "required":
         fix = "add the missing field"
     elif error.validator == "pattern" and isinstance(error.instance, str):
-        hint = error.schema.get("description")
-        fix = f"write it as {hint}" if hint else f"it must match the pattern {error.schema['pattern']}"
+        hint = schema.get("description")
+        fix = f"write it as {hint}" if hint else f"it must match the pattern {schema['pattern']}"
         detail = f"{error.instance!r} has the wrong form"
     elif error.validator == "enum":
-        fix = "use one of: " + ", ".join(map(str, error.schema["enum"]))
+        fix = "use one of: " + ", ".join(map(str, schema["enum"]))
     elif error.validator == "oneOf":
         fix = "write a quoted text, a list of them, or a mapping of language to a list, such as {zh: [...]}"
     else:

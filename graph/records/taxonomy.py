@@ -47,5 +47,5 @@ def load_taxonomy(ontology_dir: Path) -> Taxonomy:
         ident = str(concept).removeprefix(f"{TAXONOMY_NS}{scheme_name}/")
         concepts.setdefault(scheme_name, set()).add(ident)
         for cls in graph.objects(concept, AL.allianceClass):
-            classes[ident] = URIRef(cls)
+            classes[ident] = URIRef(str(cls))
     return Taxonomy({k: frozenset(v) for k, v in concepts.items()}, classes)

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 from graph.config import Settings
 from graph.problems import Problem, Severity
+from graph.rdf.query_forms import select
 from graph.rdf.store import OxigraphStore
 from graph.records.taxonomy import Taxonomy
 from graph.validate.locations import Locations
@@ -102,7 +103,7 @@ def _facts_outside_source_graphs(store: OxigraphStore, settings: Settings) -> It
 
 
 def _shared_aliases(store: OxigraphStore, locations: Locations) -> Iterator[Problem]:
-    rows = list(store.query(SHARED_ALIASES))
+    rows = list(select(store, SHARED_ALIASES))
     for row in rows:
         label, org, graph = row["label"].value, row["org"].value, row["g"].value
         others = sorted({locations.kind_and_id(r["org"].value) for r in rows if r["label"].value == label and r["org"].value != org})
@@ -113,7 +114,7 @@ def _shared_aliases(store: OxigraphStore, locations: Locations) -> Iterator[Prob
 
 
 def _two_preferred_names(store: OxigraphStore, locations: Locations) -> Iterator[Problem]:
-    for row in store.query(TWO_PREFERRED_NAMES):
+    for row in select(store, TWO_PREFERRED_NAMES):
         entity, graph = row["entity"].value, row["g"].value
         file, line = locations.of(entity, graph)
         yield Problem(file, line, "one-preferred-name", f"{locations.kind_and_id(entity)} has two preferred "
@@ -125,7 +126,7 @@ def _two_preferred_names(store: OxigraphStore, locations: Locations) -> Iterator
 def _duplicate_alliances(store: OxigraphStore, locations: Locations) -> Iterator[Problem]:
     """Two ids for one agreement: same type and parties, and the same title or signing date."""
     facts: dict[str, dict[str, set[str]]] = {}
-    for row in store.query(ALLIANCE_KEYS):
+    for row in select(store, ALLIANCE_KEYS):
         entry = facts.setdefault(row["alliance"].value, {"type": set(), "party": set(), "date": set(), "title": set()})
         for key in entry:
             if row[key] is not None:

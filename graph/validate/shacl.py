@@ -13,15 +13,17 @@ from collections.abc import Iterator
 import pyoxigraph as ox
 from pyshacl import validate as shacl_validate
 from rdflib import Graph, Literal, URIRef
+from rdflib.term import Node
 from rdflib.namespace import RDF, SH
 
 from graph.config import Settings
 from graph.problems import Problem, Severity
+from graph.rdf.query_forms import construct, select
 from graph.rdf.store import OxigraphStore
 from graph.validate.locations import Locations
 
 SOURCES_PER_BATCH = 500
-SEVERITY = {SH.Violation: Severity.VIOLATION, SH.Warning: Severity.WARNING, SH.Info: Severity.INFO}
+SEVERITY: dict[Node | None, Severity] = {SH.Violation: Severity.VIOLATION, SH.Warning: Severity.WARNING, SH.Info: Severity.INFO}
 
 SUBJECTS_QUERY = "SELECT DISTINCT ?s WHERE { VALUES ?g { %s } GRAPH ?g { ?s ?p ?o } }"
 BATCH_QUERY = """
@@ -59,9 +61,9 @@ def shacl_problems(store: OxigraphStore, settings: Settings, locations: Location
     problems: set[Problem] = set()
     for batch in _batches(sources):
         values = " ".join(f"<{g}>" for g in batch)
-        described = {row["s"].value for row in store.query(SUBJECTS_QUERY % values)}
+        described = {row["s"].value for row in select(store, SUBJECTS_QUERY % values)}
         data = Graph()
-        data.parse(data=ox.serialize(store.query(BATCH_QUERY % values), format=ox.RdfFormat.N_TRIPLES), format="nt")
+        data.parse(data=ox.serialize(construct(store, BATCH_QUERY % values), format=ox.RdfFormat.N_TRIPLES), format="nt")
         data += vocabulary
         _, report, _ = shacl_validate(data, shacl_graph=shapes, inference="none", allow_warnings=True)
         # Nodes that are only pointed at are validated in the batch that describes them.

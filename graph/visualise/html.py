@@ -196,7 +196,7 @@ def _payloads(blocks: dict[str, Any], compress: bool | None) -> list[dict[str, A
     texts = {ident: json_for_script(value) for ident, value in blocks.items()}
     if compress is None:
         compress = sum(len(text) for text in texts.values()) > COMPRESS_ABOVE
-    payloads = []
+    payloads: list[dict[str, Any]] = []
     for ident, text in texts.items():
         if compress:
             packed = base64.b64encode(gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)).decode("ascii")

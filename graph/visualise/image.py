@@ -17,12 +17,18 @@ import enum
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from graph.errors import AllianceError
 from graph.rdf.files import write_atomic
 from graph.visualise.html import ViewLike, write_html
+
+if TYPE_CHECKING:  # playwright is imported when an image is made, so that it stays optional
+    from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Playwright, Route
 
 CHROMIUM_ENV = "ALLIANCES_CHROMIUM"
 CHROMIUM_ARGS = [
@@ -111,7 +117,7 @@ class PageReport:
     errors: list[str] = field(default_factory=list)
 
 
-def launch_chromium(playwright, chromium: str | None = None):
+def launch_chromium(playwright: Playwright, chromium: str | None = None) -> Browser:
     """Launch headless Chromium with the export's arguments (shared with the tests and bench)."""
     executable = chromium or _require_chromium()
     try:
@@ -120,14 +126,14 @@ def launch_chromium(playwright, chromium: str | None = None):
         raise ImageExportUnavailable(f"Chromium at {executable} did not start: {error}. {INSTALL_HINT}") from error
 
 
-def offline_page(browser, width: int, height: int, report: PageReport):
+def offline_page(browser: Browser, width: int, height: int, report: PageReport) -> Page:
     """A page of the given viewport that refuses every request other than file: and data:."""
     context = browser.new_context(
         viewport={"width": width, "height": height}, device_scale_factor=1, locale="en-US",
         timezone_id="UTC", color_scheme="light", reduced_motion="reduce", service_workers="block",
     )
 
-    def route(request_route):
+    def route(request_route: Route) -> None:
         url = request_route.request.url
         if url.startswith(("file:", "data:", "about:")):
             request_route.continue_()
@@ -138,13 +144,22 @@ def offline_page(browser, width: int, height: int, report: PageReport):
     context.route("**/*", route)
     page = context.new_page()
     page.on("pageerror", lambda error: report.errors.append(f"page error: {error}"))
-    page.on("console", lambda message: message.type == "error" and report.errors.append(
-        f"console error: {message.text}"))
-    page.on("dialog", lambda dialog: (report.errors.append(f"dialog: {dialog.message}"), dialog.dismiss()))
+    page.on("console", lambda message: _console_error(message, report))
+    page.on("dialog", lambda dialog: _dialog(dialog, report))
     return page
 
 
-def wait_until_drawn(page, timeout_ms: int = READY_TIMEOUT_MS) -> None:
+def _console_error(message: ConsoleMessage, report: PageReport) -> None:
+    if message.type == "error":
+        report.errors.append(f"console error: {message.text}")
+
+
+def _dialog(dialog: Dialog, report: PageReport) -> None:
+    report.errors.append(f"dialog: {dialog.message}")
+    dialog.dismiss()
+
+
+def wait_until_drawn(page: Page, timeout_ms: int = READY_TIMEOUT_MS) -> None:
     """Wait until the page has drawn the network (it then sets ``body[data-ready]``).
 
     Not ``wait_for_function``: Playwright polls its predicate with ``eval``, which the page's
@@ -168,7 +183,7 @@ def _capture(view: ViewLike, image_format: ImageFormat, width: int, height: int,
                 if image_format is ImageFormat.PNG:
                     content = page.screenshot(type="png", full_page=False, animations="disabled", caret="hide")
                 else:
-                    svg = page.evaluate("([w, h]) => window.allianceGraph.toSVG({width: w, height: h})",
+                    svg: str = page.evaluate("([w, h]) => window.allianceGraph.toSVG({width: w, height: h})",
                                         [width, height])
                     content = svg.encode("utf-8")
             finally:
@@ -194,7 +209,7 @@ def _require_chromium() -> str:
     return chromium
 
 
-def _import_playwright():
+def _import_playwright() -> Callable[[], AbstractContextManager[Playwright]]:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as error:

@@ -27,6 +27,7 @@ from graph.network.landscape import Alliance, Landscape
 from graph.network.measures import MeasureReport, measure
 from graph.network.projections import Level, kept_alliances, organisation_network
 
+EdgeBy = Literal["material", "type"]  # what edge colour shows
 SEED = 42
 MAX_PAIRWISE_PARTIES = 3
 WIDE = 1.6  # horizontal stretch of the layout
@@ -58,7 +59,7 @@ MEASURE_LABELS = {"pagerank": "PageRank", "degree": "degree", "weighted-degree":
 class AllianceView:
     network: Network
     data: dict[str, Any]
-    graph: nx.Graph  # the organisation network the measures were computed on
+    graph: nx.Graph[str]  # the organisation network the measures were computed on
     report: MeasureReport
 
 
@@ -77,9 +78,9 @@ def _edge_key(alliances: list[Alliance], by: str) -> str:
     return keys.pop() if len(keys) == 1 else ("several" if keys else "none")
 
 
-def _view_graph(landscape: Landscape, flt: NetworkFilter, level: Level, organisations: set[str]) -> tuple[nx.Graph, dict[str, Alliance]]:
+def _view_graph(landscape: Landscape, flt: NetworkFilter, level: Level, organisations: set[str]) -> tuple[nx.Graph[str], dict[str, Alliance]]:
     """Organisations, hubs and the edges to draw, limited to the organisations shown."""
-    view = nx.Graph()
+    view: nx.Graph[str] = nx.Graph()
     view.add_nodes_from(sorted(organisations))
     shown: dict[str, Alliance] = {}
     for alliance in kept_alliances(landscape, flt):
@@ -105,7 +106,7 @@ def _view_graph(landscape: Landscape, flt: NetworkFilter, level: Level, organisa
     return view, shown
 
 
-def layout_positions(view: nx.Graph) -> dict[str, tuple[int, int]]:
+def layout_positions(view: nx.Graph[str]) -> dict[str, tuple[int, int]]:
     """Seeded Fruchterman-Reingold from igraph (C): 5,000 nodes in well under a second, where
     networkx's spring layout takes about a minute on this machine."""
     if view.number_of_nodes() == 0:
@@ -130,7 +131,7 @@ def layout_positions(view: nx.Graph) -> dict[str, tuple[int, int]]:
 
 
 def build_view(landscape: Landscape, flt: NetworkFilter | None = None, level: Level = "company",
-               size_by: str = "pagerank", edge_by: Literal["material", "type"] = "material",
+               size_by: str = "pagerank", edge_by: EdgeBy = "material",
                title: str | None = None) -> AllianceView:
     flt = flt or NetworkFilter()
     graph = organisation_network(landscape, flt, level)
@@ -213,7 +214,7 @@ def _sources(landscape: Landscape, shown: dict[str, Alliance]) -> list[dict[str,
              "url": landscape.sources[i].url} for i in ids if i in landscape.sources]
 
 
-def _legend(landscape: Landscape, graph: nx.Graph, edge_by: str, hubs: bool, size_by: str) -> dict[str, Any]:
+def _legend(landscape: Landscape, graph: nx.Graph[str], edge_by: str, hubs: bool, size_by: str) -> dict[str, Any]:
     sectors = sorted({graph.nodes[n].get("sector") for n in graph.nodes}, key=lambda s: (s is None, s or ""))
     kinds = sorted({graph.nodes[n].get("kind", "organisation") for n in graph.nodes} | ({"alliance-hub"} if hubs else set()),
                    key=list(SHAPES).index)
