@@ -53,9 +53,10 @@ from typing import TYPE_CHECKING
 
 from graph.rdf.namespaces import PREFIXES  # the same predeclared prefixes as `alliances query`
 from graph.serve.context import format_size
+from graph.rdf.formats import GRAPHS, RESULTS, listed
 from graph.rdf.store import read_link
-from graph.rdf.sparql_text import tokens
-from graph.serve.protocol import DEFAULT_GRAPH, DEFAULT_RESULTS, GRAPH_TYPES, RESULT_TYPES, Operation, negotiate
+from graph.rdf.sparql_text import has_keyword
+from graph.serve.protocol import Operation, choose_format
 from graph.serve.turns import QueueFull, Turns
 
 if TYPE_CHECKING:
@@ -169,9 +170,7 @@ def _default_graph_is_empty(store: object) -> bool:
 
 
 def has_dataset_clause(text: str) -> bool:
-    if "FROM" not in text.upper():  # the common case, without lexing
-        return False
-    return any(token.keyword == "FROM" and token.depth == 0 for token in tokens(text))
+    return has_keyword(text, "FROM")
 
 
 def _made_safe(body: bytes, fmt: object, limits: Limits) -> bytes:
@@ -212,23 +211,22 @@ def execute(store: object, op: Operation, limits: Limits, union: bool | None = N
         return _text(400, f"bad request: {error}")
     try:
         if isinstance(result, ox.QueryTriples):
-            media = negotiate(op.accept, [DEFAULT_GRAPH, *GRAPH_TYPES])
-            if media is None:
-                return _text(406, "no acceptable RDF format; accept text/turtle, application/n-triples, "
-                                  "application/ld+json, application/rdf+xml, application/n-quads or application/trig")
+            graph_choice = choose_format(op.accept, GRAPHS)
+            if graph_choice is None:
+                return _text(406, f"no acceptable RDF format; accept {listed(GRAPHS)}")
+            media, rdf_format = graph_choice[0], graph_choice[1].format
             triples = []
             for triple in result:
                 triples.append(triple)
                 if len(triples) > limits.max_rows:
                     return _text(400, f"the result has more than {limits.max_rows:,} triples; add LIMIT or narrow the query")
             buffer = _CappedBuffer(limits.max_result_bytes)
-            ox.serialize(triples, buffer, format=GRAPH_TYPES[media])
-            return Outcome(200, media, _made_safe(buffer.getvalue(), GRAPH_TYPES[media], limits), len(triples))
-        media = negotiate(op.accept, [DEFAULT_RESULTS, *RESULT_TYPES])
-        if media is None:
-            return _text(406, "no acceptable results format; accept application/sparql-results+json, "
-                              "application/sparql-results+xml, text/csv or text/tab-separated-values")
-        fmt = RESULT_TYPES[media]
+            ox.serialize(triples, buffer, format=rdf_format)
+            return Outcome(200, media, _made_safe(buffer.getvalue(), rdf_format, limits), len(triples))
+        results_choice = choose_format(op.accept, RESULTS)
+        if results_choice is None:
+            return _text(406, f"no acceptable results format; accept {listed(RESULTS)}")
+        media, fmt = results_choice[0], results_choice[1].format
         buffer = _CappedBuffer(limits.max_result_bytes)
         result.serialize(buffer, format=fmt)
         body = _made_safe(buffer.getvalue(), fmt, limits)
