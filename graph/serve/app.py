@@ -188,10 +188,13 @@ class _SlashRedirect:
 
 
 def _explorer_routes(context: ServerContext) -> list[BaseRoute]:
+    """The explorer's pages. A server that cannot load them stops at start with the reason, rather
+    than serving /sparql alone while / answers 404."""
     try:
         from graph.serve.explorer import explorer_routes
-    except ImportError:  # the explorer is optional for the endpoint itself
-        return []
+    except ImportError as error:
+        raise AllianceError(f"the explorer pages (graph.serve.explorer) cannot be loaded: {error}; "
+                            f"reinstall the project with its dependencies (scripts/setup, or pip install -e .)") from error
     return explorer_routes(context)
 
 
