@@ -164,11 +164,6 @@ def _count_rows(body: bytes, fmt: ox.QueryResultsFormat) -> int:
     return sum(1 for _ in parsed) if isinstance(parsed, ox.QuerySolutions) else 1
 
 
-def _default_graph_is_empty(store: object) -> bool:
-    import pyoxigraph as ox
-    return next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is None  # type: ignore[attr-defined]
-
-
 def has_dataset_clause(text: str) -> bool:
     return has_keyword(text, "FROM")
 
@@ -183,11 +178,11 @@ def _made_safe(body: bytes, fmt: object, limits: Limits) -> bytes:
     return safe
 
 
-def execute(store: object, op: Operation, limits: Limits, union: bool | None = None) -> Outcome:
+def execute(store: object, op: Operation, limits: Limits, union: bool) -> Outcome:
     """Run one operation on a pyoxigraph Store and serialise its result (in the worker).
 
-    ``union``: whether the store lacks a merged default graph, so that Oxigraph's union must stand
-    in; None to look it up now (a read-write store can change between operations)."""
+    ``union``: whether Oxigraph's union stands in for the default graph (graph.rdf.store.union_default_graph
+    decides, once per worker)."""
     import pyoxigraph as ox
     if op.kind == "update":
         try:
@@ -199,9 +194,7 @@ def execute(store: object, op: Operation, limits: Limits, union: bool | None = N
     if op.default_graphs or op.named_graphs:  # the protocol's dataset replaces the query's (SPARQL 1.1 Protocol 2.1.4)
         kwargs["default_graph"] = [ox.NamedNode(g) for g in op.default_graphs]
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in op.named_graphs]
-    elif not has_dataset_clause(op.text) and (union if union is not None else _default_graph_is_empty(store)):
-        # A built store holds the merge of its named graphs as its default graph (graph.rdf.store);
-        # for any other store, Oxigraph's union stands in.
+    elif union and not has_dataset_clause(op.text):
         kwargs["use_default_graph_as_union"] = True
     try:
         result = store.query(op.text, **kwargs)  # type: ignore[attr-defined]
@@ -242,11 +235,11 @@ def execute(store: object, op: Operation, limits: Limits, union: bool | None = N
 def _worker_main(connection: Connection, store_path: str, writable: bool, limits: Limits) -> None:
     import pyoxigraph as ox
 
-    from graph.rdf.store import lease_build
+    from graph.rdf.store import lease_build, union_default_graph
     lease = lease_build(Path(store_path))  # held until the process ends: pruning leaves the build alone
     folder = str(lease.folder)
     store = ox.Store(folder) if writable else ox.Store.read_only(folder)
-    union = None if writable else _default_graph_is_empty(store)  # a read-only store does not change
+    union = union_default_graph(store, lease.folder, writable=writable)
     _limit_data(limits.memory_bytes)
     connection.send(("ready", lease.link))
     while True:
