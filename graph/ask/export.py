@@ -10,6 +10,7 @@ from typing import IO
 
 import pyoxigraph as ox
 
+from graph.rdf.formats import GRAPHS, named
 from graph.rdf.store import GraphStore
 
 
@@ -21,8 +22,9 @@ class ExportFormat(str, Enum):
 
     @property
     def rdf_format(self) -> ox.RdfFormat:
-        return {"trig": ox.RdfFormat.TRIG, "nquads": ox.RdfFormat.N_QUADS,
-                "turtle": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD}[self.value]
+        found = named(GRAPHS, self.value)
+        assert found is not None, self.value  # each member is a name of graph.rdf.formats.GRAPHS (tests/test_formats.py)
+        return found.format
 
 
 def export(store: GraphStore, output: IO[bytes], fmt: ExportFormat) -> None:

@@ -14,6 +14,7 @@ from tabulate import tabulate
 
 from graph.config import Settings
 from graph.errors import AllianceError
+from graph.rdf.formats import GRAPHS, RESULTS, named
 from graph.safe_output import safe_serialisation, terminal_safe
 from graph.rdf.store import QueryResult
 
@@ -30,13 +31,14 @@ class OutputFormat(str, Enum):
 
     @property
     def results_format(self) -> ox.QueryResultsFormat | None:
-        return {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV,
-                "json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML}.get(self.value)
+        found = named(RESULTS, self.value)
+        return found.format if found is not None else None
 
     @property
     def rdf_format(self) -> ox.RdfFormat | None:
-        return {"turtle": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD,
-                "ntriples": ox.RdfFormat.N_TRIPLES, "xml": ox.RdfFormat.RDF_XML}.get(self.value)
+        """For a CONSTRUCT or DESCRIBE result ('xml' is RDF/XML here)."""
+        found = named(GRAPHS, self.value)
+        return found.format if found is not None else None
 
 
 def short(term: object, base: str) -> str:

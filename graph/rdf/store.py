@@ -48,13 +48,14 @@ class GraphStore(Protocol):
 
 
 class OxigraphStore:
-    """The embedded store. Queries see the merge of all named graphs as their default graph,
-    and the project's prefixes (graph.rdf.namespaces.PREFIXES) are predeclared."""
+    """The embedded store. Queries see the merge of all named graphs as their default graph
+    (the stored merge or Oxigraph's union: ``union_default_graph``), and the project's prefixes
+    (graph.rdf.namespaces.PREFIXES) are predeclared."""
 
-    def __init__(self, store: ox.Store, read_only: bool = False, folder: Path | None = None) -> None:
+    def __init__(self, store: ox.Store, read_only: bool = False, folder: Path | None = None, union: bool = True) -> None:
         self._store = store
         self._read_only = read_only
-        self._empty_default: bool | None = None
+        self._union = union  # False once the default graph holds the merge
         self.folder = folder  # the build folder on disk; None in memory
         self._release: weakref.finalize | None = None  # drops the lease of an opened build
 
@@ -74,7 +75,9 @@ class OxigraphStore:
         prunes it while it answers."""
         lease = lease_build(path)
         try:
-            opened = cls(ox.Store.read_only(str(lease.folder)), read_only=True, folder=lease.folder)
+            store = ox.Store.read_only(str(lease.folder))
+            opened = cls(store, read_only=True, folder=lease.folder,
+                         union=union_default_graph(store, lease.folder, writable=False))
         except BaseException:
             lease.release()
             raise
@@ -88,34 +91,29 @@ class OxigraphStore:
     def query(self, sparql: str, substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None) -> QueryResult:
         subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
             ox.Variable(name): value for name, value in (substitutions or {}).items()}
-        return self._store.query(sparql, use_default_graph_as_union=self.default_graph_is_empty(),
+        return self._store.query(sparql, use_default_graph_as_union=self._union,
                                  substitutions=subs or None, prefixes=PREFIXES)
 
     def materialise_union(self) -> None:
-        """Store the merge of all named graphs as the default graph, each triple once.
-
-        Oxigraph's own union default graph returns a triple once per graph that states it
-        (oxigraph/oxigraph#1919), which inflates every COUNT. A built store therefore carries the
-        merge itself; queries fall back to Oxigraph's union only for stores without it.
-        """
+        """Store the merge of all named graphs as the default graph, each triple once (the build
+        does, last; see ``union_default_graph``)."""
         self._store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+        self._union = False
 
     def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
         return self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph) if graph else None)
 
     def default_graph_is_empty(self) -> bool:
-        if self._empty_default is None or not self._read_only:
-            self._empty_default = next(iter(self._store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is None
-        return self._empty_default
+        return _default_graph_is_empty(self._store)
 
     def export(self, output: IO[bytes], format: ox.RdfFormat) -> None:
-        named = (q for q in self._store if not isinstance(q.graph_name, ox.DefaultGraph))
-        if format.supports_datasets:  # the named graphs; the default graph is only their merge
-            ox.serialize(named, output, format=format)
-        elif not self.default_graph_is_empty():  # one graph: a built store holds the merge already
+        if format.supports_datasets:  # the named graphs; a stored merge is left out, it repeats them
+            quads = (q for q in self._store if self._union or not isinstance(q.graph_name, ox.DefaultGraph))
+            ox.serialize(quads, output, format=format)
+        elif not self._union:  # one graph: the store holds the merge already
             self._store.dump(output, format=format, from_graph=ox.DefaultGraph())
-        else:  # a store without the merge: make it here
-            ox.serialize(_unique(ox.Triple(q.subject, q.predicate, q.object) for q in named), output, format=format)
+        else:  # the union of every graph, made here, each triple once
+            ox.serialize(_unique(ox.Triple(q.subject, q.predicate, q.object) for q in self._store), output, format=format)
 
     def named_graphs(self) -> list[str]:
         return sorted(node.value for node in self._store.named_graphs())
@@ -178,6 +176,41 @@ class PublishedStore:
 
     def named_graphs(self) -> list[str]:
         return self.current().named_graphs()
+
+
+# ------------------------------------------------------------------ the default graph
+
+UNION_MARKER = "alliances.union"  # in a build folder: served with updates, its default graph is no longer the merge
+
+
+def _default_graph_is_empty(store: ox.Store) -> bool:
+    return next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is None
+
+
+def union_default_graph(store: ox.Store, folder: Path | None, writable: bool) -> bool:
+    """Whether queries on an opened store need Oxigraph's union as their default graph (True), or
+    read the merge of the named graphs that the build stored as the default graph (False). The one
+    place that decides, for every reader: the server's workers, the explorer, the command line.
+
+    Oxigraph's union returns a triple once per graph that states it (oxigraph/oxigraph#1919), which
+    inflates every COUNT, so the build stores the merge (``materialise_union``) and marks the folder
+    complete when it publishes it. A stored merge is only right while nothing changes the named
+    graphs. A store opened for updates (``alliances serve --allow-update``, ``writable``) therefore
+    always gets the union: the build's merge is dropped here, before any update, and the folder
+    marked (UNION_MARKER) so that no later reader takes the default graph for the merge again. A
+    triple an update inserts without GRAPH then lives in the store's own default graph, which is part
+    of Oxigraph's union: default-graph queries see it, ``GRAPH ?g`` does not (no source states it).
+    A store the build did not make gets the union too.
+    """
+    if folder is None or not (folder / COMPLETE_MARKER).exists() or (folder / UNION_MARKER).exists():
+        return True  # not a build, or a build served with updates before
+    if _default_graph_is_empty(store):
+        return True
+    if writable:
+        store.clear_graph(ox.DefaultGraph())  # first: a crash before the marker leaves an empty default graph, read as no merge
+        store.flush()
+        _write_durably(folder / UNION_MARKER, b"served with updates: the default graph is not the merge of the named graphs\n")
+    return writable
 
 
 def _unique(triples: Iterator[ox.Triple]) -> Iterator[ox.Triple]:

@@ -27,14 +27,17 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Match, Route, Router
 from starlette.types import Receive, Scope, Send
 
+from graph.errors import AllianceError
+from graph.rdf.formats import GRAPHS, listed, offers
 from graph.serve.access_log import CLIENT_CLOSED, configure_access_log, log_request
 from graph.serve.context import ServerContext, ServeSettings
 from graph.serve.description import service_description
 from graph.serve.hosts import HostPolicy
-from graph.serve.protocol import DEFAULT_GRAPH, GRAPH_TYPES, Operation, apply_using, negotiate, read_operation
+from graph.serve.protocol import Operation, apply_using, choose_format, negotiate, read_operation
 from graph.serve.safety import Refused, check_operation
 from graph.serve.workers import Limits, Outcome, QueryPool
 
+HTML = ("text/html", "application/xhtml+xml")  # the query page, for a browser that opens /sparql
 CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "Content-Type, Content-Length, Retry-After",
         "Vary": "Accept"}
 
@@ -119,15 +122,19 @@ class Endpoint:
 
 
     def describe(self, request: Request) -> Response:
-        accept = request.headers.get("accept", "*/*")
-        if "text/html" in accept and "/query" in {getattr(r, "path", "") for r in request.app.routes}:
-            return RedirectResponse("/query", status_code=303, headers=CORS)
-        media = negotiate(accept, [DEFAULT_GRAPH, *GRAPH_TYPES])
-        if media is None:
-            return _plain(406, "the service description is available as Turtle, N-Triples, JSON-LD or RDF/XML")
+        """The service description as RDF, or for a client that prefers HTML (a browser) the
+        query page. HTML is offered after RDF, so that a client that accepts anything gets RDF."""
+        accept = request.headers.get("accept")
+        if "/query" in {getattr(r, "path", "") for r in request.app.routes}:
+            if negotiate(accept, [*offers(GRAPHS), *HTML]) in HTML:
+                return RedirectResponse("/query", status_code=303, headers=CORS)
+        chosen = choose_format(accept, GRAPHS)
+        if chosen is None:
+            return _plain(406, f"the service description is available as {listed(GRAPHS)}")
+        media, rdf = chosen
         endpoint = str(request.url.replace(query=""))
         graphs = self.context.store.named_graphs() if self.context.store is not None else []  # type: ignore[attr-defined]
-        body = ox.serialize(service_description(endpoint, self.settings.allow_update, graphs), format=GRAPH_TYPES[media])
+        body = ox.serialize(service_description(endpoint, self.settings.allow_update, graphs), format=rdf.format)
         return Response(body, media_type=media, headers=CORS)
 
 
@@ -181,10 +188,13 @@ class _SlashRedirect:
 
 
 def _explorer_routes(context: ServerContext) -> list[BaseRoute]:
+    """The explorer's pages. A server that cannot load them stops at start with the reason, rather
+    than serving /sparql alone while / answers 404."""
     try:
         from graph.serve.explorer import explorer_routes
-    except ImportError:  # the explorer is optional for the endpoint itself
-        return []
+    except ImportError as error:
+        raise AllianceError(f"the explorer pages (graph.serve.explorer) cannot be loaded: {error}; "
+                            f"reinstall the project with its dependencies (scripts/setup, or pip install -e .)") from error
     return explorer_routes(context)
 
 
@@ -199,7 +209,6 @@ def serve(settings: ServeSettings) -> None:
         try:
             probe.bind((settings.host, settings.port))
         except OSError as error:
-            from graph.errors import AllianceError
             raise AllianceError(f"cannot listen on {settings.host}:{settings.port} ({error.strerror}); "
                                 f"another program uses the port: choose one with --port or ALLIANCES_PORT") from None
     from graph.serve.connections import uvicorn_options

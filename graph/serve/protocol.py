@@ -16,24 +16,9 @@ from urllib.parse import parse_qs
 
 import pyoxigraph as ox
 
-from graph.rdf.sparql_text import tokens
+from graph.rdf.formats import F, Format, for_media_type, offers
+from graph.rdf.sparql_text import has_keyword, insert, update_where_offsets
 from graph.serve.safety import Refused
-
-RESULT_TYPES: dict[str, ox.QueryResultsFormat] = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON, "application/json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML, "application/xml": ox.QueryResultsFormat.XML,
-    "text/xml": ox.QueryResultsFormat.XML, "text/csv": ox.QueryResultsFormat.CSV,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-}
-GRAPH_TYPES: dict[str, ox.RdfFormat] = {
-    "text/turtle": ox.RdfFormat.TURTLE, "application/x-turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES, "text/plain": ox.RdfFormat.N_TRIPLES,
-    "application/n-quads": ox.RdfFormat.N_QUADS, "application/trig": ox.RdfFormat.TRIG,
-    "application/ld+json": ox.RdfFormat.JSON_LD, "application/json": ox.RdfFormat.JSON_LD,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML, "application/xml": ox.RdfFormat.RDF_XML,
-}
-DEFAULT_RESULTS = "application/sparql-results+json"
-DEFAULT_GRAPH = "text/turtle"
 
 
 @dataclass(frozen=True)
@@ -170,19 +155,22 @@ def negotiate(accept: str | None, offers: Sequence[str]) -> str | None:
     return best
 
 
+def choose_format(accept: str | None, formats: Sequence[Format[F]]) -> tuple[str, Format[F]] | None:
+    """The media type to answer with and its format (graph.rdf.formats), or None if the client
+    accepts none. A client that names an alias (application/json) gets the answer under that name."""
+    media = negotiate(accept, offers(formats))
+    chosen = for_media_type(formats, media) if media is not None else None
+    return (media, chosen) if media is not None and chosen is not None else None
+
+
 def apply_using(text: str, default_graphs: tuple[str, ...], named_graphs: tuple[str, ...]) -> str:
     """Give every DELETE/INSERT ... WHERE operation the protocol's using-graph-uri and
     using-named-graph-uri as USING clauses; refuse an update that has its own USING or WITH.
     The graphs are IRIs already (read_operation checks them), so they cannot end the ``<...>``."""
     if not default_graphs and not named_graphs:
         return text
-    found = list(tokens(text))
-    if any(t.keyword in ("USING", "WITH") and t.depth == 0 for t in found):
+    if has_keyword(text, "USING", "WITH"):
         raise Refused(400, "the update has USING or WITH and the request gives using-graph-uri or "
                            "using-named-graph-uri: give the dataset in one place only")
     clause = "".join(f" USING <{g}>" for g in default_graphs) + "".join(f" USING NAMED <{g}>" for g in named_graphs) + " "
-    positions = [t.start for i, t in enumerate(found)
-                 if t.keyword == "WHERE" and t.depth == 0 and not (i and found[i - 1].keyword == "DELETE")]
-    for position in reversed(positions):
-        text = text[:position] + clause + text[position:]
-    return text
+    return insert(text, [(offset, clause) for offset in update_where_offsets(text)])

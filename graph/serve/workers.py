@@ -53,9 +53,10 @@ from typing import TYPE_CHECKING
 
 from graph.rdf.namespaces import PREFIXES  # the same predeclared prefixes as `alliances query`
 from graph.serve.context import format_size
+from graph.rdf.formats import GRAPHS, RESULTS, listed
 from graph.rdf.store import read_link
-from graph.rdf.sparql_text import tokens
-from graph.serve.protocol import DEFAULT_GRAPH, DEFAULT_RESULTS, GRAPH_TYPES, RESULT_TYPES, Operation, negotiate
+from graph.rdf.sparql_text import has_keyword
+from graph.serve.protocol import Operation, choose_format
 from graph.serve.turns import QueueFull, Turns
 
 if TYPE_CHECKING:
@@ -163,15 +164,8 @@ def _count_rows(body: bytes, fmt: ox.QueryResultsFormat) -> int:
     return sum(1 for _ in parsed) if isinstance(parsed, ox.QuerySolutions) else 1
 
 
-def _default_graph_is_empty(store: object) -> bool:
-    import pyoxigraph as ox
-    return next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is None  # type: ignore[attr-defined]
-
-
 def has_dataset_clause(text: str) -> bool:
-    if "FROM" not in text.upper():  # the common case, without lexing
-        return False
-    return any(token.keyword == "FROM" and token.depth == 0 for token in tokens(text))
+    return has_keyword(text, "FROM")
 
 
 def _made_safe(body: bytes, fmt: object, limits: Limits) -> bytes:
@@ -184,11 +178,11 @@ def _made_safe(body: bytes, fmt: object, limits: Limits) -> bytes:
     return safe
 
 
-def execute(store: object, op: Operation, limits: Limits, union: bool | None = None) -> Outcome:
+def execute(store: object, op: Operation, limits: Limits, union: bool) -> Outcome:
     """Run one operation on a pyoxigraph Store and serialise its result (in the worker).
 
-    ``union``: whether the store lacks a merged default graph, so that Oxigraph's union must stand
-    in; None to look it up now (a read-write store can change between operations)."""
+    ``union``: whether Oxigraph's union stands in for the default graph (graph.rdf.store.union_default_graph
+    decides, once per worker)."""
     import pyoxigraph as ox
     if op.kind == "update":
         try:
@@ -200,9 +194,7 @@ def execute(store: object, op: Operation, limits: Limits, union: bool | None = N
     if op.default_graphs or op.named_graphs:  # the protocol's dataset replaces the query's (SPARQL 1.1 Protocol 2.1.4)
         kwargs["default_graph"] = [ox.NamedNode(g) for g in op.default_graphs]
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in op.named_graphs]
-    elif not has_dataset_clause(op.text) and (union if union is not None else _default_graph_is_empty(store)):
-        # A built store holds the merge of its named graphs as its default graph (graph.rdf.store);
-        # for any other store, Oxigraph's union stands in.
+    elif union and not has_dataset_clause(op.text):
         kwargs["use_default_graph_as_union"] = True
     try:
         result = store.query(op.text, **kwargs)  # type: ignore[attr-defined]
@@ -212,23 +204,22 @@ def execute(store: object, op: Operation, limits: Limits, union: bool | None = N
         return _text(400, f"bad request: {error}")
     try:
         if isinstance(result, ox.QueryTriples):
-            media = negotiate(op.accept, [DEFAULT_GRAPH, *GRAPH_TYPES])
-            if media is None:
-                return _text(406, "no acceptable RDF format; accept text/turtle, application/n-triples, "
-                                  "application/ld+json, application/rdf+xml, application/n-quads or application/trig")
+            graph_choice = choose_format(op.accept, GRAPHS)
+            if graph_choice is None:
+                return _text(406, f"no acceptable RDF format; accept {listed(GRAPHS)}")
+            media, rdf_format = graph_choice[0], graph_choice[1].format
             triples = []
             for triple in result:
                 triples.append(triple)
                 if len(triples) > limits.max_rows:
                     return _text(400, f"the result has more than {limits.max_rows:,} triples; add LIMIT or narrow the query")
             buffer = _CappedBuffer(limits.max_result_bytes)
-            ox.serialize(triples, buffer, format=GRAPH_TYPES[media])
-            return Outcome(200, media, _made_safe(buffer.getvalue(), GRAPH_TYPES[media], limits), len(triples))
-        media = negotiate(op.accept, [DEFAULT_RESULTS, *RESULT_TYPES])
-        if media is None:
-            return _text(406, "no acceptable results format; accept application/sparql-results+json, "
-                              "application/sparql-results+xml, text/csv or text/tab-separated-values")
-        fmt = RESULT_TYPES[media]
+            ox.serialize(triples, buffer, format=rdf_format)
+            return Outcome(200, media, _made_safe(buffer.getvalue(), rdf_format, limits), len(triples))
+        results_choice = choose_format(op.accept, RESULTS)
+        if results_choice is None:
+            return _text(406, f"no acceptable results format; accept {listed(RESULTS)}")
+        media, fmt = results_choice[0], results_choice[1].format
         buffer = _CappedBuffer(limits.max_result_bytes)
         result.serialize(buffer, format=fmt)
         body = _made_safe(buffer.getvalue(), fmt, limits)
@@ -246,11 +237,11 @@ def _worker_main(connection: Connection, store_path: str, writable: bool, limits
     isolate_network()  # first: no SERVICE or LOAD can reach the network from here, whatever got past safety.py
     import pyoxigraph as ox
 
-    from graph.rdf.store import lease_build
+    from graph.rdf.store import lease_build, union_default_graph
     lease = lease_build(Path(store_path))  # held until the process ends: pruning leaves the build alone
     folder = str(lease.folder)
     store = ox.Store(folder) if writable else ox.Store.read_only(folder)
-    union = None if writable else _default_graph_is_empty(store)  # a read-only store does not change
+    union = union_default_graph(store, lease.folder, writable=writable)
     _limit_data(limits.memory_bytes)
     connection.send(("ready", lease.link))
     while True:

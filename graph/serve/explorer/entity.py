@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from graph.config import TAXONOMY_NS
+from graph.rdf.formats import GRAPHS, Format, for_media_type, named
 from graph.rdf.namespaces import PREFIXES
 from graph.ask.profile import profile_of
 from graph.ask.profile import PROPERTY_NAMES
@@ -31,17 +32,7 @@ from graph.serve.explorer.render import (
 from graph.serve.protocol import negotiate
 
 HTML = "text/html"
-RDF_FORMATS: dict[str, tuple[str, ox.RdfFormat]] = {  # ?format= name -> (media type, format)
-    "turtle": ("text/turtle", ox.RdfFormat.TURTLE),
-    "jsonld": ("application/ld+json", ox.RdfFormat.JSON_LD),
-    "ntriples": ("application/n-triples", ox.RdfFormat.N_TRIPLES),
-    "rdfxml": ("application/rdf+xml", ox.RdfFormat.RDF_XML),
-    "trig": ("application/trig", ox.RdfFormat.TRIG),
-    "nquads": ("application/n-quads", ox.RdfFormat.N_QUADS),
-}
-FORMAT_LABELS = {"turtle": "Turtle", "jsonld": "JSON-LD", "ntriples": "N-Triples", "rdfxml": "RDF/XML",
-                 "trig": "TriG (with sources)", "nquads": "N-Quads (with sources)"}
-OFFERS = [HTML, "application/xhtml+xml"] + [media for media, _ in RDF_FORMATS.values()]
+OFFERS = [HTML, "application/xhtml+xml"] + [f.media_type for f in GRAPHS]  # no aliases: a page answers under its own types
 GRAPH_KINDS = ("source", "graph")
 MAX_STATEMENTS = 2000
 
@@ -93,22 +84,21 @@ class EntityPages:
                 return error_page(request, links, 404, "Not in the graph", f"The graph states nothing about {iri}.",
                                   headers=headers, suggestions=self._suggestions(ident, kind))
             return PlainTextResponse(f"404 Not Found: the graph states nothing about {iri}\n", status_code=404, headers=headers)
-        if wanted != HTML:
-            media, rdf_format = next(value for value in RDF_FORMATS.values() if value[0] == wanted)
-            body = self.rdf(iri, kind, rdf_format)
-            return Response(body, media_type=media, headers=headers)
+        if isinstance(wanted, Format):
+            return Response(self.rdf(iri, kind, wanted.format), media_type=wanted.media_type, headers=headers)
         return self.html(request, links, iri, kind, ident, headers)
 
-    def _wanted(self, request: Request) -> str | None:
+    def _wanted(self, request: Request) -> Format[ox.RdfFormat] | str | None:
+        """The RDF format the request asks for, HTML, or None if it accepts neither."""
         name = request.query_params.get("format")
         if name == "html":
             return HTML
-        if name in RDF_FORMATS:
-            return RDF_FORMATS[name][0]
         if name:
-            return None
+            return named(GRAPHS, name)
         chosen = negotiate(request.headers.get("accept"), OFFERS)
-        return HTML if chosen == "application/xhtml+xml" else chosen
+        if chosen in (HTML, "application/xhtml+xml"):
+            return HTML
+        return for_media_type(GRAPHS, chosen) if chosen is not None else None
 
     def _suggestions(self, ident: str, kind: str) -> list[dict[str, str]]:
         text = ident.rsplit("/", 1)[-1].replace("-", " ")[:100]
@@ -130,14 +120,14 @@ class EntityPages:
         quads = sorted(set(self.quads(iri, kind)), key=str)
         prefixes = {**PREFIXES, "id": self.base}
         if rdf_format.supports_datasets:
-            return ox.serialize(quads, format=rdf_format, prefixes=prefixes)
+            return ox.serialize(quads, format=rdf_format, prefixes=prefixes) or b""
         triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in quads}, key=str)
         return safe_serialisation(ox.serialize(triples, format=rdf_format, prefixes=prefixes) or b"", rdf_format)
 
     # ---------------------------------------------------------------- HTML
     def html(self, request: Request, links: Links, iri: str, kind: str, ident: str, headers: dict[str, str]) -> Response:
-        formats = [(name, FORMAT_LABELS[name]) for name in RDF_FORMATS]
-        common = {"iri": iri, "formats": formats, "kind": kind}
+        formats = [(f.name, f.label + (" (with sources)" if f.keeps_graphs else "")) for f in GRAPHS]
+        common: dict[str, Any] = {"iri": iri, "formats": formats, "kind": kind}
         if kind == "source":
             return render_page(request, "source.html.j2", links, headers=headers, **common, **self.source(iri))
         if (kind in ENTITY_KINDS or kind in TAXONOMY_KINDS) and "/" not in ident:

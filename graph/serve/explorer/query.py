@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import shlex
 import threading
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -20,19 +21,16 @@ from starlette.responses import Response
 
 from graph.config import TAXONOMY_NS
 from graph.errors import AllianceError
+from graph.rdf.formats import GRAPHS, RESULTS, Format
 from graph.rdf.namespaces import PREFIXES
+from graph.rdf.sparql_text import insert, undeclared_prefixes, where_body_offset
 from graph.ask.query import NamedQuery, Parameter, named_queries
 from graph.ask.resolve import resolve
 from graph.serve.explorer.render import TAXONOMY_KINDS, Links, render_page
 
 ENTITY_PARAMS = ("organisation", "alliance", "person", "material", "pathway")
-OUTER_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
-PREFIX_USE = re.compile(r"(?<![\w:<])([A-Za-z][\w-]*):(?=[\w-])")
-RESULT_FORMATS = [("json", "JSON", "application/sparql-results+json", "srj"),
-                  ("xml", "XML", "application/sparql-results+xml", "srx"),
-                  ("csv", "CSV", "text/csv", "csv"), ("tsv", "TSV", "text/tab-separated-values", "tsv")]
-GRAPH_FORMATS = [("turtle", "Turtle", "text/turtle", "ttl"), ("ntriples", "N-Triples", "application/n-triples", "nt"),
-                 ("jsonld", "JSON-LD", "application/ld+json", "jsonld"), ("rdfxml", "RDF/XML", "application/rdf+xml", "rdf")]
+# The page's download buttons: each results format, and the graph formats of triples (a CONSTRUCT gives triples).
+DOWNLOADS: dict[str, Sequence[Format[Any]]] = {"resultFormats": RESULTS, "graphFormats": [f for f in GRAPHS if not f.keeps_graphs]}
 STARTER = """# Alliances with their titles and types, as pages show them (al:displayLabel). Run with Ctrl+Enter.
 PREFIX al: <https://w3id.org/alliance-graph/ontology#>
 
@@ -93,28 +91,32 @@ def bind_parameter(store: Any, param: Parameter, given: str, base: str) -> Bindi
 
 
 def with_values(text: str, bindings: list[Binding]) -> str:
-    """The query text with the prefixes it uses declared and each binding as a VALUES clause."""
+    """The query text with the prefixes it uses declared and each binding as a VALUES clause at
+    the start of its WHERE clause (found on graph.rdf.sparql_text's tokens: a WHERE or a brace in a
+    string, an IRI or a comment is not taken for code). The header comment stays on top."""
     lines = text.splitlines()
     head = 0
     while head < len(lines) and lines[head].lstrip().startswith("#"):
         head += 1
     header, body = "\n".join(lines[:head]), "\n".join(lines[head:])
     if bindings:
-        match = next((m for m in OUTER_WHERE.finditer(body)
-                      if "#" not in body[body.rfind("\n", 0, m.start()) + 1:m.start()]), None)
-        if match is None:
+        offset = where_body_offset(body)
+        if offset is None:
             raise AllianceError("the query has no WHERE { to bind its parameters in")
-        values = "".join(f"\n  VALUES ?{b.name} {{ {b.term} }}  # {b.name}={b.given}" for b in bindings)
-        body = body[:match.end()] + values + body[match.end():]
-    used = {name for name in PREFIX_USE.findall(_without_comments(body)) if name in PREFIXES}
+        values = "".join(f"\n  VALUES ?{b.name} {{ {b.term} }}  # {_comment(b.name)}={_comment(b.given)}" for b in bindings)
+        if body[offset:offset + 1] not in ("\n", "\r"):  # the comment must not swallow code after the brace
+            values += "\n"
+        body = insert(body, [(offset, values)])
+    used = set(undeclared_prefixes(body))
     declared = "\n".join(f"PREFIX {name}: <{PREFIXES[name]}>" for name in PREFIXES if name in used)
     parts = [header] if header else []
     parts += [declared, ""] if declared else []
     return "\n".join(parts + [body.strip("\n")]) + "\n"
 
 
-def _without_comments(text: str) -> str:
-    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+def _comment(text: str) -> str:
+    """Text for a comment: a line break would end it and turn the rest into code."""
+    return text.replace("\r", " ").replace("\n", " ")
 
 
 def prepare_example(store: Any, query: NamedQuery, base: str) -> Example:
@@ -167,8 +169,8 @@ class QueryPage:
             "sparql": links.page("/sparql"), "network": links.page("/network"), "root": links.root,
             "base": self.base, "taxonomy": TAXONOMY_NS, "prefixes": PREFIXES,
             "organisationPrefix": f"{self.base}organisation/",
-            "resultFormats": [dict(zip(("key", "label", "media", "extension"), f)) for f in RESULT_FORMATS],
-            "graphFormats": [dict(zip(("key", "label", "media", "extension"), f)) for f in GRAPH_FORMATS],
+            **{key: [{"key": f.name, "label": f.label, "media": f.media_type, "extension": f.extension} for f in formats]
+               for key, formats in DOWNLOADS.items()},
             "examples": [asdict(e) for e in examples], "initial": initial,
         }
         return render_page(request, "query.html.j2", links, examples=examples, config=config,
