@@ -45,7 +45,7 @@ class Format(Generic[F]):
     @property
     def keeps_graphs(self) -> bool:
         """Whether the format writes named graphs (quads), so each statement keeps its source."""
-        return isinstance(self.format, ox.RdfFormat) and self.format.supports_datasets
+        return bool(getattr(self.format, "supports_datasets", False))  # results formats have no such notion
 
 
 # SELECT and ASK results, in the endpoint's order of preference.
