@@ -57,7 +57,7 @@ class OxigraphStore:
         self._read_only = read_only
         self._union = union  # False once the default graph holds the merge
         self.folder = folder  # the build folder on disk; None in memory
-        self._release: weakref.finalize | None = None  # drops the lease of an opened build
+        self._release: weakref.finalize[[], OxigraphStore] | None = None  # drops the lease of an opened build
 
     @classmethod
     def in_memory(cls) -> OxigraphStore:
@@ -125,7 +125,7 @@ class OxigraphStore:
     def close(self) -> None:
         """Drop the store so that its files are released (pyoxigraph closes on release), and
         its lease with it."""
-        self._store = None  # type: ignore[assignment]
+        self._store = None  # type: ignore[assignment]  # closed for good: any later use fails loudly
         if self._release is not None:
             self._release()
 

@@ -100,7 +100,7 @@ class Endpoint:
         except ClientDisconnect:  # the client left, or its body was too slow (connections.py): no one to answer
             _log(request, op, CLIENT_CLOSED, None, started)
             return Response(status_code=CLIENT_CLOSED)
-        outcome: Outcome = await self.context.pool.run(op, request.client.host if request.client else "")  # type: ignore[attr-defined]
+        outcome: Outcome = await self.context.pool.run(op, request.client.host if request.client else "")
         _log(request, op, outcome.status, outcome.rows, started)
         return Response(outcome.body, status_code=outcome.status, media_type=outcome.content_type,
                         headers={**CORS, **outcome.headers} if outcome.headers else CORS)
@@ -133,7 +133,7 @@ class Endpoint:
             return _plain(406, f"the service description is available as {listed(GRAPHS)}")
         media, rdf = chosen
         endpoint = str(request.url.replace(query=""))
-        graphs = self.context.store.named_graphs() if self.context.store is not None else []  # type: ignore[attr-defined]
+        graphs = self.context.store.named_graphs() if self.context.store is not None else []
         body = ox.serialize(service_description(endpoint, self.settings.allow_update, graphs), format=rdf.format)
         return Response(body, media_type=media, headers=CORS)
 

@@ -5,8 +5,13 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from graph.config import Settings, default_store_path
+
+if TYPE_CHECKING:  # the server process imports these; the CLI's option parsing does not need them
+    from graph.rdf.store import PublishedStore
+    from graph.serve.workers import QueryPool
 
 MIB = 2**20
 GIB = 2**30
@@ -103,5 +108,5 @@ class ServerContext:
     query a client sends."""
 
     settings: ServeSettings
-    store: object  # graph.rdf.store.PublishedStore (or an OxigraphStore), read-only
-    pool: object  # graph.serve.workers.QueryPool
+    store: PublishedStore | None  # None with updates on: the read-write worker is the only handle
+    pool: QueryPool

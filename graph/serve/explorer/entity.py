@@ -186,6 +186,8 @@ class EntityPages:
         meta: dict[str, list[str]] = defaultdict(list)
         subjects: dict[str, dict[str, Any]] = {}
         for quad in sorted(self.quads(iri, "source"), key=str):
+            if isinstance(quad.subject, ox.Triple) or isinstance(quad.object, ox.Triple):
+                continue  # an RDF 1.2 triple term: records never state one
             subject, predicate, obj = quad.subject.value, quad.predicate.value, quad.object
             if subject == iri:
                 meta[_local(predicate)].append(obj.value)

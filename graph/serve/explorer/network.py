@@ -8,6 +8,8 @@ number generator, and two layouts at once would not be reproducible.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import threading
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
@@ -138,7 +140,7 @@ class NetworkPages:
         return iris
 
 
-def network_endpoint(pages: NetworkPages, base: str):
+def network_endpoint(pages: NetworkPages, base: str) -> Callable[[Request], Response]:
     def network(request: Request) -> Response:
         links = Links.of(request, base)
         try:
