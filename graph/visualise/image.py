@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from graph.errors import AllianceError
+from graph.extras import IMAGES
 from graph.rdf.files import write_atomic
 from graph.visualise.html import ViewLike, write_html
 
@@ -38,7 +39,7 @@ CHROMIUM_ARGS = [
 INSTALL_HINT = (
     "Install Chromium (Debian/Ubuntu: apt-get install chromium) or set "
     f"{CHROMIUM_ENV} to the path of a Chromium or Chrome executable; the Python package "
-    "'playwright' is needed too (pip install playwright; no browser download is needed)."
+    f"'playwright' is needed too (the '{IMAGES.name}' extra: {IMAGES.install}; no browser download is needed)."
 )
 READY_TIMEOUT_MS = 120_000
 
