@@ -35,7 +35,8 @@ class Extra:
 
     @property
     def install(self) -> str:
-        return f"pip install '{DISTRIBUTION}[{self.name}]'"
+        """How to install it from the project folder (the package is not on a registry)."""
+        return f"pip install -e '.[{self.name}]' in the project folder"
 
 
 IMAGES = Extra("images", ("playwright",), "export", ("png", "svg"))
@@ -48,8 +49,8 @@ class MissingExtra(AllianceError):
 
     def __init__(self, extra: Extra, module: str) -> None:
         self.extra, self.module = extra, module
-        super().__init__(f"{extra.needed_by} needs the Python package '{module}', which the '{extra.name}' extra "
-                         f"installs: {extra.install} (scripts/setup installs every extra)")
+        super().__init__(f"{extra.needed_by} needs the Python package '{module}', which the '{extra.name}' extra of "
+                         f"{DISTRIBUTION} installs: {extra.install} (scripts/setup installs every extra)")
 
 
 @contextmanager

@@ -160,7 +160,7 @@ def test_serve_without_its_extra_names_the_extra(built: Settings, module: str) -
                       "--port", "1")  # never reached: the check comes before the server binds
     assert result.returncode == EXIT_ERROR
     line = _one_error_line(result)
-    assert f"'{module}'" in line and f"'{SERVE.name}' extra" in line and SERVE.install in line
+    assert f"'{module}'" in line and f"'{SERVE.name}' extra of {OWN_NAME}" in line and SERVE.install in line
     assert "Serving" not in result.stderr
 
 
@@ -177,4 +177,4 @@ def test_image_export_without_its_extra_names_the_extra(built: Settings, tmp_pat
 def test_an_extra_says_which_command_needs_it() -> None:
     assert SERVE.needed_by == "alliances serve"
     assert IMAGES.needed_by == "alliances export png|svg"
-    assert Extra("x", ("m",), "c").install == f"pip install '{OWN_NAME}[x]'"
+    assert Extra("x", ("m",), "c").install == "pip install -e '.[x]' in the project folder"

@@ -200,7 +200,8 @@ def _import_playwright():
         from playwright.sync_api import sync_playwright
     except ImportError as error:
         raise ImageExportUnavailable(
-            f"Cannot export images: the Python package 'playwright' is missing ({error}). {INSTALL_HINT}"
+            f"Cannot export images: the Python package 'playwright' is missing; install the '{IMAGES.name}' extra "
+            f"({IMAGES.install}; no browser download is needed)"
         ) from error
     return sync_playwright
 
