@@ -5,6 +5,7 @@ import click
 
 from graph.cli.context import Context
 from graph.cli.errors import fail
+from graph.extras import SERVE, require
 
 
 def _size(ctx: click.Context, param: click.Parameter, value: str | int | None) -> int | None:
@@ -48,6 +49,7 @@ def serve(obj: Context, host: str, port: int, deadline: float, workers: int | No
           client_workers: int, client_queue: int, allow_update: bool, token: str | None, allowed_hosts: tuple[str, ...],
           request_timeout: float, no_access_log: bool) -> None:
     """Serve the graph: SPARQL 1.1 Protocol at /sparql, and the explorer at /."""
+    require(SERVE)  # a missing starlette, uvicorn or httptools: one line that names the extra
     from graph.serve.app import serve as run_server
     from graph.serve.context import ServeSettings, default_workers
     from graph.serve.hosts import HostPolicy

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from graph.errors import AllianceError
+from graph.extras import IMAGES
 from graph.rdf.files import write_atomic
 from graph.visualise.html import ViewLike, write_html
 
@@ -44,7 +45,7 @@ CHROMIUM_ARGS = [
 INSTALL_HINT = (
     "Install Chromium (Debian/Ubuntu: apt-get install chromium) or set "
     f"{CHROMIUM_ENV} to the path of a Chromium or Chrome executable; the Python package "
-    "'playwright' is needed too (pip install playwright; no browser download is needed)."
+    f"'playwright' is needed too (the '{IMAGES.name}' extra: {IMAGES.install}; no browser download is needed)."
 )
 READY_TIMEOUT_MS = 120_000
 
@@ -214,7 +215,8 @@ def _import_playwright() -> Callable[[], AbstractContextManager[Playwright]]:
         from playwright.sync_api import sync_playwright
     except ImportError as error:
         raise ImageExportUnavailable(
-            f"Cannot export images: the Python package 'playwright' is missing ({error}). {INSTALL_HINT}"
+            f"Cannot export images: the Python package 'playwright' is missing; install the '{IMAGES.name}' extra "
+            f"({IMAGES.install}; no browser download is needed)"
         ) from error
     return sync_playwright
 
