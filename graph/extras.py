@@ -28,6 +28,7 @@ class Extra:
     modules: tuple[str, ...]
     command: str
     formats: tuple[str, ...] = ()  # only these formats of the command need it (empty: all of it)
+    best_effort: tuple[str, ...] = ()  # installed with the extra where the platform has them; not required
 
     @property
     def needed_by(self) -> str:
@@ -40,7 +41,7 @@ class Extra:
 
 
 IMAGES = Extra("images", ("playwright",), "export", ("png", "svg"))
-SERVE = Extra("serve", ("starlette", "uvicorn", "httptools"), "serve")
+SERVE = Extra("serve", ("starlette", "uvicorn", "httptools"), "serve", best_effort=("pyseccomp",))  # Linux: graph/serve/sandbox.py
 EXTRAS = (IMAGES, SERVE)
 
 
