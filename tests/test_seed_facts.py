@@ -104,6 +104,13 @@ def test_us_government_leads_the_first_movers_coalition_that_ford_joins(store: O
     assert roles["us-government"] == "convener" and roles["world-economic-forum"] == "convener"
 
 
+def test_no_source_url_carries_tracking_parameters(store: OxigraphStore) -> None:
+    urls = [row["url"].value for row in store.query("SELECT DISTINCT ?url WHERE { ?s schema:url ?url }")]
+    assert urls, "the graph has source URLs"
+    tracking = ("utm_", "ref=rss", "cid=", "srsltid=", "fbclid=", "gclid=", "spm=", "from=", "share")
+    assert [url for url in urls if "?" in url and any(t in url.partition("?")[2] for t in tracking)] == []
+
+
 def test_baosteel_rolls_up_to_china_baowu(store: OxigraphStore) -> None:
     baowu = profile(store, "宝武")
     assert "baosteel" in {m["id"] for m in baowu["members"]}
