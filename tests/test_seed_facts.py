@@ -13,7 +13,7 @@ import pyoxigraph as ox
 
 from graph.ask.profile import profile
 from graph.ask.resolve import kind_and_id
-from graph.config import DEFAULT_BASE
+from graph.config import DEFAULT_BASE, TAXONOMY_NS
 from graph.rdf.store import OxigraphStore
 
 FAW = "2024-08-29-faw-volkswagen-baosteel-green-steel-memorandum"
@@ -109,6 +109,16 @@ def test_no_source_url_carries_tracking_parameters(store: OxigraphStore) -> None
     assert urls, "the graph has source URLs"
     tracking = ("utm_", "ref=rss", "cid=", "srsltid=", "fbclid=", "gclid=", "spm=", "from=", "share")
     assert [url for url in urls if "?" in url and any(t in url.partition("?")[2] for t in tracking)] == []
+
+
+def test_the_technology_development_pathway_is_not_labelled_as_steel_only(store: OxigraphStore) -> None:
+    """It is used on aluminium alliances too, so a label naming steel would answer a green-steel
+    question with aluminium deals; the material says which industry."""
+    pathway = ox.NamedNode(f"{TAXONOMY_NS}pathway/green-technology-innovation")
+    assert store.query("ASK { ?a al:pathway ?p ; al:material/skos:broader* ?m }",
+                       {"p": pathway, "m": ox.NamedNode(f"{TAXONOMY_NS}material/aluminium")})
+    labels = [label for names in profile(store, "green-technology-innovation")["names"]["preferred"].values() for label in names]
+    assert len(labels) == 3 and [label for label in labels if any(w in label.lower() for w in ("steel", "stahl", "钢"))] == []
 
 
 def test_baosteel_rolls_up_to_china_baowu(store: OxigraphStore) -> None:
