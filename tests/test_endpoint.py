@@ -26,6 +26,7 @@ import pytest
 from graph.config import PROJECT_ROOT, Settings
 from graph.rdf.store import OxigraphStore
 
+from network_support import Listener
 from endpoint_support import Server, captured_access_log, csv_rows, make_store, running_server
 
 JSON = "application/sparql-results+json"
@@ -79,54 +80,16 @@ def writable(writable_server: Server) -> Server:
     return writable_server
 
 
-class Listener:
-    """A local TCP port that records every connection made to it (and closes it at once, so that
-    an engine that does connect fails fast instead of waiting for an answer)."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.05)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.connections: list[bytes] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                connection, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            with connection:
-                connection.settimeout(0.5)
-                try:
-                    self.connections.append(connection.recv(200))
-                except OSError:
-                    self.connections.append(b"")
-
-    def close(self) -> list[bytes]:
-        self._stop.set()
-        self._thread.join(5)
-        self.sock.close()
-        return self.connections
-
-
 @contextlib.contextmanager
 def listener() -> Iterator[Listener]:
-    listening = Listener()
-    try:
+    with Listener() as listening:
         yield listening
-    finally:
-        listening.close()
 
 
 def assert_no_connection(listening: Listener) -> None:
-    time.sleep(0.1)
-    connections = listening.close()
-    assert not connections, f"the endpoint connected to a URL named in the request: {connections[0][:80]!r}"
+    listening.settle()  # every connection made so far is recorded
+    calls = listening.calls()
+    assert not calls, f"the endpoint connected to a URL named in the request: {calls[0][:80]!r}"
 
 
 def _timeout(kwargs: dict) -> dict:
