@@ -83,3 +83,11 @@ def test_network_file_exports(runner: CliRunner, built: Settings, tmp_path: Path
 def test_filters_on_rdf_export_are_refused(runner: CliRunner, built: Settings) -> None:
     result = run(runner, built, "export", "trig", "--material", "steel")
     assert result.exit_code == 2 and "network formats" in result.output
+
+
+def test_network_status_filter_keeps_binding_deals_only(runner: CliRunner, built: Settings) -> None:
+    binding = run(runner, built, "timeline", "--by", "type", "--status", "binding", "--format", "json")
+    assert binding.exit_code == 0, binding.output
+    ids = {ident for row in json.loads(binding.stdout) for ident in row["alliances"]}
+    assert ids == {"h2-green-steel-mercedes-benz-supply-agreement-2023"}
+    assert run(runner, built, "network", "--status", "signed").exit_code == 2  # no such status

@@ -252,3 +252,17 @@ def test_sources_of_an_alliance(store: OxigraphStore) -> None:
     rows = rows_of(store, "sources-of", {"alliance": "sms-group-ansteel-green-steel-mou"})
     assert {(r["language"], r.get("published", "")) for r in rows} >= {("de", ""), ("zh", "2025-01-24")}
     assert any("vom Leiter Strategische Planung der Ansteel Group und Peter Langner, CEO der SMS group China" in r["quotes"] for r in rows)
+
+
+def test_binding_deals_only(store: OxigraphStore) -> None:
+    binding = {r["alliance_id"].rsplit("/", 1)[-1] for r in rows_of(store, "alliances-by-status", {"status": "binding"})}
+    assert "h2-green-steel-mercedes-benz-supply-agreement-2023" in binding
+    assert "vale-kobe-steel-mitsui-low-co2-metallics-hoa" not in binding  # non-binding heads of agreement
+    non_binding = {r["alliance_id"].rsplit("/", 1)[-1] for r in rows_of(store, "alliances-by-status", {"status": "non-binding"})}
+    assert non_binding & binding == set() and "vale-kobe-steel-mitsui-low-co2-metallics-hoa" in non_binding
+
+
+def test_status_history_follows_the_deal_in_time(store: OxigraphStore) -> None:
+    rows = rows_of(store, "status-history", {"alliance": "h2-green-steel-mercedes-benz-supply-agreement-2023"})
+    assert [(r.get("date"), r["status"], r["current"]) for r in rows] == [("2023-06", "binding", "binding")]
+    assert rows[0]["date_basis"] == '"now" in an article dated 2023-06-07'
