@@ -113,7 +113,7 @@ def export(store: GraphStore, output: IO[bytes], fmt: ExportFormat) -> None:
 # ------------------------------------------------------------------ networks
 
 def network_filter(store: GraphStore, **filters: Any) -> "NetworkFilter":
-    """A NetworkFilter from names: material, pathway, alliance_type, sector, country, year_from,
+    """A NetworkFilter from names: material, pathway, alliance_type, sector, country, status, year_from,
     year_to, focus, depth (see graph.network.options.make_filter)."""
     from graph.network.options import make_filter
     return make_filter(store, **filters)

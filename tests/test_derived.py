@@ -159,7 +159,7 @@ def test_profiles_show_the_year_with_its_basis(store: OxigraphStore) -> None:
     memorandum = profile(store, "sms-group-ansteel-green-steel-mou")
     assert (memorandum["year"], memorandum["year_basis"]) == (2025, "signing date")
     pilot = next(a for a in profile(store, "RMI")["alliances"] if a["id"] == "rmi-automotive-steel-carbon-footprint-pilot")
-    assert (pilot["year"], pilot["year_basis"]) == (2023, "start date")
+    assert (pilot["year"], pilot["year_basis"]) == (2024, "earliest source publication")  # not its start, 2023
     community = profile(store, "BMW Sustainable Development Community")
     assert (community["year"], community["year_basis"]) == (None, "no date known")
 

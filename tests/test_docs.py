@@ -154,10 +154,13 @@ def sample_of_every_kind(store: OxigraphStore, per_kind: int = 8) -> dict[str, l
     assert isinstance(solutions, ox.QuerySolutions)
     for row in solutions:
         by_kind[kind_and_id(row["e"].value)[0]].append((int(row["n"].value), row["e"].value))
+    # Sections only some alliances have (an announcement, a status history) come from the first that has each.
+    rare = [min(row["e"].value for row in store.query(f"SELECT DISTINCT ?e WHERE {{ ?e {p} ?x }}"))
+            for p in ("al:announcement", "al:statusChange/al:dateBasis", "al:statusChange")]
     sample = {}
     for kind, entities in by_kind.items():
         richest = [iri for _, iri in sorted(entities, key=lambda item: (-item[0], item[1]))[:per_kind - 2]]
-        sample[kind] = sorted(set(richest + sorted(iri for _, iri in entities)[:2]))
+        sample[kind] = sorted(set(richest + sorted(iri for _, iri in entities)[:2] + (rare if kind == "alliance" else [])))
     return sample
 
 

@@ -458,3 +458,9 @@ def test_iris_resolve_when_the_base_points_at_the_server(tmp_path):
         config = query_config(local.get("/query").text)
         assert config["organisationPrefix"] == "http://testserver/id/organisation/"
         assert "VALUES ?org { <http://testserver/id/organisation/hbis> }" in {e["name"]: e for e in config["examples"]}["agreements-of"]["text"]
+
+
+def test_an_alliance_page_shows_its_status_changes(client):
+    page = client.get("/id/alliance/h2-green-steel-mercedes-benz-supply-agreement-2023").text
+    assert 'Status: binding</h2>' in page
+    assert "2023-06 (&#34;now&#34; in an article dated 2023-06-07)" in page or "2023-06 (&quot;now&quot; in an article dated 2023-06-07)" in page

@@ -208,7 +208,8 @@ def test_agreements_by_year_basis(store: OxigraphStore) -> None:
     years = {title: (r.get("year", ""), r["basis"]) for r in rows for title in r["alliances"].split(" | ")}
     assert years["SMS group and Ansteel Group memorandum on green steel technologies"] == ("2025", "signing date")  # not --01-16
     assert years["Memorandum of Understanding on Building a Green and Low-Carbon Steel and Iron Supply Chain"] == ("2022", "signing date")
-    assert years["Carbon footprint accounting pilot for automotive steel"] == ("2023", "start date")
+    # started in 2023 by its own start date, a delivery field: it counts by its source, published in 2024
+    assert years["Carbon footprint accounting pilot for automotive steel"] == ("2024", "earliest source publication")
     assert years["Carbon-Neutral 'Green Steel' Cooperation Memorandum"] == ("2024", "earliest source publication")
     assert years["BMW Sustainable Development Community"] == ("", "no date known")
     alliances = int(next(iter(store.query("SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a a al:Alliance }")))["n"].value)
@@ -251,3 +252,17 @@ def test_sources_of_an_alliance(store: OxigraphStore) -> None:
     rows = rows_of(store, "sources-of", {"alliance": "sms-group-ansteel-green-steel-mou"})
     assert {(r["language"], r.get("published", "")) for r in rows} >= {("de", ""), ("zh", "2025-01-24")}
     assert any("vom Leiter Strategische Planung der Ansteel Group und Peter Langner, CEO der SMS group China" in r["quotes"] for r in rows)
+
+
+def test_binding_deals_only(store: OxigraphStore) -> None:
+    binding = {r["alliance_id"].rsplit("/", 1)[-1] for r in rows_of(store, "alliances-by-status", {"status": "binding"})}
+    assert "h2-green-steel-mercedes-benz-supply-agreement-2023" in binding
+    assert "vale-kobe-steel-mitsui-low-co2-metallics-hoa" not in binding  # non-binding heads of agreement
+    non_binding = {r["alliance_id"].rsplit("/", 1)[-1] for r in rows_of(store, "alliances-by-status", {"status": "non-binding"})}
+    assert non_binding & binding == set() and "vale-kobe-steel-mitsui-low-co2-metallics-hoa" in non_binding
+
+
+def test_status_history_follows_the_deal_in_time(store: OxigraphStore) -> None:
+    rows = rows_of(store, "status-history", {"alliance": "h2-green-steel-mercedes-benz-supply-agreement-2023"})
+    assert [(r.get("date"), r["status"], r["current"]) for r in rows] == [("2023-06", "binding", "binding")]
+    assert rows[0]["date_basis"] == '"now" in an article dated 2023-06-07'

@@ -164,3 +164,14 @@ def test_isolated_node_has_no_burt_measures() -> None:
     row = next(r for r in measure(graph).rows if r["iri"] == "alone")
     assert row["constraint"] is None and row["effective-size"] is None
     assert not any(isinstance(v, float) and math.isnan(v) for r in measure(graph).rows for v in r.values())
+
+
+def test_status_filter_keeps_only_alliances_whose_current_status_matches() -> None:
+    binding = alliance("binding-deal", ["a", "b"])
+    binding.status = "status/binding"
+    memorandum = alliance("memorandum", ["a", "c"])
+    memorandum.status = "status/non-binding"
+    unknown = alliance("no-status", ["b", "c"])
+    only_binding = NetworkFilter(status="status/binding")
+    assert [a.id for a in (binding, memorandum, unknown) if only_binding.keeps_alliance(a)] == ["binding-deal"]
+    assert all(NetworkFilter().keeps_alliance(a) for a in (binding, memorandum, unknown))

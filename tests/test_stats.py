@@ -37,3 +37,14 @@ def test_stats_names_the_gaps(runner: CliRunner, built: Settings) -> None:
             assert gap["missing"] not in languages
     text = runner.invoke(main, ["--store", str(built.store_path), "stats"]).output
     assert "lacking a name in their home language" in text and "quotes:" in text
+
+
+def test_stats_count_dates_by_basis_and_status(runner: CliRunner, built: Settings) -> None:
+    data = json.loads(runner.invoke(main, ["--store", str(built.store_path), "stats", "--format", "json"]).stdout)
+    assert sum(data["dates"]["by_basis"].values()) == data["alliances"]
+    assert data["dates"]["with_year"] == data["alliances"] - data["dates"]["by_basis"].get("no date known", 0)
+    assert data["dates"]["with_year"] == data["alliances"] - data["by_year"].get("(no year)", 0)
+    assert "start date" not in data["dates"]["by_basis"]
+    assert data["dates"]["by_basis"]["announcement date"] >= 1  # the Vale heads of agreement
+    assert data["status"]["with_status"] == sum(data["status"]["by_status"].values())
+    assert {"binding", "non-binding"} <= set(data["status"]["by_status"])

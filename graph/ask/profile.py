@@ -19,6 +19,7 @@ from graph.rdf.store import GraphStore
 SKIPPED = ("http://www.w3.org/2004/02/skos/core#prefLabel", "http://www.w3.org/2004/02/skos/core#altLabel",
            "http://www.w3.org/2004/02/skos/core#hiddenLabel", "https://w3id.org/alliance-graph/ontology#quote",
            "https://w3id.org/alliance-graph/ontology#participation", "https://w3id.org/alliance-graph/ontology#signing",
+           "https://w3id.org/alliance-graph/ontology#announcement", "https://w3id.org/alliance-graph/ontology#statusChange",
            "http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 LABELS = """
@@ -89,6 +90,21 @@ YEAR = """SELECT ?e ?year ?basis WHERE { ?e al:yearBasis ?basis OPTIONAL { ?e al
 
 SIGNING = """
 SELECT DISTINCT ?e ?p ?o ?g WHERE { ?e al:signing ?s . GRAPH ?g { ?s ?p ?o } FILTER (?p != rdf:type) } ORDER BY ?p STR(?o) ?g"""
+
+ANNOUNCEMENT = """
+SELECT DISTINCT ?e ?p ?o ?g WHERE { ?e al:announcement ?s . GRAPH ?g { ?s ?p ?o } FILTER (?p != rdf:type) } ORDER BY ?p STR(?o) ?g"""
+
+# In time order as current-status.rq reads it: undated first, then by date as written, then by stage.
+STATUS_HISTORY = """
+SELECT DISTINCT ?e ?status ?label ?date ?basis ?g WHERE {
+  ?e al:statusChange ?change .
+  GRAPH ?g { ?change al:status ?status }
+  ?status al:displayLabel ?label ; skos:notation ?stage .
+  OPTIONAL { ?change schema:startDate ?date }
+  OPTIONAL { ?change al:dateBasis ?basis }
+} ORDER BY COALESCE(STR(?date), "") ?stage ?g"""
+
+CURRENT_STATUS = """SELECT ?e ?label WHERE { ?e al:currentStatus/al:displayLabel ?label }"""
 
 PERSON_ROLES = """
 SELECT DISTINCT ?e ?alliance ?how ?post WHERE {
@@ -261,19 +277,37 @@ def _alliance(store: GraphStore, iri: str, namer: _Namer) -> dict[str, Any]:
                 if row["post"] is not None:
                     party["signatory_post"] = namer.ref(row["post"].value)
         parties.append(party)
-    signing: dict[tuple[str, str], dict[str, Any]] = {}
-    for row in _rows(store, SIGNING, iri):
+    years = _rows(store, YEAR, iri)
+    current = _rows(store, CURRENT_STATUS, iri)
+    return {**(_year(years[0]) if years else {"year": None, "year_basis": None}), "parties": parties,
+            "signing": _event(store, SIGNING, iri, namer), "announcement": _event(store, ANNOUNCEMENT, iri, namer),
+            "status": current[0]["label"].value if current else None, "status_history": _status_history(store, iri)}
+
+
+def _event(store: GraphStore, sparql: str, iri: str, namer: _Namer) -> list[dict[str, Any]]:
+    """What the sources say about the signing or the announcement, each fact with its sources."""
+    facts: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in _rows(store, sparql, iri):
         if (source := kind_and_id(row["g"].value)[1]) == "derived":  # the display place: shown as stated instead
             continue
         local = row["p"].value.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
-        name = {"startDate": "date", "location": "place"}.get(local, local)
+        name = {"startDate": "date", "location": "place", "dateBasis": "basis"}.get(local, local)
         value = namer.ref(row["o"].value)["label"] if isinstance(row["o"], ox.NamedNode) else row["o"].value
-        entry = signing.setdefault((name, value), {"property": name, "value": value, "sources": []})
+        entry = facts.setdefault((name, value), {"property": name, "value": value, "sources": []})
         if source not in entry["sources"]:
             entry["sources"].append(source)
-    years = _rows(store, YEAR, iri)
-    return {**(_year(years[0]) if years else {"year": None, "year_basis": None}), "parties": parties,
-            "signing": list(signing.values())}
+    return list(facts.values())
+
+
+def _status_history(store: GraphStore, iri: str) -> list[dict[str, Any]]:
+    """The status changes in time order (graph/build/derivations/current-status.rq), each with its sources."""
+    changes: dict[tuple[str, str | None], dict[str, Any]] = {}
+    for row in _rows(store, STATUS_HISTORY, iri):
+        key = (row["status"].value, _value(row["date"]))
+        entry = changes.setdefault(key, {"status": row["label"].value, "date": key[1], "basis": _value(row["basis"]), "sources": []})
+        if (source := kind_and_id(row["g"].value)[1]) not in entry["sources"]:
+            entry["sources"].append(source)
+    return list(changes.values())
 
 
 def _person(store: GraphStore, iri: str, namer: _Namer) -> dict[str, Any]:

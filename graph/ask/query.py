@@ -27,7 +27,9 @@ from graph.rdf.store import GraphStore, QueryResult
 
 QUERY_DIR = Path(__file__).with_name("queries")
 PARAM_LINE = re.compile(r"^#\s*param:\s*(?P<name>\w+)\s+(?P<type>\w+)(?:\s*=\s*(?P<default>\S+))?\s*(?P<help>.*)$")
-PARAM_TYPES = ("organisation", "alliance", "person", "material", "pathway", "string", "integer", "date")
+# Parameter types whose values are names, resolved to IRIs (the command line and the explorer alike).
+ENTITY_PARAM_TYPES = ("organisation", "alliance", "person", "material", "pathway", "status")
+PARAM_TYPES = ENTITY_PARAM_TYPES + ("string", "integer", "date")
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,7 @@ def bind(store: GraphStore, query: NamedQuery, values: dict[str, str]) -> dict[s
         raw = values.get(param.name, param.default)
         if raw is None:
             raise AllianceError(f"query '{query.name}' needs --param {param.name}=... ({param.help or param.type})")
-        if param.type in ("organisation", "alliance", "person", "material", "pathway"):
+        if param.type in ENTITY_PARAM_TYPES:
             bound[param.name] = ox.NamedNode(resolve_iri(store, raw, param.type))
         elif param.type == "integer":
             if not re.fullmatch(r"-?\d+", raw):

@@ -54,8 +54,15 @@ def render_profile(profile: dict[str, Any]) -> str:
         out.append(line)
     if profile.get("year_basis"):
         out += ["", "Year", f"  {_year(profile)}"]
-    if profile.get("signing"):
-        out += ["", "Signing"] + [f"  {s['property']}: {s['value']}   <- {', '.join(s['sources'])}" for s in profile["signing"]]
+    for section in ("signing", "announcement"):
+        if profile.get(section):
+            out += ["", section.capitalize()] + [f"  {s['property']}: {s['value']}   <- {', '.join(s['sources'])}" for s in profile[section]]
+    if profile.get("status_history"):
+        out += ["", f"Status: {profile['status']}"]
+        for change in profile["status_history"]:
+            when = change["date"] or "undated"
+            basis = f" ({change['basis']})" if change.get("basis") else ""
+            out.append(f"  {when}{basis}: {change['status']}   <- {', '.join(change['sources'])}")
     if profile.get("alliances"):
         out += ["", "Alliances"]
         for alliance in profile["alliances"]:

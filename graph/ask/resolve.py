@@ -24,7 +24,7 @@ from graph.rdf.store import GraphStore
 ID_LIKE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*(/[a-z0-9]+(-[a-z0-9]+)*)?")
 # Kinds in the order a bare name prefers them: 'steel' is the material before it is the sector.
 KINDS = ("organisation", "alliance", "person", "material", "pathway", "platform", "post", "claim",
-         "indicator", "sector", "alliance-type", "role")
+         "indicator", "sector", "alliance-type", "role", "status")
 
 ENTITIES = """
 SELECT DISTINCT ?entity ?kind ?label WHERE {

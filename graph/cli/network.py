@@ -34,6 +34,7 @@ def network_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--type", "alliance_type", help="Only alliances of this type or a narrower one (e.g. memorandum of understanding)."),
         click.option("--sector", help="Only organisations of this sector (e.g. steel, automotive)."),
         click.option("--country", help="Only organisations of this country (ISO code, e.g. CN)."),
+        click.option("--status", help="Only alliances whose current status is this (e.g. binding, non-binding); alliances without a status are left out."),
         click.option("--from", "year_from", type=int, help="Only alliances from this year on."),
         click.option("--to", "year_to", type=int, help="Only alliances up to this year."),
         click.option("--focus", help="Only the neighbourhood of this organisation (any name)."),
@@ -44,7 +45,7 @@ def network_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-FILTER_KEYS = ("material", "pathway", "alliance_type", "sector", "country", "year_from", "year_to", "focus", "depth")
+FILTER_KEYS = ("material", "pathway", "alliance_type", "sector", "country", "status", "year_from", "year_to", "focus", "depth")
 
 
 def split_filters(kwargs: dict[str, Any]) -> dict[str, Any]:

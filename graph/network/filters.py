@@ -15,6 +15,7 @@ class NetworkFilter:
     alliance_type: str | None = None
     sector: str | None = None
     country: str | None = None
+    status: str | None = None  # a concept key such as 'status/binding': the alliance's current status
     year_from: int | None = None
     year_to: int | None = None
     focus: str | None = None  # organisation IRI: keep its neighbourhood only
@@ -26,6 +27,8 @@ class NetworkFilter:
         if self.pathway and self.pathway not in a.pathway_keys:
             return False
         if self.alliance_type and self.alliance_type not in a.type_keys:
+            return False
+        if self.status and a.status != self.status:  # an alliance with no status is not known to be binding
             return False
         if self.year_from is not None or self.year_to is not None:
             # an alliance with no known year cannot be shown to fall in a range
@@ -47,7 +50,8 @@ class NetworkFilter:
     def summary(self, landscape: Landscape) -> str:
         """One line for titles and exports, e.g. 'material: steel; 2022-2025'."""
         parts = []
-        for name, key in (("material", self.material), ("pathway", self.pathway), ("type", self.alliance_type), ("sector", self.sector)):
+        for name, key in (("material", self.material), ("pathway", self.pathway), ("type", self.alliance_type), ("status", self.status),
+                          ("sector", self.sector)):
             if key:
                 parts.append(f"{name}: {landscape.label(key)}")
         if self.country:

@@ -18,12 +18,13 @@ ORG_KINDS = {"Company": "organisation", "CorporateGroup": "group", "JointVenture
              "NonProfit": "organisation", "PublicBody": "organisation", "UnnamedParty": "unnamed"}
 
 ALLIANCES = """
-SELECT DISTINCT ?alliance ?class ?label ?title ?type ?signed ?start ?end ?year ?basis WHERE {
+SELECT DISTINCT ?alliance ?class ?label ?title ?type ?signed ?start ?end ?year ?basis ?status WHERE {
   ?alliance a al:Alliance .
   OPTIONAL { ?alliance a ?class FILTER (?class IN (al:Agreement, al:Project, al:Programme, al:Community, al:Coalition)) }
   OPTIONAL { ?alliance al:displayLabel ?label }
   OPTIONAL { ?alliance al:year ?year }
   OPTIONAL { ?alliance al:yearBasis ?basis }
+  OPTIONAL { ?alliance al:currentStatus ?status }
   OPTIONAL { ?alliance skos:prefLabel ?title }
   OPTIONAL { ?alliance al:allianceType ?type }
   OPTIONAL { ?alliance al:signing/schema:startDate ?signed }
@@ -96,6 +97,7 @@ class Alliance:
     claims: list[dict[str, str]] = field(default_factory=list)
     year: int | None = None  # al:year and al:yearBasis, derived at build (graph/build/derivations/alliance-year.rq)
     year_basis: str | None = None
+    status: str | None = None  # al:currentStatus as a concept key (status/binding), derived at build (current-status.rq)
     title: str = ""  # al:displayLabel (graph/build/display.py); the id when not given
 
     def __post_init__(self) -> None:
@@ -180,6 +182,8 @@ def load_landscape(store: GraphStore) -> Landscape:
             a.year = int(row["year"].value)
         if row["basis"] is not None:
             a.year_basis = row["basis"].value
+        if row["status"] is not None:
+            a.status = concept_key(row["status"].value)
         if row["title"] is not None:
             a.titles.setdefault(row["title"].language or "", row["title"].value)
         if row["type"] is not None:

@@ -14,7 +14,7 @@ MEASURES = ("pagerank", "degree", "weighted-degree", "betweenness", "constraint"
 def make_filter(store: GraphStore, material: str | None = None, pathway: str | None = None,
                 alliance_type: str | None = None, sector: str | None = None, country: str | None = None,
                 year_from: int | None = None, year_to: int | None = None, focus: str | None = None,
-                depth: int = 1) -> NetworkFilter:
+                depth: int = 1, status: str | None = None) -> NetworkFilter:
     """Names resolve as in ``alliances show``: '绿钢' is the material green steel."""
     def concept(text: str | None, kind: str) -> str | None:
         return concept_key(resolve(store, text, kind).iri) if text else None
@@ -28,5 +28,5 @@ def make_filter(store: GraphStore, material: str | None = None, pathway: str | N
     return NetworkFilter(
         material=concept(material, "material"), pathway=concept(pathway, "pathway"),
         alliance_type=concept(alliance_type, "alliance-type"), sector=concept(sector, "sector"),
-        country=country.upper() if country else None, year_from=year_from, year_to=year_to,
+        country=country.upper() if country else None, status=concept(status, "status"), year_from=year_from, year_to=year_to,
         focus=resolve(store, focus, "organisation").iri if focus else None, depth=depth)

@@ -1,6 +1,7 @@
 """``alliances stats``: what the graph covers, and where its data is thin.
 
-Counts by alliance type, material, pathway, sector, country and year; the share of entries that
+Counts by alliance type, material, pathway, sector, country and year; alliances with a year (by
+its basis) and with a current status (by status); the share of entries that
 carry a quote; organisations that lack a name in their home language or a group; sources by
 language. Built from the landscape (graph.network.landscape) and a few SPARQL counts.
 """
@@ -59,6 +60,10 @@ def stats(store: GraphStore, landscape: Landscape | None = None) -> dict[str, An
         "by_sector": _counter([landscape.label(o.sector) if o.sector else "(no sector)" for o in orgs]),
         "by_country": _counter([o.country or "(no country)" for o in orgs]),
         "by_year": dict(sorted(Counter(str(a.year) if a.year else "(no year)" for a in alliances).items())),
+        "dates": {"with_year": sum(1 for a in alliances if a.year is not None),
+                  "by_basis": _counter([a.year_basis or "no date known" for a in alliances])},
+        "status": {"with_status": sum(1 for a in alliances if a.status),
+                   "by_status": _counter([landscape.label(a.status) for a in alliances if a.status])},
         "quotes": {"entries": entries, "with_quote": with_quote,
                    "share": round(with_quote / entries, 4) if entries else None},
         "sources_by_language": {row["language"].value: int(row["n"].value) for row in select(store, SOURCE_LANGUAGES)},
@@ -71,7 +76,11 @@ def render_stats(data: dict[str, Any]) -> str:
     lines = [f"{data['alliances']} alliances, {data['organisations']} organisations (+{data['unnamed_parties']} unnamed parties), "
              f"{data['sources']} sources",
              f"quotes: {data['quotes']['with_quote']} of {data['quotes']['entries']} entries "
-             f"({(data['quotes']['share'] or 0) * 100:.1f}%)"]
+             f"({(data['quotes']['share'] or 0) * 100:.1f}%)",
+             f"with a year: {data['dates']['with_year']} of {data['alliances']} alliances "
+             f"({', '.join(f'{n} by {basis}' for basis, n in data['dates']['by_basis'].items())})",
+             f"with a status: {data['status']['with_status']} of {data['alliances']} alliances"
+             + (f" ({', '.join(f'{n} {status}' for status, n in data['status']['by_status'].items())})" if data['status']['by_status'] else "")]
     for key, title in (("by_type", "by alliance type"), ("by_material", "by material"), ("by_pathway", "by pathway"),
                        ("by_sector", "organisations by sector"), ("by_country", "organisations by country"),
                        ("by_year", "alliances by year"), ("sources_by_language", "sources by language")):

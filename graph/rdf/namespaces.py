@@ -18,6 +18,7 @@ class AL(DefinedNamespace):
 
     Agreement: URIRef
     Alliance: URIRef
+    AnnouncementEvent: URIRef
     Claim: URIRef
     Coalition: URIRef
     Community: URIRef
@@ -31,13 +32,17 @@ class AL(DefinedNamespace):
     Project: URIRef
     PublicBody: URIRef
     SigningEvent: URIRef
+    StatusChange: URIRef
     UnnamedParty: URIRef
     about: URIRef
     allianceClass: URIRef
     allianceType: URIRef
+    announcement: URIRef
     approximate: URIRef
     archivedCopy: URIRef
     comparedTo: URIRef
+    currentStatus: URIRef
+    dateBasis: URIRef
     displayDescription: URIRef
     displayLabel: URIRef
     displayLocation: URIRef
@@ -62,6 +67,8 @@ class AL(DefinedNamespace):
     sector: URIRef
     signatory: URIRef
     signing: URIRef
+    status: URIRef
+    statusChange: URIRef
     succeeds: URIRef
     timing: URIRef
     year: URIRef

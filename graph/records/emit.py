@@ -201,6 +201,10 @@ class _Emitter:
         self.texts(a, AL.goal, item.get("goals"))
         if "signing" in item:
             self.signing(a, item["signing"], path + ("signing",))
+        if "announcement" in item:
+            self.announcement(a, item["announcement"])
+        for index, change in enumerate(item.get("status") or []):
+            self.status_change(a, change, path + ("status", index))
         for key, predicate in (("start", SCHEMA.startDate), ("end", SCHEMA.endDate)):
             if key in item:
                 self.add(a, predicate, xsd_date(item[key]))
@@ -229,13 +233,35 @@ class _Emitter:
         event = URIRef(f"{alliance}/signing")
         self.add(alliance, AL.signing, event)
         self.add(event, RDF.type, AL.SigningEvent)
-        if "date" in signing:
-            self.add(event, SCHEMA.startDate, xsd_date(signing["date"]))
+        self.dated(event, signing)
         self.texts(event, AL.timing, signing.get("timing"))
         self.texts(event, SCHEMA.location, signing.get("place"))
         for index, person in enumerate(signing.get("attendees") or []):
             self.ref(("person",), person, path + ("attendees", index))
             self.add(event, SCHEMA.attendee, self.iri("person", person))
+
+    def dated(self, event: URIRef, item: dict[str, Any]) -> None:
+        """An event's date at the source's precision, and how it was resolved where the source does not print it."""
+        if "date" in item:
+            self.add(event, SCHEMA.startDate, xsd_date(item["date"]))
+        if "basis" in item:
+            self.add(event, AL.dateBasis, Literal(item["basis"], lang="en"))
+
+    def announcement(self, alliance: URIRef, announcement: dict[str, Any]) -> None:
+        event = URIRef(f"{alliance}/announcement")
+        self.add(alliance, AL.announcement, event)
+        self.add(event, RDF.type, AL.AnnouncementEvent)
+        self.dated(event, announcement)
+        self.texts(event, AL.timing, announcement.get("timing"))
+
+    def status_change(self, alliance: URIRef, change: dict[str, Any], path: tuple[str | int, ...]) -> None:
+        """One node per status and date: two sources that state the same change describe one node, each with its quote."""
+        node = URIRef(f"{alliance}/status/{change['status']}/{change.get('date', 'undated')}")
+        self.add(alliance, AL.statusChange, node)
+        self.add(node, RDF.type, AL.StatusChange)
+        self.add(node, AL.status, self.concept("status", change["status"], path + ("status",)))
+        self.dated(node, change)
+        self.quote(node, change["quote"])
 
     def claim(self, item: dict[str, Any], path: tuple[str | int, ...]) -> None:
         c = self.declare("claim", item["id"], path)

@@ -24,6 +24,7 @@ import yaml
 
 from graph.problems import Problem
 from graph.records.characters import FORBIDDEN, describe, visible
+from graph.records.dates import date_problems
 from graph.records.yaml_positions import Positioned, YamlProblem, parse_yaml
 
 SCHEMA_FILE = Path(__file__).with_name("record.schema.yaml")
@@ -221,7 +222,7 @@ def read_record(path: Path, display: str | None = None) -> Record:
         raise RecordProblems(refused)
     problems = [_schema_problem(display, positioned, error) for error in _validator().iter_errors(positioned.value)]
     if not problems:
-        problems = list(_quote_problems(display, positioned))
+        problems = list(_quote_problems(display, positioned)) + list(date_problems(display, positioned))
     if problems:
         raise RecordProblems(sorted(set(problems)))
     return Record(path, display, source_id, positioned.value, positioned)
@@ -263,15 +264,25 @@ def _quote_problems(display: str, positioned: Positioned) -> Iterator[Problem]:
         if section == "source":
             continue
         for index, item in enumerate(items or []):
-            quote = item.get("quote")
-            groups = quote.values() if isinstance(quote, dict) else [quote]
-            for text in (t for group in groups for t in (group if isinstance(group, list) else [group])):
-                excess = _excess(str(text))
-                if excess:
-                    yield Problem(display, positioned.line_of((section, index, "quote")), "quote-length",
-                                  f"{section}/{index}/quote is longer than {excess}",
-                                  f"quote only the words that support the fact (under 25 words and {MAX_QUOTE_CHARS} characters, "
-                                  f"or {MAX_QUOTE_CJK_CHARS} Chinese characters)")
+            quoted: list[tuple[str | int, ...]] = [(section, index)]
+            quoted += [(section, index, "status", n) for n in range(len(item.get("status") or []))]
+            for path in quoted:
+                yield from _quote_length(display, positioned, path)
+
+
+def _quote_length(display: str, positioned: Positioned, path: tuple[str | int, ...]) -> Iterator[Problem]:
+    item = positioned.value
+    for part in path:
+        item = item[part]
+    quote = item.get("quote")
+    groups = quote.values() if isinstance(quote, dict) else [quote]
+    for text in (t for group in groups for t in (group if isinstance(group, list) else [group])):
+        excess = _excess(str(text))
+        if excess:
+            yield Problem(display, positioned.line_of(path + ("quote",)), "quote-length",
+                          f"{'/'.join(map(str, path))}/quote is longer than {excess}",
+                          f"quote only the words that support the fact (under 25 words and {MAX_QUOTE_CHARS} characters, "
+                          f"or {MAX_QUOTE_CJK_CHARS} Chinese characters)")
 
 
 def _excess(text: str) -> str | None:

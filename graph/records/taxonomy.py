@@ -18,6 +18,7 @@ SCHEME_OF_FIELD = {
     "materials": "material",
     "pathways": "pathway",
     "indicators": "indicator",
+    "status": "status",
 }
 
 

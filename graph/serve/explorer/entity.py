@@ -3,7 +3,7 @@
 One address, several representations (content negotiation on Accept, or ``?format=``):
 - HTML: the profile of ``alliances show`` (names in every language, facts with their sources,
   alliances, claims, sources with quotes), a small network, and links to the entities it names;
-- RDF: the entity's statements, those of its participations and signing, and the statements that
+- RDF: the entity's statements, those of its participations, signing, announcement and status changes, and the statements that
   point at it, as Turtle, JSON-LD, N-Triples or RDF/XML, or with the source graph of each
   statement as TriG or N-Quads. A source's IRI is also the name of its graph: its RDF is that graph.
 
@@ -41,7 +41,7 @@ GRAPH_EXISTS = "ASK { GRAPH ?e { ?s ?p ?o } }"
 DESCRIPTION = """
 SELECT DISTINCT ?e ?s ?p ?o ?g WHERE {
   { GRAPH ?g { ?e ?p ?o } BIND (?e AS ?s) }
-  UNION { ?e al:participation|al:signing ?s . GRAPH ?g { ?s ?p ?o } }
+  UNION { ?e al:participation|al:signing|al:announcement|al:statusChange ?s . GRAPH ?g { ?s ?p ?o } }
   UNION { GRAPH ?g { ?s ?p ?e } BIND (?e AS ?o) }
 }"""
 GRAPH_CONTENT = "SELECT ?e ?s ?p ?o WHERE { GRAPH ?e { ?s ?p ?o } }"
@@ -218,11 +218,13 @@ class EntityPages:
         return rows
 
     def _label(self, iri: str) -> str:
-        """A name for any IRI: its preferred label, 'participation of <party>', 'signing', or al:Term."""
+        """A name for any IRI: its preferred label, 'participation of <party>', 'signing', 'status change to binding (2023-06)', or al:Term."""
         if not iri.startswith((self.base, TAXONOMY_NS)):
             return compact(iri)
         path = iri.removeprefix(self.base).split("/")
-        if len(path) > 2:  # a participation or a signing event of an alliance
+        if len(path) == 5 and path[2] == "status":  # a status change: alliance/<id>/status/<status>/<date or undated>
+            return f"status change to {path[3].replace('-', ' ')} ({path[4]})"
+        if len(path) > 2:  # a participation, a signing or an announcement of an alliance
             return f"participation of {path[-1]}" if path[-2] == "party" else path[-1].replace("-", " ")
         return display_label(self.store, iri)
 

@@ -29,7 +29,7 @@ MAX_DEPTH = 5
 MAX_SELECTED = 2000
 CACHED_PAGES = 16
 FILTER_PARAMS = {"material": "material", "pathway": "pathway", "type": "alliance_type", "sector": "sector",
-                 "country": "country", "focus": "focus"}
+                 "country": "country", "status": "status", "focus": "focus"}
 NUMBER_PARAMS = {"from": "year_from", "to": "year_to", "depth": "depth"}
 
 

@@ -24,11 +24,11 @@ from graph.errors import AllianceError
 from graph.rdf.formats import GRAPHS, RESULTS, Format
 from graph.rdf.namespaces import PREFIXES
 from graph.rdf.sparql_text import insert, undeclared_prefixes, where_body_offset
-from graph.ask.query import NamedQuery, Parameter, named_queries
+from graph.ask.query import ENTITY_PARAM_TYPES, NamedQuery, Parameter, named_queries
 from graph.ask.resolve import resolve
 from graph.serve.explorer.render import TAXONOMY_KINDS, Links, render_page
 
-ENTITY_PARAMS = ("organisation", "alliance", "person", "material", "pathway")
+ENTITY_PARAMS = ENTITY_PARAM_TYPES
 # The page's download buttons: each results format, and the graph formats of triples (a CONSTRUCT gives triples).
 DOWNLOADS: dict[str, Sequence[Format[Any]]] = {"resultFormats": RESULTS, "graphFormats": [f for f in GRAPHS if not f.keeps_graphs]}
 STARTER = """# Alliances with their titles and types, as pages show them (al:displayLabel). Run with Ctrl+Enter.
