@@ -25,6 +25,12 @@ started are stopped, and ``start`` returns only when they have ended. ``close`` 
 workers still starting and stops them: no process of a pool outlives it. The worker class is bound
 when the pool is made (``starter``), so replacing it for one pool never changes another's.
 
+**A client whose query broke its worker waits** (429 with ``Retry-After``) 1 s before its next
+query runs, twice as long after each further fault in a row, up to 60 s: a crash or a memory kill
+costs a worker start and a spare, and a crash loop (the same query sent again at once) would
+otherwise starve every other client. A query stopped at its deadline is not a fault: its cost is
+bounded by the deadline already.
+
 **Spare workers.** Fair turns alone let as many runaway clients as workers hold every worker until
 the deadline (each holds one), and a worker cannot be started on demand in time: one takes 0.4-0.7 s
 to start on an idle 2-core machine and 1-2 s while two runaway queries use both cores (measured with
@@ -157,11 +163,13 @@ def _limit_data(memory_bytes: int) -> None:
 
 
 class _Stopped(Exception):
-    """The worker was killed or died during an operation; ``outcome`` tells the client why."""
+    """The worker was killed or died during an operation; ``outcome`` tells the client why, and
+    ``fault`` whether the query itself broke the worker (a crash, the memory limit, the system's
+    out-of-memory killer), rather than running out its time or finding the worker already gone."""
 
-    def __init__(self, outcome: Outcome) -> None:
+    def __init__(self, outcome: Outcome, fault: bool = True) -> None:
         super().__init__(outcome.body.decode())
-        self.outcome = outcome
+        self.outcome, self.fault = outcome, fault
 
 
 class _TooLarge(Exception):
@@ -321,7 +329,7 @@ class _Worker:
             ending = _ending(self.process.exitcode)
             self.kill()
             raise _Stopped(_text(503, f"the query worker had stopped ({ending}) before this query; it was restarted: "
-                                      "send the query again")) from None
+                                      "send the query again"), fault=False) from None
         try:
             while not self.answer.poll(SAMPLE_MS):  # a light query answers within the first wait (or the pipe closes)
                 if memory_bytes and self.resident() > memory_bytes:
@@ -330,7 +338,8 @@ class _Worker:
                                               "of a query worker (--worker-memory or ALLIANCES_WORKER_MEMORY); narrow it or add LIMIT"))
                 if time.monotonic() >= end:
                     self.kill()
-                    raise _Stopped(_text(503, f"the query was stopped at the {deadline_s:g} s deadline; narrow it or add LIMIT"))
+                    raise _Stopped(_text(503, f"the query was stopped at the {deadline_s:g} s deadline; narrow it or add LIMIT"),
+                                   fault=False)
             return self.connection.recv()  # type: ignore[no-any-return]
         except (EOFError, OSError):
             self.process.join(2)  # the pipe closes as the process dies; its exit status follows
@@ -379,6 +388,8 @@ class QueryPool:
     respawn_first_s = 0.5  # the first wait before retrying a worker that could not start; doubles
     respawn_max_s = 30.0
     retire_after_s = 30.0  # a worker beyond the floor that stays idle this long is stopped
+    fault_wait_first_s = 1.0  # a client whose query broke a worker waits this long; doubles with each fault
+    fault_wait_max_s = 60.0  # ... up to this; a fault this long after the last one starts again at the first wait
 
     def __init__(self, store_path: Path, size: int, deadline_s: float, limits: Limits, writable: bool = False,
                  starter: Callable[[Path, bool, Limits], _Worker] | None = None) -> None:
@@ -401,6 +412,7 @@ class QueryPool:
         self._start_s = 1.0  # how long a worker took to start, recently (the longest, decaying)
         self._growing: set[asyncio.Task[None]] = set()
         self._retiring: asyncio.TimerHandle | None = None
+        self._faults: dict[str, tuple[float, float, float]] = {}  # client: (waits until, its wait, last fault), loop time
         self._closed = False
         at_once = "one query" if limits.client_workers == 1 else f"{limits.client_workers} queries"
         self._busy = _text(503, f"no query worker was free for this client within {deadline_s:g} s (a client address "
@@ -539,6 +551,10 @@ class QueryPool:
     async def run(self, op: Operation, client: str = "") -> Outcome:
         """Run one operation for the client at address ``client`` when its turn comes."""
         key = client_key(client)
+        if key in self._faults:
+            refused = self._waiting_after_fault(key)
+            if refused is not None:
+                return refused
         worker = self.turns.take_now(key)
         if worker is None:
             try:
@@ -564,6 +580,8 @@ class QueryPool:
         except _Stopped as stopped:
             near.done()
             self._lost(key, worker)
+            if stopped.fault:
+                self._fault(key)
             return stopped.outcome
         except asyncio.CancelledError:  # the request was dropped; the worker comes back when its thread ends
             future.add_done_callback(lambda done: loop.call_soon_threadsafe(self._settle, key, worker, done, near))
@@ -571,6 +589,27 @@ class QueryPool:
         near.done()
         self._give_back(key, worker)
         return outcome
+
+    def _fault(self, key: str) -> None:
+        """The client's query broke its worker: it waits before its next query runs (see _waiting_after_fault)."""
+        now = asyncio.get_running_loop().time()
+        if len(self._faults) > 4096:  # many addresses: forget those whose wait is long over
+            self._faults = {client: entry for client, entry in self._faults.items() if now - entry[2] < self.fault_wait_max_s}
+        _, wait, last = self._faults.get(key, (0.0, 0.0, -math.inf))
+        wait = self.fault_wait_first_s if now - last > self.fault_wait_max_s else min(self.fault_wait_max_s, 2 * wait)
+        self._faults[key] = (now + wait, wait, now)
+
+    def _waiting_after_fault(self, key: str) -> Outcome | None:
+        """429 while the client waits after a query of its broke a worker. Each such query costs a
+        worker start (0.5-2 s of CPU) and takes a spare from the others; sent again at once, as a crash
+        loop does, they would starve every other client. The wait doubles with each fault in a row."""
+        until, wait, _ = self._faults[key]
+        left = until - asyncio.get_running_loop().time()
+        if left <= 0:
+            return None
+        return _text(429, f"a query from this client crashed its query worker or went over its memory limit; this client "
+                          f"may send its next query in {math.ceil(left)} s (the wait doubles with each such query, up to "
+                          f"{self.fault_wait_max_s:g} s)", left)
 
     def _renew(self, worker: _Worker) -> _Worker:
         """A worker on the build published now, in place of one that holds an older build; the
