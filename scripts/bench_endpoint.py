@@ -25,11 +25,18 @@ goes (for ours: the main process, and the query workers).
 Targets: ours at least 80 % of Oxigraph's throughput on the light queries; p99 under 150 ms while
 the pathological query runs; zero errors.
 
+Then the "shared" rows (scripts/bench_sharing.py), ours alone with its default turns per client:
+14 light clients, each on its own loopback address, quiet, then beside as many runaway clients as
+workers, then beside 2 clients in a crash loop. Targets: with the runaway clients, every light
+request succeeds with a p99 under 150 ms; in the crash loop, the light p50 within twice the quiet one.
+
     scripts/bench_endpoint.py [--triples 1000000] [--duration 20] [--connections 16] [--workers 4]
                               [--rounds 2] [--store DIR (reuse or create)] [--doc docs/endpoint-benchmark.md | --no-doc]
+                              [--shared-workers N] [--shared-duration 30] [--skip-shared | --only-shared]
+                              [--alliances 'COMMAND' (another checkout's server)]
 
-Needs wrk (Debian: apt-get install wrk) and the ``oxigraph`` server (pip install oxigraph).
-Everything listens on 127.0.0.1 only.
+Needs wrk (Debian: apt-get install wrk) and the ``oxigraph`` server (pip install oxigraph), except
+with --only-shared. Everything listens on 127.0.0.1 only, and every load loop ends at its row's time.
 """
 from __future__ import annotations
 
@@ -41,6 +48,7 @@ import os
 import platform
 import random
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -58,7 +66,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import httpx
 import pyoxigraph as ox
 
+import bench_sharing as sharing
 from graph.config import DEFAULT_BASE, ONTOLOGY_NS, TAXONOMY_NS
+from graph.serve.context import default_workers
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -297,12 +307,15 @@ def stop(server: Server) -> None:
         server.process.wait(10)
 
 
-def ours(store: Path, workers: int, port: int) -> Server:
+def ours(store: Path, workers: int, port: int, command: list[str] | None = None, one_client: bool = True) -> Server:
+    """``alliances serve`` (``command``: another checkout's, e.g. [".../.venv/bin/alliances"]). With
+    ``one_client``, wrk's single address may run a query on every worker; otherwise the default turns."""
     alliances = Path(sys.executable).with_name("alliances")
-    base = [str(alliances)] if alliances.exists() else [sys.executable, "-c", "from graph.cli import main; main()"]
+    base = command or ([str(alliances)] if alliances.exists() else [sys.executable, "-c", "from graph.cli import main; main()"])
+    turns = ["--client-workers", str(workers), "--client-queue", "1000"] if one_client else []
     return Server(f"ours-{workers}w", [*base, "--store", str(store), "serve", "--host", HOST, "--port", str(port),
                                        "--workers", str(workers), "--deadline", f"{DEADLINE_S:g}", "--no-access-log",
-                                       "--client-workers", str(workers), "--client-queue", "1000"], port)
+                                       *turns], port)
 
 
 def oxigraph(store: Path, port: int, timeout_s: float | None) -> Server:
@@ -524,16 +537,24 @@ def machine() -> dict[str, str]:
                 break
     memory = ""
     with contextlib.suppress(OSError, ValueError, IndexError):
-        kib = int(Path("/proc/meminfo").read_text().split("MemTotal:")[1].split()[0])
-        memory = f"{kib / 1024 / 1024:.1f} GiB RAM"
+        meminfo = Path("/proc/meminfo").read_text()
+        total, available = (int(meminfo.split(f"{key}:")[1].split()[0]) / 1024 / 1024 for key in ("MemTotal", "MemAvailable"))
+        memory = f"{total:.1f} GiB RAM ({available:.1f} GiB available at the start)"
     wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False).stdout.split("[")[0].strip()
     ox_bin = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
     ox_version = subprocess.run([ox_bin, "--version"], capture_output=True, text=True, check=False).stdout.strip()
+    import starlette
     import uvicorn
     return {"cpu": model, "cores": str(os.cpu_count()), "memory": memory,
-            "os": f"{platform.system()} {platform.machine()}", "python": f"CPython {platform.python_version()}",
-            "pyoxigraph": ox.__version__, "uvicorn": uvicorn.__version__, "oxigraph": ox_version, "wrk": wrk_version,
-            "date": time.strftime("%Y-%m-%d")}
+            "os": f"{platform.system()} {platform.machine()} {platform.release()}",
+            "python": f"CPython {platform.python_version()}", "pyoxigraph": ox.__version__, "uvicorn": uvicorn.__version__,
+            "starlette": starlette.__version__, "oxigraph": ox_version, "wrk": wrk_version, "date": time.strftime("%Y-%m-%d")}
+
+
+def machine_line(info: dict[str, str]) -> str:
+    return (f"Machine: {info['cpu']}, {info['cores']} cores, {info['memory']}, {info['os']}, {info['python']}, "
+            f"pyoxigraph {info['pyoxigraph']}, uvicorn {info['uvicorn']}, starlette {info['starlette']}, "
+            f"{info['oxigraph']}, {info['wrk']}; measured on {info['date']}.")
 
 
 def load_average() -> str:
@@ -577,15 +598,21 @@ def verdict(rows: list[Row]) -> list[str]:
     return lines
 
 
+def replace_block(path: Path, name: str, lines: list[str]) -> None:
+    """Replace the part of ``path`` between the markers of block ``name`` (the prose around it is kept)."""
+    begin, end = f"<!-- bench_endpoint {name}: begin -->", f"<!-- bench_endpoint {name}: end -->"
+    text = path.read_text() if path.exists() else "# The SPARQL endpoint under load\n"
+    if begin not in text:
+        text = text.rstrip() + f"\n\n{begin}\n{end}\n"
+    head, rest = text.split(begin, 1)
+    tail = rest.split(end, 1)[1] if end in rest else "\n"
+    path.write_text(head + "\n".join([begin, *lines, end]) + tail)
+
+
 def write_doc(path: Path, info: dict[str, str], landscape: Landscape, args: argparse.Namespace, rows: list[Row],
               notes: list[str]) -> None:
-    """Replace the part of ``path`` between the results markers (the prose around it is kept)."""
-    begin, end = "<!-- bench_endpoint results: begin -->", "<!-- bench_endpoint results: end -->"
-    block = "\n".join([
-        begin,
-        (f"Machine: {info['cpu']}, {info['cores']} cores, {info['memory']}, {info['os']}, {info['python']}, "
-         f"pyoxigraph {info['pyoxigraph']}, uvicorn {info['uvicorn']}, {info['oxigraph']}, {info['wrk']}; "
-         f"measured on {info['date']}."),
+    replace_block(path, "results", [
+        machine_line(info),
         "",
         (f"Graph: {landscape.triples:,} triples in {landscape.graphs:,} named graphs ({landscape.organisations:,} "
          f"organisations, {landscape.alliances:,} alliances, {landscape.participations:,} participations). "
@@ -593,14 +620,37 @@ def write_doc(path: Path, info: dict[str, str], landscape: Landscape, args: argp
          f"(alone: {args.rounds} interleaved rounds) after a {WARMUP_S} s warm-up; ours with {args.workers} "
          f"workers and a {DEADLINE_S:g} s deadline."), "", *(f"- {note}" for note in notes), "",
         HEADER, *(_row_md(r) for r in rows), "",
-        *verdict(rows),
-        end])
-    text = path.read_text() if path.exists() else f"# The SPARQL endpoint under load\n\n{begin}\n{end}\n"
-    if begin not in text:
-        text = text.rstrip() + f"\n\n{begin}\n{end}\n"
-    head, rest = text.split(begin, 1)
-    tail = rest.split(end, 1)[1] if end in rest else "\n"
-    path.write_text(head + block + tail)
+        *verdict(rows)])
+
+
+def write_shared_doc(path: Path, info: dict[str, str], landscape: Landscape, args: argparse.Namespace,
+                     rows: list[sharing.SharedRow], notes: list[str]) -> None:
+    replace_block(path, "shared", [
+        machine_line(info),
+        "",
+        (f"Graph: {landscape.triples:,} triples. Ours: `--workers {args.shared_workers} --deadline {DEADLINE_S:g}`, "
+         f"default turns (one query at a time per client address, 8 waiting) and the default `--worker-memory`; "
+         f"a fresh server per row, {args.shared_duration} s of load after a 3 s warm-up. Each client has its own "
+         f"loopback address and one request in flight."), "", *(f"- {note}" for note in notes), "",
+        sharing.SHARED_HEADER, *(sharing.row_md(r) for r in rows), "",
+        *sharing.verdict(rows)])
+
+
+def measure_shared(store: Path, queries: list[tuple[str, str]], args: argparse.Namespace, workdir: Path) -> list[sharing.SharedRow]:
+    """The shared rows (scripts/bench_sharing.py), each on a freshly started server."""
+    sharing.check_loopback()
+    rows = []
+    print(f"\n{sharing.SHARED_HEADER}", flush=True)
+    for scenario in sharing.SCENARIOS:
+        server = ours(store, args.shared_workers, free_port(), args.alliances, one_client=False)
+        server.name = f"shared-{scenario.replace(' ', '-')}"
+        with running(server, workdir):
+            assert server.process is not None
+            row = sharing.measure(scenario, server.port, server.process.pid, [text for _, text in queries], PATHOLOGICAL,
+                                  args.shared_workers, args.shared_duration)
+        rows.append(row)
+        print(sharing.row_md(row), flush=True)
+    return rows
 
 
 def main() -> None:
@@ -612,13 +662,21 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4, help="our query workers (default 4)")
     parser.add_argument("--store", type=Path, help="the synthetic store: reused if it exists, else created there")
     parser.add_argument("--skip-timeout-run", action="store_true", help="skip Oxigraph with --timeout-s")
+    parser.add_argument("--shared-workers", type=int, default=default_workers(),
+                        help=f"our workers in the shared rows (default: one per core, at least 2: {default_workers()})")
+    parser.add_argument("--shared-duration", type=int, default=30, help="seconds of load per shared row (default 30)")
+    parser.add_argument("--skip-shared", action="store_true", help="skip the shared rows (runaway and crashing clients)")
+    parser.add_argument("--only-shared", action="store_true", help="only the shared rows (no wrk, no Oxigraph)")
+    parser.add_argument("--alliances", type=shlex.split, metavar="COMMAND",
+                        help="the command that runs `alliances`, as one string (another checkout's); default: this one's")
     parser.add_argument("--doc", type=Path, default=ROOT / "docs" / "endpoint-benchmark.md")
-    parser.add_argument("--no-doc", action="store_true", help="print the table only")
+    parser.add_argument("--no-doc", action="store_true", help="print the tables only")
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
+    if shutil.which("wrk") is None and not args.only_shared:
         sys.exit("wrk is missing: apt-get install wrk")
 
     info = machine()
+    args.load_at_start = load_average()
     workdir = Path(tempfile.mkdtemp(prefix="bench-endpoint-"))
     started = time.monotonic()
     try:
@@ -640,8 +698,12 @@ def main() -> None:
         print(f"\nMachine: {info['cpu']}, {info['cores']} cores, {info['memory']}; load average {load_average()}",
               flush=True)
 
+        if args.only_shared:
+            shared = measure_shared(store, queries, args, workdir)
+            finish_shared(args, info, landscape, shared, started)
+            return
         rows: list[Row] = []
-        ours_server = ours(store, args.workers, free_port())
+        ours_server = ours(store, args.workers, free_port(), args.alliances)
         peer = oxigraph(store, free_port(), None)
         peer.name = "oxigraph (union default graph)"
         with running(ours_server, workdir), running(peer, workdir):
@@ -669,15 +731,32 @@ def main() -> None:
                     notes.append(f"`oxigraph --timeout-s {DEADLINE_S:g}` died under the light load (exit status "
                                  f"{server.process.returncode}): `{' '.join(lines[max(0, at):at + 2])}`")
                     print(notes[-1], flush=True)
+        shared = [] if args.skip_shared else measure_shared(store, queries, args, workdir)
         print()
         for line in verdict(rows):
             print(line)
-        print(f"\nThe run took {time.monotonic() - started:.0f} s.")
         if not args.no_doc:
             write_doc(args.doc, info, landscape, args, rows, notes)
-            print(f"Wrote {args.doc}")
+        if shared:
+            finish_shared(args, info, landscape, shared, started)
+        print(f"\nThe run took {time.monotonic() - started:.0f} s.")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def finish_shared(args: argparse.Namespace, info: dict[str, str], landscape: Landscape, rows: list[sharing.SharedRow],
+                  started: float) -> None:
+    notes = [f"Load average (1 min) at the start of the run: {args.load_at_start}, at the end: {load_average()} "
+             "(other work on the machine)."]
+    if args.alliances:
+        notes.append(f"Server: `{' '.join(args.alliances)}`.")
+    print()
+    for line in sharing.verdict(rows):
+        print(line)
+    print(f"The run took {time.monotonic() - started:.0f} s so far.")
+    if not args.no_doc:
+        write_shared_doc(args.doc, info, landscape, args, rows, notes)
+        print(f"Wrote {args.doc}")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from graph.cli import main
-from graph.serve.context import GIB, MAX_DEFAULT_WORKER_MEMORY, MIB, MIN_WORKER_MEMORY, ServeSettings, default_worker_memory, format_size, parse_size
+from graph.serve.context import (GIB, MAX_DEFAULT_WORKER_MEMORY, MIB, MIN_WORKER_MEMORY, ServeSettings, default_worker_memory,
+                                  format_size, max_running, parse_size)
 from graph.serve.turns import QueueFull, Turns
 from graph.serve.workers import client_key
 
@@ -127,6 +128,31 @@ def test_a_lost_item_lets_the_same_clients_next_request_take_an_idle_one() -> No
     run(scenario())
 
 
+def test_no_more_than_max_held_items_are_held_in_all_whatever_is_idle() -> None:
+    """The pool keeps spare workers idle; this bound keeps the memory of running queries bounded."""
+    async def scenario() -> None:
+        turns: Turns[str] = Turns(per_client=1, queue_limit=8, max_held=2)
+        for item in ("w1", "w2", "w3"):
+            turns.add(item)
+        assert turns.take_now("A") is not None and turns.take_now("B") is not None
+        assert turns.take_now("C") is None and turns.idle == ["w1"]  # idle, but two are held
+        waiting = asyncio.create_task(turns.take("C", LONG_S))
+        await _settle()
+        assert not waiting.done() and turns.busy == 2
+        turns.give_back("A", None)  # A's worker is gone: C may take the idle one
+        assert await waiting == "w1" and turns.busy == 2 and turns.held == {"B": 1, "C": 1}
+    run(scenario())
+
+
+def test_an_idle_item_can_be_withdrawn_and_a_held_one_cannot() -> None:
+    turns: Turns[str] = Turns(per_client=1, queue_limit=8)
+    turns.add("w1")
+    turns.add("w2")
+    held = turns.take_now("A")
+    assert held == "w2" and not turns.withdraw(held)
+    assert turns.withdraw("w1") and turns.idle == [] and turns.take_now("B") is None
+
+
 def test_close_wakes_every_waiting_request() -> None:
     async def scenario() -> None:
         turns: Turns[str] = Turns(per_client=1, queue_limit=8)
@@ -176,7 +202,17 @@ def test_worker_memory_comes_from_the_environment(monkeypatch: pytest.MonkeyPatc
     settings = ServeSettings()
     assert (settings.memory_limit(), settings.client_workers, settings.client_queue) == (512 * MIB, 2, 3)
     monkeypatch.delenv("ALLIANCES_WORKER_MEMORY")
-    assert ServeSettings(workers=3).memory_limit() == default_worker_memory(3)
+    assert ServeSettings(workers=3).memory_limit() == default_worker_memory(max_running(3))
+
+
+def test_the_default_worker_memory_counts_the_spares() -> None:
+    """Up to twice --workers run queries at once (graph/serve/workers.py, spare workers): the
+    default limit shares the memory among all of them, so their total stays within the machine."""
+    from graph.serve.context import total_memory
+    assert max_running(3) == 6
+    limit = ServeSettings(workers=3).memory_limit()
+    assert limit * max_running(3) < total_memory() or limit == MIN_WORKER_MEMORY
+    assert ServeSettings(workers=3, allow_update=True).memory_limit() == default_worker_memory(1)  # one read-write worker
 
 
 def test_serve_refuses_a_bad_worker_memory_with_exit_2() -> None:

@@ -26,6 +26,13 @@ def default_workers() -> int:
     return max(2, os.cpu_count() or 2)
 
 
+def max_running(workers: int) -> int:
+    """Queries that may run at once with ``workers`` workers: as many again as spares
+    (graph.serve.workers, "Spare workers"), so that as many runaway clients as workers leave the
+    others served. The default memory per worker is sized on this number."""
+    return 2 * max(1, workers)
+
+
 def parse_size(text: str, name: str = "--worker-memory") -> int:
     """Bytes from a size such as 2G, 512M, 1.5GiB or 300MB (binary multiples; a bare number is bytes).
     Hand-written: five lines, against a dependency for one option."""
@@ -57,8 +64,8 @@ def total_memory() -> int:
 
 
 def default_worker_memory(workers: int) -> int:
-    """An equal share of memory per worker, leaving one share to the server and the system, capped
-    so that one query cannot take a large machine's memory."""
+    """An equal share of memory per worker that may run a query (``workers``: max_running),
+    leaving one share to the server and the system, capped so that one query cannot take a large machine's memory."""
     return max(MIN_WORKER_MEMORY, min(MAX_DEFAULT_WORKER_MEMORY, total_memory() // (workers + 1)))
 
 
@@ -98,7 +105,7 @@ class ServeSettings:
 
     def memory_limit(self) -> int:
         """Bytes one query worker may use: ``worker_memory``, else a share of the machine's memory."""
-        return self.worker_memory or default_worker_memory(1 if self.allow_update else self.workers)
+        return self.worker_memory or default_worker_memory(1 if self.allow_update else max_running(self.workers))
 
 
 @dataclass

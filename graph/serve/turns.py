@@ -5,7 +5,9 @@ workers shut every other client out until the deadline. Here a client (an addres
 ``per_client`` workers at a time (default one); its further requests wait in its own queue, and a
 freed worker goes to the next client in turn (round robin over clients, first come within a
 client). A client with ``queue_limit`` requests already waiting is turned away (429 and
-``Retry-After``, as the Wikidata Query Service does) instead of piling up connections.
+``Retry-After``, as the Wikidata Query Service does) instead of piling up connections. At most
+``max_held`` items are held in all, whatever is idle: the pool (graph.serve.workers) keeps spare
+workers, and this bound is what keeps the memory of running queries within its documented total.
 
 Written by hand: the rule is a few dozen lines on asyncio futures, run on the event loop only (no
 locks); asyncio's Semaphore and Queue, and rate limiters, bound totals or rates, not turns per key.
@@ -29,16 +31,19 @@ class Turns(Generic[T]):
     Invariant: an item is idle only while no waiting client may take one, so a client under its
     share takes an idle item at once (the fast path, no future and no timer)."""
 
-    def __init__(self, per_client: int, queue_limit: int) -> None:
+    def __init__(self, per_client: int, queue_limit: int, max_held: int | None = None) -> None:
         self.per_client, self.queue_limit = max(1, per_client), max(0, queue_limit)
+        self.max_held = max_held  # items held by all clients together; None: no bound but the idle ones
         self.idle: list[T] = []  # last in, first out: the most recently used worker is warm
         self.held: dict[str, int] = {}
+        self.busy = 0  # items held by all clients together
         self.waiting: dict[str, deque[asyncio.Future[T | None]]] = {}  # in turn order: the next client first
 
     def take_now(self, client: str) -> T | None:
         """An idle item for this client now, or None (none idle, or the client holds its share)."""
-        if self.idle and self.held.get(client, 0) < self.per_client:
+        if self.idle and self.held.get(client, 0) < self.per_client and self._below_max():
             self.held[client] = self.held.get(client, 0) + 1
+            self.busy += 1
             return self.idle.pop()
         return None
 
@@ -76,16 +81,25 @@ class Turns(Generic[T]):
             self.held[client] = count
         else:
             self.held.pop(client, None)
+        self.busy -= 1
         if item is not None:
             self.add(item)
         elif self.waiting and self.idle:
-            self._hand_out()  # this client may now take an idle item it had to wait for
+            self._hand_out()  # this client (or, under max_held, any) may now take an idle item it had to wait for
 
     def add(self, item: T) -> None:
         """A new or returned item: to the next waiting client in turn, else idle."""
         self.idle.append(item)
         if self.waiting:
             self._hand_out()
+
+    def withdraw(self, item: T) -> bool:
+        """Take ``item`` out of the idle items (to retire it); False if it is not idle."""
+        try:
+            self.idle.remove(item)
+        except ValueError:
+            return False
+        return True
 
     def close(self) -> list[T]:
         """Wake every waiting request (with None) and return the idle items."""
@@ -97,8 +111,11 @@ class Turns(Generic[T]):
         idle, self.idle = self.idle, []
         return idle
 
+    def _below_max(self) -> bool:
+        return self.max_held is None or self.busy < self.max_held
+
     def _hand_out(self) -> None:
-        while self.idle and self.waiting:
+        while self.idle and self.waiting and self._below_max():
             for client, queue in self.waiting.items():
                 if self.held.get(client, 0) < self.per_client:
                     break
@@ -111,6 +128,7 @@ class Turns(Generic[T]):
             if future.done():  # cancelled, not yet forgotten
                 continue
             self.held[client] = self.held.get(client, 0) + 1
+            self.busy += 1
             future.set_result(self.idle.pop())
 
     def _expire(self, client: str, future: asyncio.Future[T | None]) -> None:
