@@ -170,24 +170,30 @@ def test_a_crashing_query_gets_a_clear_500_and_the_worker_is_replaced(small_stor
 
 def test_a_client_whose_query_crashed_its_worker_waits_before_its_next_query(small_store: Path) -> None:
     """The defect as found: two clients sending a crashing query again and again made every worker
-    restart over and over, and light queries of others went from 8 ms to 3.4 s. The crashing client
-    now gets 429 with Retry-After for a while, doubled at each crash; other clients are served."""
+    restart over and over, and light queries of others went from 8 ms to 3.4 s. The crashing
+    client's next request is now held for a while (doubled at each crash); other clients are served."""
     deep = "SELECT * WHERE " + "{" * 3000 + "}" * 3000
 
     async def scenario() -> None:
         pool = QueryPool(small_store, 1, 20.0, Limits(100, 10_000_000))
+        pool.fault_wait_first_s = pool.deadline_s  # longer than this test: held until cancelled
         await pool.start()
+        held = None
         try:
             assert (await pool.run(query(deep), "192.0.2.1")).status == 500
-            again = await pool.run(query(LIGHT), "192.0.2.1")
-            assert again.status == 429 and again.headers == {"Retry-After": "1"}
-            assert "crashed its query worker" in again.body.decode() and "next query in 1 s" in again.body.decode()
+            held = asyncio.create_task(pool.run(query(LIGHT), "192.0.2.1"))
+            await until(lambda: pool._held.get("192.0.2.1") == 1, "the crashing client's next request held")
             assert (await pool.run(query(LIGHT), "192.0.2.2")).status == 200  # the others are served
+            assert not held.done() and pool.turns.busy == 0  # held before it takes any worker
             first_wait = pool._faults["192.0.2.1"][1]
-            pool._fault("192.0.2.1")  # a second fault in a row
-            assert pool._faults["192.0.2.1"][1] == 2 * first_wait == 2 * pool.fault_wait_first_s
+            pool.fault("192.0.2.1")  # a second fault in a row
+            assert pool._faults["192.0.2.1"][1] == 2 * first_wait
         finally:
+            if held is not None:
+                held.cancel()
+                await asyncio.gather(held, return_exceptions=True)
             await pool.close()
+        assert not pool._held  # a cancelled request leaves nothing held
     asyncio.run(scenario())
 
 
@@ -220,9 +226,10 @@ def test_a_query_over_the_memory_limit_gets_503_and_memory_stays_bounded(small_s
         assert "300M" in response.text and "--worker-memory" in response.text and "ALLIANCES_WORKER_MEMORY" in response.text
         assert memory.peak > MEMORY_LIMIT * 0.8, "the worker's memory was not seen growing: nothing was measured"
         assert memory.peak < MEMORY_LIMIT + MEMORY_MARGIN, f"peak {memory.peak / MIB:.0f} MB"
-        assert client.get("/sparql", params={"query": LIGHT}).status_code == 429  # it waits after a fault
+        assert "127.0.0.2" in server.app.state.context.pool._faults  # its next query waits a while
         with client_at(server, "127.0.0.3") as other:
             assert other.get("/sparql", params={"query": LIGHT}).json()["boolean"] is True
+        assert client.get("/sparql", params={"query": LIGHT}).json()["boolean"] is True  # once its wait is over
 
 
 def test_the_worker_sets_its_data_limit_as_a_backstop(small_store: Path) -> None:
@@ -335,8 +342,9 @@ def held_pool(small_store: Path) -> Iterator[Callable[..., QueryPool]]:
     HeldWorker.made = []
     pools: list[QueryPool] = []
 
-    def make(size: int, writable: bool = False) -> QueryPool:
-        pool = QueryPool(small_store, size, 30.0, Limits(100, 10_000), writable=writable, starter=HeldWorker)
+    def make(size: int, writable: bool = False, client_queue: int = 8) -> QueryPool:
+        pool = QueryPool(small_store, size, 30.0, Limits(100, 10_000, client_queue=client_queue), writable=writable,
+                         starter=HeldWorker)
         pools.append(pool)
         return pool
     yield make
@@ -408,6 +416,27 @@ def test_a_read_write_pool_has_no_spare(held_pool: Callable[..., QueryPool]) -> 
             assert len(pool._all) == 1 and pool._starting == 0 and pool.wanted() == 1
             HeldWorker.made[0].release.set()
             assert (await running).status == 200
+        finally:
+            await pool.close()
+    asyncio.run(scenario())
+
+
+def test_a_held_request_ends_at_the_deadline_with_429_and_beyond_the_queue_limit_at_once(
+        held_pool: Callable[..., QueryPool]) -> None:
+    async def scenario() -> None:
+        pool = held_pool(1, client_queue=1)
+        pool.deadline_s, pool.fault_wait_first_s = 0.05, 30.0  # a wait longer than the deadline
+        await pool.start()
+        try:
+            pool.fault("192.0.2.1")
+            first = asyncio.create_task(pool.run(query(LIGHT), "192.0.2.1"))
+            await until(lambda: pool._held.get("192.0.2.1") == 1, "the first request held")
+            second = await pool.run(query(LIGHT), "192.0.2.1")  # the client's queue of one is full
+            assert second.status == 429 and not first.done()
+            answer = await first  # held for the deadline, then told how long is left
+            assert answer.status == 429 and "may send its next query in" in answer.body.decode()
+            assert answer.headers is not None and int(answer.headers["Retry-After"]) >= 29
+            assert not HeldWorker.made[0].running.is_set() and pool.turns.busy == 0  # no worker was taken
         finally:
             await pool.close()
     asyncio.run(scenario())

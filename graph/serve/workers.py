@@ -25,11 +25,12 @@ started are stopped, and ``start`` returns only when they have ended. ``close`` 
 workers still starting and stops them: no process of a pool outlives it. The worker class is bound
 when the pool is made (``starter``), so replacing it for one pool never changes another's.
 
-**A client whose query broke its worker waits** (429 with ``Retry-After``) 1 s before its next
-query runs, twice as long after each further fault in a row, up to 60 s: a crash or a memory kill
-costs a worker start and a spare, and a crash loop (the same query sent again at once) would
-otherwise starve every other client. A query stopped at its deadline is not a fault: its cost is
-bounded by the deadline already.
+**A client whose query broke its worker waits** 1 s before its next query runs, twice as long
+after each further fault in a row, up to 60 s: a crash or a memory kill costs a worker start and a
+spare, and a crash loop (the same query sent again at once) would otherwise starve every other
+client. Its requests are held meanwhile (``admit``; at most the deadline, then 429 with
+``Retry-After``), so that a loop slows down instead of turning into a flood of refusals. A query
+stopped at its deadline is not a fault: its cost is bounded by the deadline already.
 
 **Spare workers.** Fair turns alone let as many runaway clients as workers hold every worker until
 the deadline (each holds one), and a worker cannot be started on demand in time: one takes 0.4-0.7 s
@@ -406,6 +407,7 @@ class QueryPool:
         self._growing: set[asyncio.Task[None]] = set()
         self._retiring: asyncio.TimerHandle | None = None
         self._faults: dict[str, tuple[float, float, float]] = {}  # client: (waits until, its wait, last fault), loop time
+        self._held: dict[str, int] = {}  # client: requests held by admit now
         self._closed = False
         at_once = "one query" if limits.client_workers == 1 else f"{limits.client_workers} queries"
         self._busy = _text(503, f"no query worker was free for this client within {deadline_s:g} s (a client address "
@@ -545,7 +547,7 @@ class QueryPool:
         """Run one operation for the client at address ``client`` when its turn comes."""
         key = client_key(client)
         if key in self._faults:
-            refused = self._waiting_after_fault(key)
+            refused = await self.admit(client)
             if refused is not None:
                 return refused
         worker = self.turns.take_now(key)
@@ -574,7 +576,7 @@ class QueryPool:
             near.done()
             self._lost(key, worker)
             if stopped.fault:
-                self._fault(key)
+                self.fault(key)
             return stopped.outcome
         except asyncio.CancelledError:  # the request was dropped; the worker comes back when its thread ends
             future.add_done_callback(lambda done: loop.call_soon_threadsafe(self._settle, key, worker, done, near))
@@ -583,8 +585,11 @@ class QueryPool:
         self._give_back(key, worker)
         return outcome
 
-    def _fault(self, key: str) -> None:
-        """The client's query broke its worker: it waits before its next query runs (see _waiting_after_fault)."""
+    def fault(self, client: str) -> None:
+        """The client's query broke its worker (or was refused for a shape known to): its next
+        requests are held for a while (see admit). The wait doubles with each fault in a row, up to
+        ``fault_wait_max_s``; a fault that long after the last one starts again at the first wait."""
+        key = client_key(client)
         now = asyncio.get_running_loop().time()
         if len(self._faults) > 4096:  # many addresses: forget those whose wait is long over
             self._faults = {client: entry for client, entry in self._faults.items() if now - entry[2] < self.fault_wait_max_s}
@@ -592,14 +597,38 @@ class QueryPool:
         wait = self.fault_wait_first_s if now - last > self.fault_wait_max_s else min(self.fault_wait_max_s, 2 * wait)
         self._faults[key] = (now + wait, wait, now)
 
-    def _waiting_after_fault(self, key: str) -> Outcome | None:
-        """429 while the client waits after a query of its broke a worker. Each such query costs a
-        worker start (0.5-2 s of CPU) and takes a spare from the others; sent again at once, as a crash
-        loop does, they would starve every other client. The wait doubles with each fault in a row."""
-        until, wait, _ = self._faults[key]
-        left = until - asyncio.get_running_loop().time()
+    async def admit(self, client: str) -> Outcome | None:
+        """Hold a request of a client that is waiting after a fault until its wait is over (None: go
+        on), at most the deadline (then 429 with the wait left). Beyond ``client_queue`` requests
+        held at once, 429 at once.
+
+        Why hold rather than answer 429 at once: a client in a loop sends again as soon as it is
+        answered, so a quick 429 only turns a crash loop into a flood of cheap requests, which still
+        take the server's own time from other clients (docs/endpoint-benchmark.md, the crash loop).
+        Held, a client that waits for its answers sends one request per wait."""
+        key = client_key(client)
+        entry = self._faults.get(key)
+        if entry is None:
+            return None
+        loop = asyncio.get_running_loop()
+        left = entry[0] - loop.time()
         if left <= 0:
             return None
+        held = self._held.get(key, 0)
+        if held >= self.limits.client_queue:
+            return self._after_fault(left)
+        self._held[key] = held + 1
+        try:
+            await asyncio.sleep(min(left, self.deadline_s))
+        finally:
+            if self._held[key] > 1:
+                self._held[key] -= 1
+            else:
+                del self._held[key]
+        left = self._faults.get(key, (0.0,))[0] - loop.time()
+        return self._after_fault(left) if left > 0 else None
+
+    def _after_fault(self, left: float) -> Outcome:
         return _text(429, f"a query from this client crashed its query worker or went over its memory limit; this client "
                           f"may send its next query in {math.ceil(left)} s (the wait doubles with each such query, up to "
                           f"{self.fault_wait_max_s:g} s)", left)
