@@ -1,7 +1,7 @@
 """Measures of an organisation network: who is central, who brokers, which clusters.
 
-Exact betweenness is cubic-ish (11 s at 1,500 organisations on this machine, see
-shared/design/hazards.md), so above EXACT_BETWEENNESS_LIMIT nodes it is estimated from a seeded
+Exact betweenness is cubic-ish (11 s at 1,500 organisations on a 2-core machine, measured with
+scripts/bench network), so above EXACT_BETWEENNESS_LIMIT nodes it is estimated from a seeded
 sample of sources, and the report says so. Louvain communities use a fixed seed, so the same
 data gives the same communities.
 """
