@@ -1,8 +1,8 @@
 """Measures of an organisation network: who is central, who brokers, which clusters.
 
-Exact betweenness is cubic-ish (11 s at 1,500 organisations on a 2-core machine, measured with
-scripts/bench network), so above EXACT_BETWEENNESS_LIMIT nodes it is estimated from a seeded
-sample of sources, and the report says so. Louvain communities use a fixed seed, so the same
+Exact betweenness is cubic-ish (about 11 s at 1,500 organisations on a 2-core machine), so above
+EXACT_BETWEENNESS_LIMIT nodes it is estimated from a seeded sample of sources, and the report says
+so. Louvain communities use a fixed seed, so the same
 data gives the same communities.
 """
 from __future__ import annotations
