@@ -62,6 +62,7 @@ so a running server answers from the newest graph without a restart.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import functools
 import io
@@ -405,6 +406,7 @@ class QueryPool:
         self._ending = 0  # running queries near their deadline, whose replacement is started ahead
         self._start_s = 1.0  # how long a worker took to start, recently (the longest, decaying)
         self._growing: set[asyncio.Task[None]] = set()
+        self._closing = asyncio.Event()  # set by close: ends the waits between attempts to start a worker
         self._retiring: asyncio.TimerHandle | None = None
         self._faults: dict[str, tuple[float, float, float]] = {}  # client: (waits until, its wait, last fault), loop time
         self._held: dict[str, int] = {}  # client: requests held by admit now
@@ -510,11 +512,12 @@ class QueryPool:
                     if self._closed:
                         return
                     log.error("a query worker could not be started (attempt %d): %s; retrying in %g s", attempt, error, delay)
-                    await asyncio.sleep(delay)
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(self._closing.wait(), delay)  # the wait ends early if the pool closes
                     delay, attempt = min(delay * 2, self.respawn_max_s), attempt + 1
                     continue
-                if self._closed:
-                    worker.kill()
+                if self._closed:  # closed as this worker became ready
+                    await loop.run_in_executor(self._executor, worker.kill)
                     return
                 if attempt > 1:
                     log.warning("a query worker was started at attempt %d", attempt)
@@ -525,20 +528,20 @@ class QueryPool:
 
     async def close(self) -> None:
         """Stop every worker. When this returns, no process of the pool runs, not even one that was
-        starting (its start is waited for, and the worker it made is stopped)."""
+        starting: starts in flight are waited for (not cancelled, which could drop a worker just
+        made), and the worker each one made is stopped."""
         self._closed = True
+        self._closing.set()
         if self._retiring is not None:
             self._retiring.cancel()
-        for task in list(self._growing):
-            task.cancel()
         self.turns.close()
         workers, self._all = list(self._all), set()
         self._used.clear()
         for worker in workers:
             worker.interrupt()  # at once, busy or not; then each is reaped in a thread
+        await asyncio.gather(*self._growing, return_exceptions=True)
         loop = asyncio.get_running_loop()
         await asyncio.gather(*(loop.run_in_executor(self._executor, worker.kill) for worker in workers))
-        # Starts in flight end here: _spawn stops the worker it made, since the pool is closed.
         await loop.run_in_executor(None, functools.partial(self._executor.shutdown, wait=True, cancel_futures=True))
 
     # ------------------------------------------------------------------ running queries
