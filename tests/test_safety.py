@@ -123,3 +123,21 @@ def test_the_endpoint_refuses_them_and_its_worker_keeps_answering(name: str, ser
     ask = httpx.get(server.sparql, params={"query": "ASK { ?s ?p ?o }"},
                     headers={"accept": "application/sparql-results+json"}, timeout=60)
     assert ask.status_code == 200 and ask.json()["boolean"] is True
+
+
+def test_a_client_that_sent_a_crashing_shape_waits_and_others_do_not(tmp_path: Path) -> None:
+    """A shape refused for its nesting is treated as a crash: its client's next request is held
+    (here past the 0.5 s deadline, shorter than the first 1 s wait, so 429 with Retry-After), before
+    any lexing, while another client is answered at once. A client in a crash loop then costs the server one request per wait."""
+    (tmp_path / "data.nt").write_text("<http://e/s> <http://e/p> <http://e/o> .\n")
+    store = make_store(tmp_path / "store", [(tmp_path / "data.nt", "http://e/g")])
+    ask = {"query": "ASK { ?s ?p ?o }"}
+    with running_server(store, workers=1, deadline_s=0.5) as running:
+        def at(address: str) -> httpx.Client:
+            return httpx.Client(base_url=running.base, timeout=60.0, transport=httpx.HTTPTransport(local_address=address))
+        with at("127.0.0.21") as looping, at("127.0.0.22") as other:
+            text, _ = CRASHED_A_WORKER["3,000 nested braces"]
+            assert looping.get("/sparql", params={"query": text}).status_code == 400
+            held = looping.get("/sparql", params=ask)
+            assert held.status_code == 429 and "Retry-After" in held.headers, held.text
+            assert other.get("/sparql", params=ask).status_code == 200

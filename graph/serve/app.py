@@ -75,6 +75,7 @@ class Endpoint:
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
         op: Operation | None = None
+        client = request.client.host if request.client else ""
         if request.method == "OPTIONS":
             _log(request, None, 204, None, started)
             return Response(status_code=204, headers={**CORS, "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
@@ -91,16 +92,22 @@ class Endpoint:
             op = dataclasses.replace(op, base=str(request.url.replace(query="")))
             if op.kind == "update":
                 self.authorise_update(request, op)
+            held = await self.context.pool.admit(client)  # a client waiting after a fault waits here, before any lexing
+            if held is not None:
+                _log(request, op, held.status, None, started)
+                return Response(held.body, status_code=held.status, media_type=held.content_type, headers={**CORS, **(held.headers or {})})
             check_operation(op.text, self.settings.max_query_chars)
             if op.kind == "update":
                 op = dataclasses.replace(op, text=apply_using(op.text, op.default_graphs, op.named_graphs))
         except Refused as refused:
+            if refused.fault:  # a shape that crashes workers: its client waits, as after a crash
+                self.context.pool.fault(client)
             _log(request, op, refused.status, None, started)
             return _plain(refused.status, refused.message)
         except ClientDisconnect:  # the client left, or its body was too slow (connections.py): no one to answer
             _log(request, op, CLIENT_CLOSED, None, started)
             return Response(status_code=CLIENT_CLOSED)
-        outcome: Outcome = await self.context.pool.run(op, request.client.host if request.client else "")
+        outcome: Outcome = await self.context.pool.run(op, client)
         _log(request, op, outcome.status, outcome.rows, started)
         return Response(outcome.body, status_code=outcome.status, media_type=outcome.content_type,
                         headers={**CORS, **outcome.headers} if outcome.headers else CORS)

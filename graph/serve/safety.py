@@ -24,11 +24,13 @@ MAX_OPERATORS = 1_000  # operators and group patterns (UNION, OPTIONAL, BIND, FI
 
 
 class Refused(Exception):
-    """A request the endpoint will not run; ``status`` is the HTTP status to answer with."""
+    """A request the endpoint will not run; ``status`` is the HTTP status to answer with.
+    ``fault``: the query has a shape known to crash a worker (nesting, operators), so its client
+    waits before its next request, as after a crash (graph.serve.workers.QueryPool.fault)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, fault: bool = False) -> None:
         super().__init__(message)
-        self.status, self.message = status, message
+        self.status, self.message, self.fault = status, message, fault
 
 
 def _may_exceed_limits(text: str, upper: str) -> bool:
@@ -54,7 +56,7 @@ def check_operation(text: str, max_chars: int) -> None:
     if "LOAD" in found.keywords:
         raise Refused(400, "LOAD is refused: this endpoint never fetches URLs or reads files")
     if found.nesting > MAX_NESTING:
-        raise Refused(400, f"the query nests brackets {found.nesting:,} deep; the limit is {MAX_NESTING}: flatten it")
+        raise Refused(400, f"the query nests brackets {found.nesting:,} deep; the limit is {MAX_NESTING}: flatten it", fault=True)
     if found.operators > MAX_OPERATORS:
         raise Refused(400, f"the query has {found.operators:,} operators and group patterns; the limit is "
-                           f"{MAX_OPERATORS:,}: split it, or list values with VALUES")
+                           f"{MAX_OPERATORS:,}: split it, or list values with VALUES", fault=True)
