@@ -35,7 +35,8 @@ from graph.serve.description import service_description
 from graph.serve.hosts import HostPolicy
 from graph.serve.protocol import Operation, apply_using, choose_format, negotiate, read_operation
 from graph.serve.safety import Refused, check_operation
-from graph.serve.workers import Limits, Outcome, QueryPool
+from graph.serve.execute import Limits, Outcome
+from graph.serve.workers import QueryPool
 
 HTML = ("text/html", "application/xhtml+xml")  # the query page, for a browser that opens /sparql
 CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "Content-Type, Content-Length, Retry-After",
