@@ -41,7 +41,7 @@ class Outcome:
     headers: dict[str, str] | None = None
 
 
-def _text(status: int, message: str, retry_after_s: float | None = None) -> Outcome:
+def text_outcome(status: int, message: str, retry_after_s: float | None = None) -> Outcome:
     headers = None if retry_after_s is None else {"Retry-After": str(max(1, math.ceil(retry_after_s)))}
     return Outcome(status, "text/plain; charset=utf-8", (message + "\n").encode(), headers=headers)
 
@@ -93,7 +93,7 @@ def execute(store: object, op: Operation, limits: Limits, union: bool) -> Outcom
         try:
             store.update(op.text, base_iri=op.base)  # type: ignore[attr-defined]
         except SyntaxError as error:
-            return _text(400, f"SPARQL update syntax error: {error}")
+            return text_outcome(400, f"SPARQL update syntax error: {error}")
         return Outcome(204, "text/plain", b"")
     kwargs: dict[str, object] = {"base_iri": op.base, "prefixes": PREFIXES}
     if op.default_graphs or op.named_graphs:  # the protocol's dataset replaces the query's (SPARQL 1.1 Protocol 2.1.4)
@@ -104,34 +104,34 @@ def execute(store: object, op: Operation, limits: Limits, union: bool) -> Outcom
     try:
         result = store.query(op.text, **kwargs)  # type: ignore[attr-defined]
     except SyntaxError as error:
-        return _text(400, f"SPARQL syntax error: {error}")
+        return text_outcome(400, f"SPARQL syntax error: {error}")
     except ValueError as error:
-        return _text(400, f"bad request: {error}")
+        return text_outcome(400, f"bad request: {error}")
     try:
         if isinstance(result, ox.QueryTriples):
             graph_choice = choose_format(op.accept, GRAPHS)
             if graph_choice is None:
-                return _text(406, f"no acceptable RDF format; accept {listed(GRAPHS)}")
+                return text_outcome(406, f"no acceptable RDF format; accept {listed(GRAPHS)}")
             media, rdf_format = graph_choice[0], graph_choice[1].format
             triples = []
             for triple in result:
                 triples.append(triple)
                 if len(triples) > limits.max_rows:
-                    return _text(400, f"the result has more than {limits.max_rows:,} triples; add LIMIT or narrow the query")
+                    return text_outcome(400, f"the result has more than {limits.max_rows:,} triples; add LIMIT or narrow the query")
             buffer = _CappedBuffer(limits.max_result_bytes)
             ox.serialize(triples, buffer, format=rdf_format)
             return Outcome(200, media, _made_safe(buffer.getvalue(), rdf_format, limits), len(triples))
         results_choice = choose_format(op.accept, RESULTS)
         if results_choice is None:
-            return _text(406, f"no acceptable results format; accept {listed(RESULTS)}")
+            return text_outcome(406, f"no acceptable results format; accept {listed(RESULTS)}")
         media, fmt = results_choice[0], results_choice[1].format
         buffer = _CappedBuffer(limits.max_result_bytes)
         result.serialize(buffer, format=fmt)
         body = _made_safe(buffer.getvalue(), fmt, limits)
         rows = _count_rows(body, fmt)
         if rows > limits.max_rows:
-            return _text(400, f"the result has {rows:,} rows, over the limit of {limits.max_rows:,}; add LIMIT")
+            return text_outcome(400, f"the result has {rows:,} rows, over the limit of {limits.max_rows:,}; add LIMIT")
         charset = "" if "xml" in media else "; charset=utf-8"
         return Outcome(200, media + charset, body, rows)
     except _TooLarge:
-        return _text(400, f"the result is larger than {limits.max_result_bytes:,} bytes; add LIMIT or narrow the query")
+        return text_outcome(400, f"the result is larger than {limits.max_result_bytes:,} bytes; add LIMIT or narrow the query")

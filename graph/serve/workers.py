@@ -81,7 +81,7 @@ from typing import TYPE_CHECKING
 
 from graph.rdf.store import read_link
 from graph.serve.context import format_size, max_running
-from graph.serve.execute import Limits, Outcome, _text, execute
+from graph.serve.execute import Limits, Outcome, text_outcome, execute
 from graph.serve.protocol import Operation
 from graph.serve.turns import QueueFull, Turns
 
@@ -167,7 +167,7 @@ def _worker_main(connection: Connection, store_path: str, writable: bool, limits
         try:
             outcome = execute(store, op, limits, union)
         except Exception as error:  # the worker must answer whatever happens
-            outcome = _text(500, f"the query failed: {type(error).__name__}: {error}")
+            outcome = text_outcome(500, f"the query failed: {type(error).__name__}: {error}")
         connection.send(outcome)
 
 
@@ -202,17 +202,17 @@ class _Worker:
             self.process.join(2)
             ending = _ending(self.process.exitcode)
             self.kill()
-            raise _Stopped(_text(503, f"the query worker had stopped ({ending}) before this query; it was restarted: "
+            raise _Stopped(text_outcome(503, f"the query worker had stopped ({ending}) before this query; it was restarted: "
                                       "send the query again"), fault=False) from None
         try:
             while not self.answer.poll(SAMPLE_MS):  # a light query answers within the first wait (or the pipe closes)
                 if memory_bytes and self.resident() > memory_bytes:
                     self.kill()
-                    raise _Stopped(_text(503, f"the query needed more than {format_size(memory_bytes)} of memory, the limit "
+                    raise _Stopped(text_outcome(503, f"the query needed more than {format_size(memory_bytes)} of memory, the limit "
                                               "of a query worker (--worker-memory or ALLIANCES_WORKER_MEMORY); narrow it or add LIMIT"))
                 if time.monotonic() >= end:
                     self.kill()
-                    raise _Stopped(_text(503, f"the query was stopped at the {deadline_s:g} s deadline; narrow it or add LIMIT"),
+                    raise _Stopped(text_outcome(503, f"the query was stopped at the {deadline_s:g} s deadline; narrow it or add LIMIT"),
                                    fault=False)
             return self.connection.recv()  # type: ignore[no-any-return]
         except (EOFError, OSError):
@@ -220,15 +220,15 @@ class _Worker:
             exitcode = self.process.exitcode
             self.kill()
             if exitcode == -signal.SIGKILL:
-                raise _Stopped(_text(503, "the query worker was killed by the system (SIGKILL, likely out of memory) while "
+                raise _Stopped(text_outcome(503, "the query worker was killed by the system (SIGKILL, likely out of memory) while "
                                           "running this query; it was restarted: narrow the query or add LIMIT")) from None
-            raise _Stopped(_text(500, f"the query worker crashed ({_ending(exitcode)}) while running this query; "
+            raise _Stopped(text_outcome(500, f"the query worker crashed ({_ending(exitcode)}) while running this query; "
                                       "it was restarted")) from None
         except _Stopped:
             raise
         except Exception as error:  # e.g. an answer that cannot be unpickled: the worker's state is unknown
             self.kill()
-            raise _Stopped(_text(500, f"the query worker failed ({type(error).__name__}: {error}); it was restarted")) from None
+            raise _Stopped(text_outcome(500, f"the query worker failed ({type(error).__name__}: {error}); it was restarted")) from None
 
     def resident(self) -> int:
         """Anonymous resident bytes of the worker (resident minus file-backed and shared), 0 if unknown."""
@@ -291,9 +291,9 @@ class QueryPool:
         self._held: dict[str, int] = {}  # client: requests held by admit now
         self._closed = False
         at_once = "one query" if limits.client_workers == 1 else f"{limits.client_workers} queries"
-        self._busy = _text(503, f"no query worker was free for this client within {deadline_s:g} s (a client address "
+        self._busy = text_outcome(503, f"no query worker was free for this client within {deadline_s:g} s (a client address "
                                 f"runs {at_once} at a time); try again later", deadline_s)
-        self._throttled = _text(429, f"this client already has {limits.client_queue} requests waiting for a query worker; "
+        self._throttled = text_outcome(429, f"this client already has {limits.client_queue} requests waiting for a query worker; "
                                      "wait for their answers or try again later", deadline_s)
 
     # ------------------------------------------------------------------ how many workers
@@ -511,7 +511,7 @@ class QueryPool:
         return self._after_fault(left) if left > 0 else None
 
     def _after_fault(self, left: float) -> Outcome:
-        return _text(429, f"a query from this client crashed its query worker or went over its memory limit; this client "
+        return text_outcome(429, f"a query from this client crashed its query worker or went over its memory limit; this client "
                           f"may send its next query in {math.ceil(left)} s (the wait doubles with each such query, up to "
                           f"{self.fault_wait_max_s:g} s)", left)
 
