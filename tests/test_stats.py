@@ -17,7 +17,13 @@ def test_stats_json_is_consistent_with_the_graph(runner: CliRunner, built: Setti
     data = json.loads(result.stdout)
     assert sum(data["by_type"].values()) == data["alliances"]
     assert sum(data["by_year"].values()) == data["alliances"]
-    assert sum(data["by_sector"].values()) == sum(data["by_country"].values()) == data["organisations"]
+    organisations = data["organisations"]
+    assert sum(data["by_sector"].values()) == sum(data["by_country"].values()) == organisations["named"]
+    assert organisations["named"] - organisations["with_sector"] == data["by_sector"].get("(no sector)", 0)
+    assert organisations["named"] - organisations["with_country"] == data["by_country"].get("(no country)", 0)
+    assert organisations["with_english_name"] <= organisations["named"]
+    quantities = data["quantities"]
+    assert sum(quantities["by_kind"].values()) == quantities["with_unit_or_currency"] == quantities["claims"]  # every claim has one
     assert sum(data["sources_by_language"].values()) == data["sources"] == len(list((built.data_dir / "sources").glob("*.yaml")))
     assert data["quotes"]["share"] == 1.0  # every entry of every record carries a quote
     assert {"zh", "en", "de"} <= set(data["sources_by_language"])

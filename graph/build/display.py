@@ -13,7 +13,7 @@ instead of repeating a language rule. The rule:
    texts without a language, come after every listed language;
 3. ties are broken by the tag ('zh' before 'zh-hant'), then by the text in code-point order.
 
-An alliance, organisation, person, post, platform, claim or source with no name at all is shown
+An alliance, organisation, person, post, platform, plant, claim or source with no name at all is shown
 by its id (the last segment of its IRI). The choice keeps its language tag; an id has none.
 """
 from __future__ import annotations
@@ -37,8 +37,9 @@ DISPLAYED = (
     (str(SCHEMA.description), AL.displayDescription, 0),
     (str(SCHEMA.addressRegion), AL.displayRegion, 0),
     (str(SCHEMA.location), AL.displayLocation, 0),
+    (str(SCHEMA.address), AL.displayLocation, 0),  # a plant's town
 )
-NAMED_CLASSES = ("al:Alliance", "org:Organization", "foaf:Person", "org:Post", "al:DataPlatform", "al:Claim",
+NAMED_CLASSES = ("al:Alliance", "org:Organization", "foaf:Person", "org:Post", "al:DataPlatform", "al:Plant", "al:Claim",
                  "schema:CreativeWork")
 
 CANDIDATES = """

@@ -1,7 +1,8 @@
 """``alliances stats``: what the graph covers, and where its data is thin.
 
 Counts by alliance type, material, pathway, sector, country and year; alliances with a year (by
-its basis) and with a current status (by status); the share of entries that
+its basis) and with a current status (by status); named organisations with a sector, a country, an
+English name and a Wikidata id; claims with a unit or currency (by kind); the share of entries that
 carry a quote; organisations that lack a name in their home language or a group; sources by
 language. Built from the landscape (graph.network.landscape) and a few SPARQL counts.
 """
@@ -23,9 +24,15 @@ HOME_LANGUAGE = {"CN": "zh", "TW": "zh", "HK": "zh", "JP": "ja", "KR": "ko", "DE
 QUOTED = """
 SELECT (COUNT(*) AS ?entries) (SUM(?has) AS ?quoted) WHERE {
   { SELECT DISTINCT ?g ?s ?has WHERE {
-      GRAPH ?g { ?s a ?type FILTER (?type IN (al:Alliance, org:Organization, foaf:Person, org:Post, al:Claim, al:DataPlatform)) }
+      GRAPH ?g { ?s a ?type FILTER (?type IN (al:Alliance, org:Organization, foaf:Person, org:Post, al:Claim, al:DataPlatform, al:Plant)) }
       BIND (IF(EXISTS { GRAPH ?g { ?s al:quote ?q } }, 1, 0) AS ?has) } }
 }"""
+CLAIM_UNITS = """
+SELECT (COUNT(DISTINCT ?c) AS ?claims) (COUNT(DISTINCT ?measured) AS ?measured_claims) WHERE {
+  ?c a al:Claim OPTIONAL { ?c schema:unitText|schema:currency ?u BIND (?c AS ?measured) } }"""
+CLAIM_KINDS = """SELECT ?kind (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a al:Claim ; al:quantityKind ?kind } GROUP BY ?kind"""
+WIKIDATA_ITEMS = """SELECT DISTINCT ?o WHERE { ?o a org:Organization ; schema:sameAs ?item
+  FILTER (STRSTARTS(STR(?item), "http://www.wikidata.org/entity/")) }"""
 SOURCE_LANGUAGES = """SELECT ?language (COUNT(DISTINCT ?g) AS ?n) WHERE { ?g a schema:CreativeWork ; schema:inLanguage ?language }
 GROUP BY ?language ORDER BY DESC(?n) ?language"""
 
@@ -47,11 +54,17 @@ def stats(store: GraphStore, landscape: Landscape | None = None) -> dict[str, An
             missing_home.append({"id": o.id, "label": o.label, "country": None, "missing": "country"})
         elif home and home != "en" and not any(lang.split("-")[0] == home for lang in o.names):
             missing_home.append({"id": o.id, "label": o.label, "country": o.country, "missing": home})
+    claims = next(iter(select(store, CLAIM_UNITS)))
+    with_wikidata = {row["o"].value for row in select(store, WIKIDATA_ITEMS)}
     without_group = [{"id": o.id, "label": o.label, "kind": o.kind} for o in sorted(orgs, key=lambda o: o.label)
                      if o.kind in ("organisation", "joint-venture") and not o.parents]
     return {
         "alliances": len(alliances),
-        "organisations": len(orgs),
+        "organisations": {"named": len(orgs),
+                          "with_sector": sum(1 for o in orgs if o.sector),
+                          "with_country": sum(1 for o in orgs if o.country),
+                          "with_english_name": sum(1 for o in orgs if any(lang.split("-")[0] == "en" for lang in o.names)),
+                          "with_wikidata": sum(1 for o in orgs if o.iri in with_wikidata)},
         "unnamed_parties": sum(1 for o in landscape.organisations.values() if o.kind == "unnamed"),
         "sources": len(landscape.sources),
         "by_type": _counter([landscape.label(a.type_key) if a.type_key else "(no type)" for a in alliances]),
@@ -64,6 +77,10 @@ def stats(store: GraphStore, landscape: Landscape | None = None) -> dict[str, An
                   "by_basis": _counter([a.year_basis or "no date known" for a in alliances])},
         "status": {"with_status": sum(1 for a in alliances if a.status),
                    "by_status": _counter([landscape.label(a.status) for a in alliances if a.status])},
+        "quantities": {"claims": int(claims["claims"].value),
+                       "with_unit_or_currency": int(claims["measured_claims"].value),
+                       "by_kind": _counter([row["kind"].value for row in select(store, CLAIM_KINDS)
+                                            for _ in range(int(row["n"].value))])},
         "quotes": {"entries": entries, "with_quote": with_quote,
                    "share": round(with_quote / entries, 4) if entries else None},
         "sources_by_language": {row["language"].value: int(row["n"].value) for row in select(store, SOURCE_LANGUAGES)},
@@ -73,8 +90,13 @@ def stats(store: GraphStore, landscape: Landscape | None = None) -> dict[str, An
 
 
 def render_stats(data: dict[str, Any]) -> str:
-    lines = [f"{data['alliances']} alliances, {data['organisations']} organisations (+{data['unnamed_parties']} unnamed parties), "
+    orgs = data["organisations"]
+    lines = [f"{data['alliances']} alliances, {orgs['named']} organisations (+{data['unnamed_parties']} unnamed parties), "
              f"{data['sources']} sources",
+             f"organisations with a sector: {orgs['with_sector']}, a country: {orgs['with_country']}, "
+             f"an English name: {orgs['with_english_name']}, a Wikidata id: {orgs['with_wikidata']} (of {orgs['named']})",
+             f"claims with a unit or currency: {data['quantities']['with_unit_or_currency']} of {data['quantities']['claims']}"
+             + (f" ({', '.join(f'{n} {kind}' for kind, n in data['quantities']['by_kind'].items())})" if data['quantities']['by_kind'] else ""),
              f"quotes: {data['quotes']['with_quote']} of {data['quotes']['entries']} entries "
              f"({(data['quotes']['share'] or 0) * 100:.1f}%)",
              f"with a year: {data['dates']['with_year']} of {data['alliances']} alliances "

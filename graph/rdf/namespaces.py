@@ -28,6 +28,7 @@ class AL(DefinedNamespace):
     JointVenture: URIRef
     NonProfit: URIRef
     Participation: URIRef
+    Plant: URIRef
     Programme: URIRef
     Project: URIRef
     PublicBody: URIRef
@@ -49,18 +50,24 @@ class AL(DefinedNamespace):
     displayMeasure: URIRef
     displayRegion: URIRef
     displayScope: URIRef
+    gemPlantId: URIRef
     goal: URIRef
     identifiedAs: URIRef
-    inGroup: URIRef
     indicator: URIRef
+    inGroup: URIRef
     jointVentureOf: URIRef
     material: URIRef
     measure: URIRef
+    normalisedUnit: URIRef
+    normalisedValue: URIRef
+    operator: URIRef
     participation: URIRef
     partner: URIRef
     party: URIRef
     pathway: URIRef
+    plant: URIRef
     platform: URIRef
+    quantityKind: URIRef
     quote: URIRef
     role: URIRef
     scope: URIRef

@@ -17,6 +17,7 @@ from rdflib.namespace import DCTERMS, FOAF, ORG, RDF, SKOS, XSD
 from graph.config import Settings
 from graph.records.names import normalise
 from graph.rdf.namespaces import AL, SCHEMA
+from graph.records.quantities import MONEY, read_quantity
 from graph.records.read import Record
 from graph.records.taxonomy import SCHEME_OF_FIELD, Taxonomy
 
@@ -36,7 +37,7 @@ ORGANISATION_CLASS = {
     "public-body": AL.PublicBody,
     "unnamed": AL.UnnamedParty,
 }
-UNIT_CODE = {"percent": "P1", "tonne": "TNE", "kilotonne": "KTN", "megatonne": "MTN", "year": "ANN"}
+WIKIDATA = "http://www.wikidata.org/entity/"
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,8 @@ class _Emitter:
         data = self.record.data
         self.source_metadata(data["source"])
         for section, method in (("organisations", self.organisation), ("people", self.person), ("posts", self.post),
-                                ("platforms", self.platform), ("alliances", self.alliance), ("claims", self.claim)):
+                                ("platforms", self.platform), ("plants", self.plant), ("alliances", self.alliance),
+                                ("claims", self.claim)):
             for index, item in enumerate(data.get(section) or []):
                 method(item, (section, index))
         return self.out
@@ -154,7 +156,31 @@ class _Emitter:
         if "identified_as" in item:
             self.ref(("organisation",), item["identified_as"], path + ("identified_as",))
             self.add(o, AL.identifiedAs, self.iri("organisation", item["identified_as"]))
+        self.identifiers(o, item)
+        if "lei" in item:
+            self.add(o, SCHEMA.leiCode, Literal(item["lei"]))
         self.quote(o, item["quote"])
+
+    def identifiers(self, subject: URIRef, item: dict[str, Any]) -> None:
+        """Identifiers other datasets share: the Wikidata item as a linked-data IRI (schema:sameAs)."""
+        if "wikidata" in item:
+            self.add(subject, SCHEMA.sameAs, URIRef(WIKIDATA + item["wikidata"]))
+
+    def plant(self, item: dict[str, Any], path: tuple[str | int, ...]) -> None:
+        p = self.declare("plant", item["id"], path)
+        self.add(p, RDF.type, AL.Plant)
+        self.texts(p, SKOS.prefLabel, item["label"], hidden=True)
+        self.texts(p, SKOS.altLabel, item.get("aliases"), hidden=True)
+        self.texts(p, SCHEMA.address, item.get("location"))
+        if "country" in item:
+            self.add(p, SCHEMA.addressCountry, Literal(item["country"]))
+        for index, operator in enumerate(item.get("operator") or []):
+            self.ref(("organisation",), operator, path + ("operator", index))
+            self.add(p, AL.operator, self.iri("organisation", operator))
+        if "gem_id" in item:
+            self.add(p, AL.gemPlantId, Literal(item["gem_id"]))
+        self.identifiers(p, item)
+        self.quote(p, item["quote"])
 
     def person(self, item: dict[str, Any], path: tuple[str | int, ...]) -> None:
         p = self.declare("person", item["id"], path)
@@ -195,9 +221,10 @@ class _Emitter:
         for key, predicate in (("materials", AL.material), ("pathways", AL.pathway), ("indicators", AL.indicator)):
             for index, ident in enumerate(item.get(key) or []):
                 self.add(a, predicate, self.concept(key, ident, path + (key, index)))
-        for index, ident in enumerate(item.get("platforms") or []):
-            self.ref(("platform",), ident, path + ("platforms", index))
-            self.add(a, AL.platform, self.iri("platform", ident))
+        for key, kind, predicate in (("platforms", "platform", AL.platform), ("plants", "plant", AL.plant)):
+            for index, ident in enumerate(item.get(key) or []):
+                self.ref((kind,), ident, path + (key, index))
+                self.add(a, predicate, self.iri(kind, ident))
         self.texts(a, AL.goal, item.get("goals"))
         if "signing" in item:
             self.signing(a, item["signing"], path + ("signing",))
@@ -267,9 +294,17 @@ class _Emitter:
         c = self.declare("claim", item["id"], path)
         self.add(c, RDF.type, AL.Claim)
         self.add(c, SCHEMA.value, Literal(Decimal(item["value"]), datatype=XSD.decimal))
-        self.add(c, SCHEMA.unitText, Literal(item["unit"]))
-        if item["unit"] in UNIT_CODE:
-            self.add(c, SCHEMA.unitCode, Literal(UNIT_CODE[item["unit"]]))
+        if "currency" in item:  # money: schema.org's MonetaryAmount properties
+            self.add(c, SCHEMA.currency, Literal(item["currency"]))
+            self.add(c, AL.quantityKind, Literal(MONEY))
+        else:
+            quantity = read_quantity(item["value"], item["unit"])  # the record passed quantity_problems
+            self.add(c, SCHEMA.unitText, Literal(item["unit"]))
+            if quantity.unit_code:
+                self.add(c, SCHEMA.unitCode, Literal(quantity.unit_code))
+            self.add(c, AL.quantityKind, Literal(quantity.kind))
+            self.add(c, AL.normalisedValue, Literal(quantity.normalised, datatype=XSD.decimal))
+            self.add(c, AL.normalisedUnit, Literal(quantity.canonical_unit))
         self.texts(c, AL.measure, item["measure"])
         self.texts(c, AL.scope, item.get("scope"))
         for index, reference in enumerate(item["about"]):

@@ -25,6 +25,7 @@ import yaml
 from graph.problems import Problem
 from graph.records.characters import FORBIDDEN, describe, visible
 from graph.records.dates import date_problems
+from graph.records.quantities import quantity_problems
 from graph.records.yaml_positions import Positioned, YamlProblem, parse_yaml
 
 SCHEMA_FILE = Path(__file__).with_name("record.schema.yaml")
@@ -222,7 +223,7 @@ def read_record(path: Path, display: str | None = None) -> Record:
         raise RecordProblems(refused)
     problems = [_schema_problem(display, positioned, error) for error in _validator().iter_errors(positioned.value)]
     if not problems:
-        problems = list(_quote_problems(display, positioned)) + list(date_problems(display, positioned))
+        problems = list(_quote_problems(display, positioned)) + list(date_problems(display, positioned)) + list(quantity_problems(display, positioned))
     if problems:
         raise RecordProblems(sorted(set(problems)))
     return Record(path, display, source_id, positioned.value, positioned)
@@ -248,6 +249,8 @@ def _schema_problem(display: str, positioned: Positioned, error: jsonschema.Vali
         detail = f"{error.instance!r} has the wrong form"
     elif error.validator == "enum":
         fix = "use one of: " + ", ".join(map(str, schema["enum"]))
+    elif error.validator == "oneOf" and any("required" in option for option in schema.get("oneOf", [])):
+        fix = "give exactly one of " + " or ".join(f"{option['required'][0]}:" for option in schema["oneOf"])
     elif error.validator == "oneOf":
         fix = "write a quoted text, a list of them, or a mapping of language to a list, such as {zh: [...]}"
     else:
