@@ -141,7 +141,7 @@ def invoke(runner: CliRunner, built: Settings, *args: str) -> Any:
 
 ENTITIES = """
 SELECT ?e (COUNT(*) AS ?n) WHERE {
-  VALUES ?class { org:Organization al:Alliance foaf:Person al:DataPlatform org:Post al:Claim skos:Concept }
+  VALUES ?class { org:Organization al:Alliance foaf:Person al:DataPlatform al:Plant org:Post al:Claim skos:Concept }
   ?e a ?class . { ?e ?p ?o } UNION { ?s ?p ?e }
 } GROUP BY ?e"""
 
@@ -154,13 +154,17 @@ def sample_of_every_kind(store: OxigraphStore, per_kind: int = 8) -> dict[str, l
     assert isinstance(solutions, ox.QuerySolutions)
     for row in solutions:
         by_kind[kind_and_id(row["e"].value)[0]].append((int(row["n"].value), row["e"].value))
-    # Sections only some alliances have (an announcement, a status history) come from the first that has each.
-    rare = [min(row["e"].value for row in store.query(f"SELECT DISTINCT ?e WHERE {{ ?e {p} ?x }}"))
-            for p in ("al:announcement", "al:statusChange/al:dateBasis", "al:statusChange")]
+    # Sections only some entities have (an announcement, a status history, plants, identifiers, quantities)
+    # come from the first that has each.
+    rare_paths = {"alliance": ("al:announcement", "al:statusChange/al:dateBasis", "al:statusChange", "al:plant"),
+                  "organisation": ("schema:sameAs", "schema:leiCode", "^al:operator", "^al:party/^al:participation/^al:about"),
+                  "plant": ("al:gemPlantId", "^al:plant")}
+    rare = {kind: [min(row["e"].value for row in store.query(f"SELECT DISTINCT ?e WHERE {{ ?e {p} ?x }}")) for p in paths]
+            for kind, paths in rare_paths.items()}
     sample = {}
     for kind, entities in by_kind.items():
         richest = [iri for _, iri in sorted(entities, key=lambda item: (-item[0], item[1]))[:per_kind - 2]]
-        sample[kind] = sorted(set(richest + sorted(iri for _, iri in entities)[:2] + (rare if kind == "alliance" else [])))
+        sample[kind] = sorted(set(richest + sorted(iri for _, iri in entities)[:2] + rare.get(kind, [])))
     return sample
 
 

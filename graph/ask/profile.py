@@ -1,4 +1,4 @@
-"""``alliances show``: the profile of an organisation, alliance, person, material, pathway or
+"""``alliances show``: the profile of an organisation, alliance, person, plant, material, pathway or
 platform as one plain dict (the documented JSON), and a text rendering of that dict.
 
 Every fact in a profile carries the ids of the sources that state it. Names, measures and an
@@ -20,7 +20,8 @@ SKIPPED = ("http://www.w3.org/2004/02/skos/core#prefLabel", "http://www.w3.org/2
            "http://www.w3.org/2004/02/skos/core#hiddenLabel", "https://w3id.org/alliance-graph/ontology#quote",
            "https://w3id.org/alliance-graph/ontology#participation", "https://w3id.org/alliance-graph/ontology#signing",
            "https://w3id.org/alliance-graph/ontology#announcement", "https://w3id.org/alliance-graph/ontology#statusChange",
-           "http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+           "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", "https://schema.org/sameAs", "https://schema.org/leiCode",
+           "https://w3id.org/alliance-graph/ontology#gemPlantId", "https://w3id.org/alliance-graph/ontology#plant")
 
 LABELS = """
 SELECT DISTINCT ?e ?label ?kind WHERE {
@@ -123,11 +124,44 @@ SELECT DISTINCT ?e ?alliance ?concept ?party WHERE {
 PLATFORM_ALLIANCES = """SELECT DISTINCT ?e ?alliance WHERE { ?alliance al:platform ?e } ORDER BY ?alliance"""
 
 CLAIMS_ABOUT = """
-SELECT DISTINCT ?e ?claim ?value ?unit ?measure ?g WHERE {
-  GRAPH ?g { ?claim al:about ?target ; schema:value ?value ; schema:unitText ?unit }
-  ?claim al:displayMeasure ?measure .
+SELECT DISTINCT ?e ?claim ?value ?unit ?kind ?measure ?g WHERE {
+  GRAPH ?g { ?claim al:about ?target ; schema:value ?value ; schema:unitText|schema:currency ?unit }
+  ?claim al:displayMeasure ?measure ; al:quantityKind ?kind .
   ?target skos:broader* ?e .
 } ORDER BY ?claim"""
+
+# The quantities stated about each alliance of an organisation or its group: volumes, money, shares.
+ALLIANCE_QUANTITIES = """
+SELECT DISTINCT ?e ?alliance ?claim ?value ?unit ?kind ?measure WHERE {
+  ?member al:inGroup ?e .
+  ?alliance al:participation/al:party ?member .
+  ?claim al:about ?alliance ; schema:value ?value ; schema:unitText|schema:currency ?unit ;
+         al:quantityKind ?kind ; al:displayMeasure ?measure .
+} ORDER BY ?alliance ?claim"""
+
+ALLIANCE_STATUS = """
+SELECT DISTINCT ?e ?alliance ?label WHERE {
+  ?member al:inGroup ?e . ?alliance al:participation/al:party ?member ; al:currentStatus/al:displayLabel ?label }"""
+
+# Identifiers other datasets share, each with the sources that give it.
+IDENTIFIERS = """
+SELECT DISTINCT ?e ?scheme ?identifier ?g WHERE {
+  { GRAPH ?g { ?e schema:sameAs ?item } FILTER (STRSTARTS(STR(?item), "http://www.wikidata.org/entity/"))
+    BIND ("Wikidata" AS ?scheme) BIND (STRAFTER(STR(?item), "http://www.wikidata.org/entity/") AS ?identifier) }
+  UNION { GRAPH ?g { ?e schema:leiCode ?code } BIND ("LEI" AS ?scheme) BIND (STR(?code) AS ?identifier) }
+  UNION { GRAPH ?g { ?e al:gemPlantId ?gem } BIND ("Global Energy Monitor" AS ?scheme) BIND (STR(?gem) AS ?identifier) }
+} ORDER BY ?scheme ?identifier ?g"""
+LOOKUP = {"Wikidata": "https://www.wikidata.org/wiki/{}", "LEI": "https://search.gleif.org/#/record/{}"}
+
+ALLIANCE_PLANTS = """SELECT DISTINCT ?e ?plant WHERE { ?e al:plant ?plant } ORDER BY ?plant"""
+OPERATED_PLANTS = """SELECT DISTINCT ?e ?plant WHERE { ?member al:inGroup ?e . ?plant al:operator ?member } ORDER BY ?plant"""
+PLANT_OPERATORS = """SELECT DISTINCT ?e ?operator WHERE { ?e al:operator ?operator } ORDER BY ?operator"""
+PLANT_ALLIANCES = """
+SELECT DISTINCT ?e ?alliance ?year ?basis ?status WHERE {
+  ?alliance al:plant ?e
+  OPTIONAL { ?alliance al:year ?year } OPTIONAL { ?alliance al:yearBasis ?basis }
+  OPTIONAL { ?alliance al:currentStatus/al:displayLabel ?status }
+} ORDER BY ?year ?alliance"""
 
 CONCEPT_LINKS = """
 SELECT DISTINCT ?e ?relation ?other WHERE {
@@ -182,12 +216,14 @@ def profile_of(store: GraphStore, match: Match) -> dict[str, Any]:
     result["names"] = {k: dict(v) for k, v in labels.items()}
     result["types"] = sorted(kind_and_id(r["type"].value)[1].split("#")[-1] for r in _rows(store, TYPES, iri))
     result["facts"] = _facts(store, iri, namer)
-    section = {"organisation": _organisation, "alliance": _alliance, "person": _person, "platform": _platform}.get(match.kind, _concept)
+    section = {"organisation": _organisation, "alliance": _alliance, "person": _person, "platform": _platform,
+               "plant": _plant}.get(match.kind, _concept)
     result.update(section(store, iri, namer))
     claims = _rows(store, CLAIMS_ABOUT, iri)
     if claims:
         result["claims"] = [{"id": kind_and_id(r["claim"].value)[1], "value": r["value"].value, "unit": r["unit"].value,
-                             "measure": r["measure"].value, "source": kind_and_id(r["g"].value)[1]} for r in claims]
+                             "kind": r["kind"].value, "measure": r["measure"].value, "source": kind_and_id(r["g"].value)[1]}
+                            for r in claims]
     result["sources"] = _sources(store, iri)
     return result
 
@@ -254,8 +290,38 @@ def _organisation(store: GraphStore, iri: str, namer: _Namer) -> dict[str, Any]:
             alliances[key[0]]["signatories"].append(signatories[key])
         if row["post"] is not None and (post := namer.ref(row["post"].value)) not in signatories[key]["posts"]:
             signatories[key]["posts"].append(post)
+    for entry in alliances.values():
+        entry.update(status=None, quantities=[])
+    for row in _rows(store, ALLIANCE_STATUS, iri):
+        alliances[row["alliance"].value]["status"] = row["label"].value
+    for row in _rows(store, ALLIANCE_QUANTITIES, iri):
+        alliances[row["alliance"].value]["quantities"].append(_quantity(row))
     members = [{**namer.ref(r["member"].value), "relation": r["relation"].value} for r in _rows(store, MEMBERS, iri)]
-    return {"alliances": list(alliances.values()), "members": members}
+    plants = [namer.ref(r["plant"].value) for r in _rows(store, OPERATED_PLANTS, iri)]
+    return {"alliances": list(alliances.values()), "members": members, "plants": plants, "identifiers": _identifiers(store, iri)}
+
+
+def _quantity(row: ox.QuerySolution) -> dict[str, Any]:
+    return {"id": kind_and_id(row["claim"].value)[1], "value": row["value"].value, "unit": row["unit"].value,
+            "kind": row["kind"].value, "measure": row["measure"].value}
+
+
+def _identifiers(store: GraphStore, iri: str) -> list[dict[str, Any]]:
+    """Wikidata items, LEIs and Global Energy Monitor ids, with where to look them up and their sources."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in _rows(store, IDENTIFIERS, iri):
+        scheme, ident = row["scheme"].value, row["identifier"].value
+        entry = found.setdefault((scheme, ident), {"scheme": scheme, "id": ident,
+                                                   "link": LOOKUP[scheme].format(ident) if scheme in LOOKUP else None, "sources": []})
+        if (source := kind_and_id(row["g"].value)[1]) not in entry["sources"]:
+            entry["sources"].append(source)
+    return list(found.values())
+
+
+def _plant(store: GraphStore, iri: str, namer: _Namer) -> dict[str, Any]:
+    alliances = [{**namer.ref(r["alliance"].value), **_year(r), "status": _value(r["status"])} for r in _rows(store, PLANT_ALLIANCES, iri)]
+    return {"operators": [namer.ref(r["operator"].value) for r in _rows(store, PLANT_OPERATORS, iri)],
+            "alliances": alliances, "identifiers": _identifiers(store, iri)}
 
 
 def _year(row: ox.QuerySolution) -> dict[str, Any]:
@@ -281,7 +347,8 @@ def _alliance(store: GraphStore, iri: str, namer: _Namer) -> dict[str, Any]:
     current = _rows(store, CURRENT_STATUS, iri)
     return {**(_year(years[0]) if years else {"year": None, "year_basis": None}), "parties": parties,
             "signing": _event(store, SIGNING, iri, namer), "announcement": _event(store, ANNOUNCEMENT, iri, namer),
-            "status": current[0]["label"].value if current else None, "status_history": _status_history(store, iri)}
+            "status": current[0]["label"].value if current else None, "status_history": _status_history(store, iri),
+            "plants": [namer.ref(r["plant"].value) for r in _rows(store, ALLIANCE_PLANTS, iri)]}
 
 
 def _event(store: GraphStore, sparql: str, iri: str, namer: _Namer) -> list[dict[str, Any]]:

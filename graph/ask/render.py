@@ -36,6 +36,12 @@ def _signatory(person: dict[str, Any]) -> str:
     return f"signed by {_ref(person)}{posts}{party}"
 
 
+def _quantity(claim: dict[str, Any]) -> str:
+    """'45 kilotonne / year (mass per year): contracted volume'; money reads 'EUR 130000000'."""
+    amount = f"{claim['unit']} {claim['value']}" if claim["kind"] == "money" else f"{claim['value']} {claim['unit']}"
+    return f"{amount}: {claim['measure']}"
+
+
 def render_profile(profile: dict[str, Any]) -> str:
     out = [f"{profile['label']}  ({profile['kind']} {profile['id']})", f"  {profile['iri']}", "", "Names"]
     out += _names(profile["names"])
@@ -74,11 +80,20 @@ def render_profile(profile: dict[str, Any]) -> str:
             dates = [f"signed {', '.join(alliance['signed'])}"] if alliance.get("signed") else []
             dates += [f"{k} {alliance[k]}" for k in ("start", "end") if alliance.get(k)]
             dates += [_year(alliance)] if alliance.get("year_basis") else []
+            dates += [f"status: {alliance['status']}"] if alliance.get("status") else []
             if dates:
                 out.append(f"      {'; '.join(dates)}")
+            out += [f"      {_quantity(claim)}" for claim in alliance.get("quantities", [])]
             out += [f"      {_signatory(person)}" for person in alliance.get("signatories", [])]
             if alliance.get("via"):
                 out.append(f"      via {alliance['via']}; parties: {', '.join(p['label'] for p in alliance['parties'])}")
+    if profile.get("plants"):
+        out += ["", "Plants"] + [f"  {_ref(plant)}" for plant in profile["plants"]]
+    if profile.get("operators"):
+        out += ["", "Operated by"] + [f"  {_ref(operator)}" for operator in profile["operators"]]
+    if profile.get("identifiers"):
+        out += ["", "Identifiers"] + [f"  {i['scheme']}: {i['id']}" + (f"  {i['link']}" if i["link"] else "") + f"   <- {', '.join(i['sources'])}"
+                                      for i in profile["identifiers"]]
     if profile.get("members"):
         out += ["", "Members and joint ventures"] + [f"  {_ref(m)}  ({m['relation']})" for m in profile["members"]]
     if profile.get("roles"):
@@ -86,7 +101,7 @@ def render_profile(profile: dict[str, Any]) -> str:
     if profile.get("links"):
         out += ["", "Related concepts"] + [f"  {l['relation']}: {_ref(l)}" for l in profile["links"]]
     if profile.get("claims"):
-        out += ["", "Quantitative claims"] + [f"  {c['value']} {c['unit']}: {c['measure']}   <- {c['source']}" for c in profile["claims"]]
+        out += ["", "Quantitative claims"] + [f"  {_quantity(c)}   <- {c['source']}" for c in profile["claims"]]
     if profile["sources"]:
         out += ["", "Sources"]
         for source in profile["sources"]:

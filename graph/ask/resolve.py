@@ -23,14 +23,14 @@ from graph.rdf.store import GraphStore
 
 ID_LIKE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*(/[a-z0-9]+(-[a-z0-9]+)*)?")
 # Kinds in the order a bare name prefers them: 'steel' is the material before it is the sector.
-KINDS = ("organisation", "alliance", "person", "material", "pathway", "platform", "post", "claim",
+KINDS = ("organisation", "alliance", "person", "plant", "material", "pathway", "platform", "post", "claim",
          "indicator", "sector", "alliance-type", "role", "status")
 
 ENTITIES = """
 SELECT DISTINCT ?entity ?kind ?label WHERE {
   VALUES (?class ?kind) {
     (org:Organization "organisation") (al:Alliance "alliance") (foaf:Person "person")
-    (al:DataPlatform "platform") (org:Post "post") (al:Claim "claim") }
+    (al:DataPlatform "platform") (org:Post "post") (al:Claim "claim") (al:Plant "plant") }
   ?entity a ?class .
   OPTIONAL { ?entity skos:prefLabel|skos:altLabel ?label }
 }"""

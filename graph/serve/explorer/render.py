@@ -40,7 +40,7 @@ HEADER_POLICY = CONTENT_SECURITY_POLICY + "; frame-ancestors 'self'"
 NETWORK_POLICY = NETWORK_PAGE_POLICY + "; frame-ancestors 'self'"
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
-ENTITY_KINDS = ("organisation", "alliance", "person", "platform", "post", "claim")
+ENTITY_KINDS = ("organisation", "alliance", "person", "plant", "platform", "post", "claim")
 TAXONOMY_KINDS = tuple(kind for kind in KINDS if kind not in ENTITY_KINDS)
 _WEB_URL = re.compile(r"https?://[^\s\"'<>\\]+", re.IGNORECASE)
 
