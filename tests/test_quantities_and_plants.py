@@ -8,7 +8,9 @@ from decimal import Decimal
 import pyoxigraph as ox
 import pytest
 
+from graph.ask.profile import profile
 from graph.ask.query import run_named
+from graph.ask.render import render_profile
 from graph.build.pipeline import compile_all
 from graph.config import Settings
 from graph.problems import Severity
@@ -103,3 +105,27 @@ def test_a_binding_volume_is_counted_for_its_buyer_and_supplier(built: tuple[Oxi
     rows = [r for r in _rows(store, "volumes-by-status") if r["supplier"] == "Example Green Steel"]
     assert [(r["buyer"], r["binding"], r["volume"], r["unit"], r["deals"]) for r in rows] == [
         ("BMW Group", "binding", "45000", "tonne / year", "1")]
+
+
+def test_profiles_show_plants_identifiers_and_quantities_with_their_units(built: tuple[OxigraphStore, Settings]) -> None:
+    store, _ = built
+    plant = profile(store, "example-green-steel-works")
+    assert plant["kind"] == "plant"
+    assert [o["id"] for o in plant["operators"]] == ["example-green-steel"]
+    assert [(a["id"], a["year"], a["year_basis"], a["status"]) for a in plant["alliances"]] == [
+        ("example-binding-offtake", 2024, "signing date", "binding")]
+    assert [(i["scheme"], i["id"]) for i in plant["identifiers"]] == [("Global Energy Monitor", "P100000999001")]
+    supplier = profile(store, "Example Green Steel")
+    assert {(i["scheme"], i["id"], i["link"]) for i in supplier["identifiers"]} == {
+        ("LEI", "529900T8BM49AURSDO55", "https://search.gleif.org/#/record/529900T8BM49AURSDO55"),
+        ("Wikidata", "Q999999001", "https://www.wikidata.org/wiki/Q999999001")}
+    assert [p["id"] for p in supplier["plants"]] == ["example-green-steel-works"]
+    deal = next(a for a in supplier["alliances"] if a["id"] == "example-binding-offtake")
+    assert deal["status"] == "binding"
+    assert sorted((q["value"], q["unit"], q["kind"]) for q in deal["quantities"]) == [
+        ("130000000", "EUR", "money"), ("45", "kilotonne / year", "mass per year")]
+    text = render_profile(supplier)
+    assert "EUR 130000000: contract value" in text and "45 kilotonne / year: contracted volume" in text
+    assert "Wikidata: Q999999001  https://www.wikidata.org/wiki/Q999999001" in text
+    alliance = profile(store, "example-binding-offtake")
+    assert [p["id"] for p in alliance["plants"]] == ["example-green-steel-works"]
