@@ -23,11 +23,15 @@ import pytest
 from click.testing import CliRunner
 from cogapp import Cog
 
+from graph.ask.profile import profile
 from graph.ask.resolve import KINDS, kind_and_id
+from graph.build.pipeline import compile_all
 from graph.cli import main
 from graph.cli.reference import command_reference, load_schema, schema_fields
 from graph.config import PROJECT_ROOT, Settings
 from graph.rdf.store import OxigraphStore
+
+from conftest import FIXTURES, seed_corpus
 
 SCHEMAS = PROJECT_ROOT / "docs" / "schemas"
 INVALID_RECORDS = PROJECT_ROOT / "tests" / "fixtures" / "records" / "invalid"
@@ -157,8 +161,8 @@ def sample_of_every_kind(store: OxigraphStore, per_kind: int = 8) -> dict[str, l
     # Sections only some entities have (an announcement, a status history, plants, identifiers, quantities)
     # come from the first that has each.
     rare_paths = {"alliance": ("al:announcement", "al:statusChange/al:dateBasis", "al:statusChange", "al:plant"),
-                  "organisation": ("schema:sameAs", "schema:leiCode", "^al:operator", "^al:party/^al:participation/^al:about"),
-                  "plant": ("al:gemPlantId", "^al:plant")}
+                  "organisation": ("^al:operator", "^al:party/^al:participation/^al:about"),
+                  "plant": ("^al:plant", "al:operator")}
     rare = {kind: [min(row["e"].value for row in store.query(f"SELECT DISTINCT ?e WHERE {{ ?e {p} ?x }}")) for p in paths]
             for kind, paths in rare_paths.items()}
     sample = {}
@@ -181,9 +185,14 @@ def json_paths(value: Any, prefix: str = "") -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def profiles(built: Settings, store: OxigraphStore) -> list[dict[str, Any]]:
+    """A sample of every kind in data/, and the entities of the fixture that has every field the data
+    may not have yet (identifiers, money): profiled by the function `show` prints."""
     runner = CliRunner()
-    return [invoke(runner, built, "show", iri, "--format", "json")
-            for iris in sample_of_every_kind(store).values() for iri in iris]
+    sampled = [invoke(runner, built, "show", iri, "--format", "json")
+               for iris in sample_of_every_kind(store).values() for iri in iris]
+    fixture = OxigraphStore.in_memory()
+    compile_all(fixture, Settings(), seed_corpus() + [FIXTURES / "records" / "valid" / "offtake-with-volume-money-and-plant.yaml"])
+    return sampled + [profile(fixture, ident) for ident in ("example-green-steel", "example-green-steel-works", "example-binding-offtake")]
 
 
 def test_show_prints_every_kind_as_its_schema_says(profiles: list[dict[str, Any]]) -> None:

@@ -96,7 +96,7 @@ def test_identifiers_are_listed_with_where_to_look_them_up(built: tuple[Oxigraph
     store, _ = built
     rows = {(r["name"], r["scheme"], r["identifier"], r["link"]) for r in _rows(store, "external-identifiers")}
     assert {("Example Green Steel", "Wikidata", "Q999999001", "https://www.wikidata.org/wiki/Q999999001"),
-            ("Example Green Steel", "LEI", "529900T8BM49AURSDO55", "https://search.gleif.org/#/record/529900T8BM49AURSDO55"),
+            ("Example Green Steel", "LEI", "5299000EXAMPLE000193", "https://search.gleif.org/#/record/5299000EXAMPLE000193"),
             ("Example green steel works", "Global Energy Monitor", "P100000999001", "")} <= rows
 
 
@@ -117,7 +117,7 @@ def test_profiles_show_plants_identifiers_and_quantities_with_their_units(built:
     assert [(i["scheme"], i["id"]) for i in plant["identifiers"]] == [("Global Energy Monitor", "P100000999001")]
     supplier = profile(store, "Example Green Steel")
     assert {(i["scheme"], i["id"], i["link"]) for i in supplier["identifiers"]} == {
-        ("LEI", "529900T8BM49AURSDO55", "https://search.gleif.org/#/record/529900T8BM49AURSDO55"),
+        ("LEI", "5299000EXAMPLE000193", "https://search.gleif.org/#/record/5299000EXAMPLE000193"),
         ("Wikidata", "Q999999001", "https://www.wikidata.org/wiki/Q999999001")}
     assert [p["id"] for p in supplier["plants"]] == ["example-green-steel-works"]
     deal = next(a for a in supplier["alliances"] if a["id"] == "example-binding-offtake")
