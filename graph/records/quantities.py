@@ -73,8 +73,8 @@ class Quantity:
 
 
 @lru_cache(maxsize=1)
-def registry() -> pint.UnitRegistry:  # type: ignore[type-arg]
-    units = pint.UnitRegistry(on_redefinition="raise")
+def registry() -> pint.UnitRegistry[Any]:
+    units: pint.UnitRegistry[Any] = pint.UnitRegistry(on_redefinition="raise")
     for definition in _DEFINITIONS:
         units.define(definition)
     return units
