@@ -17,11 +17,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pint
-import pycountry
 from stdnum import lei
+
+if TYPE_CHECKING:
+    import pint
 
 from graph.problems import Problem
 from graph.records.yaml_positions import Positioned
@@ -74,6 +75,9 @@ class Quantity:
 
 @lru_cache(maxsize=1)
 def registry() -> pint.UnitRegistry[Any]:
+    """pint's registry with the project's units; imported on first use (0.2 s), not by every command."""
+    import pint
+
     units: pint.UnitRegistry[Any] = pint.UnitRegistry(on_redefinition="raise")
     for definition in _DEFINITIONS:
         units.define(definition)
@@ -110,7 +114,15 @@ def _plain(number: Decimal) -> Decimal:
 
 
 def is_currency(code: str) -> bool:
+    import pycountry
+
     return pycountry.currencies.get(alpha_3=code) is not None
+
+
+def is_country(code: str) -> bool:
+    import pycountry
+
+    return pycountry.countries.get(alpha_2=code) is not None
 
 
 def quantity_problems(display: str, positioned: Positioned) -> Iterator[Problem]:
@@ -133,7 +145,7 @@ def quantity_problems(display: str, positioned: Positioned) -> Iterator[Problem]
         for index, item in enumerate(data.get(section) or []):
             path = (section, index)
             country = item.get("country")
-            if country is not None and pycountry.countries.get(alpha_2=country) is None:
+            if country is not None and not is_country(country):
                 yield Problem(display, positioned.line_of(path + ("country",)), "country",
                               f"{section}/{index}/country: {country!r} is not an ISO 3166 country code",
                               "write the two-letter code of the country, such as CN, DE, SE or US")
