@@ -10,7 +10,10 @@ import pyoxigraph as ox
 import pytest
 
 import graph.build.derive
+from graph.ask.query import run_named
 from graph.build.pipeline import check, compile_all
+from graph.network.filters import NetworkFilter
+from graph.network.landscape import load_landscape
 from graph.config import TAXONOMY_NS, Settings
 from graph.problems import Severity
 from graph.rdf.store import OxigraphStore
@@ -103,6 +106,20 @@ def test_the_latest_dated_status_is_current_and_a_tie_goes_to_the_later_stage(da
     assert list(store.query(sparql, {"a": ox.NamedNode(settings.entity_iri("alliance", "only-a-delivery-start"))})) == []
 
 
+def test_asking_for_binding_deals_finds_the_later_stages_too(dated: tuple[OxigraphStore, Settings]) -> None:
+    """Final investment decision, delivering and completed are narrower than binding (statuses.ttl)."""
+    store, settings = dated
+    rows = run_named(store, "alliances-by-status", {"status": "binding"})
+    found = {row["alliance_id"].value.rsplit("/", 1)[-1]: row["current"].value for row in rows}  # type: ignore[index]
+    assert found["status-tie-on-a-date"] == "final investment decision"
+    assert "status-only-undated" not in found  # non-binding
+    landscape = load_landscape(store)
+    binding = NetworkFilter(status="status/binding")
+    kept = {a.id for a in landscape.alliances.values() if binding.keeps_alliance(a)}
+    assert "status-tie-on-a-date" in kept and "status-only-undated" not in kept
+    assert not NetworkFilter(status="status/delivering").keeps_alliance(landscape.alliances[settings.entity_iri("alliance", "status-tie-on-a-date")])
+
+
 def test_a_year_taken_from_a_delivery_field_is_refused_with_file_and_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A derivation that falls back on the start date (as one did) breaks the year-basis shape."""
     rules = tmp_path / "derivations"
@@ -123,13 +140,13 @@ def test_a_year_taken_from_a_delivery_field_is_refused_with_file_and_line(tmp_pa
 
 def test_the_bluemint_memoranda_of_october_2022_do_not_count_in_their_delivery_year(store: OxigraphStore) -> None:
     """Both were signed in October 2022 for supplies from 2026 (their start). The Miele record's
-    source is dated 2022-10-13; the Mubea record's source shows no date, so it has none until one
-    is recorded from the page."""
+    source is dated 2022-10-13; the Mubea memorandum's SteelOrbis page shows no date, and
+    Stahleisen's report of it, dated 2022-10-04, gives its year."""
     years = {row["a"].value.rsplit("/", 1)[-1]: (row["y"].value if row["y"] else None, row["b"].value) for row in store.query(
         "SELECT ?a ?y ?b WHERE { VALUES ?a { <https://w3id.org/alliance-graph/id/alliance/thyssenkrupp-steel-miele-bluemint-mou> "
         "<https://w3id.org/alliance-graph/id/alliance/thyssenkrupp-steel-mubea-bluemint-mou> } ?a al:yearBasis ?b OPTIONAL { ?a al:year ?y } }")}
     assert years["thyssenkrupp-steel-miele-bluemint-mou"] == ("2022", "earliest source publication")
-    assert years["thyssenkrupp-steel-mubea-bluemint-mou"] == (None, "no date known")
+    assert years["thyssenkrupp-steel-mubea-bluemint-mou"] == ("2022", "earliest source publication")
 
 
 def test_the_mubea_memorandum_counts_in_2022_once_its_source_date_is_recorded(own_data: Settings) -> None:

@@ -34,7 +34,7 @@ def network_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--type", "alliance_type", help="Only alliances of this type or a narrower one (e.g. memorandum of understanding)."),
         click.option("--sector", help="Only organisations of this sector (e.g. steel, automotive)."),
         click.option("--country", help="Only organisations of this country (ISO code, e.g. CN)."),
-        click.option("--status", help="Only alliances whose current status is this (e.g. binding, non-binding); alliances without a status are left out."),
+        click.option("--status", help="Only alliances whose current status is this or narrower (binding takes in final investment decision, delivering and completed); alliances without a status are left out."),
         click.option("--from", "year_from", type=int, help="Only alliances from this year on."),
         click.option("--to", "year_to", type=int, help="Only alliances up to this year."),
         click.option("--focus", help="Only the neighbourhood of this organisation (any name)."),

@@ -15,7 +15,7 @@ class NetworkFilter:
     alliance_type: str | None = None
     sector: str | None = None
     country: str | None = None
-    status: str | None = None  # a concept key such as 'status/binding': the alliance's current status
+    status: str | None = None  # a concept key such as 'status/binding': the current status or a broader one
     year_from: int | None = None
     year_to: int | None = None
     focus: str | None = None  # organisation IRI: keep its neighbourhood only
@@ -28,7 +28,9 @@ class NetworkFilter:
             return False
         if self.alliance_type and self.alliance_type not in a.type_keys:
             return False
-        if self.status and a.status != self.status:  # an alliance with no status is not known to be binding
+        # 'binding' takes in the later stages (final investment decision, delivering, completed), which are
+        # narrower than it in the statuses scheme; an alliance with no status is not known to be binding.
+        if self.status and self.status not in a.status_keys:
             return False
         if self.year_from is not None or self.year_to is not None:
             # an alliance with no known year cannot be shown to fall in a range

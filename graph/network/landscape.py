@@ -51,7 +51,7 @@ SELECT DISTINCT ?g ?title ?publisher ?url ?published WHERE {
   OPTIONAL { ?g schema:url ?url } OPTIONAL { ?g schema:datePublished ?published } }"""
 CLAIMS = """
 SELECT DISTINCT ?claim ?about ?value ?unit ?measure WHERE {
-  ?claim a al:Claim ; al:about ?about ; schema:value ?value ; schema:unitText ?unit ; al:displayMeasure ?measure }"""
+  ?claim a al:Claim ; al:about ?about ; schema:value ?value ; schema:unitText|schema:currency ?unit ; al:displayMeasure ?measure }"""
 ORGANISATIONS = """
 SELECT DISTINCT ?org ?class ?label ?pref ?alt ?sector ?country WHERE {
   ?org a org:Organization .
@@ -98,6 +98,7 @@ class Alliance:
     year: int | None = None  # al:year and al:yearBasis, derived at build (graph/build/derivations/alliance-year.rq)
     year_basis: str | None = None
     status: str | None = None  # al:currentStatus as a concept key (status/binding), derived at build (current-status.rq)
+    status_keys: set[str] = field(default_factory=set)  # the current status with every broader one (delivering is binding)
     title: str = ""  # al:displayLabel (graph/build/display.py); the id when not given
 
     def __post_init__(self) -> None:
@@ -184,6 +185,7 @@ def load_landscape(store: GraphStore) -> Landscape:
             a.year_basis = row["basis"].value
         if row["status"] is not None:
             a.status = concept_key(row["status"].value)
+            a.status_keys = {a.status} | broader.get(a.status, set())
         if row["title"] is not None:
             a.titles.setdefault(row["title"].language or "", row["title"].value)
         if row["type"] is not None:
