@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 from stdnum import lei
 
-if TYPE_CHECKING:
-    import pint
-
 from graph.problems import Problem
 from graph.records.yaml_positions import Positioned
 
-# The project's own units, beside pint's: emissions in CO2-equivalent, and 'count' as a bare number.
+if TYPE_CHECKING:
+    import pint
+
+# The project's own units, beside pint's: emissions in CO2-equivalent, a dimension of their own.
 _DEFINITIONS = (
     "tCO2e = [emissions]",
     "kgCO2e = tCO2e / 1000",
