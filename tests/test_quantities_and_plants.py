@@ -28,6 +28,8 @@ VALID = FIXTURES / "records" / "valid" / "offtake-with-volume-money-and-plant.ya
     ("2", "Mt/a", "mass per year", "2000000", "tonne / year"),
     ("130", "kilotonne", "mass", "130000", "tonne"),
     ("500", "MWh", "energy", "0.5", "GWh"),
+    ("24", "GWh / year", "energy per year", "24", "GWh / year"),
+    ("5", "MW", "power", "5", "MW"),
     ("20", "percent", "share", "20", "percent"),
     ("12", "count", "count", "12", "count"),
     ("3", "MtCO2e", "emissions", "3000000", "tCO2e"),

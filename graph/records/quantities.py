@@ -49,6 +49,7 @@ KINDS = (
     Kind("mass", "tonne"),
     Kind("mass per year", "tonne / year"),
     Kind("energy", "GWh"),
+    Kind("energy per year", "GWh / year"),  # a battery plant's output; its dimensions are a power's
     Kind("power", "MW"),
     Kind("emissions", "tCO2e"),
     Kind("emissions per year", "tCO2e / year"),
@@ -99,12 +100,19 @@ def read_quantity(value: str, unit: str) -> Quantity:
     if name in ("percent", "count"):
         kind = SHARE if name == "percent" else COUNT
     else:
-        found = [kind for kind in KINDS if units.parse_units(kind.canonical).dimensionality == parsed.dimensionality]
+        found = [kind for kind in KINDS if units.parse_units(kind.canonical).dimensionality == parsed.dimensionality
+                 and _per_time(units, units.parse_units(kind.canonical)) == _per_time(units, parsed)]
         if not found:
             raise UnitError(f"the unit {unit!r} measures {parsed.dimensionality}, which no claim here records")
         kind = found[0]
     normalised = units.Quantity(Decimal(value), parsed).to(kind.canonical).magnitude
     return Quantity(kind.name, kind.canonical, _plain(Decimal(str(normalised))), UNIT_CODES.get(name))
+
+
+def _per_time(units: pint.UnitRegistry[Any], unit: pint.Unit) -> bool:
+    """Whether the unit is written per a time ('GWh / year'), which tells an annual output from a power ('MW')."""
+    return any(float(exponent.real) < 0 and units.parse_units(name).dimensionality == units.parse_units("year").dimensionality
+               for name, exponent in units.Quantity(1, unit).unit_items())
 
 
 def _plain(number: Decimal) -> Decimal:
