@@ -4,11 +4,9 @@ not printed, the memory the child used, and that it returned at all), not only t
 from __future__ import annotations
 
 import os
-import resource
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,30 +46,39 @@ class Outcome:
     returned: bool
 
 
-def _limit_memory() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
+# The child limits its own address space, runs the command's code in the same process and, at exit,
+# writes its own peak resident memory (VmHWM) where the test reads it. wait4's ru_maxrss would not
+# do: a child spawned from the test process counts the test process's own peak (hundreds of MB
+# after the session's builds) from before its exec.
+CHILD = """import atexit, os, resource, sys
+resource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit}))
+def _peak():
+    with open('/proc/self/status') as status, open(os.environ['ALLIANCES_TEST_PEAK'], 'w') as out:
+        out.write(next(line.split()[1] for line in status if line.startswith('VmHWM:')))
+atexit.register(_peak)
+code, sys.argv = sys.argv[2], ['-c', *sys.argv[3:]]
+exec(compile(code, '<command>', 'exec'), {{'__name__': '__main__'}})
+""".format(limit=ADDRESS_SPACE)
 
 
 def _run(*args: str) -> Outcome:
-    """Run a child process to its end, or kill it after RETURN_WITHIN seconds; its own peak RSS
-    comes from wait4, so no other child of the test process counts."""
-    with tempfile.TemporaryFile() as output:
-        child = subprocess.Popen([sys.executable, *args], cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL, stdout=output,
-                                 stderr=subprocess.STDOUT, preexec_fn=_limit_memory)
-        deadline, returned = time.monotonic() + RETURN_WITHIN, True
-        while True:
-            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                child.kill()
-                pid, status, usage = os.wait4(child.pid, 0)
-                returned = False
-                break
-            time.sleep(0.05)
-        child.returncode = os.waitstatus_to_exitcode(status)
+    """Run ``python -c CODE ARGS...`` to its end, or kill it after RETURN_WITHIN seconds, with its
+    own peak memory (None when it was killed before it could say)."""
+    assert args[0] == "-c"
+    with tempfile.TemporaryFile() as output, tempfile.TemporaryDirectory() as folder:
+        peak_file = Path(folder) / "peak-kb"
+        child = subprocess.Popen([sys.executable, "-c", CHILD, *args], cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL,
+                                 stdout=output, stderr=subprocess.STDOUT, env={**os.environ, "ALLIANCES_TEST_PEAK": str(peak_file)})
+        try:
+            child.wait(timeout=RETURN_WITHIN)
+            returned = True
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+            returned = False
         output.seek(0)
-        return Outcome(child.returncode, output.read().decode("utf-8", "replace"), usage.ru_maxrss / 1024, returned)
+        peak_mb = int(peak_file.read_text()) / 1024 if peak_file.exists() else float("inf")
+        return Outcome(child.returncode, output.read().decode("utf-8", "replace"), peak_mb, returned)
 
 
 def _validate(path: Path) -> Outcome:
