@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from graph.cli import main
 from graph.config import Settings
+from graph.rdf.store import OxigraphStore
 
 
 def run(runner: CliRunner, settings: Settings, *args: str):
@@ -89,5 +90,11 @@ def test_network_status_filter_keeps_binding_deals_only(runner: CliRunner, built
     binding = run(runner, built, "timeline", "--by", "type", "--status", "binding", "--format", "json")
     assert binding.exit_code == 0, binding.output
     ids = {ident for row in json.loads(binding.stdout) for ident in row["alliances"]}
-    assert ids == {"h2-green-steel-mercedes-benz-supply-agreement-2023"}
+    store = OxigraphStore.open(built.store_path)
+    statuses = {row["a"].value.rsplit("/", 1)[-1]: row["s"].value.rsplit("/", 1)[-1]
+                for row in store.query("SELECT ?a ?s WHERE { ?a al:currentStatus ?s }")}  # type: ignore[union-attr]
+    assert ids == {a for a, s in statuses.items() if s in ("binding", "final-investment-decision", "delivering", "completed")}
+    assert "h2-green-steel-mercedes-benz-supply-agreement-2023" in ids  # binding since June 2023
+    assert "hydro-northvolt-hydrovolt-joint-venture" in ids  # delivering: a binding deal that far along
+    assert not ids & {a for a, s in statuses.items() if s in ("announced", "non-binding", "cancelled")}
     assert run(runner, built, "network", "--status", "signed").exit_code == 2  # no such status

@@ -48,6 +48,12 @@ DEALS = {
                              "      - {status: binding, date: 2024-04, quote: \"a binding contract\"}\n"
                              "      - {status: final-investment-decision, date: 2024-04, quote: \"and a final investment decision\"}"),
     "status-only-undated": ("published: 2024-05-01", "    status:\n      - {status: non-binding, quote: \"a non-binding memorandum\"}"),
+    "binding-then-only-mentioned": ("published: 2024-05-01", "    status:\n"
+                                    "      - {status: binding, date: 2023-01, quote: \"a binding contract\"}\n"
+                                    "      - {status: announced, date: 2024-02, quote: \"the deal, announced in 2023\"}"),
+    "undated-deliveries-after-a-dated-memorandum": ("published: 2024-05-01", "    status:\n"
+                                                    "      - {status: delivering, quote: \"first deliveries\"}\n"
+                                                    "      - {status: non-binding, date: 2023-03, quote: \"a memorandum\"}"),
 }
 
 
@@ -98,9 +104,13 @@ def test_an_announcement_keeps_its_precision_and_how_it_was_resolved(dated: tupl
     assert (date, basis) == ("2024-01-16", '"Tuesday" in an article dated 2024-01-18')
 
 
-def test_the_latest_dated_status_is_current_and_a_tie_goes_to_the_later_stage(dated: tuple[OxigraphStore, Settings]) -> None:
+def test_the_current_status_is_the_furthest_stage_reported(dated: tuple[OxigraphStore, Settings]) -> None:
+    """Deals move forward: a later mention that says nothing of bindingness does not undo a binding
+    contract, and an undated report of deliveries outranks a dated memorandum."""
     store, settings = dated
     sparql = "SELECT ?a ?s WHERE { ?a al:currentStatus ?s }"
+    assert _one(store, settings, "binding-then-only-mentioned", sparql) == [f"{TAXONOMY_NS}status/binding"]
+    assert _one(store, settings, "undated-deliveries-after-a-dated-memorandum", sparql) == [f"{TAXONOMY_NS}status/delivering"]
     assert _one(store, settings, "status-tie-on-a-date", sparql) == [f"{TAXONOMY_NS}status/final-investment-decision"]
     assert _one(store, settings, "status-only-undated", sparql) == [f"{TAXONOMY_NS}status/non-binding"]
     assert list(store.query(sparql, {"a": ox.NamedNode(settings.entity_iri("alliance", "only-a-delivery-start"))})) == []

@@ -168,10 +168,14 @@ def test_isolated_node_has_no_burt_measures() -> None:
 
 def test_status_filter_keeps_only_alliances_whose_current_status_matches() -> None:
     binding = alliance("binding-deal", ["a", "b"])
-    binding.status = "status/binding"
+    binding.status, binding.status_keys = "status/binding", {"status/binding"}
+    delivering = alliance("delivering-deal", ["a", "d"])  # narrower than binding in the statuses scheme
+    delivering.status, delivering.status_keys = "status/delivering", {"status/delivering", "status/binding"}
     memorandum = alliance("memorandum", ["a", "c"])
-    memorandum.status = "status/non-binding"
+    memorandum.status, memorandum.status_keys = "status/non-binding", {"status/non-binding"}
     unknown = alliance("no-status", ["b", "c"])
+    deals = (binding, delivering, memorandum, unknown)
     only_binding = NetworkFilter(status="status/binding")
-    assert [a.id for a in (binding, memorandum, unknown) if only_binding.keeps_alliance(a)] == ["binding-deal"]
-    assert all(NetworkFilter().keeps_alliance(a) for a in (binding, memorandum, unknown))
+    assert [a.id for a in deals if only_binding.keeps_alliance(a)] == ["binding-deal", "delivering-deal"]
+    assert [a.id for a in deals if NetworkFilter(status="status/delivering").keeps_alliance(a)] == ["delivering-deal"]
+    assert all(NetworkFilter().keeps_alliance(a) for a in deals)
