@@ -20,9 +20,9 @@ def changes(obj: Context, since: str | None, watch: tuple[str, ...], fmt: str) -
     Each change names the record files that state it. A git revision is built into a temporary store
     unless a kept build was made from it.
     """
-    from graph.changes.builds import changes_since
+    from graph import api
 
-    comparison = changes_since(obj.settings, since, watch)
+    comparison = api.changes(obj.settings, since, list(watch))
     if fmt == "json":
         from graph.changes.render import render_json
 
