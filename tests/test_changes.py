@@ -21,7 +21,7 @@ from starlette.applications import Starlette
 
 from graph.build.pipeline import build
 from graph.changes.builds import changes_since
-from graph.changes.manifest import MANIFEST_FILE
+from graph.changes.manifest import MANIFEST_FILE, manifests_dir
 from graph.cli import main
 from graph.config import PROJECT_ROOT, Settings
 from graph.errors import AllianceError, InvalidData
@@ -128,7 +128,7 @@ def test_each_build_writes_a_manifest_before_it_is_published(two_builds: Setting
         ("example-recycling-deal-volume", "45000", "tonne / year", "minimal-new-deal")]
     assert PILOT in manifest["organisations"]["hbis"]["partners"]["example-unnamed-recycler"]
     assert manifest["sources"]["zz-example-hbis-pilot"]["file"] == ADDED
-    archived = builds_dir(two_builds.store_path) / "manifests"
+    archived = manifests_dir(two_builds.store_path)
     assert sorted(p.name for p in archived.iterdir()) == ["1.json", "2.json"]  # outlive their folders
 
 
@@ -140,8 +140,8 @@ def test_a_failed_build_writes_no_manifest(tmp_path: Path) -> None:
                                                                   encoding="utf-8")
     with pytest.raises(InvalidData):
         build(settings)
-    assert sorted(p.name for p in builds_dir(settings.store_path).iterdir()) == ["1", "manifests"]
-    assert [p.name for p in (builds_dir(settings.store_path) / "manifests").iterdir()] == ["1.json"]
+    assert [p.name for p in builds_dir(settings.store_path).iterdir()] == ["1"]
+    assert [p.name for p in manifests_dir(settings.store_path).iterdir()] == ["1.json"]
 
 
 # ------------------------------------------------------------------ alliances changes

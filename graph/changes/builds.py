@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from graph.changes.compare import Comparison, compare
-from graph.changes.manifest import MANIFEST_FILE, Manifest, kept_manifest_paths, kept_manifests, read_manifest
+from graph.changes.manifest import MANIFEST_FILE, Manifest, build_id_of, kept_manifest_paths, kept_manifests, read_manifest
 from graph.config import Settings
 from graph.errors import AllianceError, InvalidData
 from graph.rdf.store import lease_build
@@ -52,7 +52,7 @@ def current_manifest(settings: Settings) -> Manifest:
 def baseline(settings: Settings, since: str | None, current: Manifest) -> Baseline:
     """The manifest ``--since`` names (see the module); the build before the current one by default."""
     now = int(current["build"]["id"])
-    paths = {_build_id(p): p for p in kept_manifest_paths(settings.store_path)}
+    paths = {build_id_of(p): p for p in kept_manifest_paths(settings.store_path)}
     paths.pop(str(now), None)
     if since is None:
         older = sorted(int(i) for i in paths if int(i) < now)
@@ -71,10 +71,6 @@ def baseline(settings: Settings, since: str | None, current: Manifest) -> Baseli
         return _by_date(since, [m for m in kept if int(m["build"]["id"]) < now])
     return _by_git(settings, since, [m for m in kept if int(m["build"]["id"]) != now])
 
-
-def _build_id(path: Path) -> str:
-    """A manifest's build id from where it lies: ``manifests/<id>.json`` or ``<id>/alliances.manifest.json``."""
-    return path.stem if path.parent.name == "manifests" else path.parent.name
 
 
 def _by_date(since: str, older: list[Manifest]) -> Baseline:

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from graph.changes.manifest import kept_manifest_paths, read_manifest
+from graph.changes.manifest import build_id_of, kept_manifest_paths, read_manifest
 from graph.errors import AllianceError
 
 
@@ -39,13 +39,10 @@ def entity_history(store_path: Path, kind: str, ident: str, until: str | None = 
     ``until`` (the one answering; the newest kept build by default), one entry per source it has there."""
     paths = kept_manifest_paths(store_path)
     if until is not None:
-        paths = [p for p in paths if int(_id(p)) <= int(until)] if until.isdigit() else paths
+        paths = [p for p in paths if int(build_id_of(p)) <= int(until)] if until.isdigit() else paths
     key = tuple((str(p), *_version(p)) for p in paths)
     return _index(key).get((kind, ident), [])
 
-
-def _id(path: Path) -> str:
-    return path.stem if path.parent.name == "manifests" else path.parent.name
 
 
 def _version(path: Path) -> tuple[int, int]:

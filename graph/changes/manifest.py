@@ -3,7 +3,7 @@ without git and without opening either store (``alliances changes``, the feeds, 
 
 Each build writes ``alliances.manifest.json`` into its folder before it is published, so a reader
 never sees a published build without one; a failed build writes none (its folder is discarded).
-Publishing also copies it to ``<store>.builds/manifests/<id>.json``, where it outlives the pruning
+Publishing also copies it to ``<store>.manifests/<id>.json``, where it outlives the pruning
 of its folder: the newest ``MANIFEST_HISTORY`` are kept there, so that history and ``--since``
 reach further back than the two build folders the store keeps.
 
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
 from collections import defaultdict
 from dataclasses import dataclass
@@ -40,7 +39,7 @@ from graph.records.read import record_files
 
 MANIFEST_FILE = "alliances.manifest.json"
 MANIFEST_FORMAT = 1
-MANIFEST_HISTORY = 50  # manifests kept in <store>.builds/manifests/ (about 300 KB each for today's data)
+MANIFEST_HISTORY = 50  # manifests kept in <store>.manifests/ (about 300 KB each for today's data)
 AL = "https://w3id.org/alliance-graph/ontology#"
 Manifest = dict[str, Any]
 
@@ -242,14 +241,29 @@ def write_manifest(folder: Path, manifest: Manifest) -> None:
 
 
 def archive_manifest(store_path: Path, folder: Path) -> None:
-    """Copy a published build's manifest to ``<store>.builds/manifests/`` and keep the newest
-    ``MANIFEST_HISTORY`` there."""
-    archive = builds_dir(store_path) / "manifests"
+    """Copy a published build's manifest to ``<store>.manifests/`` and keep the newest
+    ``MANIFEST_HISTORY`` there. Build numbers start again at 1 when the builds folder is removed:
+    archived manifests numbered from this build on are then of that older store, and go."""
+    archive = manifests_dir(store_path)
     archive.mkdir(exist_ok=True)
+    number = int(folder.name)
+    for stale in archive.glob("*.json"):
+        if stale.stem.isdigit() and int(stale.stem) >= number:
+            stale.unlink(missing_ok=True)
     write_atomic(archive / f"{folder.name}.json", (folder / MANIFEST_FILE).read_bytes())
     kept = sorted((p for p in archive.glob("*.json") if p.stem.isdigit()), key=lambda p: int(p.stem))
     for old in kept[:-MANIFEST_HISTORY]:
         old.unlink(missing_ok=True)
+
+
+def manifests_dir(store_path: Path) -> Path:
+    """Where published builds' manifests are kept: ``<store>.manifests``, beside ``<store>.builds``."""
+    return store_path.with_name(store_path.name + ".manifests")
+
+
+def build_id_of(path: Path) -> str:
+    """A manifest's build id from where it lies: ``<store>.manifests/<id>.json`` or ``<id>/alliances.manifest.json``."""
+    return path.parent.name if path.name == MANIFEST_FILE else path.stem
 
 
 def read_manifest(path: Path) -> Manifest:
@@ -289,7 +303,7 @@ def kept_manifest_paths(store_path: Path) -> list[Path]:
     """The files of ``kept_manifests``, oldest build first."""
     folder = builds_dir(store_path)
     found: dict[str, Path] = {}
-    archive = folder / "manifests"
+    archive = manifests_dir(store_path)
     if archive.is_dir():
         found.update({p.stem: p for p in archive.glob("*.json") if p.stem.isdigit()})
     if folder.is_dir():
@@ -297,14 +311,6 @@ def kept_manifest_paths(store_path: Path) -> list[Path]:
             if build.name.isdigit() and (build / MANIFEST_FILE).is_file() and (build / COMPLETE_MARKER).exists():
                 found[build.name] = build / MANIFEST_FILE
     return [path for _, path in sorted(found.items(), key=lambda item: int(item[0]))]
-
-
-def current_build_id(store_path: Path) -> str | None:
-    """The id (folder name) of the published build, or None."""
-    try:
-        return os.path.basename(os.readlink(store_path))
-    except OSError:
-        return None
 
 
 def _encode(manifest: Manifest) -> bytes:
