@@ -4,6 +4,7 @@ history. Every test builds real data (the seed corpus plus two small records) in
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import subprocess
@@ -187,6 +188,14 @@ def test_with_one_build_there_is_nothing_to_compare_with(runner: CliRunner, tmp_
     build(settings)
     result = runner.invoke(main, ["--store", str(settings.store_path), "changes"])
     assert result.exit_code == 2 and "--since" in result.output and "no build before the current one" in result.output
+    with served(settings) as client:
+        feed = parse_feed(client.get("/changes.atom").content)  # valid, empty, and says why
+        assert feed.entries == [] and "no earlier build is kept" in feed.feed.subtitle
+        (settings.store_path.resolve() / MANIFEST_FILE).unlink()  # a build made before builds wrote manifests
+        for path in ("/changes.atom", "/id/organisation/hbis/changes.atom"):
+            response = client.get(path)
+            assert response.status_code == 503 and "alliances build" in response.text and str(tmp_path) not in response.text
+        assert client.get("/id/organisation/hbis").status_code == 200  # the page, without a history
 
 
 def git(repo: Path, *args: str) -> str:
@@ -246,13 +255,20 @@ def test_the_atom_form_parses_with_its_required_elements(runner: CliRunner, two_
     assert [e.id for e in parse_feed(again.output.encode()).entries] == [e.id for e in feed.entries]  # stable ids
 
 
-@pytest.fixture(scope="module")
-def client(two_builds: Settings) -> Iterator[TestClient]:
-    store = OxigraphStore.open(two_builds.store_path)
-    context = ServerContext(ServeSettings(store_path=two_builds.store_path, base=two_builds.base), store, pool=None)
+@contextlib.contextmanager
+def served(settings: Settings) -> Iterator[TestClient]:
+    """The explorer's routes over the published build of ``settings``, through the test client."""
+    store = OxigraphStore.open(settings.store_path)
+    context = ServerContext(ServeSettings(store_path=settings.store_path, base=settings.base), store, pool=None)
     with TestClient(Starlette(routes=explorer_routes(context))) as test_client:
         yield test_client
     store.close()
+
+
+@pytest.fixture(scope="module")
+def client(two_builds: Settings) -> Iterator[TestClient]:
+    with served(two_builds) as test_client:
+        yield test_client
 
 
 def test_serve_publishes_the_feeds(client: TestClient) -> None:

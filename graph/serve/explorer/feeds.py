@@ -50,13 +50,19 @@ class Feeds:
 
     def everything(self, request: Request) -> Response:
         links = Links.of(request, self.settings.base)
-        body = render_atom(self.comparison(), TITLE, "all", links.page("/changes.atom"), links.root)
+        try:
+            body = render_atom(self.comparison(), TITLE, "all", links.page("/changes.atom"), links.root)
+        except AllianceError as error:
+            return _unavailable(error)
         return Response(body, media_type=ATOM, headers=HEADERS)
 
     def organisation(self, request: Request) -> Response:
         ident = request.path_params["ident"]
         links = Links.of(request, self.settings.base)
-        current, previous, _ = self.builds()
+        try:
+            current, previous, _ = self.builds()
+        except AllianceError as error:
+            return _unavailable(error)
         known = ID_LIKE.fullmatch(ident) and "/" not in ident and any(
             ident in m["organisations"] for m in (current, previous) if m is not None)
         if not known:
@@ -67,3 +73,9 @@ class Feeds:
         body = render_atom(self.comparison((ident,)), f"{TITLE}: {entry.get('label', ident)}", f"organisation:{ident}",
                            path, links.root)
         return Response(body, media_type=ATOM, headers=HEADERS)
+
+
+def _unavailable(error: AllianceError) -> Response:  # the error names paths of the server: not sent
+    """The build answering has no manifest (made before builds wrote one): say how to get one."""
+    return PlainTextResponse("503 Service Unavailable: the build answering has no manifest, so no feed of changes; "
+                             "build the graph again (alliances build)\n", status_code=503, headers=SECURITY_HEADERS)
