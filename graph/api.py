@@ -41,6 +41,7 @@ from graph.rdf.store import GraphStore, OxigraphStore, QueryResult
 
 if TYPE_CHECKING:
     from graph.build.pipeline import BuildSummary
+    from graph.changes.compare import Comparison
     from graph.network.filters import NetworkFilter
     from graph.network.projections import Level
     from graph.network.timeline import By
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
 __all__ = ["build", "validate", "open_store", "query", "ask", "show", "search", "resolve", "export",
            "named_queries", "render_profile", "render_matches", "Settings", "OutputFormat", "ExportFormat",
            "BuildSummary", "Problem", "Match", "NamedQuery", "rank", "connections", "timeline", "network_view",
-           "export_network", "network_filter"]
+           "export_network", "network_filter", "changes"]
 
 
 def build(settings: Settings | None = None) -> BuildSummary:
@@ -74,6 +75,14 @@ def validate(settings: Settings | None = None, files: list[Path] | None = None) 
     extra = [f for f in files if f.resolve() not in {k.resolve() for k in known}]
     shown = {settings.display(f) for f in files}
     return [p for p in check(settings, known + extra) if p.file in shown]
+
+
+def changes(settings: Settings | None = None, since: str | None = None, watch: list[str] | None = None) -> Comparison:
+    """What changed since the build ``since`` names (a kept build id, a git revision or a date;
+    the previous build by default), optionally only what concerns the ``watch`` organisations."""
+    from graph.changes.builds import changes_since
+
+    return changes_since(settings or Settings(), since, watch or [])
 
 
 def open_store(settings: Settings | None = None) -> OxigraphStore:

@@ -117,6 +117,15 @@ def xml_safe(body: bytes) -> bytes:
     return cleaned[:at] + (b"\n" if at else b"") + note + (b"" if at else b"\n") + cleaned[at:]
 
 
+_XML_FORBIDDEN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """One text for an XML writer that refuses the characters XML 1.0 forbids (lxml, under the
+    Atom feeds), with each replaced by U+FFFD as ``xml_safe`` does for whole documents."""
+    return _XML_FORBIDDEN_TEXT.sub("\ufffd", text)
+
+
 # ------------------------------------------------------------------ one entry for serialised results
 
 def safe_serialisation(body: bytes, fmt: ox.QueryResultsFormat | ox.RdfFormat) -> bytes:

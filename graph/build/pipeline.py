@@ -14,6 +14,7 @@ import pyoxigraph as ox
 
 from graph.config import Settings
 from graph.build.derive import derive
+from graph.changes.manifest import archive_manifest, make_manifest, write_manifest
 from graph.errors import InvalidData
 from graph.problems import Problem, Severity, has_violations
 from graph.records import emit_record, read_record, record_files
@@ -134,6 +135,7 @@ def build(settings: Settings | None = None) -> BuildSummary:
             discard(lease.folder)
             raise
         publish(settings.store_path, lease.folder)
+        archive_manifest(settings.store_path, lease.folder)
     finally:
         lease.release()
     warnings = [p for p in problems if p.severity.value != "violation"]
@@ -152,6 +154,7 @@ def _build_into(build_path: Path, settings: Settings) -> tuple[int, list[Problem
         store.materialise_union()  # after validation, which checks that no fact sits outside a source graph
         counts = summary_counts(store)
         graphs = len(store.named_graphs())
+        write_manifest(build_path, make_manifest(store, settings, build_path.name))  # before publish: no build without one
         store.flush()
         return compiled.files, problems, counts, graphs
     finally:

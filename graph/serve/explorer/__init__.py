@@ -11,6 +11,8 @@ Routes (``explorer_routes`` gives them to the application):
   named queries as examples (graph.serve.explorer.query);
 - ``GET /id/{kind}/{ident}`` and ``GET /taxonomy/{scheme}/{ident}``: each entity at its IRI, as
   HTML or RDF by content negotiation (graph.serve.explorer.entity);
+- ``GET /changes.atom`` and ``GET /id/organisation/{id}/changes.atom``: Atom feeds of what changed
+  since the previous build, for the graph and for one organisation (graph.serve.explorer.feeds);
 - ``GET /assets/...``: the explorer's stylesheet and script.
 
 The server's own queries (counts, profiles, the landscape) run on ``context.store``, read-only;
@@ -30,6 +32,7 @@ from graph.ask.query import named_queries
 from graph.build.pipeline import summary_counts
 from graph.serve.context import ServerContext
 from graph.serve.explorer.entity import EntityPages
+from graph.serve.explorer.feeds import Feeds
 from graph.serve.explorer.network import NetworkPages, network_endpoint
 from graph.serve.explorer.query import QueryPage
 from graph.serve.explorer.render import ASSETS_DIR, Links, render_page
@@ -38,7 +41,8 @@ def explorer_routes(context: ServerContext) -> list[BaseRoute]:
     """The explorer's routes, to mount at the root of the application next to ``/sparql``."""
     base = context.settings.base
     networks = NetworkPages(context.store, base)
-    entities = EntityPages(context.store, base)
+    entities = EntityPages(context.store, base, context.settings.store_path)
+    feeds = Feeds(context.settings.store_path, base)
     query = QueryPage(context.store, base)
 
     def landing(request: Request) -> Response:
@@ -49,6 +53,9 @@ def explorer_routes(context: ServerContext) -> list[BaseRoute]:
         Route("/", landing, methods=["GET", "HEAD"], name="explorer-landing"),
         Route("/network", network_endpoint(networks, base), methods=["GET", "HEAD"], name="explorer-network"),
         Route("/query", query.page, methods=["GET", "HEAD"], name="explorer-query"),
+        Route("/changes.atom", feeds.everything, methods=["GET", "HEAD"], name="explorer-changes-feed"),
+        Route("/id/organisation/{ident}/changes.atom", feeds.organisation, methods=["GET", "HEAD"],
+              name="explorer-organisation-feed"),  # before the entity route, which would take the path
         Route("/id/{kind}/{ident:path}", entities.entity, methods=["GET", "HEAD"], name="explorer-entity"),
         Route("/taxonomy/{scheme}", entities.concept, methods=["GET", "HEAD"], name="explorer-scheme"),
         Route("/taxonomy/{scheme}/{ident:path}", entities.concept, methods=["GET", "HEAD"], name="explorer-concept"),

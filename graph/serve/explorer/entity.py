@@ -2,7 +2,9 @@
 
 One address, several representations (content negotiation on Accept, or ``?format=``):
 - HTML: the profile of ``alliances show`` (names in every language, facts with their sources,
-  alliances, claims, sources with quotes), a small network, and links to the entities it names;
+  alliances, claims, sources with quotes), a small network, links to the entities it names, and
+  for alliances and organisations their history (when each source's facts entered the graph) and,
+  for an organisation, its Atom feed of changes;
 - RDF: the entity's statements, those of its participations, signing, announcement and status changes, and the statements that
   point at it, as Turtle, JSON-LD, N-Triples or RDF/XML, or with the source graph of each
   statement as TriG or N-Quads. A source's IRI is also the name of its graph: its RDF is that graph.
@@ -13,12 +15,14 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
+from graph.changes.history import Entered, entity_history
 from graph.config import TAXONOMY_NS
 from graph.rdf.formats import GRAPHS, Format, for_media_type, named
 from graph.rdf.namespaces import PREFIXES
@@ -54,8 +58,9 @@ QUOTE = "https://w3id.org/alliance-graph/ontology#quote"
 
 
 class EntityPages:
-    def __init__(self, store: Any, base: str) -> None:
+    def __init__(self, store: Any, base: str, store_path: Path | None = None) -> None:
         self.store, self.base = store, base
+        self.store_path = store_path  # where the build manifests are, for each entity's history
 
     # ---------------------------------------------------------------- routes
     def entity(self, request: Request) -> Response:
@@ -139,7 +144,9 @@ class EntityPages:
             numbers = {source["id"]: n for n, source in enumerate(sources, start=1)}
             titles = {source["id"]: f"{source['title']} ({source['publisher']})" for source in sources}
             return render_page(request, "entity.html.j2", links, headers=headers, **common, p=data,
-                               numbers=numbers, titles=titles, network=self._network_address(links, data))
+                               numbers=numbers, titles=titles, network=self._network_address(links, data),
+                               history=self.history(kind, ident),
+                               feed=links.page(f"/id/organisation/{ident}/changes.atom") if kind == "organisation" else None)
         if kind in GRAPH_KINDS:
             label, common["kind"] = f"The {ident} graph", "named graph"
         else:
@@ -147,6 +154,13 @@ class EntityPages:
             common["kind"] = label.split(" ", 1)[0] if "/" in ident else kind
         return render_page(request, "resource.html.j2", links, headers=headers, **common, label=label,
                            statements=self.statements(iri, kind, links))
+
+    def history(self, kind: str, ident: str) -> list[Entered]:
+        """When the entity's facts entered the graph, from the manifests of kept builds (graph.changes.history)."""
+        if self.store_path is None or kind not in ("alliance", "organisation"):
+            return []
+        folder = getattr(self.store, "folder", None)
+        return entity_history(self.store_path, kind, ident, folder.name if folder is not None else None)
 
     def _network_address(self, links: Links, data: dict[str, Any]) -> str | None:
         if data["kind"] == "organisation" and data.get("alliances"):

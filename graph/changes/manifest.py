@@ -1,0 +1,317 @@
+"""The build manifest: a small JSON summary of one build, so that two builds can be compared
+without git and without opening either store (``alliances changes``, the feeds, entity history).
+
+Each build writes ``alliances.manifest.json`` into its folder before it is published, so a reader
+never sees a published build without one; a failed build writes none (its folder is discarded).
+Publishing also copies it to ``<store>.manifests/<id>.json``, where it outlives the pruning
+of its folder: the newest ``MANIFEST_HISTORY`` are kept there, so that history and ``--since``
+reach further back than the two build folders the store keeps.
+
+For every alliance and organisation the manifest holds a content hash of its statements: for each
+source graph, the SHA-256 (its first 128 bits, in hex) of the sorted canonical N-Triples lines of the statements it makes about
+the entity (the entity as subject; an alliance's participations, signing, announcement and status
+changes; the claims about the entity), and one hash over all of them. Records emit no blank
+nodes, so the lines, and the hashes, are the same on every run. Beside the hashes it keeps what
+the comparison reports: an alliance's status (and the sources that state it), year and parties;
+an organisation's partners (with the alliances they share); the claims with value and unit; each
+source file's hash. The shape is docs/schemas/manifest.schema.json.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from graph.config import Settings, TAXONOMY_NS
+from graph.errors import AllianceError
+from graph.rdf.files import write_atomic
+from graph.rdf.query_forms import select
+from graph.rdf.store import COMPLETE_MARKER, OxigraphStore, builds_dir
+from graph.records.read import record_files
+
+MANIFEST_FILE = "alliances.manifest.json"
+MANIFEST_FORMAT = 1
+MANIFEST_HISTORY = 50  # manifests kept in <store>.manifests/ (about 300 KB each for today's data)
+AL = "https://w3id.org/alliance-graph/ontology#"
+Manifest = dict[str, Any]
+
+ALLIANCES = """
+SELECT ?a ?label ?status ?year ?basis WHERE {
+  ?a a al:Alliance .
+  OPTIONAL { ?a al:displayLabel ?label }
+  OPTIONAL { ?a al:currentStatus ?status }
+  OPTIONAL { ?a al:year ?year }
+  OPTIONAL { ?a al:yearBasis ?basis }
+}"""
+STATUS_SOURCES = """
+SELECT DISTINCT ?a ?g WHERE { ?a al:currentStatus ?status . GRAPH ?g { ?a al:statusChange ?c . ?c al:status ?status } }"""
+PARTIES = "SELECT DISTINCT ?a ?o WHERE { ?a al:participation/al:party ?o }"
+ORGANISATIONS = "SELECT ?o ?label WHERE { ?o a org:Organization OPTIONAL { ?o al:displayLabel ?label } }"
+CLAIMS = """
+SELECT ?c ?about ?g ?value ?unit ?currency ?measure WHERE {
+  GRAPH ?g { ?c a al:Claim ; al:about ?about ; schema:value ?value
+             OPTIONAL { ?c schema:unitText ?unit } OPTIONAL { ?c schema:currency ?currency } }
+  OPTIONAL { ?c al:displayMeasure ?measure }
+}"""
+
+
+@dataclass(frozen=True)
+class BuildInfo:
+    """Which build a manifest describes, as messages name it."""
+
+    id: str
+    created: str
+    git_revision: str | None
+
+    @classmethod
+    def of(cls, manifest: Manifest) -> BuildInfo:
+        build = manifest["build"]
+        return cls(str(build["id"]), str(build["created"]), build.get("git_revision"))
+
+    def describe(self) -> str:
+        git = f", git {self.git_revision[:12]}" if self.git_revision else ""
+        return f"build {self.id} ({self.created}{git})"
+
+
+# ------------------------------------------------------------------ making one
+
+def make_manifest(store: OxigraphStore, settings: Settings, build_id: str) -> Manifest:
+    """The manifest of the graph in ``store`` (a finished build of ``settings.data_dir``)."""
+    source_prefix = settings.entity_iri("source", "")
+    entity_of = _entity_index(store, settings)
+    lines: dict[tuple[str, str], dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for quad in store.quads():
+        graph = quad.graph_name
+        if not isinstance(graph, ox.NamedNode) or not graph.value.startswith(source_prefix):
+            continue
+        for entity in entity_of(quad.subject):
+            lines[entity][graph.value.removeprefix(source_prefix)].append(f"{quad.subject} {quad.predicate} {quad.object} .")
+    alliances: dict[str, dict[str, Any]] = {}
+    for row in select(store, ALLIANCES):
+        ident = _local(settings, row["a"], "alliance")
+        if ident is None:
+            continue
+        alliances[ident] = {"label": _value(row["label"]) or ident, **_hashes(lines.get(("alliance", ident), {})),
+                            "status": _concept(row["status"]), "status_sources": [],
+                            "year": int(row["year"].value) if row["year"] is not None else None,
+                            "year_basis": _value(row["basis"]), "parties": [], "claims": []}
+    organisations: dict[str, dict[str, Any]] = {}
+    for row in select(store, ORGANISATIONS):
+        ident = _local(settings, row["o"], "organisation")
+        if ident is not None:
+            organisations[ident] = {"label": _value(row["label"]) or ident,
+                                    **_hashes(lines.get(("organisation", ident), {})), "partners": {}, "claims": []}
+    for row in select(store, STATUS_SOURCES):
+        ident, source = _local(settings, row["a"], "alliance"), _local(settings, row["g"], "source")
+        if ident in alliances and source is not None:
+            alliances[ident]["status_sources"].append(source)
+    parties: dict[str, set[str]] = defaultdict(set)
+    for row in select(store, PARTIES):
+        ident, party = _local(settings, row["a"], "alliance"), _local(settings, row["o"], "organisation")
+        if ident in alliances and party is not None:
+            parties[ident].add(party)
+    for ident, members in parties.items():
+        alliances[ident]["parties"] = sorted(members)
+        for member in members & organisations.keys():
+            for partner in members - {member}:
+                organisations[member]["partners"].setdefault(partner, []).append(ident)
+    for row in select(store, CLAIMS):
+        claim = _claim(settings, row)
+        for kind, table in (("alliance", alliances), ("organisation", organisations)):
+            about = _local(settings, row["about"], kind)
+            if about in table and claim is not None:
+                table[about]["claims"].append(claim)
+    for table in (alliances, organisations):
+        for entry in table.values():
+            entry["claims"].sort(key=lambda c: (c["id"], c["source"]))
+            entry.get("status_sources", []).sort()
+            for shared in entry.get("partners", {}).values():
+                shared.sort()
+    return {"manifest": MANIFEST_FORMAT, "build": {"id": build_id, "created": _now(), **git_state(settings)},
+            "base": settings.base, "sources": source_files(settings),
+            "alliances": dict(sorted(alliances.items())), "organisations": dict(sorted(organisations.items()))}
+
+
+def _entity_index(store: OxigraphStore, settings: Settings) -> Any:
+    """A function from a statement's subject to the entities whose statements it is part of:
+    an alliance's own nodes (``alliance/<id>/party/<org>``...) belong to it, a claim to what it is about."""
+    about: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for row in select(store, "SELECT DISTINCT ?c ?x WHERE { GRAPH ?g { ?c a al:Claim ; al:about ?x } }"):
+        for kind in ("alliance", "organisation"):
+            target = _local(settings, row["x"], kind)
+            if target is not None:
+                about[row["c"].value].add((kind, target))
+
+    def entity_of(subject: Any) -> set[tuple[str, str]]:
+        if not isinstance(subject, ox.NamedNode) or not subject.value.startswith(settings.base):
+            return set()
+        path = subject.value.removeprefix(settings.base).split("/")
+        if len(path) >= 2 and path[0] in ("alliance", "organisation"):
+            return {(path[0], path[1])}
+        return about.get(subject.value, set())
+
+    return entity_of
+
+
+def _hashes(by_source: dict[str, list[str]]) -> dict[str, Any]:
+    statements = {source: _sha256("\n".join(sorted(lines))) for source, lines in sorted(by_source.items())}
+    combined = "\n".join(f"{source} {digest}" for source, digest in statements.items())
+    return {"hash": _sha256(combined), "statements": statements}
+
+
+def _claim(settings: Settings, row: ox.QuerySolution) -> dict[str, Any] | None:
+    ident, source = _local(settings, row["c"], "claim"), _local(settings, row["g"], "source")
+    if ident is None or source is None:
+        return None
+    unit = _value(row["unit"]) or _value(row["currency"])
+    return {"id": ident, "measure": _value(row["measure"]) or "", "value": row["value"].value, "unit": unit, "source": source}
+
+
+def source_files(settings: Settings) -> dict[str, dict[str, str]]:
+    """Each record file: its path (relative to the data folder's parent, e.g. data/sources/x.yaml) and hash."""
+    files = {}
+    for path in record_files(settings.data_dir):
+        relative = path.relative_to(settings.data_dir.parent).as_posix()
+        files[path.stem] = {"file": relative, "hash": _sha256_bytes(path.read_bytes())}
+    return files
+
+
+def git_state(settings: Settings) -> dict[str, Any]:
+    """The git revision of the data folder's repository and whether data/ (and ontology/, when in
+    the same repository) differ from it; both null where there is no git or no repository."""
+    def git(folder: Path, *args: str) -> str | None:
+        try:
+            done = subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    revision = git(settings.data_dir, "rev-parse", "--verify", "--quiet", "HEAD")
+    top = git(settings.data_dir, "rev-parse", "--show-toplevel")
+    if revision is None or top is None:
+        return {"git_revision": None, "git_dirty": None}
+    folders = [settings.data_dir] + ([settings.ontology_dir] if git(settings.ontology_dir, "rev-parse", "--show-toplevel") == top else [])
+    states = [git(folder, "status", "--porcelain", "--", ".") for folder in folders]
+    return {"git_revision": revision, "git_dirty": None if None in states else any(states)}
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _sha256(text: str) -> str:
+    return _sha256_bytes(text.encode("utf-8"))
+
+
+def _sha256_bytes(data: bytes) -> str:
+    """The first 128 bits of SHA-256 in hex: ample to tell versions apart, and half the size."""
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
+def _local(settings: Settings, term: Any, kind: str) -> str | None:
+    prefix = settings.entity_iri(kind, "")
+    if isinstance(term, ox.NamedNode) and term.value.startswith(prefix) and "/" not in term.value.removeprefix(prefix):
+        return term.value.removeprefix(prefix)
+    return None
+
+
+def _value(term: Any) -> str | None:
+    return None if term is None else str(term.value)
+
+
+def _concept(term: Any) -> str | None:
+    """``binding`` for the status concept ``.../taxonomy/status/binding``."""
+    if term is None:
+        return None
+    return str(term.value).removeprefix(TAXONOMY_NS).rsplit("/", 1)[-1]
+
+
+# ------------------------------------------------------------------ on disk
+
+def write_manifest(folder: Path, manifest: Manifest) -> None:
+    write_atomic(folder / MANIFEST_FILE, _encode(manifest))
+
+
+def archive_manifest(store_path: Path, folder: Path) -> None:
+    """Copy a published build's manifest to ``<store>.manifests/`` and keep the newest
+    ``MANIFEST_HISTORY`` there. Build numbers start again at 1 when the builds folder is removed:
+    archived manifests numbered from this build on are then of that older store, and go."""
+    archive = manifests_dir(store_path)
+    archive.mkdir(exist_ok=True)
+    number = int(folder.name)
+    for stale in archive.glob("*.json"):
+        if stale.stem.isdigit() and int(stale.stem) >= number:
+            stale.unlink(missing_ok=True)
+    write_atomic(archive / f"{folder.name}.json", (folder / MANIFEST_FILE).read_bytes())
+    kept = sorted((p for p in archive.glob("*.json") if p.stem.isdigit()), key=lambda p: int(p.stem))
+    for old in kept[:-MANIFEST_HISTORY]:
+        old.unlink(missing_ok=True)
+
+
+def manifests_dir(store_path: Path) -> Path:
+    """Where published builds' manifests are kept: ``<store>.manifests``, beside ``<store>.builds``."""
+    return store_path.with_name(store_path.name + ".manifests")
+
+
+def build_id_of(path: Path) -> str:
+    """A manifest's build id from where it lies: ``<store>.manifests/<id>.json`` or ``<id>/alliances.manifest.json``."""
+    return path.parent.name if path.name == MANIFEST_FILE else path.stem
+
+
+def read_manifest(path: Path) -> Manifest:
+    """The manifest at ``path``; read once per version of the file (the server reads them on
+    every feed and entity page), so callers must not change what they get."""
+    try:
+        stat = path.stat()
+        return _read_manifest(path, stat.st_mtime_ns, stat.st_size)
+    except OSError as error:
+        raise AllianceError(f"{path}: the build manifest cannot be read ({error}); build again (alliances build)") from error
+
+
+@lru_cache(maxsize=4)  # the current and the previous build, for the feeds
+def _read_manifest(path: Path, mtime_ns: int, size: int) -> Manifest:
+    try:
+        data: object = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise AllianceError(f"{path}: the build manifest cannot be read ({error}); build again (alliances build)") from error
+    if not isinstance(data, dict) or data.get("manifest") != MANIFEST_FORMAT:
+        raise AllianceError(f"{path}: not a build manifest of format {MANIFEST_FORMAT}; build again (alliances build)")
+    return data
+
+
+def kept_manifests(store_path: Path) -> list[Manifest]:
+    """Every manifest the store keeps, oldest first: those of its complete build folders and
+    those archived from pruned ones (a folder's own copy wins)."""
+    manifests = []
+    for path in kept_manifest_paths(store_path):
+        try:
+            manifests.append(read_manifest(path))
+        except AllianceError:
+            continue  # pruned while listed, or from another version: not a build to compare with
+    return manifests
+
+
+def kept_manifest_paths(store_path: Path) -> list[Path]:
+    """The files of ``kept_manifests``, oldest build first."""
+    folder = builds_dir(store_path)
+    found: dict[str, Path] = {}
+    archive = manifests_dir(store_path)
+    if archive.is_dir():
+        found.update({p.stem: p for p in archive.glob("*.json") if p.stem.isdigit()})
+    if folder.is_dir():
+        for build in folder.iterdir():
+            if build.name.isdigit() and (build / MANIFEST_FILE).is_file() and (build / COMPLETE_MARKER).exists():
+                found[build.name] = build / MANIFEST_FILE
+    return [path for _, path in sorted(found.items(), key=lambda item: int(item[0]))]
+
+
+def _encode(manifest: Manifest) -> bytes:
+    return (json.dumps(manifest, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
