@@ -6,6 +6,7 @@ check the rule, that it can be configured, and that no reader decides it a secon
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -81,10 +82,32 @@ def test_every_named_entity_has_exactly_one_display_label(store: OxigraphStore) 
     assert [(row["e"].value, row["n"].value) for row in counts] == []
 
 
-def test_display_label_prefers_english_then_chinese_and_keeps_the_language(built: Settings, store: OxigraphStore) -> None:
+NAMES_WITHOUT_ENGLISH = """source:
+  title: Example
+  publisher: Example
+  language: ja
+  kind: web-page
+
+organisations:
+  - id: example-steel-ja-zh
+    label: {ja: 例示製鉄, zh: 例示钢铁}
+    quote: 例示製鉄
+  - id: example-auto-hant-zh
+    label: {zh-Hant: 例示汽車, zh: 例示汽车}
+    quote: 例示製鉄
+"""
+
+
+def test_display_label_prefers_english_then_chinese_and_keeps_the_language(built: Settings, store: OxigraphStore,
+                                                                           tmp_path: Path) -> None:
     assert _label(store, built, "organisation", "hbis") == ox.Literal("HBIS Group", language="en")
-    assert _label(store, built, "organisation", "tokyo-steel") == ox.Literal("东京制铁", language="zh")  # zh before ja
-    assert _label(store, built, "organisation", "voyah") == ox.Literal("岚图汽车", language="zh")  # zh before zh-hant
+    assert _label(store, built, "organisation", "tokyo-steel") == ox.Literal("Tokyo Steel Manufacturing", language="en")
+    record = tmp_path / "example-names-without-english.yaml"
+    record.write_text(NAMES_WITHOUT_ENGLISH, encoding="utf-8")
+    names, settings = OxigraphStore.in_memory(), Settings()
+    compile_all(names, settings, seed_corpus() + [record])
+    assert _label(names, settings, "organisation", "example-steel-ja-zh") == ox.Literal("例示钢铁", language="zh")  # zh before ja
+    assert _label(names, settings, "organisation", "example-auto-hant-zh") == ox.Literal("例示汽车", language="zh")  # zh before zh-hant
     nameless = store.query("SELECT ?c WHERE { ?c a al:Claim FILTER NOT EXISTS { ?c skos:prefLabel ?any } } LIMIT 1")
     claim = next(iter(nameless))["c"]
     assert display_label(store, claim.value) == claim.value.rsplit("/", 1)[-1]  # the id, without a language
@@ -160,8 +183,9 @@ def test_profiles_show_the_year_with_its_basis(store: OxigraphStore) -> None:
     assert (memorandum["year"], memorandum["year_basis"]) == (2025, "signing date")
     pilot = next(a for a in profile(store, "RMI")["alliances"] if a["id"] == "rmi-automotive-steel-carbon-footprint-pilot")
     assert (pilot["year"], pilot["year_basis"]) == (2024, "earliest source publication")  # not its start, 2023
-    community = profile(store, "BMW Sustainable Development Community")
-    assert (community["year"], community["year_basis"]) == (None, "no date known")
+    # its page shows no date, and its start of operation (December 2023) is a delivery date
+    plant = profile(store, "tenova-sinosteel-baosteel-zhanjiang-energiron-dri-plant")
+    assert (plant["year"], plant["year_basis"]) == (None, "no date known")
 
 
 def test_derived_graph_is_described_by_the_ontology(store: OxigraphStore) -> None:

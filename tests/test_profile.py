@@ -68,4 +68,4 @@ def test_organisation_profile_lists_the_signatories_of_its_alliances(store: Oxig
     baowu = next(a for a in profile(store, "China Baowu")["alliances"] if a["id"] == "rio-tinto-china-baowu-decarbonisation-projects-mou")
     assert {(p["label"], p["signed_for"]["label"]) for p in baowu["signatories"]} == {
         ("Hou Angui", "China Baowu Steel Group"), ("Alf Barrios", "Rio Tinto")}
-    assert "signed by Hou Angui [person/hou-angui] (Vice President) for China Baowu Steel Group" in render_profile(profile(store, "China Baowu"))
+    assert "signed by Hou Angui [person/hou-angui] (Vice General Manager, Vice President) for China Baowu Steel Group" in render_profile(profile(store, "China Baowu"))

@@ -56,7 +56,7 @@ def test_kind_restricts_resolution(store: OxigraphStore) -> None:
 
 
 def test_search_ranks_exact_before_partial(store: OxigraphStore) -> None:
-    hits = search(store, "steel", limit=20)
+    hits = search(store, "steel", limit=40)
     assert hits[0].score == 100
     ids = [h.id for h in hits]
     assert "hbis" in ids and "baotou-steel" in ids
