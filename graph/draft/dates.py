@@ -31,6 +31,7 @@ ANNOUNCE = re.compile(r"(?i:\bannounce[sd]?\b|\bsaid\b|\bsays\b|\bunveiled\b|\bc
                       r"\bsagte\b|erklärte|angekündigt)|宣布|表示|发布|披露|透露")
 CN_DIGITS = "〇零一二两三四五六七八九十"
 _CN = rf"[{CN_DIGITS}]"
+CN_DIGIT = {c: n for n, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "两": 2}
 WEEKDAYS_ZH = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 THIS_WEEK = re.compile(r"(?i:\bthis week\b|\bearlier this week\b|\bin dieser woche\b|\bdiese woche\b|\banfang der woche\b)|本周|这周|这个星期|本星期")
 DAY_WORDS = {"en": {"today": 0, "yesterday": 1}, "de": {"heute": 0, "gestern": 1, "vorgestern": 2},
@@ -106,7 +107,7 @@ def _number(text: str) -> int:
     import cn2an
 
     if len(text) == 4 and all(char in CN_DIGITS for char in text) and "十" not in text:  # 二〇二四: digit by digit
-        return int("".join(str(CN_DIGITS.index(c) - 1 if c not in "〇零" else 0) for c in text).replace("-1", "0"))
+        return int("".join(str(CN_DIGIT[c]) for c in text))
     return int(cn2an.cn2an(text, "smart"))
 
 
@@ -156,10 +157,10 @@ def _dates_in(sentence: Sentence, text: str, language: str, published: date | No
         for match in re.finditer(rf"(?i:\b{word}\b)" if language != "zh" else word, text):
             if published is None:
                 continue
-            value = _dateparser_day(word, language, published)
-            if value is not None and (published - value).days == back:
+            day = _dateparser_day(word, language, published)
+            if day is not None and (published - day).days == back:
                 words = sentence.text[match.start():match.end()]
-                found.append((DateFact(value.isoformat(), sentence.index, words, _basis(words, published), "relative", 0.75),
+                found.append((DateFact(day.isoformat(), sentence.index, words, _basis(words, published), "relative", 0.75),
                               match.start()))
     found.sort(key=lambda item: item[1])
     return found

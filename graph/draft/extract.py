@@ -44,7 +44,7 @@ def draft_article(raw: bytes, where: str, lexicon: Lexicon, url: str | None = No
         draft.fields.append(Field("quantity", {k: v for k, v in value.items() if v}, _quote(sents, amount.sentence, amount.words),
                                   amount.confidence))
     _people(draft, sents, people, mentions)
-    masked = {}
+    masked: dict[int, list[tuple[int, int]]] = {}
     for mention in mentions:
         masked.setdefault(mention.sentence, []).append((mention.start, mention.end))
     for topic in find_topics(sents, lexicon, masked):

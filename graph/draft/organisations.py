@@ -195,16 +195,16 @@ def _proposed(sentence: Sentence, text: str, index: NameIndex, taken: list[tuple
     for start, end in spans:
         if not _free(taken, start, end):
             continue
-        words = sentence.text[start:end]
+        name = sentence.text[start:end]
         taken.append((start, end))
-        key = normalise(words)
+        key = normalise(name)
         hit = process.extractOne(key, index.keys.keys(), scorer=fuzz.ratio, score_cutoff=88) if key else None
         if hit is not None:
-            found.append(Mention(sentence.index, start, end, words, index.keys[hit[0]], 0.7,
-                                 f"'{words}' taken as the known name '{hit[0]}' ({hit[1]:.0f}% alike): check"))
+            found.append(Mention(sentence.index, start, end, name, index.keys[hit[0]], 0.7,
+                                 f"'{name}' taken as the known name '{hit[0]}' ({hit[1]:.0f}% alike): check"))
         else:
-            found.append(Mention(sentence.index, start, end, words, None, 0.55,
-                                 f"'{words}' is not a name the graph knows: check that it is an organisation, and whether it is one under another name"))
+            found.append(Mention(sentence.index, start, end, name, None, 0.55,
+                                 f"'{name}' is not a name the graph knows: check that it is an organisation, and whether it is one under another name"))
     return found
 
 

@@ -91,9 +91,11 @@ def find_quantities(sentences: list[Sentence], language: str) -> list[Amount]:
 
 def _amount(sentence: Sentence, text: str, match: re.Match[str], language: str) -> Amount | None:
     groups = match.groupdict()
+    unit: str | None
+    scale: str | None
     if groups.get("pct"):
         number, scale, unit, currency = groups["pct"], None, "percent", None
-    else:
+    else:  # the pattern's alternatives each have a number
         number = groups["n1"] or groups["n2"]
         scale = groups["s1"] or groups["s2"]
         unit = UNITS.get((groups["unit"] or "").lower())
@@ -129,13 +131,13 @@ def _amount(sentence: Sentence, text: str, match: re.Match[str], language: str) 
 
 
 def _decimal(number: str, language: str) -> Decimal | None:
+    from babel.numbers import NumberFormatError, parse_decimal
+
     try:
         if re.search(r"[零一二两三四五六七八九十百千点]", number):
             import cn2an
 
             return Decimal(str(cn2an.cn2an(number, "smart")))
-        from babel.numbers import NumberFormatError, parse_decimal
-
         return Decimal(parse_decimal(number, locale={"zh": "en"}.get(language, language), strict=False))
     except (ValueError, InvalidOperation, NumberFormatError):
         return None

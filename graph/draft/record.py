@@ -98,7 +98,7 @@ def build_record(draft: Draft) -> Record:
     source["language"] = Node(lang, f"confidence {draft.language_confidence:.2f}")
     source["kind"] = Node("news-article", "review: news-article, press-release, report, web-page or company-page")
     new_orgs: dict[str, str] = {}  # name -> id
-    organisations: list[dict[str, Any]] = []
+    organisations: list[Node] = []
     party_ids: list[str] = []
     parties: list[Node] = []
     for item in draft.of("party"):
@@ -151,7 +151,7 @@ def build_record(draft: Draft) -> Record:
     return Record(data, alliance_id, [f.review or f.kind for f in draft.fields if f.needs_review])
 
 
-def _new_org(item: Field, new_orgs: dict[str, str], organisations: list[dict[str, Any]], lang: str) -> str:
+def _new_org(item: Field, new_orgs: dict[str, str], organisations: list[Node], lang: str) -> str:
     name = item.value["name"]
     if name in new_orgs:
         return new_orgs[name]
@@ -162,7 +162,7 @@ def _new_org(item: Field, new_orgs: dict[str, str], organisations: list[dict[str
     return ident
 
 
-def _people(draft: Draft, new_orgs: dict[str, str], organisations: list[Any], lang: str,
+def _people(draft: Draft, new_orgs: dict[str, str], organisations: list[Node], lang: str,
             parties: list[Node]) -> tuple[list[Node], list[Node]]:
     people: list[Node] = []
     posts: list[Node] = []

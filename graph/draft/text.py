@@ -7,7 +7,7 @@ title is the page's first ``h1``, else its ``title``, else the first line of the
 
 Sentences are split by rule (no library here serves German and Chinese without a model download):
 after ``. ! ?`` followed by a space and a capital, a digit or a quote, unless the word before is a
-known abbreviation (``Mio.``, ``Dr.``, ``Co.``); after ``。！？；`` always; and at every line break.
+known abbreviation (``Mio.``, ``Dr.``, ``Co.``) or a German ordinal (``16. Januar``); after ``。！？；`` always; and at every line break.
 The input is untrusted: it is bounded in size, decoded as UTF-8 with replacement, normalised to NFC,
 and stripped of control characters and bidirectional overrides (graph.records.characters).
 """
@@ -128,7 +128,8 @@ def _split_latin(text: str) -> list[str]:
     for match in _LATIN_END.finditer(text):
         before = text[start:match.start()]
         word = before.rstrip(".!?\"'”’»").rsplit(None, 1)[-1].lower() if before.strip() else ""
-        if word in ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
+        if word in ABBREVIATIONS or (len(word) == 1 and word.isalpha()) or (word.isdigit() and len(word) <= 2):
+
             continue
         pieces.append(text[start:match.start()])
         start = match.end()
