@@ -311,3 +311,16 @@ def test_scores_compare_quantities_in_canonical_units() -> None:
     tallies = score(draft, expected).tallies
     assert (tallies["quantities"].right, tallies["parties"].right, tallies["roles"].right) == (1, 2, 1)
     assert tallies["type"].expected == 0 and tallies["type"].precision is None
+
+
+def test_an_organisation_named_only_with_a_post_is_no_party(lexicon: Lexicon) -> None:
+    text = ("Thyssenkrupp Steel and Mercedes-Benz sign supply agreement.\n"
+            "Thyssenkrupp chief executive Miguel López said the deal showed demand was real.")
+    found = draft_article(text.encode(), "a.txt", lexicon, language="en")
+    assert [f.value["organisation"] for f in found.of("party")] == ["thyssenkrupp-steel", "mercedes-benz-group"]
+    assert [f.value["organisation"] for f in found.of("person")] == ["thyssenkrupp"]
+
+
+def test_an_amount_of_money_is_no_organisation(lexicon: Lexicon) -> None:
+    found = find_organisations(sentences("Volkswagen investiert zudem 15 Millionen Euro in eine Pilotanlage."), lexicon)
+    assert [(m.organisation, m.text) for m in found] == [("volkswagen-group", "Volkswagen")]

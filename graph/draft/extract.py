@@ -35,7 +35,8 @@ def draft_article(raw: bytes, where: str, lexicon: Lexicon, url: str | None = No
     for person in people:
         spans.setdefault(person.sentence, []).append((person.start, person.end))
     mentions = find_organisations(sents, lexicon, spans)
-    _parties(draft, sents, mentions, lexicon)
+    affiliations = {person: _affiliation(person, mentions) for person in people}
+    _parties(draft, sents, [m for m in mentions if m not in affiliations.values()] or mentions, lexicon)
     _agreement(draft, sents, lexicon)
     _dates(draft, sents, code, published)
     for amount in find_quantities(sents, code):
@@ -43,7 +44,7 @@ def draft_article(raw: bytes, where: str, lexicon: Lexicon, url: str | None = No
                  "compared_to": amount.compared_to or "", "approximate": "true" if amount.approximate else ""}
         draft.fields.append(Field("quantity", {k: v for k, v in value.items() if v}, _quote(sents, amount.sentence, amount.words),
                                   amount.confidence))
-    _people(draft, sents, people, mentions)
+    _people(draft, sents, affiliations)
     masked: dict[int, list[tuple[int, int]]] = {}
     for mention in mentions:
         masked.setdefault(mention.sentence, []).append((mention.start, mention.end))
@@ -108,12 +109,19 @@ def _date_field(kind: str, fact: DateFact, sents: list[Sentence]) -> Field:
     return Field(kind, value, _quote(sents, fact.sentence, fact.words), fact.confidence, fact.review)
 
 
-def _people(draft: Draft, sents: list[Sentence], people: list[Person], mentions: list[Mention]) -> None:
-    for person in people:
-        here = [m for m in mentions if m.sentence == person.sentence]
-        after = [m for m in here if m.start >= person.post_start]
-        before = [m for m in here if m.end <= person.post_start]
-        org = (after[0] if after and person.post_start > person.start else before[-1] if before else after[0] if after else None)
+def _affiliation(person: Person, mentions: list[Mention]) -> Mention | None:
+    """The organisation a post belongs to: 'head of purchasing at BMW', 'BMW chief executive', '宝钢股份董事长'.
+    Such a mention alone does not make the organisation a party."""
+    here = [m for m in mentions if m.sentence == person.sentence]
+    after = [m for m in here if m.start >= person.post_start and m.start - person.post_start < 60]
+    before = [m for m in here if m.end <= person.post_start and person.post_start - m.end < 3]
+    if person.post_start > person.start:  # 'Name, post of ORG'
+        return after[0] if after else None
+    return before[-1] if before else None
+
+
+def _people(draft: Draft, sents: list[Sentence], affiliations: dict[Person, Mention | None]) -> None:
+    for person, org in affiliations.items():
         value = {"name": person.name, "post": person.post, "post_gloss": person.post_gloss}
         if org is not None:
             value["organisation"] = org.organisation or org.text

@@ -32,7 +32,8 @@ CJK_SUFFIXES = ("集团股份有限公司", "股份有限公司", "有限责任�
 STOP_WORDS = frozenset("""the a an this that these those under according in on at for from with and but as by to of its their our
 our his her it we they he she when while after before since during between about also both each every some many new
 die der das den dem des ein eine einer eines einem und oder mit im am ab bei seit nach laut für wie auch so zum zur
-vom von beim dieser diese dieses jetzt heute tonnen tonnes prozent euro mio mrd""".split())
+vom von beim dieser diese dieses jetzt heute tonnen tonnes tonne prozent percent euro euros dollar dollars mio mrd millionen
+milliarden million millions billion billions yuan kronor""".split())
 _WORD = r"(?:[A-Z][\w&.'’-]*[\w&]|[A-Z]|\d[\w-]*[A-Za-z][\w-]*)"
 _CAPITALISED = re.compile(rf"(?<![\w-]){_WORD}(?:[ \u00a0]+(?:{_WORD}|&|of|for|für|de|du)(?=[ \u00a0,.;:!?)\"”’]|$))*")
 _CJK_COMPANY = re.compile(r"[\u4e00-\u9fff]{2,18}?(?:%s)" % "|".join(CJK_SUFFIXES))
@@ -175,7 +176,7 @@ def _proposed(sentence: Sentence, text: str, index: NameIndex, taken: list[tuple
             start = text.index(words[0], start) + len(words[0])
             start += len(text[start:]) - len(text[start:].lstrip())
             words.pop(0)
-        while words and words[-1].lower() in ("&", "of", "for", "für", "de", "du"):
+        while words and (words[-1].lower() in ("&", "of", "for", "für", "de", "du") or words[-1].lower() in STOP_WORDS):
             words.pop()
         if not words:
             continue
