@@ -324,3 +324,13 @@ def test_an_organisation_named_only_with_a_post_is_no_party(lexicon: Lexicon) ->
 def test_an_amount_of_money_is_no_organisation(lexicon: Lexicon) -> None:
     found = find_organisations(sentences("Volkswagen investiert zudem 15 Millionen Euro in eine Pilotanlage."), lexicon)
     assert [(m.organisation, m.text) for m in found] == [("volkswagen-group", "Volkswagen")]
+
+
+def test_money_after_a_currency_code_is_no_organisation(lexicon: Lexicon) -> None:
+    found = find_organisations(sentences("Hydro and Northvolt invest NOK 100m in a pilot."), lexicon)
+    assert [m.organisation for m in found] == ["hydro", "northvolt"]
+
+
+def test_a_year_before_which_something_happens_ends_a_period() -> None:
+    found = find_dates(sentences("河钢集团董事长于勇表示，河钢将于2026年前向宝马供应30万吨绿钢。"), "zh", date(2024, 2, 22))
+    assert found.end is not None and found.end.value == "2026" and found.announced is None

@@ -130,7 +130,8 @@ def find_dates(sentences: list[Sentence], language: str, published: date | None)
                 continue  # 'Munich, 18 January 2024 - ...': the date the release was issued
             if SIGN.search(text) and found.signed is None:
                 found.signed = fact
-            elif ANNOUNCE.search(text) and found.announced is None and not SIGN.search(text):
+            elif ANNOUNCE.search(text) and found.announced is None and not SIGN.search(text) and len(fact.value) > 4:
+                # a year alone beside 'said' is rarely the day of the announcement
                 found.announced = fact
     return found
 
@@ -230,7 +231,8 @@ _START = re.compile(rf"(?i:\b(?:from|starting(?: in)?|beginning(?: in)?|as of|as
 _RANGE = re.compile(rf"(?i:\bbetween (?P<a>{YEAR}) and (?P<b>{YEAR})\b|\bfrom (?P<c>{YEAR}) (?:to|until|through) (?P<d>{YEAR})\b|"
                     rf"\bvon (?P<e>{YEAR}) bis (?P<f>{YEAR})\b|\b(?P<g>{YEAR}) ?[-–] ?(?P<h>{YEAR})\b)|"
                     rf"(?P<i>{YEAR})年?(?:至|到|-|–)(?P<j>{YEAR})年")
-_END = re.compile(rf"(?i:\b(?:until|through|by the end of|bis(?: zum jahr| ende)?)\s+(?P<y>{YEAR})\b)|(?:到|至)(?P<z>{YEAR})年(?:底)?")
+_END = re.compile(rf"(?i:\b(?:until|through|by|by the end of|bis(?: zum jahr| ende)?)\s+(?P<y>{YEAR})\b)|(?:到|至)(?P<z>{YEAR})年(?:底)?|"
+                  rf"(?P<w>{YEAR})年(?:底)?(?:前|之前)")
 
 
 def _period(sentence: Sentence, text: str, language: str, published: date | None) -> Dates:
@@ -260,5 +262,5 @@ def _period(sentence: Sentence, text: str, language: str, published: date | None
     end = _END.search(text)
     if end:
         words = sentence.text[end.start():end.end()]
-        found.end = DateFact(end.group("y") or end.group("z"), sentence.index, words, None, None, 0.7)
+        found.end = DateFact(end.group("y") or end.group("z") or end.group("w"), sentence.index, words, None, None, 0.7)
     return found

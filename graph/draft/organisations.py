@@ -36,6 +36,8 @@ vom von beim dieser diese dieses jetzt heute tonnen tonnes tonne prozent percent
 milliarden million millions billion billions yuan kronor""".split())
 _WORD = r"(?:[A-Z][\w&.'’-]*[\w&]|[A-Z]|\d[\w-]*[A-Za-z][\w-]*)"
 _CAPITALISED = re.compile(rf"(?<![\w-]){_WORD}(?:[ \u00a0]+(?:{_WORD}|&|of|for|für|de|du)(?=[ \u00a0,.;:!?)\"”’]|$))*")
+_AMOUNT = re.compile(r"\d[\d.,]*(?:m|mn|bn|k|t|kt|mt)?", re.IGNORECASE)
+CURRENCIES = frozenset({"EUR", "USD", "US$", "SEK", "NOK", "CNY", "RMB", "GBP", "DKK", "CHF", "JPY", "KRW"})
 _CJK_COMPANY = re.compile(r"[\u4e00-\u9fff]{2,18}?(?:%s)" % "|".join(CJK_SUFFIXES))
 _CJK_LEAD = re.compile(r"^(?:另外|此外|同时|其中|并且|以及|与|和|及|同|向|由|将|在|为|是|对|于|被|给|跟|把|据|而)+")
 _CJK_GENERIC = re.compile(r"^(?:该|本|两家|双方|这|那|各|多家|一家|子|母|合资|新)")
@@ -182,6 +184,8 @@ def _proposed(sentence: Sentence, text: str, index: NameIndex, taken: list[tuple
             continue
         end = start + len(" ".join(words)) if text[start:].startswith(" ".join(words)) else end
         legal = len(words) > 1 and words[-1].lower().rstrip(",") in LEGAL_SUFFIXES
+        if any(_AMOUNT.fullmatch(word) or word.upper() in CURRENCIES for word in words):
+            continue  # 'NOK 100m', 'EUR 2bn': money, not a name
         if any(re.search(r"-[a-zäöü]", word) and not re.search(r"-[a-zäöü]+-?[A-Z]", word) for word in words) and not legal:
             continue  # 'CO2-armen Stahl': a German adjective, not a name
         if len(words) >= 2 or legal:
