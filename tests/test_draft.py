@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from graph import api
 from graph.config import Settings
@@ -334,3 +336,27 @@ def test_money_after_a_currency_code_is_no_organisation(lexicon: Lexicon) -> Non
 def test_a_year_before_which_something_happens_ends_a_period() -> None:
     found = find_dates(sentences("河钢集团董事长于勇表示，河钢将于2026年前向宝马供应30万吨绿钢。"), "zh", date(2024, 2, 22))
     assert found.end is not None and found.end.value == "2026" and found.announced is None
+
+
+def test_a_line_of_punctuation_is_no_crash(lexicon: Lexicon) -> None:
+    """A sentence end after nothing but punctuation once broke the sentence splitter (IndexError)."""
+    assert sentences('. 2026-2030 " < 。 Max')
+    build_record(draft_article('. 2026-2030 " < 。 Max'.encode(), "x", lexicon, published=THURSDAY, language="en"))
+
+
+WORDS = ("BMW", "Baosteel", "宝钢", "河鋼", "signed", "签署", "am Mittwoch", "on Tuesday", "2024年8月29日", "13万吨", "1.234,5 Tonnen",
+         "EUR 130m", ".", "。", ",", "\n", "<p>", "</script>", "16.", "Januar", "2026-2030", "百分之", "%", "CEO", "董事长", "said",
+         "AG", "GmbH", "有限公司", "grünem Stahl", "this week", "昨日", "今年9月起", "Nordic Green Metals AB", "\x1b", "\u202e")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(words=st.lists(st.one_of(st.sampled_from(WORDS), st.text(max_size=12)), max_size=60),
+       language=st.sampled_from([None, "en", "de", "zh"]), published=st.sampled_from([None, THURSDAY]))
+def test_any_text_gives_a_record_or_a_clear_error(words: list[str], language: str | None, published: date | None,
+                                                  lexicon: Lexicon) -> None:
+    try:
+        found = draft_article(" ".join(words).encode("utf-8", "replace"), "x", lexicon, published=published, language=language)
+    except AllianceError:
+        return
+    data = yaml.safe_load(build_record(found).yaml("x"))
+    assert set(data) <= {"source", "organisations", "people", "posts", "alliances", "claims"}

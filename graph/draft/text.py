@@ -127,7 +127,8 @@ def _split_latin(text: str) -> list[str]:
     start = 0
     for match in _LATIN_END.finditer(text):
         before = text[start:match.start()]
-        word = before.rstrip(".!?\"'”’»").rsplit(None, 1)[-1].lower() if before.strip() else ""
+        words = before.rstrip(".!?\"'”’»").split()
+        word = words[-1].lower() if words else ""
         if word in ABBREVIATIONS or (len(word) == 1 and word.isalpha()) or (word.isdigit() and len(word) <= 2):
 
             continue
