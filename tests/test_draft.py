@@ -360,3 +360,12 @@ def test_any_text_gives_a_record_or_a_clear_error(words: list[str], language: st
         return
     data = yaml.safe_load(build_record(found).yaml("x"))
     assert set(data) <= {"source", "organisations", "people", "posts", "alliances", "claims"}
+
+
+def test_one_word_partner_and_possessive_post(lexicon: Lexicon) -> None:
+    text = "BMW has signed a partnership agreement with Ferrovia for green steel. BMW's chief executive Oliver Zipse welcomed it."
+    found = draft_article(text.encode(), "x", lexicon, language="en")
+    assert [f.value.get("organisation") or f.value.get("name") for f in found.of("party")] == ["bmw-group", "Ferrovia"]
+    assert [f.value.get("organisation") for f in found.of("person")] == ["bmw-group"]
+    german = draft_article("BMW hat einen Liefervertrag mit Wasserstoff unterzeichnet.".encode(), "x", lexicon, language="de")
+    assert [f.value.get("organisation") for f in german.of("party")] == ["bmw-group"]  # German capitalises every noun

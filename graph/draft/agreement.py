@@ -36,7 +36,8 @@ WORDINGS: dict[str, tuple[str, ...]] = {
     "joint-pilot": ("pilot project", "pilot", "Pilotprojekt", "试点项目", "示范项目", "试点"),
     "coalition-membership": ("joined the", "joins the", "membership", "became a member", "tritt bei", "beigetreten",
                              "Mitglied", "加入", "成为成员"),
-    "cooperation": ("strategic cooperation agreement", "cooperation agreement", "strategic partnership",
+    "cooperation": ("strategic cooperation agreement", "cooperation agreement", "strategic partnership", "partnership agreement",
+                    "Partnerschaftsvereinbarung", "Kooperationsabkommen", "战略合作伙伴", "合作框架协议",
                     "Kooperationsvereinbarung", "Kooperationsvertrag", "strategische Partnerschaft", "战略合作协议",
                     "合作协议", "战略合作"),
 }

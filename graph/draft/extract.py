@@ -3,6 +3,7 @@ the words it came from and how sure the finder is. A notebook user calls ``draft
 command line (graph/cli/draft.py) only reads files and writes the record."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from graph.draft.agreement import find_binding, find_type
@@ -114,10 +115,15 @@ def _affiliation(person: Person, mentions: list[Mention]) -> Mention | None:
     Such a mention alone does not make the organisation a party."""
     here = [m for m in mentions if m.sentence == person.sentence]
     after = [m for m in here if m.start >= person.post_start and m.start - person.post_start < 60]
-    before = [m for m in here if m.end <= person.post_start and person.post_start - m.end < 3]
+    before = [m for m in here if m.end <= person.post_start and re.fullmatch(r"(?:'s|’s|s)?\W{0,2}", person_text(m, person))]
     if person.post_start > person.start:  # 'Name, post of ORG'
         return after[0] if after else None
     return before[-1] if before else None
+
+
+def person_text(mention: Mention, person: Person) -> str:
+    """What stands between an organisation's name and a post after it ("'s " in "BMW's chief executive")."""
+    return person.sentence_text[mention.end:person.post_start]
 
 
 def _people(draft: Draft, sents: list[Sentence], affiliations: dict[Person, Mention | None]) -> None:

@@ -36,6 +36,7 @@ vom von beim dieser diese dieses jetzt heute tonnen tonnes tonne prozent percent
 milliarden million millions billion billions yuan kronor""".split())
 _WORD = r"(?:[A-Z][\w&.'’-]*[\w&]|[A-Z]|\d[\w-]*[A-Za-z][\w-]*)"
 _CAPITALISED = re.compile(rf"(?<![\w-]){_WORD}(?:[ \u00a0]+(?:{_WORD}|&|of|for|für|de|du)(?=[ \u00a0,.;:!?)\"”’]|$))*")
+_AFTER_WITH = re.compile(r"\b(?:with|and|between)\s+$")
 _AMOUNT = re.compile(r"\d[\d.,]*(?:m|mn|bn|k|t|kt|mt)?", re.IGNORECASE)
 CURRENCIES = frozenset({"EUR", "USD", "US$", "SEK", "NOK", "CNY", "RMB", "GBP", "DKK", "CHF", "JPY", "KRW"})
 _CJK_COMPANY = re.compile(r"[\u4e00-\u9fff]{2,18}?(?:%s)" % "|".join(CJK_SUFFIXES))
@@ -190,6 +191,8 @@ def _proposed(sentence: Sentence, text: str, index: NameIndex, taken: list[tuple
             continue  # 'CO2-armen Stahl': a German adjective, not a name
         if len(words) >= 2 or legal:
             spans.append((start, end))
+        elif _AFTER_WITH.search(text[:start]) and len(words[0]) >= 4 and not words[0].isupper() and _looks_english(text):
+            spans.append((start, end))  # 'signed a deal with Ferrovia': one word after 'with' names a partner
     for match in _CJK_COMPANY.finditer(text):
         start, end = match.span()
         lead = _CJK_LEAD.match(text, start)
@@ -230,6 +233,11 @@ def _common_names() -> frozenset[str]:
     words.update({"swedish", "german", "chinese", "french", "norwegian", "finnish", "european", "american", "japanese",
                   "korean", "british", "italian", "spanish", "dutch", "austrian", "deutsche"} - {"deutsche"})
     return frozenset(words)
+
+
+def _looks_english(text: str) -> bool:
+    """English capitalises names, not nouns: a lone capitalised word is a name only there."""
+    return bool(re.search(r"\b(?:the|and|with|has|have|will|of)\b", text)) and not re.search(r"\b(?:der|die|das|und|mit)\b", text)
 
 
 def _is_common_name(word: str) -> bool:

@@ -53,6 +53,7 @@ class Person:
     post: str
     post_gloss: str
     post_start: int
+    sentence_text: str
 
 
 def find_people(index: int, text: str) -> list[Person]:
@@ -65,7 +66,7 @@ def find_people(index: int, text: str) -> list[Person]:
                 continue
             post = match.group("post")
             found.append(Person(index, match.start("name"), match.end("name"), name, post,
-                                _gloss(post), match.start("post")))
+                                _gloss(post), match.start("post"), text))
     for match in _CJK_PERSON.finditer(text):
         name = match.group("name")
         if len(name) == 3 and name[2] in _CJK_AFTER_NAME:
@@ -73,7 +74,7 @@ def find_people(index: int, text: str) -> list[Person]:
         if name[1] in _CJK_AFTER_NAME:
             continue
         found.append(Person(index, match.start("name"), match.start("name") + len(name), name, match.group("post"),
-                            POSTS[match.group("post")], match.start("post")))
+                            POSTS[match.group("post")], match.start("post"), text))
     unique: dict[tuple[int, int], Person] = {}
     for person in found:
         unique.setdefault((person.start, person.end), person)
