@@ -59,6 +59,7 @@ def _quote(sents: list[Sentence], index: int, words: str) -> str:
 
 
 def _parties(draft: Draft, sents: list[Sentence], mentions: list[Mention], lexicon: Lexicon) -> None:
+    mentions = [m for m in mentions if not _context(sents[m.sentence].text, m)]
     first: dict[str, Mention] = {}
     for mention in mentions:
         known = first.get(mention.key)
@@ -66,8 +67,11 @@ def _parties(draft: Draft, sents: list[Sentence], mentions: list[Mention], lexic
             first[mention.key] = mention if known is None else mention
     keys = list(dict.fromkeys(m.key for m in mentions))
     roles = find_roles(sents, mentions, keys, lexicon)
+    lead = {m.key for m in mentions if m.sentence <= 2}
     for key in keys:
         mention, role = first[key], roles[key]
+        if key not in lead and role.sentence < 0:
+            continue  # named past the lead with no part in the deal: context, not a party
         value = {"organisation": mention.organisation} if mention.organisation else {"name": mention.text}
         value["role"] = role.role
         notes = [note for note in (mention.review, role.review) if note]
@@ -76,6 +80,16 @@ def _parties(draft: Draft, sents: list[Sentence], mentions: list[Mention], lexic
             quote = _quote(sents, role.sentence, "")
         draft.fields.append(Field("party", value, quote, round(min(mention.confidence, role.confidence + 0.1), 2),
                                   "; ".join(notes) or None))
+
+
+_CONTEXT_BEFORE = re.compile(r"(?i:\b(?:subsidiary of|a unit of|part of|owned by|parent,?|Tochter(?:gesellschaft)? (?:von|der|des)|"
+                             r"Teil (?:von|der|des)|Mutterkonzern|developed by|entwickelt von)\s*(?:the |der |des |dem )?)$|(?:隶属于|旗下的?)$")
+_CONTEXT_AFTER = re.compile(r"^(?:[ -]?(?:technology|process|Technologie|Verfahren|Prozess|technique)\b|技术|工艺|旗下)")
+
+
+def _context(text: str, mention: Mention) -> bool:
+    """A mention that names a parent or a technology ('a subsidiary of China Baowu', 'HYBRIT technology')."""
+    return bool(_CONTEXT_BEFORE.search(text[:mention.start]) or _CONTEXT_AFTER.search(text[mention.end:]))
 
 
 def _agreement(draft: Draft, sents: list[Sentence], lexicon: Lexicon) -> None:

@@ -21,6 +21,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 
 from graph.draft.lexicon import Lexicon, simplified
+from graph.draft.people import POST_WORDS
 from graph.draft.text import Sentence
 from graph.records.names import normalise
 
@@ -33,7 +34,7 @@ STOP_WORDS = frozenset("""the a an this that these those under according in on a
 our his her it we they he she when while after before since during between about also both each every some many new
 die der das den dem des ein eine einer eines einem und oder mit im am ab bei seit nach laut für wie auch so zum zur
 vom von beim dieser diese dieses jetzt heute tonnen tonnes tonne prozent percent euro euros dollar dollars mio mrd millionen
-milliarden million millions billion billions yuan kronor""".split())
+milliarden million millions billion billions yuan kronor kilogramm beide unsere unser ihre ihr alle viele both""".split())
 _WORD = r"(?:[A-Z][\w&.'’-]*[\w&]|[A-Z]|\d[\w-]*[A-Za-z][\w-]*)"
 _CAPITALISED = re.compile(rf"(?<![\w-]){_WORD}(?:[ \u00a0]+(?:{_WORD}|&|of|for|für|de|du)(?=[ \u00a0,.;:!?)\"”’]|$))*")
 _AFTER_WITH = re.compile(r"\b(?:with|and|between)\s+$")
@@ -189,6 +190,12 @@ def _proposed(sentence: Sentence, text: str, index: NameIndex, taken: list[tuple
             continue  # 'NOK 100m', 'EUR 2bn': money, not a name
         if any(re.search(r"-[a-zäöü]", word) and not re.search(r"-[a-zäöü]+-?[A-Z]", word) for word in words) and not legal:
             continue  # 'CO2-armen Stahl': a German adjective, not a name
+        if not legal and (sentence.index > 2 or any(POST_WORDS.search(w) for w in words)
+                          or " ".join(words).casefold() in _common_names()):
+            if not (_AFTER_WITH.search(text[:start]) and _looks_english(text)):
+                continue  # past the headline and lead, a new name needs its legal form ('GmbH') to be proposed
+        if re.search(r"(?i:\b(?:by|von)\s*$)", text[:start]):
+            continue  # a byline: 'By Rachel Moore', 'Von Sabine Huber'
         if len(words) >= 2 or legal:
             spans.append((start, end))
         elif _AFTER_WITH.search(text[:start]) and len(words[0]) >= 4 and not words[0].isupper() and _looks_english(text):
@@ -227,11 +234,12 @@ def _common_names() -> frozenset[str]:
     for code in ("en", "de"):
         locale = Locale.parse(code)
         for names in (locale.languages, locale.territories):
-            words.update(name.casefold() for name in names.values() if " " not in name)
+            words.update(name.casefold() for name in names.values())
         words.update(n.casefold() for n in get_month_names("wide", locale=code).values())
         words.update(n.casefold() for n in get_day_names("wide", locale=code).values())
     words.update({"swedish", "german", "chinese", "french", "norwegian", "finnish", "european", "american", "japanese",
-                  "korean", "british", "italian", "spanish", "dutch", "austrian", "deutsche"} - {"deutsche"})
+                  "korean", "british", "italian", "spanish", "dutch", "austrian", "north american", "middle east",
+                  "south east asia", "asia pacific"})
     return frozenset(words)
 
 

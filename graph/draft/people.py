@@ -34,11 +34,19 @@ POSTS: dict[str, str] = {
 _LATIN_POST = r"(?:head|director|leiter(?:in)?|chef(?:in)?) (?:of|für|des|der) [a-zäöü ]{3,40}?(?=[,.;]| at | of | bei | der | des | von |$)"
 _POSTS = "|".join(sorted((re.escape(p) for p in POSTS if not re.search(r"[\u4e00-\u9fff]", p)), key=len, reverse=True))
 POST = rf"(?i:{_LATIN_POST}|(?:{_POSTS})\b)"
-NAME = r"(?:[A-ZÄÖÜ][a-zäöüßéèáíóúñ'’-]+|[A-Z]\.)(?: (?:[A-ZÄÖÜ][a-zäöüßéèáíóúñ'’-]+|[A-Z]\.|van|von|de|der)){1,3}"
+NAME = r"(?:[A-ZÄÖÜ][a-zäöüßéèáíóúñ'’-]+|[A-Z]\.)(?: (?:[A-ZÄÖÜ][a-zäöüßéèáíóúñ'’-]+|[A-Z]\.|van|von|de|der)\b){1,3}"
 # 'Erika Example, head of purchasing at BMW Group' / 'Max Mustermann, Vorstandsvorsitzender der Salzgitter AG'
 _NAME_POST = re.compile(rf"(?P<name>{NAME}), (?:the |der |die |des )?(?P<post>{POST})")
 # 'chief executive Oliver Zipse' / 'BMW-Chef Oliver Zipse' / 'Vorstandschef Max Mustermann'
 _POST_NAME = re.compile(rf"(?P<post>{POST}|[A-Z][\w-]*-(?i:chef|chefin)) (?P<name>{NAME})")
+# Words that make a phrase a post, in any of its words: 'Leiterin Einkauf Rohmaterialien', 'Vertriebsvorständin'.
+POST_WORDS = re.compile(r"(?i:leiter|vorst|vorsitz|chef|geschäftsf|gesellschafter|gründer|sprecher|officer|chief|head|director|"
+                        r"president|executive|manager|chair|founder|partner|member of the|board|secretary|minister|envoy|"
+                        r"spokes|analyst)")
+_TITLE = r"(?:(?:Dr|Prof)\. )*"
+# 'Dr. Petra Lang, Leiterin Einkauf Rohmaterialien bei ZF' / 'Kenji Morita, a senior vice president at JFE Steel'
+_NAME_PHRASE = re.compile(rf"{_TITLE}(?P<name>{NAME}), (?:a |an |the |der |die )?(?P<post>[^,.;:!?„“\"()|·]{{2,90}}?)"
+                          r"(?= (?:bei|der|des|von|at|of|for|with|in charge of) \S)")
 _CJK_POSTS = "|".join(sorted((re.escape(p) for p in POSTS if re.search(r"[\u4e00-\u9fff]", p)), key=len, reverse=True))
 _CJK_PERSON = re.compile(rf"(?P<post>{_CJK_POSTS})(?P<name>[\u4e00-\u9fff]{{2,3}})")
 _CJK_AFTER_NAME = "出表说称在指强介与和等、，。致也将对亦"
@@ -59,6 +67,10 @@ class Person:
 def find_people(index: int, text: str) -> list[Person]:
     """People with posts in one sentence."""
     found: list[Person] = []
+    for match in _NAME_PHRASE.finditer(text):
+        name, post = match.group("name"), match.group("post")
+        if POST_WORDS.search(post) and not any(word.lower() in POSTS for word in name.split()):
+            found.append(Person(index, match.start("name"), match.end("name"), name, post, _gloss(post), match.start("post"), text))
     for pattern in (_NAME_POST, _POST_NAME):
         for match in pattern.finditer(text):
             name = match.group("name")
@@ -75,10 +87,11 @@ def find_people(index: int, text: str) -> list[Person]:
             continue
         found.append(Person(index, match.start("name"), match.start("name") + len(name), name, match.group("post"),
                             POSTS[match.group("post")], match.start("post"), text))
-    unique: dict[tuple[int, int], Person] = {}
+    unique: dict[tuple[int, int], Person] = {}  # the first pattern that found a name wins (the longest post)
     for person in found:
         unique.setdefault((person.start, person.end), person)
-    return sorted(unique.values(), key=lambda p: p.start)
+    posts = [(p.post_start, p.post_start + len(p.post)) for p in unique.values()]
+    return sorted((p for p in unique.values() if not any(a <= p.start < b for a, b in posts)), key=lambda p: p.start)
 
 
 def _gloss(post: str) -> str:

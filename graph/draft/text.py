@@ -2,8 +2,10 @@
 
 HTML is read with the standard library's ``html.parser`` (no dependency, and tolerant of broken
 pages): only text that a reader sees is kept; ``script``, ``style``, ``template``, ``noscript``,
-``nav``, ``footer`` and ``aside`` are dropped, so a page's scripts or menus never become facts. The
-title is the page's first ``h1``, else its ``title``, else the first line of the text.
+``nav``, ``footer`` and ``aside`` are dropped, so a page's scripts or menus never become facts. Where
+the page has an ``article`` element, only its text is the article (cookie banners, related links
+and sidebars lie outside it). The title is the page's first ``h1``, else its ``title``, else the
+first line of the text.
 
 Sentences are split by rule (no library here serves German and Chinese without a model download):
 after ``. ! ?`` followed by a space and a capital, a digit or a quote, unless the word before is a
@@ -53,12 +55,18 @@ class _PageText(HTMLParser):
         self.where: list[str] = []
         self.h1: list[str] = []
         self.title: list[str] = []
+        self.in_article = 0
+        self.article: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in HIDDEN:
             self.hidden += 1
+        if tag == "article":
+            self.in_article += 1
         if tag in BLOCKS:
             self.parts.append("\n")
+            if self.in_article:
+                self.article.append("\n")
         self.where.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
@@ -66,6 +74,10 @@ class _PageText(HTMLParser):
             self.hidden -= 1
         if tag in BLOCKS:
             self.parts.append("\n")
+            if self.in_article:
+                self.article.append("\n")
+        if tag == "article" and self.in_article:
+            self.in_article -= 1
         if tag in self.where:
             while self.where and self.where.pop() != tag:
                 pass
@@ -79,6 +91,8 @@ class _PageText(HTMLParser):
         if current == "h1":
             self.h1.append(data)
         self.parts.append(data)
+        if self.in_article:
+            self.article.append(data)
 
 
 def clean(text: str) -> str:
@@ -97,7 +111,7 @@ def read_article(raw: bytes, where: str) -> Article:
         page = _PageText()
         page.feed(decoded)
         page.close()
-        text = clean("".join(page.parts))
+        text = clean("".join(page.article if "".join(page.article).strip() else page.parts))
         title = clean(" ".join(page.h1).strip() or " ".join(page.title).strip())
     else:
         text, title = clean(decoded), ""
