@@ -333,9 +333,29 @@ def test_money_after_a_currency_code_is_no_organisation(lexicon: Lexicon) -> Non
     assert [m.organisation for m in found] == ["hydro", "northvolt"]
 
 
-def test_a_year_before_which_something_happens_ends_a_period() -> None:
+def test_a_target_year_is_neither_a_period_nor_the_announcement() -> None:
     found = find_dates(sentences("河钢集团董事长于勇表示，河钢将于2026年前向宝马供应30万吨绿钢。"), "zh", date(2024, 2, 22))
-    assert found.end is not None and found.end.value == "2026" and found.announced is None
+    assert (found.start, found.end, found.announced) == (None, None, None)
+    found = find_dates(sentences("Der Konzern will bis 2030 rund 40 Prozent weniger CO2 verursachen."), "de", date(2024, 2, 22))
+    assert found.end is None
+    found = find_dates(sentences("Ab 2026 liefert Stegra bis 2032 jährlich Stahl."), "de", date(2024, 2, 22))
+    assert found.start is not None and found.end is not None and (found.start.value, found.end.value) == ("2026", "2032")
+
+
+def test_a_day_without_a_year_takes_the_publication_year_for_review() -> None:
+    signed = find_dates(sentences("The companies signed the memorandum on 16 January."), "en", date(2025, 1, 20)).signed
+    assert signed is not None and signed.value == "2025-01-16" and signed.review and signed.basis is None
+    signed = find_dates(sentences("12月5日，格林美与绿冶签署协议。"), "zh", date(2024, 1, 3)).signed
+    assert signed is not None and signed.value == "2023-12-05"  # a December day in a January article
+    announced = find_dates(sentences("ESSEN, March 5, 2024 — Thyssenkrupp said it signed a deal."), "en", date(2024, 3, 5)).announced
+    assert announced is not None and announced.value == "2024-03-05"
+
+
+def test_background_numbers_are_no_deal_quantities() -> None:
+    text = ("Salzgitter, which shipped about 12 million tonnes of steel products last year, signs. "
+            "Hydro reported revenue of NOK 193 billion. Baosteel produced 50 million tonnes in 2022. 去年钢产量超过4000万吨。")
+    assert find_quantities(sentences(text), "en", 2024) == []
+    assert _amounts("Rio Tinto will supply aluminium with 4 tonnes of CO2 per tonne of aluminium.", "en") == [("4", "tCO2e / tonne", None)]
 
 
 def test_a_line_of_punctuation_is_no_crash(lexicon: Lexicon) -> None:

@@ -25,11 +25,11 @@ WORDINGS: dict[str, tuple[str, ...]] = {
                                     "Memorandum of Understanding", "谅解备忘录", "备忘录"),
     "cooperation-memorandum": ("cooperation memorandum", "Kooperationsmemorandum", "合作备忘录", "战略合作备忘录"),
     "letter-of-intent": ("letter of intent", "letters of intent", "LOI", "LoI", "意向书", "意向协议"),
-    "agreement": ("heads of agreement", "framework agreement", "Rahmenvertrag", "Rahmenvereinbarung", "框架协议",
-                  "框架合作协议"),
+    "agreement": ("heads of agreement", "framework agreement", "Rahmenvertrag", "Rahmenvereinbarung"),
     "offtake-agreement": ("offtake agreement", "offtake deal", "offtake contract", "offtake", "Abnahmevertrag",
                           "Abnahmevereinbarung", "承购协议", "包销协议"),
-    "supply-agreement": ("supply agreement", "supply contract", "supply deal", "long-term supply", "Liefervertrag",
+    "supply-agreement": ("Rahmenvertrag über die Lieferung", "Rahmenvertrag zur Lieferung", "Rahmenliefervertrag",
+                         "supply agreement", "supply contract", "supply deal", "long-term supply", "Liefervertrag",
                          "Liefervereinbarung", "Lieferabkommen", "供货协议", "供应协议", "采购协议", "长期供货"),
     "joint-venture-agreement": ("joint venture", "joint-venture", "Gemeinschaftsunternehmen", "Joint Venture", "合资公司",
                                 "合资协议", "合资"),
@@ -37,14 +37,16 @@ WORDINGS: dict[str, tuple[str, ...]] = {
     "coalition-membership": ("joined the", "joins the", "membership", "became a member", "tritt bei", "beigetreten",
                              "Mitglied", "加入", "成为成员"),
     "cooperation": ("strategic cooperation agreement", "cooperation agreement", "strategic partnership", "partnership agreement",
-                    "Partnerschaftsvereinbarung", "Kooperationsabkommen", "战略合作伙伴", "合作框架协议",
+                    "Partnerschaftsvereinbarung", "Kooperationsabkommen", "战略合作伙伴", "合作框架协议", "框架合作协议", "框架协议",
                     "Kooperationsvereinbarung", "Kooperationsvertrag", "strategische Partnerschaft", "战略合作协议",
                     "合作协议", "战略合作"),
 }
 NOT_BINDING = ("non-binding", "nonbinding", "not binding", "not legally binding", "nicht bindend", "unverbindlich",
-               "nicht verbindlich", "nicht rechtsverbindlich", "不具约束力", "不具有约束力", "无约束力", "非约束性", "没有约束力")
+               "nicht verbindlich", "nicht rechtsverbindlich", "不具约束力", "不具有约束力", "不具有法律约束力", "不具法律约束力",
+               "无约束力", "非约束性", "没有约束力", "框架性协议")
 BINDING = ("legally binding", "binding agreement", "binding contract", "binding offtake", "binding supply", "firm order",
-           "rechtsverbindlich", "verbindlichen", "verbindliche", "verbindlich", "具有约束力", "具约束力", "有约束力")
+           "definitive agreement", "definitive", "is binding", "binding", "rechtsverbindlich", "verbindlichen", "verbindliche",
+           "verbindlich", "具有法律约束力", "具有约束力", "具约束力", "有约束力")
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,10 @@
 
 - Written dates ('16 January', '16. Januar 2024', '18.01.2024', 'March 2026', '2024年8月29日',
   '今年9月') are found by patterns built from babel's month names for English and German, and
-  read with cn2an where Chinese numerals are used. A date without a year stays without one
-  ('--01-16'); '今年' (this year), '去年' and '明年' are read against --published.
+  read with cn2an where Chinese numerals are used. A day and month without a year take the year of
+  the publication date (the year before, if the day would fall after it), as the records in data/
+  take a year from their source's dateline, and are marked for review; without --published they
+  stay without one ('--01-16'). '今年' (this year), '去年' and '明年' are read against --published.
 - Words relative to the article's date ('on Tuesday', 'am Mittwoch', '周二', 'this week', 'diese
   Woche', '本周', 'yesterday', 'gestern', '昨日') are resolved against --published and never
   without it; the basis is kept as the record wants it: '"Tuesday" in an article dated
@@ -12,8 +14,8 @@
   publication's own weekday as a week earlier, which no article means); 'this week' gives the
   month (or the year) that holds the whole week up to the publication date.
 - What a date dates comes from its sentence: a delivery or work period ('between 2026 and 2030',
-  'ab 2026', '2025年起'), the signing (a verb of signing), the announcement (a verb of saying). A
-  dateline ('Munich, 18 January 2024 -') is the publication, not the signing.
+  'ab 2026', '2025年起'; a target year, 'by 2030', is no period), the signing (a verb of signing),
+  the announcement (a verb of saying, or a dateline: 'Munich, 18 January 2024 -').
 """
 from __future__ import annotations
 
@@ -127,7 +129,9 @@ def find_dates(sentences: list[Sentence], language: str, published: date | None)
                 continue
             dateline = DATELINE.match(text)
             if dateline and sentence.index <= 2 and at == dateline.end():
-                continue  # 'Munich, 18 January 2024 - ...': the date the release was issued
+                if found.announced is None:  # 'Munich, 18 January 2024 - ...': the day it was made public
+                    found.announced = fact
+                continue
             if SIGN.search(text) and found.signed is None:
                 found.signed = fact
             elif ANNOUNCE.search(text) and found.announced is None and not SIGN.search(text) and len(fact.value) > 4:
@@ -198,11 +202,13 @@ def _written(sentence: Sentence, match: re.Match[str], language: str, published:
     parts = match.groupdict()
     year_text = parts.get("year")
     review = None
+    basis = None
     if year_text in ("今年", "去年", "明年"):
         if published is None:
             return None
         year: int | None = published.year + {"今年": 0, "去年": -1, "明年": 1}[year_text]
         review = f"'{year_text}' read against the publication date {published.isoformat()}"
+        basis = _basis(sentence.text[match.start():match.end()].strip(), published)
     else:
         year = _number(year_text) if year_text else None
     month = None
@@ -221,16 +227,22 @@ def _written(sentence: Sentence, match: re.Match[str], language: str, published:
         return None
     if year is None and (month is None or day is None):
         return None
+    if year is None and published is not None and month is not None and day is not None:
+        year = published.year - (1 if (month, day) > (published.month, published.day) else 0)
+        review = f"the year is the publication's ({published.isoformat()}): the text gives only the day"
     value = (f"{year:04d}" if year else "-") + (f"-{month:02d}" if month else "") + (f"-{day:02d}" if day and month else "")
     words = sentence.text[match.start():match.end()]
-    return DateFact(value, sentence.index, words.strip(), None, None, 0.8 if review is None else 0.65, review)
+    return DateFact(value, sentence.index, words.strip(), basis, "relative" if basis else None,
+                    0.8 if review is None else 0.65, review)
 
 
 _START = re.compile(rf"(?i:\b(?:from|starting(?: in)?|beginning(?: in)?|as of|as from|ab(?: dem jahr)?|beginnend)\s+(?P<y>{YEAR})\b)|"
                     rf"(?:自|从)?(?:(?P<z>{YEAR})年|(?P<z2>今年|明年))(?:(?P<m>\d{{1,2}})月份?)?(?:起|开始)")
 _RANGE = re.compile(rf"(?i:\bbetween (?P<a>{YEAR}) and (?P<b>{YEAR})\b|\bfrom (?P<c>{YEAR}) (?:to|until|through) (?P<d>{YEAR})\b|"
-                    rf"\bvon (?P<e>{YEAR}) bis (?P<f>{YEAR})\b|\b(?P<g>{YEAR}) ?[-–] ?(?P<h>{YEAR})\b)|"
-                    rf"(?P<i>{YEAR})年?(?:至|到|-|–)(?P<j>{YEAR})年")
+                    rf"\bvon (?P<e>{YEAR}) bis (?P<f>{YEAR})\b|\b(?P<g>{YEAR}) ?[-–—] ?(?P<h>{YEAR})\b|\b(?P<k>{YEAR}) bis (?P<l>{YEAR})\b)|"
+                    rf"(?P<i>{YEAR})年?(?:至|到|-|–|—)(?P<j>{YEAR})年")
+_YEARS_FROM = re.compile(rf"(?i:\bfor (?P<n>two|three|four|five|six|seven|eight|nine|ten|\d+) years,? (?:from|starting(?: in)?|beginning(?: in)?) (?P<y>{YEAR})\b)")
+_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 _END = re.compile(rf"(?i:\b(?:until|through|by|by the end of|bis(?: zum jahr| ende)?)\s+(?P<y>{YEAR})\b)|(?:到|至)(?P<z>{YEAR})年(?:底)?|"
                   rf"(?P<w>{YEAR})年(?:底)?(?:前|之前)")
 
@@ -243,6 +255,14 @@ def _period(sentence: Sentence, text: str, language: str, published: date | None
         words = sentence.text[match.start():match.end()]
         found.start = DateFact(a, sentence.index, words, None, None, 0.8)
         found.end = DateFact(b, sentence.index, words, None, None, 0.8)
+        return found
+    years = _YEARS_FROM.search(text)
+    if years:
+        words = sentence.text[years.start():years.end()]
+        count = _NUMBERS.get(years.group("n").lower()) or int(years.group("n"))
+        found.start = DateFact(years.group("y"), sentence.index, words, None, None, 0.75)
+        found.end = DateFact(str(int(years.group("y")) + count - 1), sentence.index, words, None, None, 0.65,
+                             f"the last year of {count} years from {years.group('y')}")
         return found
     start = _START.search(text)
     if start:
@@ -260,7 +280,7 @@ def _period(sentence: Sentence, text: str, language: str, published: date | None
             value = f"{year}-{int(month):02d}" if month else year
             found.start = DateFact(value, sentence.index, words, None, None, 0.75 if review is None else 0.65, review)
     end = _END.search(text)
-    if end:
+    if end and found.start is not None:  # an end alone ('by 2030') is a target, not a period
         words = sentence.text[end.start():end.end()]
         found.end = DateFact(end.group("y") or end.group("z") or end.group("w"), sentence.index, words, None, None, 0.7)
     return found

@@ -40,7 +40,7 @@ def draft_article(raw: bytes, where: str, lexicon: Lexicon, url: str | None = No
     _parties(draft, sents, [m for m in mentions if m not in affiliations.values()] or mentions, lexicon)
     _agreement(draft, sents, lexicon)
     _dates(draft, sents, code, published)
-    for amount in find_quantities(sents, code):
+    for amount in find_quantities(sents, code, published.year if published else None):
         value = {"value": amount.value, "unit": amount.unit or "", "currency": amount.currency or "",
                  "compared_to": amount.compared_to or "", "approximate": "true" if amount.approximate else ""}
         draft.fields.append(Field("quantity", {k: v for k, v in value.items() if v}, _quote(sents, amount.sentence, amount.words),

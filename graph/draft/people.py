@@ -45,7 +45,7 @@ POST_WORDS = re.compile(r"(?i:leiter|vorst|vorsitz|chef|geschäftsf|gesellschaft
                         r"spokes|analyst)")
 _TITLE = r"(?:(?:Dr|Prof)\. )*"
 # 'Dr. Petra Lang, Leiterin Einkauf Rohmaterialien bei ZF' / 'Kenji Morita, a senior vice president at JFE Steel'
-_NAME_PHRASE = re.compile(rf"{_TITLE}(?P<name>{NAME}), (?:a |an |the |der |die )?(?P<post>[^,.;:!?„“\"()|·]{{2,90}}?)"
+_NAME_PHRASE = re.compile(rf"{_TITLE}(?P<name>{NAME}), (?:a |an |the |der |die )?(?P<post>[^,.;:!?„“\"()|·]{{2,90}})"
                           r"(?= (?:bei|der|des|von|at|of|for|with|in charge of) \S)")
 _CJK_POSTS = "|".join(sorted((re.escape(p) for p in POSTS if re.search(r"[\u4e00-\u9fff]", p)), key=len, reverse=True))
 _CJK_PERSON = re.compile(rf"(?P<post>{_CJK_POSTS})(?P<name>[\u4e00-\u9fff]{{2,3}})")

@@ -6,7 +6,9 @@ Numbers are read by babel (``parse_decimal`` with the language's separators: '1.
 'Milliarden', '万', '亿') and the words for units and currencies are rules, because quantulum3 reads
 English only. Units are written as pint reads them and checked with the project's one unit home,
 graph.records.quantities.read_quantity, so a draft never holds a unit a record would refuse. A
-number without a unit or currency ('two companies', a year) is not a quantity.
+number without a unit or currency ('two companies', a year) is not a quantity, and neither is a
+number in a sentence about a company rather than the deal: its output, revenue, headcount or
+funding, last year or in an earlier year (``BACKGROUND``).
 """
 from __future__ import annotations
 
@@ -31,6 +33,9 @@ UNITS = {"tonnes": "tonne", "tonne": "tonne", "tons": "tonne", "ton": "tonne", "
          "mt": "megatonne", "gwh": "GWh", "mwh": "MWh", "twh": "TWh", "kwh": "kWh", "gw": "GW", "mw": "MW",
          "千瓦时": "kWh", "兆瓦时": "MWh", "吉瓦时": "GWh", "兆瓦": "MW", "吉瓦": "GW", "千瓦": "kW",
          "tonnes of co2": "tCO2e", "tonnes of co2e": "tCO2e", "tco2e": "tCO2e", "tonnen co2": "tCO2e", "吨二氧化碳": "tCO2e",
+         "kilogramm co2e": "kgCO2e", "kilogramm co2": "kgCO2e", "kg co2e": "kgCO2e", "kg co2": "kgCO2e",
+         "kilograms of co2": "kgCO2e", "kilograms of co2e": "kgCO2e", "公斤二氧化碳": "kgCO2e", "千克二氧化碳": "kgCO2e",
+         "tonnes of co2 equivalent": "tCO2e", "t co2": "tCO2e", "t co2e": "tCO2e", "tonnen co2e": "tCO2e",
          "percent": "percent", "per cent": "percent", "%": "percent", "prozent": "percent", "％": "percent"}
 CURRENCY_BEFORE = {"eur": "EUR", "€": "EUR", "usd": "USD", "us$": "USD", "$": "USD", "£": "GBP", "gbp": "GBP", "sek": "SEK",
                    "nok": "NOK", "cny": "CNY", "rmb": "CNY", "¥": "CNY", "人民币": "CNY"}
@@ -39,6 +44,12 @@ CURRENCY_AFTER = {"euros": "EUR", "euro": "EUR", "eur": "EUR", "dollars": "USD",
                   "nok": "NOK", "cny": "CNY", "€": "EUR"}
 PER_YEAR = re.compile(r"(?i:\ba year\b|\bper year\b|\bannually\b|\beach year\b|\bevery year\b|\bper annum\b|/year|\bjährlich\b|"
                       r"\bpro jahr\b|\bim jahr\b|\bjedes jahr\b|\bjahreskapazität)|每年|年产|年供应|年供货|年采购|/年|年产能")
+PER_MASS = re.compile(r"^\s*(?i:(?:per|pro|je|for each|for every) (?:metric )?(?P<t>tonne|ton|tonne|kilogram|kilogramm|kg|t)\b)|^\s*(?:每)(?P<z>吨|公斤|千克)")
+BACKGROUND = re.compile(r"(?i:\blast year\b|\brevenue|\bsales of\b|\bturnover\b|\bemploys\b|\bemployees\b|\bfounded\b|\braised\b|"
+                        r"market capitali[sz]ation|\bproduced\b|\bshipped\b|\boperates\b|vergangenen jahr|\bzuletzt\b|umsatz|"
+                        r"setzte .{0,40} um\b|beschäftigt|mitarbeiter|gegründet|eingesammelt|produzierte|nach eigenen angaben|"
+                        r"jahreskapazität|capacity of|kapazität von|der größte|the largest|second-largest)|"
+                        r"去年|营业收入|营收|产量|产能|年产钢能力|资料显示|据悉|据了解|位居|现有")
 APPROXIMATE = re.compile(r"(?i:\b(?:around|about|approximately|roughly|nearly|some|up to|rund|etwa|circa|ca\.|bis zu|fast))\s*$|(?:约|近|大约|预计|逾)\s*$")
 COMPARED = re.compile(r"(?i:\b(?:than|compared (?:with|to)|als|gegenüber|im vergleich zu)\s+(?P<what>[\w\- ]{3,60}?)(?=[,.;]|$))|(?:与|和|较)(?P<zh>[\u4e00-\u9fff]{2,15})相比")
 
@@ -77,16 +88,24 @@ def _pattern(language: str) -> re.Pattern[str]:
 _PATTERNS: dict[str, re.Pattern[str]] = {}
 
 
-def find_quantities(sentences: list[Sentence], language: str) -> list[Amount]:
+def find_quantities(sentences: list[Sentence], language: str, published_year: int | None = None) -> list[Amount]:
     pattern = _PATTERNS.setdefault(language, _pattern(language))
     found: list[Amount] = []
     for sentence in sentences:
         text = simplified(sentence.text)
+        if BACKGROUND.search(text) or (published_year and _earlier_year(text, published_year)):
+            continue
         for match in pattern.finditer(text):
             amount = _amount(sentence, text, match, language)
             if amount is not None:
                 found.append(amount)
     return found
+
+
+def _earlier_year(text: str, year: int) -> bool:
+    """A year before the publication's, not as a start ('in 2022', '2023年'): the sentence tells the past."""
+    return any(int(y) < year for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", text)) and not re.search(
+        r"(?i:\bfrom (?:19|20)\d{2}|\bsince\b|\bab (?:19|20)\d{2}|\bseit\b|起|以来|相比|than|als|compared|gegenüber|versus)", text)
 
 
 def _amount(sentence: Sentence, text: str, match: re.Match[str], language: str) -> Amount | None:
@@ -110,7 +129,10 @@ def _amount(sentence: Sentence, text: str, match: re.Match[str], language: str) 
     if re.fullmatch(r"(?:19|20)\d{2}", number) and unit is None and currency is None:
         return None
     clause = re.split(r"[,;，；]", text[match.end():])[0] + " " + re.split(r"[,;，；]", text[:match.start()])[-1]
-    if unit in ("tonne", "kilotonne", "megatonne", "GWh", "MWh", "TWh", "kWh", "tCO2e") and PER_YEAR.search(clause):
+    per = PER_MASS.search(text[match.end():match.end() + 30])
+    if unit in ("tCO2e", "kgCO2e") and per:
+        unit = f"{unit} / {'kg' if (per.group('t') or per.group('z') or '').lower() in ('kilogram', 'kilogramm', 'kg', '公斤', '千克') else 'tonne'}"
+    elif unit in ("tonne", "kilotonne", "megatonne", "GWh", "MWh", "TWh", "kWh", "tCO2e") and PER_YEAR.search(clause):
         unit = f"{unit} / year"
     plain = format(value.normalize(), "f")
     try:
