@@ -389,3 +389,10 @@ def test_one_word_partner_and_possessive_post(lexicon: Lexicon) -> None:
     assert [f.value.get("organisation") for f in found.of("person")] == ["bmw-group"]
     german = draft_article("BMW hat einen Liefervertrag mit Wasserstoff unterzeichnet.".encode(), "x", lexicon, language="de")
     assert [f.value.get("organisation") for f in german.of("party")] == ["bmw-group"]  # German capitalises every noun
+
+
+def test_new_names_said_once_past_the_headline_are_not_proposed(lexicon: Lexicon) -> None:
+    text = ("Mercedes-Benz testet Aluminiumkreislauf.\nMercedes-Benz und die Schwarzwald Kreislaufmetall GmbH haben im Werk "
+            "Sindelfingen ein Pilotprojekt gestartet.\n格林美与江苏绿冶新材料科技有限公司签署协议。")
+    found = find_organisations(sentences(text), lexicon)
+    assert [m.text for m in found if m.organisation is None] == ["Schwarzwald Kreislaufmetall GmbH", "江苏绿冶新材料科技有限公司"]

@@ -40,7 +40,8 @@ _CAPITALISED = re.compile(rf"(?<![\w-]){_WORD}(?:[ \u00a0]+(?:{_WORD}|&|of|for|f
 _AFTER_WITH = re.compile(r"\b(?:with|and|between)\s+$")
 _AMOUNT = re.compile(r"\d[\d.,]*(?:m|mn|bn|k|t|kt|mt)?", re.IGNORECASE)
 CURRENCIES = frozenset({"EUR", "USD", "US$", "SEK", "NOK", "CNY", "RMB", "GBP", "DKK", "CHF", "JPY", "KRW"})
-_CJK_COMPANY = re.compile(r"[\u4e00-\u9fff]{2,18}?(?:%s)" % "|".join(CJK_SUFFIXES))
+_CJK_SUFFIX = re.compile("|".join(sorted(CJK_SUFFIXES, key=len, reverse=True)))
+_CJK_BOUNDARY = frozenset("与和及同向由将在为是对于被给跟把据而的了、，。；：")
 _CJK_LEAD = re.compile(r"^(?:另外|此外|同时|其中|并且|以及|与|和|及|同|向|由|将|在|为|是|对|于|被|给|跟|把|据|而)+")
 _CJK_GENERIC = re.compile(r"^(?:该|本|两家|双方|这|那|各|多家|一家|子|母|合资|新)")
 
@@ -56,6 +57,7 @@ class Mention:
     organisation: str | None
     confidence: float
     review: str | None = None
+    strong: bool = False  # a new name in the headline, or right after 'with': kept even if said once
 
     @property
     def key(self) -> str:
@@ -124,7 +126,16 @@ def find_organisations(sentences: list[Sentence], lexicon: Lexicon, people_spans
         found.extend(_known(sentence, text, index, taken))
         found.extend(_proposed(sentence, text, index, taken))
     found.sort(key=lambda m: (m.sentence, m.start))
-    return found
+    counts: dict[str, int] = {}
+    for mention in found:
+        counts[mention.key] = counts.get(mention.key, 0) + 1
+    # a new name said once, without a legal form, is more often a place or a thing than a partner
+    return [m for m in found if m.organisation is not None or counts[m.key] > 1 or m.strong or _legal(m.text)]
+
+
+def _legal(name: str) -> bool:
+    words = name.replace(",", " ").split()
+    return (len(words) > 1 and words[-1].lower() in LEGAL_SUFFIXES) or name.endswith(CJK_SUFFIXES)
 
 
 def _free(taken: list[tuple[int, int]], start: int, end: int) -> bool:
@@ -173,6 +184,7 @@ def _extend_cjk(text: str, end: int) -> int:
 def _proposed(sentence: Sentence, text: str, index: NameIndex, taken: list[tuple[int, int]]) -> list[Mention]:
     found: list[Mention] = []
     spans: list[tuple[int, int]] = []
+    strong: set[tuple[int, int]] = set()
     for match in _CAPITALISED.finditer(text):
         start, end = match.span()
         words = match.group().split()
@@ -200,12 +212,16 @@ def _proposed(sentence: Sentence, text: str, index: NameIndex, taken: list[tuple
             spans.append((start, end))
         elif _AFTER_WITH.search(text[:start]) and len(words[0]) >= 4 and not words[0].isupper() and _looks_english(text):
             spans.append((start, end))  # 'signed a deal with Ferrovia': one word after 'with' names a partner
-    for match in _CJK_COMPANY.finditer(text):
+            strong.add((start, end))
+    for match in _CJK_SUFFIX.finditer(text):
         start, end = match.span()
+        while start > 0 and "\u4e00" <= text[start - 1] <= "\u9fff" and text[start - 1] not in _CJK_BOUNDARY \
+                and _free(taken, start - 1, start) and match.start() - start < 16:
+            start -= 1  # back over the name's characters, to a word that joins names ('与') or a known name
         lead = _CJK_LEAD.match(text, start)
         if lead and lead.end() > start:
             start = lead.end()
-        if end - start >= 4 and not _CJK_GENERIC.match(text[start:end]):
+        if match.start() - start >= 2 and not _CJK_GENERIC.match(text[start:end]):
             spans.append((start, end))
     for start, end in spans:
         if not _free(taken, start, end):
@@ -218,8 +234,8 @@ def _proposed(sentence: Sentence, text: str, index: NameIndex, taken: list[tuple
             found.append(Mention(sentence.index, start, end, name, index.keys[hit[0]], 0.7,
                                  f"'{name}' taken as the known name '{hit[0]}' ({hit[1]:.0f}% alike): check"))
         else:
-            found.append(Mention(sentence.index, start, end, name, None, 0.55,
-                                 f"'{name}' is not a name the graph knows: check that it is an organisation, and whether it is one under another name"))
+            found.append(Mention(sentence.index, start, end, name, None, 0.55, strong=(start, end) in strong or sentence.index == 0,
+                                 review=f"'{name}' is not a name the graph knows: check that it is an organisation, and whether it is one under another name"))
     return found
 
 
