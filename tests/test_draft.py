@@ -396,3 +396,10 @@ def test_new_names_said_once_past_the_headline_are_not_proposed(lexicon: Lexicon
             "Sindelfingen ein Pilotprojekt gestartet.\n格林美与江苏绿冶新材料科技有限公司签署协议。")
     found = find_organisations(sentences(text), lexicon)
     assert [m.text for m in found if m.organisation is None] == ["Schwarzwald Kreislaufmetall GmbH", "江苏绿冶新材料科技有限公司"]
+
+
+def test_roles_from_the_nearest_subject_and_lower_case_names(lexicon: Lexicon) -> None:
+    assert _roles("Volvo Cars would take coils for outer panels; Salzgitter would supply them from 2027.", lexicon) == {
+        "volvo-cars": "buyer", "salzgitter": "supplier"}
+    assert _roles("voestalpine liefert greentec steel an BMW.", lexicon) == {"voestalpine": "supplier", "bmw-group": "buyer"}
+    assert _roles("鞍钢将作为一汽的战略供应商，每年向一汽供应汽车板。", lexicon)["ansteel"] == "supplier"

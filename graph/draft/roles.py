@@ -1,9 +1,9 @@
 """Each party's role (buyer, supplier, technology provider, investor, convener, recycler), from the
 sentence that says what it does.
 
-Rules over verbs and role words in each language (no library reads roles): the party named before
-a verb of supplying ('will supply', 'liefert', '供应') supplies, and the one after 'to', 'an' or
-'向' buys; the reverse for buying; a party named next to a role word of the taxonomy (its labels in
+Rules over verbs and role words in each language (no library reads roles): the party named last
+before a verb of supplying ('will supply', 'liefert', '供应') in the same clause supplies, unless
+it follows 'to', 'an' or '向' (then it buys) or is a possessive ('一汽的'); the reverse for buying; a party named next to a role word of the taxonomy (its labels in
 each language, lexicon.py) or to 'will invest' takes that role. Where no sentence says, the
 sectors the graph records decide, with a lower confidence and a note: in a deal between an
 automaker and a steel, aluminium, mining or battery-materials company, the automaker buys; a plant
@@ -20,7 +20,8 @@ from graph.draft.text import Sentence
 
 # Verbs, not nouns: 'a memorandum on the supply of steel' says nothing about who supplies.
 _WILL = r"(?:will|to|shall|would|'ll|agreed to|is to|are to)(?: \w+ly)? "
-SUPPLY = (rf"(?:{_WILL}(?:supply|deliver|provide|sell)\b|\b(?:supplies|supplied|delivers|delivered|sells|sold)\b|"
+SUPPLY = (rf"(?:{_WILL}(?:supply|deliver|provide|sell|send)\b|\b(?:supplies|supplied|delivers|delivered|sells|sold|sends)\b|"
+          r"\b(?:as|als) (?:a |the |der |strategischer )?(?:supplier|Lieferant)\b|作为.{0,8}供应商|"
           r"\bliefer(?:t|n|te|ten)\b|\bversorg(?:t|en)\b|供应|供货|交付|销售)")
 BUY = (rf"(?:{_WILL}(?:buy|purchase|procure|source|take)\b|\b(?:buys|bought|purchases|purchased|procures|sources)\b|"
        r"\b(?:kauft|kaufen|abnehmen|nimmt|bezieht|beziehen|bezog)\b|采购|购买|承购)")
@@ -73,7 +74,7 @@ def _sentence_roles(text: str, here: list[Mention]) -> dict[str, str]:
                 found[subject.key] = name
     for verb, own, other, link in ((SUPPLY, "supplier", "buyer", TO), (BUY, "buyer", "supplier", FROM)):
         for match in re.finditer(verb, text, re.IGNORECASE):
-            subject = _before(here, match.start())
+            subject = _nearest_subject(text, here, match.start())
             if subject is None:
                 continue
             counterpart = _linked(text, here, subject, link)
@@ -86,6 +87,15 @@ def _sentence_roles(text: str, here: list[Mention]) -> dict[str, str]:
 def _before(here: list[Mention], at: int) -> Mention | None:
     earlier = [m for m in here if m.end <= at]
     return earlier[0] if earlier else None  # the sentence's subject comes first
+
+
+def _nearest_subject(text: str, here: list[Mention], at: int) -> Mention | None:
+    """The party named last before ``at`` in the same clause, that is not after 'to'/'an'/'向' nor a possessive."""
+    clause = max(text.rfind(mark, 0, at) for mark in ";；。")
+    candidates = [m for m in here if clause < m.start and m.end <= at
+                  and not re.search(r"(?i:(?:\bto|\ban|\bfrom|\bvon|向|给|从)\s*(?:der |die |den |dem |the )?$)", text[max(0, m.start - 10):m.start])
+                  and not re.match(r"^(?:'s|’s|的)", text[m.end:])]
+    return candidates[-1] if candidates else _before(here, at)
 
 
 def _after(here: list[Mention], at: int) -> Mention | None:
