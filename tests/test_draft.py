@@ -403,3 +403,10 @@ def test_roles_from_the_nearest_subject_and_lower_case_names(lexicon: Lexicon) -
         "volvo-cars": "buyer", "salzgitter": "supplier"}
     assert _roles("voestalpine liefert greentec steel an BMW.", lexicon) == {"voestalpine": "supplier", "bmw-group": "buyer"}
     assert _roles("鞍钢将作为一汽的战略供应商，每年向一汽供应汽车板。", lexicon)["ansteel"] == "supplier"
+
+
+def test_members_join_and_the_coalition_convenes(lexicon: Lexicon) -> None:
+    text = "Hyundai Motor joins the First Movers Coalition.\nHyundai Motor joined the First Movers Coalition, launched by the World Economic Forum."
+    found = draft_article(text.encode(), "x", lexicon, language="en")
+    assert {f.value["organisation"]: f.value["role"] for f in found.of("party")} == {
+        "hyundai-motor": "participant", "first-movers-coalition": "convener", "world-economic-forum": "convener"}

@@ -15,7 +15,7 @@ from graph.draft.organisations import Mention, find_organisations
 from graph.draft.people import Person, find_people
 from graph.draft.quantities import find_quantities
 from graph.draft.record import quote_around
-from graph.draft.roles import find_roles
+from graph.draft.roles import find_roles, membership_roles
 from graph.draft.text import Sentence, read_article, sentences
 from graph.draft.topics import find_topics
 
@@ -37,8 +37,8 @@ def draft_article(raw: bytes, where: str, lexicon: Lexicon, url: str | None = No
         spans.setdefault(person.sentence, []).append((person.start, person.end))
     mentions = find_organisations(sents, lexicon, spans)
     affiliations = {person: _affiliation(person, mentions) for person in people}
-    _parties(draft, sents, [m for m in mentions if m not in affiliations.values()] or mentions, lexicon)
     _agreement(draft, sents, lexicon)
+    _parties(draft, sents, [m for m in mentions if m not in affiliations.values()] or mentions, lexicon)
     _dates(draft, sents, code, published)
     for amount in find_quantities(sents, code, published.year if published else None):
         value = {"value": amount.value, "unit": amount.unit or "", "currency": amount.currency or "",
@@ -67,6 +67,8 @@ def _parties(draft: Draft, sents: list[Sentence], mentions: list[Mention], lexic
             first[mention.key] = mention if known is None else mention
     keys = list(dict.fromkeys(m.key for m in mentions))
     roles = find_roles(sents, mentions, keys, lexicon)
+    if any(f.value["type"] in ("coalition-membership", "community", "programme") for f in draft.of("type")):
+        roles = membership_roles(sents, mentions, keys, roles)
     lead = {m.key for m in mentions if m.sentence <= 2}
     for key in keys:
         mention, role = first[key], roles[key]

@@ -7,7 +7,9 @@ it follows 'to', 'an' or '向' (then it buys) or is a possessive ('一汽的'); 
 each language, lexicon.py) or to 'will invest' takes that role. Where no sentence says, the
 sectors the graph records decide, with a lower confidence and a note: in a deal between an
 automaker and a steel, aluminium, mining or battery-materials company, the automaker buys; a plant
-builder provides the technology; otherwise the party is just a 'party'.
+builder provides the technology; otherwise the party is just a 'party'. In a coalition, a community
+or a programme, whoever joins is a participant, and the body joined and those who lead it are
+conveners.
 """
 from __future__ import annotations
 
@@ -63,6 +65,26 @@ def find_roles(sentences: list[Sentence], mentions: list[Mention], parties: list
         if key not in roles:
             roles[key] = _by_sector(key, parties, lexicon)
     return roles
+
+
+JOIN = re.compile(r"(?i:\bjoin(?:s|ed|ing)?\b|\bbecome[s]? a member\b|\bbecame a member\b|\bsigned up\b|tritt\b.{0,60}\bbei\b|"
+                  r"beigetreten|beitreten|\bBeitritt\b)|加入|成为.{0,12}成员")
+
+
+def membership_roles(sentences: list[Sentence], mentions: list[Mention], parties: list[str], roles: dict[str, Role]) -> dict[str, Role]:
+    """Members join (participant); the body they join and whoever leads it convene (convener)."""
+    joiners: dict[str, int] = {}
+    for sentence in sentences:
+        text = simplified(sentence.text)
+        here = sorted((m for m in mentions if m.sentence == sentence.index), key=lambda m: m.start)
+        for match in JOIN.finditer(text):
+            subject = _nearest_subject(text, here, match.start())
+            if subject is not None:
+                joiners.setdefault(subject.key, sentence.index)
+    if not joiners:
+        return roles
+    return {key: Role("participant", joiners[key], 0.75) if key in joiners else Role("convener", -1, 0.6,
+                      "named beside the membership, not as joining it: check that it convenes") for key in parties}
 
 
 def _sentence_roles(text: str, here: list[Mention]) -> dict[str, str]:
