@@ -410,3 +410,22 @@ def test_members_join_and_the_coalition_convenes(lexicon: Lexicon) -> None:
     found = draft_article(text.encode(), "x", lexicon, language="en")
     assert {f.value["organisation"]: f.value["role"] for f in found.of("party")} == {
         "hyundai-motor": "participant", "first-movers-coalition": "convener", "world-economic-forum": "convener"}
+
+
+def test_signing_and_announcement_words() -> None:
+    found = find_dates(sentences("Batteriretur has signed an agreement with Polestar, the companies said in March 2024."), "en", date(2024, 4, 2))
+    assert found.signed is None and found.announced is not None and found.announced.value == "2024-03"
+    found = find_dates(sentences("本报讯 今年9月，河钢集团与宝马集团在沈阳签署合作备忘录。"), "zh", date(2025, 10, 8))
+    assert found.signed is not None and (found.signed.value, found.signed.basis_kind) == ("2025-09", "relative")
+    found = find_dates(sentences("Die Unterschrift erfolgte am 28. April in Völklingen."), "de", date(2025, 4, 30))
+    assert found.signed is not None and found.signed.value == "2025-04-28"
+    found = find_dates(sentences("2023年11月，包头钢铁与落基山研究所联合启动试点。"), "zh", None)
+    assert found.signed is not None and found.signed.value == "2023-11"
+
+
+def test_a_new_name_from_the_lead_is_found_again_later(lexicon: Lexicon) -> None:
+    text = ("BMW Group agrees offtake with Nordic Green Metals.\nIt is a deal.\nIt is big.\n"
+            "Under the deal, BMW will buy 45,000 tonnes of green steel a year from Nordic Green Metals.")
+    found = draft_article(text.encode(), "x", lexicon, language="en")
+    assert [(f.value.get("organisation") or f.value.get("name"), f.value["role"]) for f in found.of("party")] == [
+        ("bmw-group", "buyer"), ("Nordic Green Metals", "supplier")]

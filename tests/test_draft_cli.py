@@ -85,18 +85,18 @@ def test_write_adds_a_valid_draft_to_data(runner: CliRunner, private_data: Setti
 def test_write_refuses_an_invalid_draft_and_leaves_data_untouched(runner: CliRunner, private_data: Settings) -> None:
     before = data_fingerprint(private_data.data_dir)
     project_before = data_fingerprint(PROJECT_ROOT / "data")
-    # --review: edit the first field (the first party) to an organisation no record defines, accept the rest
-    answers = "e\nno-such-organisation\nbuyer\n" + "a\n" * 40
+    # --review: edit the first field (the agreement's type) to a type the taxonomy lacks, accept the rest
+    answers = "e\nno-such-type\n" + "a\n" * 40
     result = runner.invoke(main, ["draft", str(EN), "--published", "2024-01-18", "--review", "--write"], input=answers)
     assert result.exit_code == 1, result.output
-    assert "nothing was written to data/" in result.output and "no-such-organisation" in result.output
+    assert "nothing was written to data/" in result.output and "no-such-type" in result.output
     assert data_fingerprint(private_data.data_dir) == before
     assert data_fingerprint(PROJECT_ROOT / "data") == project_before
 
 
 def test_review_accepts_edits_and_drops(runner: CliRunner, built: Settings) -> None:
-    # party 1: accept; party 2: drop; everything else: drop
-    result = run(runner, built, str(EN), "--published", "2024-01-18", "--review", input="a\nd\n" + "d\n" * 40)
+    # the type and binding: drop; party 1: accept; party 2: drop; everything else: drop
+    result = run(runner, built, str(EN), "--published", "2024-01-18", "--review", input="d\nd\na\nd\n" + "d\n" * 40)
     assert result.exit_code == 0, result.output
     text = result.stdout
     record = yaml.safe_load(text[text.index("# Draft"):])

@@ -27,8 +27,8 @@ from functools import lru_cache
 from graph.draft.lexicon import simplified
 from graph.draft.text import Sentence
 
-SIGN = re.compile(r"(?i:\bsign(?:s|ed|ing)?\b|\binked\b|\bconclude[sd]?\b|\bagreed\b|\bstruck\b|unterzeichne\w*|unterschrieben|"
-                  r"unterschreib\w*|abgeschlossen|schließen|vereinbart)|签署|签订|签约|签下|达成")
+SIGN = re.compile(r"(?i:\bsign(?:s|ed|ing)?\b|\binked\b|\bconclude[sd]?\b|\bagreed\b|\bstruck\b|\blaunched\b|unterzeichne\w*|"
+                  r"unterschrieben|unterschreib\w*|\bunterschrift\b|abgeschlossen|schließen|vereinbart|gestartet)|签署|签订|签约|签下|达成|成立|启动")
 ANNOUNCE = re.compile(r"(?i:\bannounce[sd]?\b|\bsaid\b|\bsays\b|\bunveiled\b|\bconfirmed\b|bekannt|mitgeteilt|teilte\w* mit|"
                       r"\bsagte\b|erklärte|angekündigt)|宣布|表示|发布|披露|透露")
 CN_DIGITS = "〇零一二两三四五六七八九十"
@@ -97,8 +97,8 @@ def _patterns(language: str) -> list[tuple[re.Pattern[str], str]]:
                 (re.compile(rf"\b{day}\.(?P<nmonth>[01]?\d)\.{year}\b"), "written"),
                 (re.compile(rf"(?i:\b(?:im |Anfang |Ende |Mitte )?{month} {year}\b)"), "written"),
                 (re.compile(rf"(?i:\b(?:am |vergangenen |letzten |diesen )?{weekday}\b)"), "weekday")]
-    cn_year = rf"(?P<year>{YEAR}|{_CN}{{4}}|今年|去年|明年)"
-    return [(re.compile(rf"{cn_year}年(?:(?P<nmonth>[01]?\d|{_CN}{{1,2}})月(?:份)?(?:(?P<day2>[0-3]?\d|{_CN}{{1,3}})[日号])?)?"), "written"),
+    cn_year = rf"(?:(?P<year>{YEAR}|{_CN}{{4}})年|(?P<year2>今年|去年|明年))"
+    return [(re.compile(rf"{cn_year}(?:(?P<nmonth>[01]?\d|{_CN}{{1,2}})月(?:份)?(?:(?P<day2>[0-3]?\d|{_CN}{{1,3}})[日号])?)?"), "written"),
             (re.compile(rf"(?<![\d年])(?P<nmonth>[01]?\d)月(?P<day2>[0-3]?\d)[日号]"), "written"),
             (re.compile(r"(?:上)?(?:周|星期|礼拜)(?P<weekday>[一二三四五六日天])"), "weekday")]
 
@@ -132,8 +132,14 @@ def find_dates(sentences: list[Sentence], language: str, published: date | None)
                 if found.announced is None:  # 'Munich, 18 January 2024 - ...': the day it was made public
                     found.announced = fact
                 continue
-            if SIGN.search(text) and found.signed is None:
+            said = ANNOUNCE.search(text)
+            signed = SIGN.search(text)
+            near_said = said is not None and abs(said.start() - at) < 40 and (signed is None or said.start() < signed.start()
+                                                                              or said.end() <= at)
+            if signed and found.signed is None and not near_said:
                 found.signed = fact
+            elif near_said and found.announced is None and len(fact.value) > 4:  # 'the companies said in March 2024', '6月26日，华友发布公告称'
+                found.announced = fact
             elif ANNOUNCE.search(text) and found.announced is None and not SIGN.search(text) and len(fact.value) > 4:
                 # a year alone beside 'said' is rarely the day of the announcement
                 found.announced = fact
@@ -200,7 +206,7 @@ def _weekday(sentence: Sentence, match: re.Match[str], language: str, published:
 
 def _written(sentence: Sentence, match: re.Match[str], language: str, published: date | None) -> DateFact | None:
     parts = match.groupdict()
-    year_text = parts.get("year")
+    year_text = parts.get("year") or parts.get("year2")
     review = None
     basis = None
     if year_text in ("今年", "去年", "明年"):

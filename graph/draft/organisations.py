@@ -121,13 +121,16 @@ def find_organisations(sentences: list[Sentence], lexicon: Lexicon, people_spans
     """Every mention of an organisation, known or new, in reading order."""
     index = _index(lexicon)
     found: list[Mention] = []
+    seen: set[str] = set()  # new names proposed so far: found again past the lead
     for sentence in sentences:
         text = simplified(sentence.text)
         if len(text) != len(sentence.text):  # a rare conversion that changes length: match on the text as written
             text = sentence.text
         taken: list[tuple[int, int]] = list((people_spans or {}).get(sentence.index, []))
         found.extend(_known(sentence, text, index, taken))
-        found.extend(_proposed(sentence, text, index, taken))
+        proposed = _proposed(sentence, text, index, taken, seen)
+        seen.update(normalise(m.text) for m in proposed)
+        found.extend(proposed)
     found.sort(key=lambda m: (m.sentence, m.start))
     counts: dict[str, int] = {}
     for mention in found:
@@ -184,7 +187,7 @@ def _extend_cjk(text: str, end: int) -> int:
     return end
 
 
-def _proposed(sentence: Sentence, text: str, index: NameIndex, taken: list[tuple[int, int]]) -> list[Mention]:
+def _proposed(sentence: Sentence, text: str, index: NameIndex, taken: list[tuple[int, int]], seen: set[str]) -> list[Mention]:
     found: list[Mention] = []
     spans: list[tuple[int, int]] = []
     strong: set[tuple[int, int]] = set()
@@ -205,7 +208,7 @@ def _proposed(sentence: Sentence, text: str, index: NameIndex, taken: list[tuple
             continue  # 'NOK 100m', 'EUR 2bn': money, not a name
         if any(re.search(r"-[a-zäöü]", word) and not re.search(r"-[a-zäöü]+-?[A-Z]", word) for word in words) and not legal:
             continue  # 'CO2-armen Stahl': a German adjective, not a name
-        if not legal and (sentence.index > 2 or any(POST_WORDS.search(w) for w in words)
+        if not legal and ((sentence.index > 2 and normalise(" ".join(words)) not in seen) or any(POST_WORDS.search(w) for w in words)
                           or " ".join(words).casefold() in _common_names()):
             if not (_AFTER_WITH.search(text[:start]) and _looks_english(text)):
                 continue  # past the headline and lead, a new name needs its legal form ('GmbH') to be proposed
