@@ -429,3 +429,21 @@ def test_a_new_name_from_the_lead_is_found_again_later(lexicon: Lexicon) -> None
     found = draft_article(text.encode(), "x", lexicon, language="en")
     assert [(f.value.get("organisation") or f.value.get("name"), f.value["role"]) for f in found.of("party")] == [
         ("bmw-group", "buyer"), ("Nordic Green Metals", "supplier")]
+
+
+def test_drafts_never_reuse_ids_of_data(lexicon: Lexicon, built: Settings, tmp_path: Path) -> None:
+    """Two drafts with new Chinese companies once both got 'new-organisation-1', and a drafted post
+    'baosteel-general-manager' clashed with the post of that id in data/ (two preferred names)."""
+    assert "baosteel-general-manager" in lexicon.posts
+    paths = []
+    for n, text in enumerate(["宝钢股份与江苏绿冶新材料科技有限公司签署协议。宝钢股份总经理王五出席。",
+                              "宝钢股份与浙江循环锂业有限公司签署协议。"]):
+        record = build_record(draft_article(text.encode(), "x", lexicon, language="zh"))
+        path = tmp_path / f"draft-{n}.yaml"
+        path.write_text(record.yaml("test"), encoding="utf-8")
+        paths.append(path)
+    first = yaml.safe_load(paths[0].read_text(encoding="utf-8"))
+    assert first["posts"][0]["id"] != "baosteel-general-manager"
+    ids = [yaml.safe_load(p.read_text(encoding="utf-8"))["organisations"][0]["id"] for p in paths]
+    assert ids[0] != ids[1]
+    assert [p for p in api.validate(built, paths) if p.severity.value == "violation"] == []

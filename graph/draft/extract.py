@@ -30,7 +30,7 @@ def draft_article(raw: bytes, where: str, lexicon: Lexicon, url: str | None = No
         code, sure = detect(article.text)
     body = article.text if article.text.startswith(article.title) else f"{article.title}\n{article.text}"
     sents = sentences(body)
-    draft = Draft(article.title, code, sure, url, published)
+    draft = Draft(article.title, code, sure, url, published, taken_ids=lexicon.posts)
     people = [p for s in sents for p in find_people(s.index, s.text)]
     spans: dict[int, list[tuple[int, int]]] = {}
     for person in people:

@@ -33,6 +33,7 @@ class Draft:
     url: str | None
     published: date | None
     fields: list[Field] = field(default_factory=list)
+    taken_ids: frozenset[str] = frozenset()  # post ids data/ already uses
 
     def of(self, kind: str) -> list[Field]:
         return [f for f in self.fields if f.kind == kind]

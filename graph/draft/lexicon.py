@@ -23,6 +23,7 @@ SELECT ?o ?label ?sector ?kind WHERE {
   OPTIONAL { ?o al:sector ?sector }
   OPTIONAL { ?o a ?kind FILTER(?kind IN (al:CorporateGroup, al:JointVenture, al:UnnamedParty)) }
 }"""
+POSTS = """SELECT ?p WHERE { ?p a org:Post }"""
 CONCEPTS = """
 SELECT ?c ?label ?broader WHERE {
   ?c skos:inScheme ?scheme .
@@ -51,6 +52,7 @@ class Concept:
 class Lexicon:
     organisations: dict[str, Organisation]
     concepts: dict[tuple[str, str], Concept]  # (scheme, id)
+    posts: frozenset[str] = frozenset()  # ids of posts data/ defines: a draft's new post must not reuse one
 
     def scheme(self, name: str) -> list[Concept]:
         return [c for (scheme, _), c in sorted(self.concepts.items()) if scheme == name]
@@ -101,4 +103,5 @@ def load_lexicon(store: GraphStore) -> Lexicon:
             concept.labels.setdefault(row["label"].language or "", set()).add(row["label"].value)
         if row["broader"] is not None:
             concept.broader.add(kind_and_id(row["broader"].value)[1])
-    return Lexicon(organisations, concepts)
+    posts = frozenset(kind_and_id(row["p"].value)[1] for row in select(store, POSTS))
+    return Lexicon(organisations, concepts, posts)

@@ -44,6 +44,9 @@ CURRENCIES = frozenset({"EUR", "USD", "US$", "SEK", "NOK", "CNY", "RMB", "GBP", 
 _CJK_SUFFIX = re.compile("|".join(sorted(CJK_SUFFIXES, key=len, reverse=True)))
 _CJK_BOUNDARY = frozenset("与和及同向由将在为是对于被给跟把据而的了、，。；：")
 _CJK_LEAD = re.compile(r"^(?:另外|此外|同时|其中|并且|以及|与|和|及|同|向|由|将|在|为|是|对|于|被|给|跟|把|据|而)+")
+# What a company does, not what it is called: '投资有限公司' alone names no one.
+GENERIC_CJK = frozenset({"投资", "科技", "新材料", "实业", "控股", "发展", "贸易", "能源", "资源", "合资", "子", "有限", "责任",
+                         "股份", "集团", "技术", "材料", "回收", "循环", "汽车", "钢铁"})
 _CJK_GENERIC = re.compile(r"^(?:该|本|两家|双方|这|那|各|多家|一家|子|母|合资|新)")
 
 
@@ -227,7 +230,7 @@ def _proposed(sentence: Sentence, text: str, index: NameIndex, taken: list[tuple
         lead = _CJK_LEAD.match(text, start)
         if lead and lead.end() > start:
             start = lead.end()
-        if match.start() - start >= 2 and not _CJK_GENERIC.match(text[start:end]):
+        if match.start() - start >= 2 and not _CJK_GENERIC.match(text[start:end]) and text[start:match.start()] not in GENERIC_CJK:
             spans.append((start, end))
     for start, end in spans:
         if not _free(taken, start, end):

@@ -9,6 +9,7 @@ Chinese characters), with the same rule function.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import unicodedata
@@ -155,7 +156,8 @@ def _new_org(item: Field, new_orgs: dict[str, str], organisations: list[Node], l
     name = item.value["name"]
     if name in new_orgs:
         return new_orgs[name]
-    ident = slug(name) or f"new-organisation-{len(new_orgs) + 1}"
+    # a name with no Latin letters gets an id from its digest: stable for the name, and unlike any other draft's
+    ident = slug(name) or f"organisation-{hashlib.sha1(name.encode()).hexdigest()[:10]}"
     new_orgs[name] = ident
     organisations.append(Node({"id": ident, "label": {lang: name}, "quote": item.quote},
                               "review: an organisation the graph does not know; add kind, sector and country"))
@@ -178,7 +180,11 @@ def _people(draft: Draft, new_orgs: dict[str, str], organisations: list[Node], l
         if org and org not in {p.value["organisation"] for p in parties} and org not in new_orgs.values():
             org = new_orgs.get(org)
         if org:
-            post_id = slug(f"{org}-{item.value['post_gloss']}") or f"{org}-post"
+            # the post as written: two spellings of one post would be two preferred names of one id
+            post_id = slug(f"{org}-{item.value['post']}") if slug(item.value["post"]) else slug(f"{org}-{item.value['post_gloss']}")
+            post_id = post_id[:80].strip("-") or f"{org}-post"
+            if post_id in draft.taken_ids:  # data/ has a post of this id, perhaps with another title: this holder's own
+                post_id = f"{post_id}-{person_id}"[:100].strip("-")
             posts.append(Node({"id": post_id, "title": {lang: item.value["post"]}, "organisation": org, "quote": item.quote},
                               _note(item)))
             person["holds"] = [post_id]
