@@ -447,3 +447,8 @@ def test_drafts_never_reuse_ids_of_data(lexicon: Lexicon, built: Settings, tmp_p
     ids = [yaml.safe_load(p.read_text(encoding="utf-8"))["organisations"][0]["id"] for p in paths]
     assert ids[0] != ids[1]
     assert [p for p in api.validate(built, paths) if p.severity.value == "violation"] == []
+
+
+def test_journalists_words_for_green_steel(lexicon: Lexicon) -> None:
+    for text in ("Volvo Cars will buy fossil-free steel.", "Mubea bezieht CO2-reduzierten Stahl.", "宝钢供应低碳钢材。"):
+        assert {t.id for t in find_topics(sentences(text), lexicon, {})} == {"green-steel"}, text
