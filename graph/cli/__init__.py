@@ -1,6 +1,6 @@
 """The ``alliances`` command line: thin commands over the Python API (graph.api), one module per
 front of the graph: build (build, validate), ask (query, show, search, stats), network (network,
-path, timeline), export, serve, changes. Errors map to exit codes in one place (graph.cli.errors):
+path, timeline), export, serve, changes, draft. Errors map to exit codes in one place (graph.cli.errors):
 
 0 success; 1 the data is invalid (``build``, ``validate``; the previous graph is kept); 2 an error
 to fix in the command or its environment (a bad option or parameter, an unknown or ambiguous
@@ -16,6 +16,7 @@ from graph.cli.ask import query, search, show, stats
 from graph.cli.build import build, validate
 from graph.cli.changes import changes
 from graph.cli.context import Context
+from graph.cli.draft import draft
 from graph.cli.errors import AlliancesGroup
 from graph.cli.export import export
 from graph.cli.network import network, path, timeline
@@ -31,7 +32,7 @@ def main(ctx: click.Context, store: Path | None) -> None:
     ctx.obj = Context(store)
 
 
-for command in (build, validate, query, show, search, export, stats, serve, network, path, timeline, changes):
+for command in (build, validate, query, show, search, export, stats, serve, network, path, timeline, changes, draft):
     main.add_command(command)
 
 __all__ = ["main"]
