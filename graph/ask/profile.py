@@ -13,6 +13,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from graph.ask.resolve import Match, display_label, kind_and_id, resolve
+from graph.rdf.namespaces import WIKIDATA
 from graph.rdf.query_forms import select
 from graph.rdf.store import GraphStore
 
@@ -146,11 +147,11 @@ SELECT DISTINCT ?e ?alliance ?label WHERE {
 # Identifiers other datasets share, each with the sources that give it.
 IDENTIFIERS = """
 SELECT DISTINCT ?e ?scheme ?identifier ?g WHERE {
-  { GRAPH ?g { ?e schema:sameAs ?item } FILTER (STRSTARTS(STR(?item), "http://www.wikidata.org/entity/"))
-    BIND ("Wikidata" AS ?scheme) BIND (STRAFTER(STR(?item), "http://www.wikidata.org/entity/") AS ?identifier) }
+  { GRAPH ?g { ?e schema:sameAs ?item } FILTER (STRSTARTS(STR(?item), "%s"))
+    BIND ("Wikidata" AS ?scheme) BIND (STRAFTER(STR(?item), "%s") AS ?identifier) }
   UNION { GRAPH ?g { ?e schema:leiCode ?code } BIND ("LEI" AS ?scheme) BIND (STR(?code) AS ?identifier) }
   UNION { GRAPH ?g { ?e al:gemPlantId ?gem } BIND ("Global Energy Monitor" AS ?scheme) BIND (STR(?gem) AS ?identifier) }
-} ORDER BY ?scheme ?identifier ?g"""
+} ORDER BY ?scheme ?identifier ?g""" % (WIKIDATA, WIKIDATA)
 LOOKUP = {"Wikidata": "https://www.wikidata.org/wiki/{}", "LEI": "https://search.gleif.org/#/record/{}"}
 
 ALLIANCE_PLANTS = """SELECT DISTINCT ?e ?plant WHERE { ?e al:plant ?plant } ORDER BY ?plant"""

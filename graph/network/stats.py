@@ -12,6 +12,7 @@ from collections import Counter
 from typing import Any
 
 from graph.network.landscape import Landscape, load_landscape
+from graph.rdf.namespaces import WIKIDATA
 from graph.rdf.query_forms import select
 from graph.rdf.store import GraphStore
 
@@ -32,13 +33,15 @@ SELECT (COUNT(DISTINCT ?c) AS ?claims) (COUNT(DISTINCT ?measured) AS ?measured_c
   ?c a al:Claim OPTIONAL { ?c schema:unitText|schema:currency ?u BIND (?c AS ?measured) } }"""
 CLAIM_KINDS = """SELECT ?kind (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a al:Claim ; al:quantityKind ?kind } GROUP BY ?kind"""
 WIKIDATA_ITEMS = """SELECT DISTINCT ?o WHERE { ?o a org:Organization ; schema:sameAs ?item
-  FILTER (STRSTARTS(STR(?item), "http://www.wikidata.org/entity/")) }"""
+  FILTER (STRSTARTS(STR(?item), "%s")) }""" % WIKIDATA
 SOURCE_LANGUAGES = """SELECT ?language (COUNT(DISTINCT ?g) AS ?n) WHERE { ?g a schema:CreativeWork ; schema:inLanguage ?language }
 GROUP BY ?language ORDER BY DESC(?n) ?language"""
 
 
-def _counter(values: list[str]) -> dict[str, int]:
-    return dict(sorted(Counter(values).items(), key=lambda item: (-item[1], item[0])))
+def _counter(values: list[str] | Counter[str]) -> dict[str, int]:
+    """Counts of values (or counts already made), largest first, ties by label."""
+    counts = values if isinstance(values, Counter) else Counter(values)
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 def stats(store: GraphStore, landscape: Landscape | None = None) -> dict[str, Any]:
@@ -79,8 +82,7 @@ def stats(store: GraphStore, landscape: Landscape | None = None) -> dict[str, An
                    "by_status": _counter([landscape.label(a.status) for a in alliances if a.status])},
         "quantities": {"claims": int(claims["claims"].value),
                        "with_unit_or_currency": int(claims["measured_claims"].value),
-                       "by_kind": _counter([row["kind"].value for row in select(store, CLAIM_KINDS)
-                                            for _ in range(int(row["n"].value))])},
+                       "by_kind": _counter(Counter({row["kind"].value: int(row["n"].value) for row in select(store, CLAIM_KINDS)}))},
         "quotes": {"entries": entries, "with_quote": with_quote,
                    "share": round(with_quote / entries, 4) if entries else None},
         "sources_by_language": {row["language"].value: int(row["n"].value) for row in select(store, SOURCE_LANGUAGES)},

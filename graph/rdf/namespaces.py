@@ -7,6 +7,7 @@ from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
 from graph.config import ONTOLOGY_NS, TAXONOMY_NS
 
 SCHEMA = Namespace("https://schema.org/")
+WIKIDATA = "http://www.wikidata.org/entity/"  # Wikidata items, as schema:sameAs of organisations and plants
 TAX = Namespace(TAXONOMY_NS)
 
 

@@ -16,7 +16,7 @@ from rdflib.namespace import DCTERMS, FOAF, ORG, RDF, SKOS, XSD
 
 from graph.config import Settings
 from graph.records.names import normalise
-from graph.rdf.namespaces import AL, SCHEMA
+from graph.rdf.namespaces import AL, SCHEMA, WIKIDATA
 from graph.records.quantities import MONEY, read_quantity
 from graph.records.read import Record
 from graph.records.taxonomy import SCHEME_OF_FIELD, Taxonomy
@@ -37,7 +37,6 @@ ORGANISATION_CLASS = {
     "public-body": AL.PublicBody,
     "unnamed": AL.UnnamedParty,
 }
-WIKIDATA = "http://www.wikidata.org/entity/"
 
 
 @dataclass(frozen=True)

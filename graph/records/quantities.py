@@ -89,8 +89,12 @@ class UnitError(ValueError):
     """A unit that pint cannot read or that measures nothing this project records."""
 
 
+@lru_cache(maxsize=4096)
 def read_quantity(value: str, unit: str) -> Quantity:
-    """``value`` in ``unit``, normalised to its kind's canonical unit; UnitError if the unit is unknown."""
+    """``value`` in ``unit``, normalised to its kind's canonical unit; UnitError if the unit is unknown.
+
+    Cached: the record check (quantity_problems) and emit read each claim, and pint's parsing is
+    the slow part of both."""
     units = registry()
     try:
         parsed = units.parse_units(unit)
@@ -100,8 +104,8 @@ def read_quantity(value: str, unit: str) -> Quantity:
     if name in ("percent", "count"):
         kind = SHARE if name == "percent" else COUNT
     else:
-        found = [kind for kind in KINDS if units.parse_units(kind.canonical).dimensionality == parsed.dimensionality
-                 and _per_time(units, units.parse_units(kind.canonical)) == _per_time(units, parsed)]
+        signature = _signature(units, parsed)
+        found = [kind for kind in KINDS if _canonical_signature(kind.canonical) == signature]
         if not found:
             raise UnitError(f"the unit {unit!r} measures {parsed.dimensionality}, which no claim here records")
         kind = found[0]
@@ -109,10 +113,18 @@ def read_quantity(value: str, unit: str) -> Quantity:
     return Quantity(kind.name, kind.canonical, _plain(Decimal(str(normalised))), UNIT_CODES.get(name))
 
 
-def _per_time(units: pint.UnitRegistry[Any], unit: pint.Unit) -> bool:
-    """Whether the unit is written per a time ('GWh / year'), which tells an annual output from a power ('MW')."""
-    return any(float(exponent.real) < 0 and units.parse_units(name).dimensionality == units.parse_units("year").dimensionality
-               for name, exponent in units.Quantity(1, unit).unit_items())
+def _signature(units: pint.UnitRegistry[Any], unit: pint.Unit) -> tuple[str, bool]:
+    """A unit's dimensions, and whether it is written per a time ('GWh / year'), which tells an
+    annual output from a power ('MW') of the same dimensions."""
+    per_time = any(float(exponent.real) < 0 and str(units.parse_units(name).dimensionality) == "[time]"
+                   for name, exponent in units.Quantity(1, unit).unit_items())
+    return str(unit.dimensionality), per_time
+
+
+@lru_cache(maxsize=None)
+def _canonical_signature(canonical: str) -> tuple[str, bool]:
+    units = registry()
+    return _signature(units, units.parse_units(canonical))
 
 
 def _plain(number: Decimal) -> Decimal:
