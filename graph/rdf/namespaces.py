@@ -43,6 +43,7 @@ class AL(DefinedNamespace):
     approximate: URIRef
     archivedCopy: URIRef
     comparedTo: URIRef
+    copiesTextOf: URIRef
     currentStatus: URIRef
     dateBasis: URIRef
     displayDescription: URIRef

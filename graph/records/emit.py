@@ -132,6 +132,8 @@ class _Emitter:
             self.add(s, SCHEMA.url, Literal(source["url"], datatype=XSD.anyURI))
         if "archived_copy" in source:
             self.add(s, AL.archivedCopy, Literal(source["archived_copy"]))
+        if "copies" in source:
+            self.add(s, AL.copiesTextOf, Literal(source["copies"]))
         if "note" in source:
             self.add(s, SKOS.editorialNote, Literal(source["note"], lang="en"))
 
