@@ -342,9 +342,10 @@ def test_a_target_year_is_neither_a_period_nor_the_announcement() -> None:
     assert found.start is not None and found.end is not None and (found.start.value, found.end.value) == ("2026", "2032")
 
 
-def test_a_day_without_a_year_takes_the_publication_year_for_review() -> None:
+def test_a_day_without_a_year_takes_the_publication_year_for_review_with_its_basis() -> None:
     signed = find_dates(sentences("The companies signed the memorandum on 16 January."), "en", date(2025, 1, 20)).signed
-    assert signed is not None and signed.value == "2025-01-16" and signed.review and signed.basis is None
+    assert signed is not None and signed.value == "2025-01-16" and signed.review
+    assert (signed.basis, signed.basis_kind) == ('"16 January" in an article dated 2025-01-20', "dateline")
     signed = find_dates(sentences("12月5日，格林美与绿冶签署协议。"), "zh", date(2024, 1, 3)).signed
     assert signed is not None and signed.value == "2023-12-05"  # a December day in a January article
     announced = find_dates(sentences("ESSEN, March 5, 2024 — Thyssenkrupp said it signed a deal."), "en", date(2024, 3, 5)).announced

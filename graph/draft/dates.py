@@ -48,7 +48,7 @@ class DateFact:
     sentence: int
     words: str  # the words that give it, as written
     basis: str | None  # '"Tuesday" in an article dated 2024-01-18' where resolved against the publication date
-    basis_kind: str | None  # weekday, this-week or relative
+    basis_kind: str | None  # weekday, this-week, relative, or dateline (a day and month dated by the article)
     confidence: float
     review: str | None = None
 
@@ -236,9 +236,11 @@ def _written(sentence: Sentence, match: re.Match[str], language: str, published:
     if year is None and published is not None and month is not None and day is not None:
         year = published.year - (1 if (month, day) > (published.month, published.day) else 0)
         review = f"the year is the publication's ({published.isoformat()}): the text gives only the day"
+        basis = _basis(sentence.text[match.start():match.end()].strip(), published)
     value = (f"{year:04d}" if year else "-") + (f"-{month:02d}" if month else "") + (f"-{day:02d}" if day and month else "")
     words = sentence.text[match.start():match.end()]
-    return DateFact(value, sentence.index, words.strip(), basis, "relative" if basis else None,
+    kind = ("dateline" if year_text is None else "relative") if basis else None
+    return DateFact(value, sentence.index, words.strip(), basis, kind,
                     0.8 if review is None else 0.65, review)
 
 
