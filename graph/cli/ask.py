@@ -107,7 +107,14 @@ def search(obj: Context, text: str, kind: str | None, limit: int, fmt: str) -> N
 @click.pass_obj
 def stats(obj: Context, fmt: str) -> None:
     """Coverage of the graph: counts by type, material, pathway, sector, country and year; quotes; gaps."""
+    from graph.errors import InvalidData
     from graph.network.stats import render_stats, stats as compute
+    from graph.records.read import RecordProblems
+    from graph.records.reference import read_largest_producers
 
-    data = compute(obj.open())
+    try:
+        ranking = read_largest_producers(obj.settings.data_dir)
+    except RecordProblems as error:
+        raise InvalidData(error.problems) from None
+    data = compute(obj.open(), ranking=ranking)
     click.echo(json.dumps(data, ensure_ascii=False, indent=2) if fmt == "json" else terminal_safe(render_stats(data)), nl=fmt == "json")

@@ -46,9 +46,9 @@ SELECT DISTINCT ?concept ?label ?broader WHERE {
 ALLIANCE_SOURCES = """
 SELECT DISTINCT ?alliance ?g WHERE { GRAPH ?g { ?alliance a ?anything } ?alliance a al:Alliance . ?g a schema:CreativeWork }"""
 SOURCES = """
-SELECT DISTINCT ?g ?title ?publisher ?url ?published WHERE {
+SELECT DISTINCT ?g ?title ?publisher ?url ?published ?copies WHERE {
   ?g a schema:CreativeWork ; al:displayLabel ?title ; schema:publisher ?publisher .
-  OPTIONAL { ?g schema:url ?url } OPTIONAL { ?g schema:datePublished ?published } }"""
+  OPTIONAL { ?g schema:url ?url } OPTIONAL { ?g schema:datePublished ?published } OPTIONAL { ?g al:copiesTextOf ?copies } }"""
 CLAIMS = """
 SELECT DISTINCT ?claim ?about ?value ?unit ?measure WHERE {
   ?claim a al:Claim ; al:about ?about ; schema:value ?value ; schema:unitText|schema:currency ?unit ; al:displayMeasure ?measure }"""
@@ -75,6 +75,12 @@ class Source:
     publisher: str
     url: str | None
     published: str | None
+    copies: str | None = None  # the publisher whose text this source reprints (al:copiesTextOf)
+
+    @property
+    def origin(self) -> str:
+        """Whose text this is: two sources corroborate each other only when their origins differ."""
+        return " ".join((self.copies or self.publisher).casefold().split())
 
 
 @dataclass
@@ -168,7 +174,8 @@ def load_landscape(store: GraphStore) -> Landscape:
 
     sources = {kind_and_id(r["g"].value)[1]: Source(kind_and_id(r["g"].value)[1], r["title"].value, r["publisher"].value,
                                                      r["url"].value if r["url"] else None,
-                                                     r["published"].value if r["published"] else None)
+                                                     r["published"].value if r["published"] else None,
+                                                     r["copies"].value if r["copies"] else None)
                for r in select(store, SOURCES)}
 
     alliances: dict[str, Alliance] = {}

@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from graph.network.coverage import balance, by_region, corroboration, largest_without_deal
 from graph.network.landscape import Landscape, load_landscape
 from graph.rdf.namespaces import WIKIDATA
 from graph.rdf.query_forms import select
 from graph.rdf.store import GraphStore
+from graph.records.reference import Ranking
 
 # The language an organisation's own name is expected in, by country. Countries that write their
 # names in English need no second name.
@@ -44,7 +46,9 @@ def _counter(values: list[str] | Counter[str]) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
-def stats(store: GraphStore, landscape: Landscape | None = None) -> dict[str, Any]:
+def stats(store: GraphStore, landscape: Landscape | None = None, ranking: Ranking | None = None) -> dict[str, Any]:
+    """The figures; ``ranking`` (data/reference/largest-producers.yaml) adds the largest producers
+    with no deal."""
     landscape = landscape or load_landscape(store)
     alliances = list(landscape.alliances.values())
     orgs = [o for o in landscape.organisations.values() if o.kind != "unnamed"]
@@ -70,6 +74,10 @@ def stats(store: GraphStore, landscape: Landscape | None = None) -> dict[str, An
                           "with_wikidata": sum(1 for o in orgs if o.iri in with_wikidata)},
         "unnamed_parties": sum(1 for o in landscape.organisations.values() if o.kind == "unnamed"),
         "sources": len(landscape.sources),
+        "corroboration": corroboration(landscape),
+        "balance": balance(landscape),
+        "by_region": by_region(landscape),
+        "largest_without_deal": largest_without_deal(landscape, ranking),
         "by_type": _counter([landscape.label(a.type_key) if a.type_key else "(no type)" for a in alliances]),
         "by_material": _counter([landscape.label(m) for a in alliances for m in a.materials] or []),
         "by_pathway": _counter([landscape.label(p) for a in alliances for p in a.pathways]),
@@ -105,6 +113,15 @@ def render_stats(data: dict[str, Any]) -> str:
              f"({', '.join(f'{n} by {basis}' for basis, n in data['dates']['by_basis'].items())})",
              f"with a status: {data['status']['with_status']} of {data['alliances']} alliances"
              + (f" ({', '.join(f'{n} {status}' for status, n in data['status']['by_status'].items())})" if data['status']['by_status'] else "")]
+    corr, bal, regions = data["corroboration"], data["balance"], data["by_region"]
+    lines.append(f"corroborated by two independent sources: {corr['with_two_independent_sources']} of {data['alliances']} alliances "
+                 f"({(corr['share'] or 0) * 100:.1f}%); {corr['with_one_source']} rest on one source")
+    lines.append(f"about steel: {bal['steel']} ({(bal['steel_share'] or 0) * 100:.1f}%), aluminium: {bal['aluminium']}, "
+                 f"battery materials: {bal['battery_materials']}")
+    lines.append("with parties from " + ", ".join(f"{name}: {n}" for name, n in regions["target_regions"].items()))
+    for kind, entry in data["largest_without_deal"].items():
+        lines.append(f"largest {kind.replace('_', ' ')}: {entry['with_deal']} of {entry['listed']} have a deal"
+                     + (f"; none found for {', '.join(entry['without_deal'])}" if entry["without_deal"] else ""))
     for key, title in (("by_type", "by alliance type"), ("by_material", "by material"), ("by_pathway", "by pathway"),
                        ("by_sector", "organisations by sector"), ("by_country", "organisations by country"),
                        ("by_year", "alliances by year"), ("sources_by_language", "sources by language")):

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, FOAF, ORG, RDF, SKOS, XSD
+from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, RDF, SKOS, XSD
 
 from graph.config import Settings
 from graph.records.names import normalise
@@ -241,6 +241,9 @@ class _Emitter:
         if "succeeds" in item:
             self.ref(("alliance",), item["succeeds"], path + ("succeeds",))
             self.add(a, AL.succeeds, self.iri("alliance", item["succeeds"]))
+        for index, other in enumerate(item.get("distinct_from") or []):
+            self.ref(("alliance",), other, path + ("distinct_from", index))
+            self.add(a, OWL.differentFrom, self.iri("alliance", other))
         self.quote(a, item["quote"])
 
     def participation(self, alliance: URIRef, alliance_id: str, party: dict[str, Any], path: tuple[str | int, ...]) -> None:

@@ -88,11 +88,7 @@ def record_files(data_dir: Path) -> list[Path]:
 
 @lru_cache(maxsize=1)
 def _validator() -> jsonschema.protocols.Validator:
-    schema = yaml.safe_load(SCHEMA_FILE.read_text(encoding="utf-8"))
-    jsonschema.Draft202012Validator.check_schema(schema)
-    strict: type[jsonschema.protocols.Validator] = jsonschema.validators.extend(
-        jsonschema.Draft202012Validator, {"pattern": _whole_pattern})
-    return strict(schema)
+    return strict_validator(SCHEMA_FILE)
 
 
 def _whole_pattern(validator: jsonschema.protocols.Validator, pattern: str, instance: Any, schema: dict[str, Any]) -> Iterator[jsonschema.ValidationError]:
@@ -204,6 +200,18 @@ def read_record(path: Path, display: str | None = None) -> Record:
     if not ID_PATTERN.fullmatch(source_id):
         raise RecordProblems([Problem(display, 1, "file-name", f"file name '{visible(path.name)}' is not a slug",
                                       "rename it to lower-case words joined by hyphens, e.g. 2024-08-faw-baosteel.yaml")])
+    positioned = read_yaml_mapping(path, display, "a 'source:' section", "copy an existing file in data/sources/ and edit it")
+    problems = schema_problems(display, positioned, _validator())
+    if not problems:
+        problems = list(_quote_problems(display, positioned)) + list(date_problems(display, positioned)) + list(quantity_problems(display, positioned))
+    if problems:
+        raise RecordProblems(sorted(set(problems)))
+    return Record(path, display, source_id, positioned.value, positioned)
+
+
+def read_yaml_mapping(path: Path, display: str, expected: str, fix: str) -> Positioned:
+    """The file's YAML mapping with line numbers, after the checks every data file gets (a regular
+    file within the size limit, UTF-8, no control characters, no aliases, bounded nesting)."""
     try:
         text = _read_bytes(path, display).decode("utf-8")
     except UnicodeDecodeError as error:
@@ -216,20 +224,30 @@ def read_record(path: Path, display: str | None = None) -> Record:
     except YamlProblem as problem:
         raise RecordProblems([Problem(display, problem.line, problem.rule, visible(problem.message), YAML_FIXES[problem.rule])]) from None
     if not isinstance(positioned.value, dict):
-        raise RecordProblems([Problem(display, 1, "record-shape", "the file must be a mapping with a 'source:' section",
-                                      "copy an existing file in data/sources/ and edit it")])
+        raise RecordProblems([Problem(display, 1, "record-shape", f"the file must be a mapping with {expected}", fix)])
     refused = _capped(list(_character_problems(display, positioned)))
     if refused:  # before the schema, whose messages would print the text with its control characters
         raise RecordProblems(refused)
-    problems = [_schema_problem(display, positioned, error) for error in _validator().iter_errors(positioned.value)]
-    if not problems:
-        problems = list(_quote_problems(display, positioned)) + list(date_problems(display, positioned)) + list(quantity_problems(display, positioned))
-    if problems:
-        raise RecordProblems(sorted(set(problems)))
-    return Record(path, display, source_id, positioned.value, positioned)
+    return positioned
 
 
-def _schema_problem(display: str, positioned: Positioned, error: jsonschema.ValidationError) -> Problem:
+def schema_problems(display: str, positioned: Positioned, validator: jsonschema.protocols.Validator,
+                    guide: str = "graph/records/record.schema.yaml and the examples in data/sources/") -> list[Problem]:
+    """Every place where the file breaks its JSON Schema, with its line and what to do."""
+    return [_schema_problem(display, positioned, error, guide) for error in validator.iter_errors(positioned.value)]
+
+
+def strict_validator(schema_file: Path) -> jsonschema.protocols.Validator:
+    """A JSON Schema validator whose ``pattern`` matches as JSON Schema defines it."""
+    schema = yaml.safe_load(schema_file.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    strict: type[jsonschema.protocols.Validator] = jsonschema.validators.extend(
+        jsonschema.Draft202012Validator, {"pattern": _whole_pattern})
+    return strict(schema)
+
+
+def _schema_problem(display: str, positioned: Positioned, error: jsonschema.ValidationError,
+                    guide: str = "graph/records/record.schema.yaml and the examples in data/sources/") -> Problem:
     path = tuple(error.absolute_path)
     where = "/".join(str(part) for part in path) or "(top level)"
     detail = error.message
@@ -254,7 +272,7 @@ def _schema_problem(display: str, positioned: Positioned, error: jsonschema.Vali
     elif error.validator == "oneOf":
         fix = "write a quoted text, a list of them, or a mapping of language to a list, such as {zh: [...]}"
     else:
-        fix = "see graph/records/record.schema.yaml and the examples in data/sources/"
+        fix = f"see {guide}"
     if len(detail) > MAX_DETAIL:  # jsonschema quotes the whole value, which can be a megabyte
         detail = detail[:MAX_DETAIL] + " …"
     return Problem(display, positioned.line_of(path), "record-schema", f"{where}: {detail}", fix)
@@ -270,10 +288,10 @@ def _quote_problems(display: str, positioned: Positioned) -> Iterator[Problem]:
             quoted: list[tuple[str | int, ...]] = [(section, index)]
             quoted += [(section, index, "status", n) for n in range(len(item.get("status") or []))]
             for path in quoted:
-                yield from _quote_length(display, positioned, path)
+                yield from quote_length(display, positioned, path)
 
 
-def _quote_length(display: str, positioned: Positioned, path: tuple[str | int, ...]) -> Iterator[Problem]:
+def quote_length(display: str, positioned: Positioned, path: tuple[str | int, ...]) -> Iterator[Problem]:
     item = positioned.value
     for part in path:
         item = item[part]

@@ -12,6 +12,8 @@ from graph.config import Settings
 from graph.problems import Problem, Severity
 from graph.rdf.query_forms import select
 from graph.rdf.store import OxigraphStore
+from graph.records.read import RecordProblems
+from graph.records.reference import read_largest_producers, unknown_organisations
 from graph.records.taxonomy import Taxonomy
 from graph.validate.locations import Locations
 
@@ -37,12 +39,14 @@ SELECT DISTINCT ?entity ?first ?second ?g WHERE {
 
 
 ALLIANCE_KEYS = """
-SELECT DISTINCT ?alliance ?type ?party ?date ?title WHERE {
+SELECT DISTINCT ?alliance ?type ?party ?date ?title ?year ?other WHERE {
   ?alliance a al:Alliance .
   OPTIONAL { ?alliance al:allianceType ?type }
   OPTIONAL { ?alliance al:participation/al:party ?party }
   OPTIONAL { ?alliance al:signing/schema:startDate ?date }
   OPTIONAL { ?alliance skos:hiddenLabel ?title }
+  OPTIONAL { ?alliance al:year ?year }
+  OPTIONAL { ?alliance al:succeeds|^al:succeeds|owl:differentFrom|^owl:differentFrom ?other }
 }"""
 
 
@@ -54,7 +58,19 @@ def integrity_problems(store: OxigraphStore, settings: Settings, taxonomy: Taxon
     problems += _shared_aliases(store, locations)
     problems += _two_preferred_names(store, locations)
     problems += _duplicate_alliances(store, locations)
+    problems += _ranking_problems(settings, compiled)
     return problems
+
+
+def _ranking_problems(settings: Settings, compiled: Compiled) -> list[Problem]:
+    """The largest-producers list (data/reference/) is read and its organisations resolved."""
+    try:
+        ranking = read_largest_producers(settings.data_dir)
+    except RecordProblems as error:
+        return error.problems
+    if ranking is None:
+        return []
+    return unknown_organisations(ranking, {ident for kind, ident, _, _ in compiled.declared if kind == "organisation"})
 
 
 def _unresolved_references(taxonomy: Taxonomy, compiled: Compiled) -> Iterator[Problem]:
@@ -124,10 +140,14 @@ def _two_preferred_names(store: OxigraphStore, locations: Locations) -> Iterator
 
 
 def _duplicate_alliances(store: OxigraphStore, locations: Locations) -> Iterator[Problem]:
-    """Two ids for one agreement: same type and parties, and the same title or signing date."""
+    """Two ids for one agreement. Same type and parties with the same title or signing date is a
+    violation; with only the same year it is a likely duplicate (a second report of one deal written
+    as a second alliance), a warning until the records link them (succeeds:) or say they differ
+    (distinct_from:)."""
     facts: dict[str, dict[str, set[str]]] = {}
     for row in select(store, ALLIANCE_KEYS):
-        entry = facts.setdefault(row["alliance"].value, {"type": set(), "party": set(), "date": set(), "title": set()})
+        entry = facts.setdefault(row["alliance"].value,
+                                 {"type": set(), "party": set(), "date": set(), "title": set(), "year": set(), "other": set()})
         for key in entry:
             if row[key] is not None:
                 entry[key].add(row[key].value)
@@ -138,14 +158,25 @@ def _duplicate_alliances(store: OxigraphStore, locations: Locations) -> Iterator
     for members in groups.values():
         for index, first in enumerate(members):
             for second in members[index + 1:]:
+                if second in facts[first]["other"]:
+                    continue
                 same_title = facts[first]["title"] & facts[second]["title"]
                 same_date = {d for d in facts[first]["date"] & facts[second]["date"] if not d.startswith("--")}
-                if not (same_title or same_date):
+                same_year = facts[first]["year"] & facts[second]["year"]
+                if not (same_title or same_date or same_year):
                     continue
-                why = f"the title '{sorted(same_title)[0]}'" if same_title else f"the signing date {sorted(same_date)[0]}"
                 file, line = locations.of(second)
                 other_file, other_line = locations.of(first)
-                yield Problem(file, line, "alliance-unique",
-                              f"{locations.kind_and_id(second)} has the type, the parties and {why} of "
-                              f"{locations.kind_and_id(first)} ({other_file}:{other_line})",
-                              "if it is the same agreement, use one id in both files; if it is a later stage, say so with succeeds:")
+                if same_title or same_date:
+                    why = f"the title '{sorted(same_title)[0]}'" if same_title else f"the signing date {sorted(same_date)[0]}"
+                    yield Problem(file, line, "alliance-unique",
+                                  f"{locations.kind_and_id(second)} has the type, the parties and {why} of "
+                                  f"{locations.kind_and_id(first)} ({other_file}:{other_line})",
+                                  "if it is the same agreement, use one id in both files; if it is a later stage, say so with succeeds:")
+                else:
+                    yield Problem(file, line, "likely-duplicate",
+                                  f"{locations.kind_and_id(second)} has the type, the parties and the year ({sorted(same_year)[0]}) of "
+                                  f"{locations.kind_and_id(first)} ({other_file}:{other_line}): two reports of one deal?",
+                                  "if it is the same deal, use one id in both files (the second source corroborates it); "
+                                  "if it is a later stage, add succeeds:; if they are different deals, add distinct_from: to one of them",
+                                  Severity.WARNING)
