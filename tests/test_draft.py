@@ -104,6 +104,11 @@ def test_a_lower_case_word_is_no_organisation(lexicon: Lexicon) -> None:
     assert orgs("The plant runs on hydro power.", lexicon) == []
 
 
+def test_a_name_whose_first_word_data_writes_in_lower_case_is_found_whole(lexicon: Lexicon) -> None:
+    # Found in the README's trial: 'thyssenkrupp Steel Europe' gave 'thyssenkrupp' and an unknown 'Steel Europe'.
+    assert orgs("Ford signed MoUs with thyssenkrupp Steel Europe.", lexicon) == [("ford", "Ford"), ("thyssenkrupp-steel", "thyssenkrupp Steel Europe")]
+
+
 def test_unknown_organisations_are_proposed_for_review(lexicon: Lexicon) -> None:
     found = find_organisations(sentences("BMW Group agrees an offtake with Swedish start-up Nordic Green Metals."), lexicon)
     new = [m for m in found if m.organisation is None]
@@ -128,6 +133,8 @@ def test_people_are_not_proposed_as_organisations(lexicon: Lexicon) -> None:
     ("宝钢股份与一汽-大众签署合作备忘录", "cooperation-memorandum"),
     ("河钢与宝马签署战略合作协议", "cooperation"),
     ("Volvo Cars and SSAB signed a letter of intent.", "letter-of-intent"),
+    ("Ford Europe has signed memorandums of understanding with three steelmakers.", "memorandum-of-understanding"),
+    ("Ford Europe signs MoUs with three European steelmakers.", "memorandum-of-understanding"),
 ])
 def test_agreement_type(text: str, kind: str, lexicon: Lexicon) -> None:
     found = find_type(sentences(text), lexicon)

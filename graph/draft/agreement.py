@@ -21,8 +21,9 @@ from graph.draft.text import Sentence
 
 # Wordings the taxonomy labels lack, by alliance type (Chinese in simplified characters).
 WORDINGS: dict[str, tuple[str, ...]] = {
-    "memorandum-of-understanding": ("memorandum of understanding", "memorandum", "MoU", "Absichtserklärung",
-                                    "Memorandum of Understanding", "谅解备忘录", "备忘录"),
+    "memorandum-of-understanding": ("memorandum of understanding", "memorandums of understanding", "memoranda of understanding",
+                                    "memorandum", "memorandums", "memoranda", "MoU", "MoUs", "Absichtserklärung",
+                                    "Absichtserklärungen", "Memorandum of Understanding", "谅解备忘录", "备忘录"),
     "cooperation-memorandum": ("cooperation memorandum", "Kooperationsmemorandum", "合作备忘录", "战略合作备忘录"),
     "letter-of-intent": ("letter of intent", "letters of intent", "LOI", "LoI", "意向书", "意向协议"),
     "agreement": ("heads of agreement", "framework agreement", "Rahmenvertrag", "Rahmenvereinbarung"),

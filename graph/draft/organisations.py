@@ -4,8 +4,8 @@ Known organisations are found by every label and alias the built graph holds, in
 script (Chinese folded to simplified on both sides, lexicon.py), and by the short forms journalists
 use: a name without its legal or group suffix ('Volkswagen Group' is found as 'Volkswagen', '宝山钢铁
 股份有限公司' as '宝山钢铁') when no other organisation has that short form. A Latin name must start
-with a capital in the text ('hydro power' is no mention of Hydro), unless data/ writes it in lower
-case itself ('voestalpine'), and stand as whole words.
+with a capital in the text ('hydro power' is no mention of Hydro), unless data/ writes it, or its
+first word, in lower case itself ('voestalpine', 'thyssenkrupp Steel Europe'), and stand as whole words.
 
 Names the graph does not know are proposed from their shape, by rule (no offline named-entity
 model covers German and Chinese): a run of two or more capitalised words, or one that ends in a
@@ -91,6 +91,7 @@ class NameIndex:
     cjk: list[tuple[str, str]]  # (simplified name, id), longest first
     keys: dict[str, str]  # normalised name -> id (for fuzzy matching), only names of one organisation
     exact: frozenset[str]  # names as data/ writes them: 'voestalpine' and 'thyssenkrupp Steel' start in lower case
+    lower_initials: frozenset[str]  # first words data/ writes in lower case ('thyssenkrupp'): 'thyssenkrupp Steel Europe' is a mention
 
 
 @lru_cache(maxsize=4)
@@ -117,7 +118,8 @@ def _index(lexicon: Lexicon) -> NameIndex:
         if len(ids) == 1 and len(normalise(name)) >= 4:
             keys[normalise(name)] = next(iter(ids))
     exact = frozenset(simplified(name) for org in lexicon.organisations.values() for name in org.names)
-    return NameIndex(pattern, by_name, cjk, keys, exact)
+    lower_initials = frozenset(name.split()[0] for name in exact if name[:1].islower() and not _has_cjk(name))
+    return NameIndex(pattern, by_name, cjk, keys, exact, lower_initials)
 
 
 def find_organisations(sentences: list[Sentence], lexicon: Lexicon, people_spans: dict[int, list[tuple[int, int]]] | None = None) -> list[Mention]:
@@ -163,7 +165,8 @@ def _known(sentence: Sentence, text: str, index: NameIndex, taken: list[tuple[in
     if index.latin is not None:
         for match in index.latin.finditer(text):
             start, end = match.span()
-            if not text[start].isupper() and not text[start].isdigit() and match.group() not in index.exact:
+            if (not text[start].isupper() and not text[start].isdigit() and match.group() not in index.exact
+                    and match.group().split()[0] not in index.lower_initials):
                 continue
             ids = index.by_name.get(match.group().casefold(), set())
             if len(ids) != 1 or not _free(taken, start, end):
