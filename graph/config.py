@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from graph.errors import AllianceError
+from graph.rdf.location import refuse_url_as_path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BASE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*[/#]")
@@ -35,6 +36,7 @@ class Settings:
     label_languages: tuple[str, ...] = field(default_factory=lambda: label_languages_from_env())
 
     def __post_init__(self) -> None:
+        refuse_url_as_path(self.store_path)
         if not BASE_IRI.fullmatch(self.base):
             raise AllianceError(f"the IRI base '{self.base}' must be an absolute IRI without spaces that ends with "
                                 "'/' or '#', such as https://example.org/id/ (set ALLIANCES_BASE)")
@@ -68,4 +70,9 @@ def label_languages_from_env() -> tuple[str, ...]:
 
 def default_store_path() -> Path:
     configured = os.environ.get("ALLIANCES_STORE")
-    return Path(configured) if configured else PROJECT_ROOT / ".alliances" / "store"
+    return Path(configured) if configured else project_store_path()
+
+
+def project_store_path() -> Path:
+    """The embedded store's folder inside the project, where builds go by default."""
+    return PROJECT_ROOT / ".alliances" / "store"

@@ -62,7 +62,7 @@ SELECT DISTINCT ?e ?alliance ?type ?member ?role ?partner ?partnerRole ?signed ?
   OPTIONAL { ?alliance schema:endDate ?end }
   OPTIONAL { ?alliance al:year ?year }
   OPTIONAL { ?alliance al:yearBasis ?basis }
-} ORDER BY ?alliance ?member ?partner"""
+} ORDER BY ?alliance ?member ?partner STR(?signed)"""
 
 # Who signed the alliances of the organisation or its group, for which party, and who attended
 # their signing: the people and posts that signatories.rq lists.

@@ -24,12 +24,19 @@ from graph.cli.serve import serve
 
 
 @click.group(cls=AlliancesGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--store", type=click.Path(path_type=Path), envvar="ALLIANCES_STORE",
-              help="Where the built graph lives (default: .alliances/store in the project; env ALLIANCES_STORE).")
+@click.option("--store", envvar="ALLIANCES_STORE", metavar="PATH|URL",
+              help="Where the built graph lives: a folder (default: .alliances/store in the project) or the "
+                   "http(s):// query endpoint of a SPARQL 1.1 server (env ALLIANCES_STORE; credentials in "
+                   "ALLIANCES_STORE_USER and ALLIANCES_STORE_PASSWORD).")
+@click.option("--update-endpoint", envvar="ALLIANCES_UPDATE_ENDPOINT", metavar="URL",
+              help="The SPARQL update endpoint of a remote store (env ALLIANCES_UPDATE_ENDPOINT).")
+@click.option("--gsp-endpoint", envvar="ALLIANCES_GSP_ENDPOINT", metavar="URL",
+              help="The Graph Store Protocol endpoint of a remote store (env ALLIANCES_GSP_ENDPOINT).")
 @click.pass_context
-def main(ctx: click.Context, store: Path | None) -> None:
+def main(ctx: click.Context, store: str | None, update_endpoint: str | None, gsp_endpoint: str | None) -> None:
     """The decarbonization alliance graph: build it from data/, ask it, export it."""
-    ctx.obj = Context(store)
+    ctx.obj = Context(store, update_endpoint, gsp_endpoint)
+    ctx.call_on_close(ctx.obj.close)
 
 
 for command in (build, validate, query, show, search, export, stats, serve, network, path, timeline, changes, draft):

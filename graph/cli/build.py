@@ -16,7 +16,7 @@ from graph.problems import Severity, problems_as_json
 @click.pass_obj
 def build(obj: Context) -> None:
     """Compile data/ and ontology/ into the store; keep the old graph if anything is invalid."""
-    click.echo(api.build(obj.settings).text())
+    click.echo(api.build(obj.local_store("build")).text())
 
 
 @click.command()

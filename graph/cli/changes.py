@@ -22,7 +22,7 @@ def changes(obj: Context, since: str | None, watch: tuple[str, ...], fmt: str) -
     """
     from graph import api
 
-    comparison = api.changes(obj.settings, since, list(watch))
+    comparison = api.changes(obj.local_store("changes"), since, list(watch))
     if fmt == "json":
         from graph.changes.render import render_json
 

@@ -56,8 +56,9 @@ def serve(obj: Context, host: str, port: int, deadline: float, workers: int | No
 
     if allow_update and not token:
         fail("--allow-update needs a token: --token TOKEN or ALLIANCES_UPDATE_TOKEN")
+    store_path = obj.local_store("serve").store_path
     obj.open()  # a clear error now if nothing is built
-    settings = ServeSettings(store_path=obj.settings.store_path, host=host, port=port, deadline_s=deadline,
+    settings = ServeSettings(store_path=store_path, host=host, port=port, deadline_s=deadline,
                              workers=workers or default_workers(),
                              max_rows=max_rows, worker_memory=worker_memory, client_workers=client_workers,
                              client_queue=client_queue, allow_update=allow_update, update_token=token, base=obj.settings.base,

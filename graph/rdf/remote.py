@@ -1,0 +1,116 @@
+"""A SPARQL 1.1 endpoint on a server as the store that commands read (issue 13, first part).
+
+Queries go out by the SPARQL 1.1 Protocol (POST, ``application/sparql-query``) and their results
+come back as SPARQL JSON, parsed by pyoxigraph, so that every caller gets the same solution objects
+as from the embedded store. What the embedded store gives for free is done here once:
+
+- the project's prefixes are declared in the text sent (the embedded store predeclares them);
+- a bound parameter (pyoxigraph's ``substitutions``) becomes a ``VALUES`` block at the start of
+  the WHERE clause, placed on the query's tokens (graph.rdf.sparql_text);
+- a response is read within a size limit and a timeout, redirects are not followed (an endpoint
+  that redirects elsewhere is an error, not a hop to an address nobody configured), and
+  credentials come from the environment (graph.rdf.location) as HTTP Basic authentication.
+
+httpx is the HTTP client: it streams, bounds every phase with timeouts and never follows a
+redirect unless asked.
+"""
+from __future__ import annotations
+
+import os
+from typing import IO
+
+import httpx
+import pyoxigraph as ox
+
+from graph.errors import AllianceError
+from graph.rdf.location import RemoteEndpoint
+from graph.rdf.namespaces import PREFIXES
+from graph.rdf.sparql_text import insert, undeclared_prefixes, where_body_offset
+from graph.rdf.store import QueryResult
+
+RESULTS_JSON = "application/sparql-results+json"
+# A results document larger than this is refused rather than held in memory (ALLIANCES_STORE_MAX_BYTES).
+MAX_RESPONSE_BYTES = 256 * 1024 * 1024
+TIMEOUT_SECONDS = 120.0  # ALLIANCES_STORE_TIMEOUT
+
+
+class RemoteStore:
+    """Reads from a remote SPARQL endpoint through the GraphStore interface."""
+
+    def __init__(self, endpoint: RemoteEndpoint, client: httpx.Client | None = None) -> None:
+        self.endpoint = endpoint
+        self.max_bytes = int(os.environ.get("ALLIANCES_STORE_MAX_BYTES", MAX_RESPONSE_BYTES))
+        auth = httpx.BasicAuth(endpoint.user, endpoint.password or "") if endpoint.user else None
+        self._client = client or httpx.Client(timeout=float(os.environ.get("ALLIANCES_STORE_TIMEOUT", TIMEOUT_SECONDS)),
+                                              follow_redirects=False, auth=auth, trust_env=False)
+
+    def query(self, sparql: str, substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None) -> QueryResult:
+        text = prepared(sparql, substitutions)
+        body = self._post(text)
+        try:
+            return ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+        except (SyntaxError, ValueError) as error:
+            raise AllianceError(f"the store {self.endpoint} answered with results that are not SPARQL JSON ({error}); "
+                                "check that --store names the query endpoint") from None
+
+    def _post(self, text: str) -> bytes:
+        try:
+            with self._client.stream("POST", self.endpoint.query, content=text.encode("utf-8"),
+                                     headers={"Content-Type": "application/sparql-query; charset=utf-8",
+                                              "Accept": RESULTS_JSON}) as response:
+                if response.is_redirect:
+                    raise AllianceError(f"the store {self.endpoint} redirects to {response.headers.get('location', '?')}; "
+                                        "give that address to --store if it is the endpoint meant")
+                chunks: list[bytes] = []
+                size = 0
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        raise AllianceError(f"the store {self.endpoint} sent more than {self.max_bytes} bytes for one query; "
+                                            "narrow the query or raise ALLIANCES_STORE_MAX_BYTES")
+                    chunks.append(chunk)
+                if response.status_code == 401 or response.status_code == 403:
+                    raise AllianceError(f"the store {self.endpoint} refused access ({response.status_code}); "
+                                        "set ALLIANCES_STORE_USER and ALLIANCES_STORE_PASSWORD")
+                if response.status_code >= 400:
+                    detail = b"".join(chunks)[:300].decode("utf-8", "replace").strip()
+                    raise AllianceError(f"the store {self.endpoint} answered {response.status_code}: {detail}")
+                return b"".join(chunks)
+        except httpx.TimeoutException:
+            raise AllianceError(f"the store {self.endpoint} did not answer in time; "
+                                "check that it runs, or raise ALLIANCES_STORE_TIMEOUT") from None
+        except httpx.HTTPError as error:
+            raise AllianceError(f"cannot reach the store {self.endpoint}: {error}; check the address and that the server runs") from None
+
+    def load(self, data: bytes | IO[bytes], format: ox.RdfFormat, graph: str | None = None) -> None:
+        raise AllianceError("publishing into a remote store is not available yet: build into a local store "
+                            "(without --store URL) and load its export into the server")
+
+    def default_graph_is_empty(self) -> bool:
+        return not bool(self.query("ASK { ?s ?p ?o }"))
+
+    def named_graphs(self) -> list[str]:
+        from graph.rdf.query_forms import select
+
+        return sorted(row["g"].value for row in select(self, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+                      if isinstance(row["g"], ox.NamedNode))
+
+    def export(self, output: IO[bytes], format: ox.RdfFormat) -> None:
+        raise AllianceError("export from a remote store is not available yet: use the server's own export "
+                            "(its Graph Store Protocol endpoint) or a local build")
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def prepared(sparql: str, substitutions: dict[str, ox.NamedNode | ox.Literal] | None) -> str:
+    """The query as a remote endpoint needs it: the project's prefixes declared, parameters bound."""
+    if substitutions:
+        offset = where_body_offset(sparql)
+        if offset is None:
+            raise AllianceError("a parameter can only be bound in a query with a WHERE clause")
+        values = " ".join(f"VALUES ?{name} {{ {term} }}" for name, term in substitutions.items())
+        sparql = insert(sparql, [(offset, f" {values}")])
+    missing = [p for p in undeclared_prefixes(sparql) if p in PREFIXES]
+    header = "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in missing)
+    return header + sparql
