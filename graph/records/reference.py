@@ -1,5 +1,6 @@
 """Reference lists that are not records of alliances: the largest producers of each kind, as a
-ranking page gives them (``data/reference/largest-producers.yaml``).
+ranking page gives them, or as a page names them where none ranks them, with further names from a
+second page (``also_named``) (``data/reference/largest-producers.yaml``).
 
 They let ``alliances stats`` say which of the largest steelmakers, automakers, aluminium producers
 and battery recyclers have no deal in the graph: absence is only visible against a list of who
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 
@@ -53,13 +55,29 @@ def read_largest_producers(data_dir: Path) -> Ranking | None:
                                    "see graph/records/reference.schema.yaml")
     problems = schema_problems(display, positioned, _validator(), "graph/records/reference.schema.yaml")
     if not problems:
-        problems = [p for kind in positioned.value for p in quote_length(display, positioned, (kind, "source"))]
+        problems = [p for kind in positioned.value for path in ((kind, "source"), (kind, "also_named", "source"))
+                    if _has(positioned.value, path) for p in quote_length(display, positioned, path)]
     if problems:
         raise RecordProblems(sorted(set(problems)))
     entries = [Ranked(kind, int(item["rank"]) if "rank" in item else None, item["name"], item.get("organisation"),
-                      positioned.line_of((kind, "ranking", index)))
-               for kind in KINDS for index, item in enumerate((positioned.value.get(kind) or {}).get("ranking", []))]
+                      positioned.line_of(path + (index,)))
+               for kind in KINDS for path in ((kind, "ranking"), (kind, "named"), (kind, "also_named", "entries"))
+               if _has(positioned.value, path) for index, item in enumerate(_at(positioned.value, path))]
     return Ranking(display, entries, {kind: positioned.value[kind]["source"]["url"] for kind in KINDS if kind in positioned.value})
+
+
+def _at(value: Any, path: tuple[str, ...]) -> Any:
+    for part in path:
+        value = value[part]
+    return value
+
+
+def _has(value: Any, path: tuple[str, ...]) -> bool:
+    for part in path:
+        if not isinstance(value, dict) or part not in value:
+            return False
+        value = value[part]
+    return True
 
 
 def unknown_organisations(ranking: Ranking, known: set[str]) -> list[Problem]:
