@@ -183,3 +183,15 @@ def test_stats_reports_coverage_in_text_and_json(runner: CliRunner, built: Setti
     assert sum(data["by_region"]["by_continent"].values()) >= data["alliances"]
     text = runner.invoke(main, ["--store", str(built.store_path), "stats"]).output
     assert "corroborated by two independent sources:" in text and "Europe outside Germany:" in text
+
+
+def test_one_page_read_twice_is_flagged_with_both_places(own_data: Settings) -> None:
+    # Three helpers once added the same RMI page as three files: each counted as a source.
+    write(own_data, "example-first", record("Trade Weekly", "example-one-deal"))
+    text = record("Trade Weekly", "example-one-deal").replace("https://example.org/", "http://www.EXAMPLE.org/").replace(
+        "example-one-deal\n  publisher", "example-one-deal/\n  publisher")
+    write(own_data, "example-second", text)
+    with pytest.raises(InvalidData) as refused:
+        api.build(own_data)
+    flagged = [p for p in refused.value.problems if p.rule == "one-file-per-page"]
+    assert len(flagged) == 1 and flagged[0].file.endswith("example-second.yaml") and "example-first.yaml:" in flagged[0].message

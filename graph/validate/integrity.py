@@ -4,6 +4,7 @@ and names that point at two organisations.
 from __future__ import annotations
 
 import difflib
+from urllib.parse import urlsplit
 from collections import Counter
 from typing import TYPE_CHECKING
 from collections.abc import Iterator
@@ -58,8 +59,36 @@ def integrity_problems(store: OxigraphStore, settings: Settings, taxonomy: Taxon
     problems += _shared_aliases(store, locations)
     problems += _two_preferred_names(store, locations)
     problems += _duplicate_alliances(store, locations)
+    problems += _one_page_one_source(store, locations)
     problems += _ranking_problems(settings, compiled)
     return problems
+
+
+SOURCE_URLS = """SELECT ?g ?url WHERE { ?g a schema:CreativeWork ; schema:url ?url } ORDER BY ?g"""
+
+
+def page_key(url: str) -> str:
+    """A page's address with what does not change the page folded: scheme, 'www.', case of the
+    host, a final slash."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
+    return f"{host}{port}{parts.path.rstrip('/')}" + (f"?{parts.query}" if parts.query else "")
+
+
+def _one_page_one_source(store: OxigraphStore, locations: Locations) -> Iterator[Problem]:
+    """A page read twice is one source: two files for it would count it twice as corroboration."""
+    first: dict[str, str] = {}
+    for row in select(store, SOURCE_URLS):
+        key = page_key(row["url"].value)
+        if key in first:
+            file, line = locations.of(row["g"].value)
+            other_file, other_line = locations.of(first[key])
+            yield Problem(file, line, "one-file-per-page",
+                          f"the page {row['url'].value} is already the source of {other_file}:{other_line}",
+                          "merge the two files into one (one file is one page) and delete the other")
+        else:
+            first[key] = row["g"].value
 
 
 def _ranking_problems(settings: Settings, compiled: Compiled) -> list[Problem]:
