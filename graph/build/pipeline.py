@@ -34,6 +34,7 @@ class Compiled:
     declared: list[tuple[str, str, str, int]] = field(default_factory=list)
     references: list[Reference] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    whole: bool = True  # every record of the data folder, not a chosen few (cross-file checks need all)
 
     def add(self, emitted: Emitted) -> None:
         self.declared.extend(emitted.declared)
@@ -76,7 +77,7 @@ def compile_records(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy
     Only one record's RDF is in rdflib at a time, so memory stays flat however many files
     there are. A file that fails its own checks is left out and its problems are kept.
     """
-    compiled = Compiled()
+    compiled = Compiled(whole=files is None)
     with tempfile.TemporaryFile() as stream:
         for path in files if files is not None else record_files(settings.data_dir):
             compiled.files += 1

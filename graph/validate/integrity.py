@@ -92,7 +92,10 @@ def _one_page_one_source(store: OxigraphStore, locations: Locations) -> Iterator
 
 
 def _ranking_problems(settings: Settings, compiled: Compiled) -> list[Problem]:
-    """The largest-producers list (data/reference/) is read and its organisations resolved."""
+    """The largest-producers list (data/reference/) is read and its organisations resolved, when
+    all records are compiled (a few chosen files do not define every organisation it names)."""
+    if not compiled.whole:
+        return []
     try:
         ranking = read_largest_producers(settings.data_dir)
     except RecordProblems as error:
