@@ -28,7 +28,7 @@ from graph.rdf.namespaces import PREFIXES
 from graph.rdf.sparql_text import insert, undeclared_prefixes, where_body_offset
 from graph.rdf.store import QueryResult
 
-RESULTS_JSON = "application/sparql-results+json"
+RESULTS_JSON = ox.QueryResultsFormat.JSON.media_type  # one home for media types: pyoxigraph and graph.rdf.formats
 # A results document larger than this is refused rather than held in memory (ALLIANCES_STORE_MAX_BYTES).
 MAX_RESPONSE_BYTES = 256 * 1024 * 1024
 TIMEOUT_SECONDS = 120.0  # ALLIANCES_STORE_TIMEOUT
