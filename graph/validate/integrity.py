@@ -1,5 +1,6 @@
 """Integrity rules SHACL cannot express: references across files, facts outside source graphs,
-and names that point at two organisations.
+names that point at two organisations, one deal recorded as two alliances, one page recorded as
+two sources, and the organisations the ranking of the largest producers names.
 """
 from __future__ import annotations
 
