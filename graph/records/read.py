@@ -29,6 +29,7 @@ from graph.records.quantities import quantity_problems
 from graph.records.yaml_positions import Positioned, YamlProblem, parse_yaml
 
 SCHEMA_FILE = Path(__file__).with_name("record.schema.yaml")
+RECORD_GUIDE = "graph/records/record.schema.yaml and the examples in data/sources/"  # where a schema problem points
 ID_PATTERN = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")  # used with fullmatch: '$' would let a final newline through
 MAX_QUOTE_WORDS = 24
 MAX_QUOTE_CJK_CHARS = 60
@@ -232,7 +233,7 @@ def read_yaml_mapping(path: Path, display: str, expected: str, fix: str) -> Posi
 
 
 def schema_problems(display: str, positioned: Positioned, validator: jsonschema.protocols.Validator,
-                    guide: str = "graph/records/record.schema.yaml and the examples in data/sources/") -> list[Problem]:
+                    guide: str = RECORD_GUIDE) -> list[Problem]:
     """Every place where the file breaks its JSON Schema, with its line and what to do."""
     return [_schema_problem(display, positioned, error, guide) for error in validator.iter_errors(positioned.value)]
 
@@ -247,7 +248,7 @@ def strict_validator(schema_file: Path) -> jsonschema.protocols.Validator:
 
 
 def _schema_problem(display: str, positioned: Positioned, error: jsonschema.ValidationError,
-                    guide: str = "graph/records/record.schema.yaml and the examples in data/sources/") -> Problem:
+                    guide: str = RECORD_GUIDE) -> Problem:
     path = tuple(error.absolute_path)
     where = "/".join(str(part) for part in path) or "(top level)"
     detail = error.message
