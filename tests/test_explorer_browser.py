@@ -301,3 +301,76 @@ def test_one_organisation_in_the_results_shows_its_partners(page, server):
     frame = network_frame(page, "focus=")
     organisations = [n for n in frame.evaluate("window.allianceGraph.nodes.getIds()") if not n.startswith("hub:")]
     assert len(organisations) >= 2
+
+
+# ------------------------------------------------------------------ result views (#defaultView)
+
+def view_buttons(page) -> list[str]:
+    return page.eval_on_selector_all("#view-bar button", "buttons => buttons.map(b => b.dataset.view)")
+
+
+def test_a_bar_chart_draws_each_row_of_a_query_that_asks_for_it(page, server):
+    open_query_page(page, server)
+    run_query(page, "#defaultView:BarChart\nSELECT ?material (COUNT(DISTINCT ?a) AS ?alliances) WHERE {\n"
+                    "  ?a al:material/al:displayLabel ?label BIND (STR(?label) AS ?material) }\n"
+                    "GROUP BY ?material ORDER BY DESC(?alliances) ?material LIMIT 12")
+    assert page.get_attribute("body", "data-view") == "BarChart"
+    assert view_buttons(page) == ["Table", "BarChart"]
+    assert page.locator("#view-table").is_hidden() and page.locator("#view-barchart").is_visible()
+    table = [[row[1], row[2]] for row in
+             page.eval_on_selector_all("#results-table tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.innerText))")]
+    bars = page.eval_on_selector_all("#view-barchart g.bar", "bars => bars.map(b => [b.dataset.label, b.dataset.value])")
+    assert bars == table and len(bars) >= 3
+    widths = page.eval_on_selector_all("#view-barchart rect.bar-rect", "rects => rects.map(r => r.getBBox().width)")
+    counts = [int(value) for _, value in bars]
+    assert widths == sorted(widths, reverse=True) and counts == sorted(counts, reverse=True)
+    assert widths[0] / widths[-1] == pytest.approx(counts[0] / counts[-1], rel=0.05)
+    page.click('#view-bar button[data-view="Table"]')
+    assert page.locator("#view-table").is_visible() and page.locator("#view-barchart").is_hidden()
+    assert page.get_attribute('#view-bar button[data-view="Table"]', "aria-selected") == "true"
+
+
+def test_the_timeline_example_places_each_alliance_at_its_date(page, server):
+    open_query_page(page, server, "?example=alliances-timeline")
+    assert "#defaultView:Timeline" in page.input_value("#editor")
+    run_query(page)
+    assert page.get_attribute("body", "data-view") == "Timeline"
+    assert "Timeline" in view_buttons(page) and "Graph" not in view_buttons(page)
+    dates = page.eval_on_selector_all("#results-table tbody tr", "rows => rows.map(r => r.cells[1].innerText)")
+    events = page.eval_on_selector_all("#view-timeline g.event", "gs => gs.map(g => g.dataset.date)")
+    assert events == dates[:200] and len(events) >= 5
+    # Later dates sit further right; no two labels overlap.
+    xs = page.eval_on_selector_all("#view-timeline circle.event-dot", "cs => cs.map(c => c.cx.baseVal.value)")
+    assert xs == sorted(xs)
+    boxes = page.eval_on_selector_all("#view-timeline text.event-label",
+                                      "ts => ts.map(t => { const b = t.getBBox(); return [b.x, b.y, b.x + b.width, b.y + b.height]; })")
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], f"labels overlap: {a} {b}"
+    years = page.eval_on_selector_all("#view-timeline text.tick-label", "ts => ts.map(t => Number(t.textContent))")
+    assert years[0] <= int(dates[0][:4]) and years[-1] >= int(dates[-1][:4])
+
+
+def test_a_view_that_does_not_fit_falls_back_to_the_table_and_says_why(page, server):
+    open_query_page(page, server)
+    run_query(page, "#defaultView:Timeline\nSELECT ?a WHERE { ?a a al:Alliance } LIMIT 3")
+    assert page.get_attribute("body", "data-view") == "Table"
+    assert "needs a column of dates" in page.locator("#status").inner_text()
+    assert page.locator("#view-bar").count() == 0  # only the table fits: no bar of one button
+    run_query(page, "#defaultView:PieChart\nSELECT ?a WHERE { ?a a al:Alliance } LIMIT 3")
+    assert "#defaultView:PieChart is not a view here" in page.locator("#status").inner_text()
+    run_query(page, "SELECT ?a WHERE { ?a a al:Alliance } LIMIT 3")  # no comment: the table, no note
+    assert page.get_attribute("body", "data-view") == "Table"
+    assert "view" not in page.locator("#status").inner_text()
+
+
+def test_the_graph_view_draws_the_organisations_of_the_results(page, server):
+    open_query_page(page, server)
+    run_query(page, "#defaultView:Graph\nSELECT ?org WHERE { VALUES ?org { <https://w3id.org/alliance-graph/id/organisation/hbis> } }")
+    assert page.get_attribute("body", "data-view") == "Graph"
+    frame = network_frame(page, "focus=hbis")
+    assert "https://w3id.org/alliance-graph/id/organisation/hbis" in frame.evaluate("window.allianceGraph.nodes.getIds()")
+    page.click('#view-bar button[data-view="Table"]')
+    assert page.locator("#network-panel").is_hidden()
+    page.click('#view-bar button[data-view="Graph"]')
+    assert page.locator("#network-panel").is_visible()

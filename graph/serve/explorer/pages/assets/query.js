@@ -131,6 +131,8 @@
     ui.error.hidden = true;
     ui.error.textContent = "";
     ui.results.replaceChildren();
+    ui.networkPanel.hidden = true;
+    delete document.body.dataset.view;
     organisations = [];
     ui.showNetwork.disabled = true;
     delete document.body.dataset.results;
@@ -153,6 +155,76 @@
     }
     const vars = (data.head && data.head.vars) || [];
     const rows = (data.results && data.results.bindings) || [];
+    const found = new Set();
+    rows.forEach(function (row) {
+      Object.keys(row).forEach(function (name) {
+        const term = row[name];
+        if (term && term.type === "uri" && term.value.indexOf(config.organisationPrefix) === 0) {
+          const id = term.value.slice(config.organisationPrefix.length);
+          if (id && id.indexOf("/") < 0) found.add(id);
+        }
+      });
+    });
+    organisations = Array.from(found).sort();
+    let status = rows.length + (rows.length === 1 ? " row" : " rows") + " in " + elapsed(started);
+    if (rows.length > MAX_ROWS_SHOWN) status += "; the first " + MAX_ROWS_SHOWN + " are shown, download for all";
+    const choice = window.allianceViews.choose(ui.editor.value, vars, rows, organisations.length > 0);
+    if (choice.note) status += ". " + choice.note;
+    setStatus(status);
+    ui.showNetwork.disabled = organisations.length === 0;
+    ui.showNetwork.title = organisations.length === 1
+      ? "Draw the organisation in the results and its partners"
+      : organisations.length
+        ? "Draw the " + organisations.length + " organisations in the results and the alliances they share"
+        : "The results name no organisation";
+    document.body.dataset.results = "table";
+    showViews(choice, vars, rows);
+  }
+
+  /* The view bar (each view that fits the result) and the chosen view; the table is always there. */
+  function showViews(choice, vars, rows) {
+    const bar = el("div", "view-bar");
+    bar.id = "view-bar";
+    bar.setAttribute("role", "tablist");
+    bar.setAttribute("aria-label", "Result views");
+    const panels = {};
+    choice.fits.forEach(function (name) {
+      const button = el("button", "chip-button view-button", window.allianceViews.LABELS[name]);
+      button.type = "button";
+      button.dataset.view = name;
+      button.setAttribute("role", "tab");
+      button.addEventListener("click", function () { selectView(name); });
+      bar.append(button);
+    });
+    if (choice.fits.length > 1) ui.results.append(bar);
+    choice.fits.forEach(function (name) {
+      const panel = el("div", "view-panel view-" + name.toLowerCase());
+      panel.id = "view-" + name.toLowerCase();
+      panel.setAttribute("role", "tabpanel");
+      panel.hidden = true;
+      panels[name] = panel;
+      ui.results.append(panel);
+    });
+    const drawn = { Table: true };
+    panels.Table.append(table(vars, rows));  // always: downloads and the network read the answer, not the view
+    function selectView(name) {
+      if (!drawn[name]) {
+        drawn[name] = true;
+        if (name === "Graph") panels[name].append(el("p", "note", "The organisations in the results are drawn below."));
+        else panels[name].append(window.allianceViews.draw(name, vars, rows));
+      }
+      if (name === "Graph") showNetwork();
+      Object.keys(panels).forEach(function (key) { panels[key].hidden = key !== name; });
+      if (name !== "Graph") ui.networkPanel.hidden = true;
+      bar.querySelectorAll("button").forEach(function (button) {
+        button.setAttribute("aria-selected", button.dataset.view === name ? "true" : "false");
+      });
+      document.body.dataset.view = name;
+    }
+    selectView(choice.view);
+  }
+
+  function table(vars, rows) {
     const table = el("table", "table results-table");
     table.id = "results-table";
     const head = el("thead");
@@ -165,16 +237,7 @@
     });
     head.append(headRow);
     const body = el("tbody");
-    const found = new Set();
-    rows.forEach(function (row, index) {
-      Object.keys(row).forEach(function (name) {
-        const term = row[name];
-        if (term && term.type === "uri" && term.value.indexOf(config.organisationPrefix) === 0) {
-          const id = term.value.slice(config.organisationPrefix.length);
-          if (id && id.indexOf("/") < 0) found.add(id);
-        }
-      });
-      if (index >= MAX_ROWS_SHOWN) return;
+    rows.slice(0, MAX_ROWS_SHOWN).forEach(function (row, index) {
       const tr = el("tr");
       tr.append(el("td", "row-number", String(index + 1)));
       vars.forEach(function (name) { tr.append(cell(row[name])); });
@@ -183,18 +246,7 @@
     table.append(head, body);
     const wrap = el("div", "table-wrap");
     wrap.append(table);
-    ui.results.append(wrap);
-    let status = rows.length + (rows.length === 1 ? " row" : " rows") + " in " + elapsed(started);
-    if (rows.length > MAX_ROWS_SHOWN) status += "; the first " + MAX_ROWS_SHOWN + " are shown, download for all";
-    setStatus(status);
-    organisations = Array.from(found).sort();
-    ui.showNetwork.disabled = organisations.length === 0;
-    ui.showNetwork.title = organisations.length === 1
-      ? "Draw the organisation in the results and its partners"
-      : organisations.length
-        ? "Draw the " + organisations.length + " organisations in the results and the alliances they share"
-        : "The results name no organisation";
-    document.body.dataset.results = "table";
+    return wrap;
   }
 
   function showGraph(body, type, started) {
