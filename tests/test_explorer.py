@@ -147,7 +147,7 @@ def test_query_page_lists_every_named_query(client):
     assert config["organisationPrefix"] == f"{BASE}organisation/"
     assert config["initial"]["query"].lstrip().startswith("#")
     scripts = [a.get("src") for tag, a in tags(html) if tag == "script" and a.get("src")]
-    assert len(scripts) == 1 and scripts[0].startswith("/assets/query.js?v=")
+    assert [s.split("?v=")[0] for s in scripts] == ["/assets/views.js", "/assets/query.js"]
 
 
 def test_query_page_opens_an_example_or_a_given_query(client):
