@@ -16,10 +16,10 @@ Rules (each stated once, here or in the query it comes from):
   a total over them and is left out; a claim that also names organisations belongs only to the
   pairs that include one of them; where a deal has several volumes in one unit, the largest counts
   in totals (the rules of the named query volumes-by-status).
-- Standards and certifications are alliances convened by a body of the sector standards-and-data
-  (ResponsibleSteel, the Aluminium Stewardship Initiative ...). Coalition memberships and public
-  pledges are the other alliances of type coalition, community or programme (First Movers
-  Coalition, SteelZero ...).
+- Standards and certifications are alliances convened only by bodies of the sector
+  standards-and-data (ResponsibleSteel, the Aluminium Stewardship Initiative ...). Coalition
+  memberships and public pledges are the other alliances of type coalition, community or
+  programme (First Movers Coalition, SteelZero, which Climate Group convenes with ResponsibleSteel ...).
 """
 from __future__ import annotations
 
@@ -250,9 +250,10 @@ def _facts(alliance: _Alliance, name: str) -> list[dict[str, Any]]:
     return list(alliance.facts.get(name, {}).values())
 
 
-def _deal(alliance: _Alliance, ctx: _Context, own: str, other: str) -> dict[str, Any]:
-    """One deal of a buyer-supplier pair: what it is, how binding, when, how much, and the sources."""
-    volumes = _pair_volumes(alliance, (own, other))
+def _deal(alliance: _Alliance, ctx: _Context, own: list[str], other: str) -> dict[str, Any]:
+    """One deal of the organisation's group (``own``: its members in the deal) with a counterparty:
+    what it is, how binding, when, how much, and the sources."""
+    volumes = _pair_volumes(alliance, (*own, other))
     status_history = [{"status": f["value"], "date": f.get("date"), "sources": f["sources"]} for f in _facts(alliance, "status")]
     status_history.sort(key=lambda s: (s["date"] is not None, s["date"] or ""))
     sources = alliance.sources()
@@ -260,8 +261,9 @@ def _deal(alliance: _Alliance, ctx: _Context, own: str, other: str) -> dict[str,
         for fact in fact_list.values():
             for source in fact["sources"]:
                 _add(sources, source)
-    return {"alliance": ctx.ref(alliance.iri), "own_party": ctx.ref(own), "counterparty": ctx.ref(other),
+    return {"alliance": ctx.ref(alliance.iri), "own_parties": [ctx.ref(o) for o in own], "counterparty": ctx.ref(other),
             "type": _first(alliance, "type"), "materials": [f["ref"] for f in _facts(alliance, "material")],
+            "material_groups": [f["ref"] for f in _facts(alliance, "material group")],
             "pathways": [f["ref"] for f in _facts(alliance, "pathway")],
             "status": alliance.status, "binding": alliance.binding, "status_history": status_history,
             "year": alliance.year, "year_basis": alliance.year_basis,
@@ -284,9 +286,9 @@ def _deals(alliances: dict[str, _Alliance], ctx: _Context, own_role: str, other_
     """Counterparty IRI -> its deals with the organisation's group, own_role against other_role."""
     by_counterparty: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for alliance in sorted(alliances.values(), key=lambda a: (-(a.year or 0), a.iri)):
-        for own in alliance.parties_in(own_role, own=True):
-            for other in alliance.parties_in(other_role, own=False):
-                by_counterparty[other].append(_deal(alliance, ctx, own, other))
+        own = alliance.parties_in(own_role, own=True)
+        for other in alliance.parties_in(other_role, own=False) if own else []:
+            by_counterparty[other].append(_deal(alliance, ctx, own, other))
     return by_counterparty
 
 
@@ -295,20 +297,24 @@ def _memberships(alliances: dict[str, _Alliance], ctx: _Context) -> tuple[list[d
     standards: list[dict[str, Any]] = []
     coalitions: list[dict[str, Any]] = []
     for alliance in sorted(alliances.values(), key=lambda a: (-(a.year or 0), a.iri)):
-        bodies = sorted({party for (party, role), info in alliance.parties.items()
-                         if not info["own"] and info["sector"] == STANDARDS_SECTOR and role == "convener"})
+        conveners = {party: info["sector"] for (party, role), info in alliance.parties.items() if role == "convener" and not info["own"]}
+        standard = bool(conveners) and all(sector == STANDARDS_SECTOR for sector in conveners.values())
         is_coalition = bool({TYPE + f["ref"]["id"] for f in _facts(alliance, "type")} & COALITION_TYPES)
-        if not bodies and not is_coalition:
+        if not standard and not is_coalition:
             continue
-        conveners = sorted({party for (party, role), info in alliance.parties.items() if role == "convener" and not info["own"]})
         own_roles = sorted({role for (party, role), info in alliance.parties.items() if info["own"]})
+        own = {party for (party, _), info in alliance.parties.items() if info["own"]}
+        members = {party for (party, role), info in alliance.parties.items() if role != "convener"}
         entry = {"alliance": ctx.ref(alliance.iri), "type": _first(alliance, "type"),
-                 "bodies": [ctx.ref(b) for b in (bodies or conveners)], "roles": own_roles,
+                 "bodies": [ctx.ref(b) for b in sorted(conveners)], "roles": own_roles,
                  "materials": [f["ref"] for f in _facts(alliance, "material")],
+                 "material_groups": [f["ref"] for f in _facts(alliance, "material group")],
                  "status": alliance.status, "year": alliance.year, "year_basis": alliance.year_basis,
                  "start": _dated(alliance, "start"), "announced": _dated(alliance, "announced"),
-                 "claims": [_claim_out(c) for c in alliance.claims], "sources": alliance.sources()}
-        (standards if bodies else coalitions).append(entry)
+                 "claims": [{**_claim_out(c), "own": members <= own or bool(set(c["targets"]) & own)}
+                            for c in alliance.claims],
+                 "sources": alliance.sources()}
+        (standards if standard else coalitions).append(entry)
     return standards, coalitions
 
 
@@ -435,29 +441,31 @@ def buyer_scorecard(store: GraphStore, name: str) -> dict[str, Any]:
                     entry["suppliers"].append(ident)
         suppliers.append({"organisation": ctx.ref(supplier), "materials": list(materials.values()), "deals": deals})
     suppliers.sort(key=lambda s: (-len(s["deals"]), s["organisation"]["label"].casefold()))
-    totals = _volume_totals(alliances, deals_of)
     standards, coalitions = _memberships(alliances, ctx)
     pledges = standards + coalitions
     result = {"scorecard": "buyer", "organisation": _organisation(store, org, ctx), "suppliers": suppliers,
               "by_material": sorted(by_material.values(), key=lambda m: m["material"]["label"].casefold()),
-              "volumes": totals, "pledges": pledges, "gap": _gap(totals, pledges)}
+              "volumes": _volume_totals(deals_of), "pledges": pledges, "gap": _gap(deals_of, pledges)}
     result["sources"] = ctx.sources()
     return result
 
 
-def _volume_totals(alliances: dict[str, _Alliance], deals_of: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Contracted volumes by binding class, year and unit. Each deal counts once, with the largest
-    volume it has in the unit, whatever the number of its suppliers."""
+def _per_deal(deals_of: dict[str, list[dict[str, Any]]]) -> dict[str, tuple[dict[str, Any], dict[str, Decimal]]]:
+    """Each deal once (whatever the number of its suppliers), with its largest volume in each unit."""
     per_deal: dict[str, tuple[dict[str, Any], dict[str, Decimal]]] = {}
     for deals in deals_of.values():
         for deal in deals:
-            ident = deal["alliance"]["id"]
-            largest = _largest(deal["volumes"])
-            _, seen = per_deal.setdefault(ident, (deal, {}))
-            for unit, amount in largest.items():
+            _, seen = per_deal.setdefault(deal["alliance"]["id"], (deal, {}))
+            for unit, amount in _largest(deal["volumes"]).items():
                 seen[unit] = max(seen.get(unit, amount), amount)
+    return per_deal
+
+
+def _volume_totals(deals_of: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Contracted volumes by binding class, year and unit: each deal counts once, with its largest
+    volume in the unit."""
     totals: dict[tuple[str, int | None, str], dict[str, Any]] = {}
-    for ident, (deal, largest) in sorted(per_deal.items()):
+    for ident, (deal, largest) in sorted(_per_deal(deals_of).items()):
         for unit, amount in largest.items():
             key = (deal["binding"], deal["year"], unit)
             entry = totals.setdefault(key, {"binding": deal["binding"], "year": deal["year"], "unit": unit,
@@ -468,27 +476,33 @@ def _volume_totals(alliances: dict[str, _Alliance], deals_of: dict[str, list[dic
     return [{**t, "value": _number(t["value"])} for t in ordered]
 
 
-def _gap(totals: list[dict[str, Any]], pledges: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """For each pledged quantity, the binding volume in the same unit and the gap between them, or
-    why they cannot be compared (a share of purchases against tonnes, tonnes against tonnes a year)."""
-    binding: dict[str, Decimal] = defaultdict(Decimal)
-    for total in totals:
-        if total["binding"] == "binding":
-            binding[total["unit"]] += Decimal(total["value"])
+def _gap(deals_of: dict[str, list[dict[str, Any]]], pledges: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """For each quantity pledged, the binding volume of the same material group (steel, aluminium,
+    battery raw materials) in the same unit and the gap between them, or why they cannot be
+    compared: a share of purchases against tonnes, a coalition's collective figure against one
+    buyer's deals, tonnes against tonnes a year."""
+    per_deal = _per_deal(deals_of)
     gaps = []
     for pledge in pledges:
+        groups = {g["id"] for g in pledge["material_groups"]}
+        binding: dict[str, Decimal] = defaultdict(Decimal)
+        for deal, largest in per_deal.values():
+            if deal["binding"] == "binding" and (not groups or groups & {g["id"] for g in deal["material_groups"]}):
+                for unit, amount in largest.items():
+                    binding[unit] += amount
+        units = ", ".join(sorted(binding)) or "none recorded"
         for claim in pledge["claims"]:
             unit = claim["normalised_unit"]
             pledged = _decimal(claim["normalised_value"])
             entry = {"pledge": pledge["alliance"], "claim": claim["id"], "measure": claim["measure"],
                      "pledged": claim["value"], "pledged_unit": claim["unit"], "binding": None, "unit": unit,
                      "gap": None, "comparable": False, "sources": claim["sources"]}
-            units = ", ".join(sorted(binding)) or "none recorded"
-            if claim["kind"] not in VOLUME_KINDS or pledged is None or unit is None:
-                entry["note"] = (f"not comparable: the pledge is a {claim['kind']} ({claim['unit']}), "
-                                 f"not a volume (binding volumes in: {units})")
+            if not claim["own"]:
+                entry["note"] = "not comparable: a figure for the whole coalition or programme, not this buyer's own"
+            elif claim["kind"] not in VOLUME_KINDS or pledged is None or unit is None:
+                entry["note"] = f"not comparable: the pledge is a {claim['kind']} ({claim['unit']}), not a volume (binding volumes in: {units})"
             elif unit not in binding:
-                entry["note"] = f"not comparable: no binding volume in {unit} (binding volumes in: {units})"
+                entry["note"] = f"not comparable: no binding volume of this material in {unit} (binding volumes in: {units})"
             else:
                 entry.update(binding=_number(binding[unit]), gap=_number(pledged - binding[unit]), comparable=True,
                              note=f"pledged minus binding, in {unit}")

@@ -41,7 +41,8 @@ def _continents() -> tuple[dict[str, str], dict[str, str]]:
 def region_names() -> list[str]:
     """The regions a filter may name: the targets' regions, then GeoNames' continents by code and by name."""
     _, continent_name = _continents()
-    return list(TARGET_REGIONS) + sorted(continent_name) + sorted(continent_name.values())
+    names = list(TARGET_REGIONS) + sorted(continent_name) + sorted(continent_name.values())
+    return list(dict.fromkeys(names))
 
 
 def in_region(country: str | None, region: str) -> bool:
