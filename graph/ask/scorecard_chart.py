@@ -43,16 +43,15 @@ def chart_rows(scorecard: dict[str, Any]) -> tuple[str, list[Bar]]:
         for entry in scorecard["suppliers"]:
             volume = "; ".join(f"{v['value']} {v['unit']}" for v in entry["binding_volume"]) or "volume not recorded"
             rows.append((f"{entry['rank']}. {entry['organisation']['label']}", Decimal(entry["buyers"]), "buyers",
-                         f"{entry['buyers']} buyers, {entry['deals']} deals"))
-            rows.append(("binding", Decimal(entry["binding_buyers"]), "binding", f"{entry['binding_buyers']} buyers; {volume}"))
+                         f"{_count(entry['buyers'], 'buyer')}, {_count(entry['deals'], 'deal')}"))
+            rows.append(("binding", Decimal(entry["binding_buyers"]), "binding", f"{_count(entry['binding_buyers'], 'buyer')}; {volume}"))
         return f"Suppliers of {scorecard['material']['label']}{region}: buyers, and those under binding deals", rows
     parties = scorecard["buyers"] if kind == "supplier" else scorecard["suppliers"]
     rows = []
     for party in parties:
         classes = {deal["binding"] for deal in party["deals"]}
         colour = next((c for c in ("binding", "non-binding", "unknown", "cancelled") if c in classes), "unknown")
-        count = len(party["deals"])
-        rows.append((party["organisation"]["label"], Decimal(count), colour, f"{count} deal{'s' if count != 1 else ''}"))
+        rows.append((party["organisation"]["label"], Decimal(len(party["deals"])), colour, _count(len(party["deals"]), "deal")))
     who = "Buyers" if kind == "supplier" else "Suppliers"
     return f"{who} of {scorecard['organisation']['label']}: deals, coloured by the most binding", rows
 
@@ -63,7 +62,7 @@ def chart_svg(scorecard: dict[str, Any]) -> str:
     top = 56
     height = top + max(len(rows), 1) * ROW + 40
     largest = max((value for _, value, _, _ in rows), default=Decimal(0)) or Decimal(1)
-    span = WIDTH - LEFT - 80
+    span = WIDTH - LEFT - 280  # room for the text beside the longest bar
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" '
              f'role="img" aria-label="{escape(title)}" font-family="sans-serif" font-size="13">',
              f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>',
@@ -87,6 +86,10 @@ def chart_svg(scorecard: dict[str, Any]) -> str:
     return "\n".join(parts) + "\n"
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _cut(label: str, limit: int = 42) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
@@ -94,11 +97,12 @@ def _cut(label: str, limit: int = 42) -> str:
 def page_html(scorecard: dict[str, Any]) -> str:
     """A standalone page of the chart and the count of sources, for the PNG: no script, no request."""
     count = len(scorecard.get("sources", {}))
+    footer = f"<p>{count} source documents; the full list: --format text or --format json.</p>" if count else ""
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
             "<style>body{margin:0;background:#fff;font-family:sans-serif}p{margin:8px 16px;color:#444;font-size:13px}</style>"
             f"</head><body>{chart_svg(scorecard)}"
-            f"<p>{count} source documents; the full list: --format text or --format json.</p></body></html>\n")
+            f"{footer}</body></html>\n")
 
 
 def write_png(scorecard: dict[str, Any], path: str | os.PathLike[str]) -> Path:
