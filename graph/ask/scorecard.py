@@ -405,7 +405,7 @@ def supplier_scorecard(store: GraphStore, name: str) -> dict[str, Any]:
     buyers.sort(key=lambda b: (-len(b["deals"]), b["organisation"]["label"].casefold()))
     standards, coalitions = _memberships(alliances, ctx)
     claims = [_claim_out(c) for c in _claims_beside_volumes(alliances, store, org, ctx)]
-    result = {"scorecard": "supplier", "organisation": _organisation(store, org, ctx), "buyers": buyers,
+    result = {"kind": "supplier", "organisation": _organisation(store, org, ctx), "buyers": buyers,
               "materials": _concepts(alliances, "material", ctx), "pathways": _concepts(alliances, "pathway", ctx),
               "plants": _plants(store, org, alliances, ctx), "claims": claims,
               "indicators": _concepts(alliances, "indicator", ctx), "platforms": _concepts(alliances, "platform", ctx),
@@ -443,7 +443,7 @@ def buyer_scorecard(store: GraphStore, name: str) -> dict[str, Any]:
     suppliers.sort(key=lambda s: (-len(s["deals"]), s["organisation"]["label"].casefold()))
     standards, coalitions = _memberships(alliances, ctx)
     pledges = standards + coalitions
-    result = {"scorecard": "buyer", "organisation": _organisation(store, org, ctx), "suppliers": suppliers,
+    result = {"kind": "buyer", "organisation": _organisation(store, org, ctx), "suppliers": suppliers,
               "by_material": sorted(by_material.values(), key=lambda m: m["material"]["label"].casefold()),
               "volumes": _volume_totals(deals_of), "pledges": pledges, "gap": _gap(deals_of, pledges)}
     result["sources"] = ctx.sources()
@@ -549,7 +549,7 @@ def rank_suppliers(store: GraphStore, material: str, region: str | None = None) 
     ranked.sort(key=_rank_key)
     for number, entry in enumerate(ranked, start=1):
         entry["rank"] = number
-    return {"scorecard": "suppliers", "material": ctx.ref(material_iri), "region": region,
+    return {"kind": "suppliers", "material": ctx.ref(material_iri), "region": region,
             "ranked_by": ["binding volume in tonne / year", "binding volume in tonne", "buyers", "deals"],
             "suppliers": ranked, "without_country": sorted(kind_and_id(s)[1] for s in without_country - set(suppliers))}
 

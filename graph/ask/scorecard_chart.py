@@ -36,7 +36,7 @@ def chart_rows(scorecard: dict[str, Any]) -> tuple[str, list[Bar]]:
       binding volume (in the order of the ranking);
     - a supplier: each buyer's number of deals, coloured by the most binding of them;
     - a buyer: each supplier's number of deals, coloured likewise."""
-    kind = scorecard["scorecard"]
+    kind = scorecard["kind"]
     if kind == "suppliers":
         region = f" in {scorecard['region']}" if scorecard["region"] else ""
         rows: list[Bar] = []
@@ -77,9 +77,9 @@ def chart_svg(scorecard: dict[str, Any]) -> str:
         parts.append(f'<text x="{LEFT + length + 6}" y="{y + 17}" fill="#1b1b1b">{escape(text)}</text>')
     legend_y = height - 16
     x = 16
-    for name in ("binding", "non-binding", "unknown", "cancelled") if scorecard["scorecard"] != "suppliers" else ("buyers", "binding"):
+    for name in ("binding", "non-binding", "unknown", "cancelled") if scorecard["kind"] != "suppliers" else ("buyers", "binding"):
         parts.append(f'<rect x="{x}" y="{legend_y - 10}" width="12" height="12" fill="{BAR_COLOURS[name]}"/>')
-        text = "all buyers" if name == "buyers" else ("buyers under binding deals" if scorecard["scorecard"] == "suppliers" else name)
+        text = "all buyers" if name == "buyers" else ("buyers under binding deals" if scorecard["kind"] == "suppliers" else name)
         parts.append(f'<text x="{x + 18}" y="{legend_y}" fill="#1b1b1b">{escape(text)}</text>')
         x += 40 + 8 * len(text)
     parts.append("</svg>")
