@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import warnings
 from collections import defaultdict
 from decimal import Decimal
@@ -141,6 +142,26 @@ def cited(value: Any) -> set[str]:
 
 def schema_errors(data: Any) -> list[str]:
     return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in jsonschema.Draft202012Validator(SCHEMA).iter_errors(data)]
+
+
+# ------------------------------------------------------------------ the queries
+
+def test_the_scorecard_queries_are_standard_sparql_that_say_what_they_ask() -> None:
+    """Each file parses in a second engine (rdflib) with only the documented prefixes, and opens with
+    its question; a parameter it declares is a variable it selects (so that it can be bound)."""
+    from rdflib.plugins.sparql import prepareQuery
+
+    from graph.ask.scorecard import QUERY_DIR
+    from graph.rdf.namespaces import PREFIXES
+
+    files = sorted(QUERY_DIR.glob("*.rq"))
+    assert len(files) >= 8
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert text.startswith("# question: "), path.name
+        prepareQuery(text, initNs=PREFIXES)
+        for name in re.findall(r"^# param: (\w+)", text, flags=re.MULTILINE):
+            assert re.search(rf"SELECT DISTINCT[^\n]*\?{name}\b|SELECT[^\n]*\?{name}\b", text), (path.name, name)
 
 
 # ------------------------------------------------------------------ the supplier scorecard
