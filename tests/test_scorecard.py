@@ -21,7 +21,8 @@ import yaml
 from click.testing import CliRunner
 
 from graph.ask.resolve import display_label
-from graph.ask.scorecard import _gap, buyer_scorecard, rank_suppliers, supplier_scorecard
+from graph.ask.scorecard import _gap, buyer_scorecard, supplier_scorecard
+from graph.ask.scorecard_ranking import rank_suppliers
 from graph.ask.scorecard_chart import chart_svg
 from graph.cli import main
 from graph.config import PROJECT_ROOT, TAXONOMY_NS, Settings

@@ -1,6 +1,7 @@
-"""Supplier and buyer scorecards, and the ranking of a material's suppliers: the views procurement
-asks for ("which suppliers, how binding, how much"), as plain dicts (the documented JSON,
-docs/schemas/scorecard.schema.json) that the text, the PNG and the explorer page all render.
+"""Supplier and buyer scorecards (and what the ranking of suppliers, graph.ask.scorecard_ranking,
+shares with them): the views procurement asks for ("which suppliers, how binding, how much"), as
+plain dicts (the documented JSON, docs/schemas/scorecard.schema.json) that the text, the PNG and
+the explorer page all render.
 
 The questions are SPARQL files in graph/ask/queries/scorecard/ (standard SPARQL, each opening with
 the question it answers); this module only joins their rows. Every fact carries the ids of the
@@ -34,7 +35,6 @@ import pyoxigraph as ox
 
 from graph.ask.resolve import display_label, kind_and_id, resolve
 from graph.config import TAXONOMY_NS
-from graph.errors import AllianceError
 from graph.rdf.query_forms import select
 from graph.rdf.store import GraphStore
 
@@ -61,7 +61,7 @@ def _rows(store: GraphStore, name: str, **params: str) -> list[Row]:
     return list(select(store, query_text(name), {k: ox.NamedNode(v) for k, v in params.items()}))
 
 
-def _value(term: Any) -> str | None:
+def term_value(term: Any) -> str | None:
     return None if term is None else str(term.value)
 
 
@@ -72,12 +72,12 @@ def _decimal(text: str | None) -> Decimal | None:
         return None
 
 
-def _number(value: Decimal) -> str:
+def number(value: Decimal) -> str:
     """A decimal as plain text without exponent or trailing zeros: '1500000', '0.5'."""
     return format(value.normalize(), "f")
 
 
-class _Context:
+class Context:
     """Labels and source metadata, each looked up once per scorecard."""
 
     def __init__(self, store: GraphStore) -> None:
@@ -112,8 +112,8 @@ def _all_sources(store: GraphStore) -> dict[str, dict[str, Any]]:
     for row in select(store, query_text("sources")):
         graph = row["g"].value
         found.setdefault(graph, {"id": kind_and_id(graph)[1], "title": row["title"].value,
-                                 "publisher": row["publisher"].value, "published": _value(row["published"]),
-                                 "language": row["language"].value, "url": _value(row["url"])})
+                                 "publisher": row["publisher"].value, "published": term_value(row["published"]),
+                                 "language": row["language"].value, "url": term_value(row["url"])})
     return found
 
 
@@ -146,24 +146,25 @@ class _Alliance:
         return found
 
 
-def _alliances(store: GraphStore, org: str, ctx: _Context) -> dict[str, _Alliance]:
+def _alliances(store: GraphStore, org: str, ctx: Context) -> tuple[dict[str, _Alliance], list[dict[str, Any]]]:
+    """The alliances of the organisation's group, and every claim about the group, its alliances and plants."""
     alliances: dict[str, _Alliance] = {}
     for row in _rows(store, "participations", org=org):
         alliance = alliances.setdefault(row["alliance"].value, _Alliance(row["alliance"].value))
         party_role = (row["party"].value, row["role"].value.removeprefix(ROLE))
-        info = alliance.parties.setdefault(party_role, {"own": row["own"].value == "true", "sector": _value(row["sector"]),
-                                                 "country": _value(row["country"]), "sources": []})
+        info = alliance.parties.setdefault(party_role, {"own": row["own"].value == "true", "sector": term_value(row["sector"]),
+                                                 "country": term_value(row["country"]), "sources": []})
         _add(info["sources"], ctx.source(row["g"].value))
     for row in _rows(store, "alliance-facts", org=org):
         alliance = alliances.setdefault(row["alliance"].value, _Alliance(row["alliance"].value))
         value = row["value"]
         shown = ctx.ref(value.value)["label"] if isinstance(value, ox.NamedNode) else str(value.value)
-        key = f"{value.value}|{_value(row['date']) or ''}"
+        key = f"{value.value}|{term_value(row['date']) or ''}"
         entry = alliance.facts[row["fact"].value].setdefault(key, {"value": shown, "sources": []})
         if isinstance(value, ox.NamedNode):
             entry["ref"] = ctx.ref(value.value)
         if row["fact"].value == "status":
-            entry["date"] = _value(row["date"])
+            entry["date"] = term_value(row["date"])
         _add(entry["sources"], ctx.source(row["g"].value))
     for row in _rows(store, "alliance-status", org=org):
         if (known := alliances.get(row["alliance"].value)) is None:
@@ -172,15 +173,16 @@ def _alliances(store: GraphStore, org: str, ctx: _Context) -> dict[str, _Allianc
         alliance.status = ctx.ref(row["status"].value)["label"] if row["status"] is not None else None
         alliance.binding = row["binding"].value
         alliance.year = int(row["year"].value) if row["year"] is not None else None
-        alliance.year_basis = _value(row["year_basis"])
-    for claim in _claims(store, org, ctx):
+        alliance.year_basis = term_value(row["year_basis"])
+    claims = _claims(store, org, ctx)
+    for claim in claims:
         for target in claim["targets"]:
             if target in alliances:
                 alliances[target].claims.append(claim)
-    return alliances
+    return alliances, claims
 
 
-def _claims(store: GraphStore, org: str, ctx: _Context) -> list[dict[str, Any]]:
+def _claims(store: GraphStore, org: str, ctx: Context) -> list[dict[str, Any]]:
     """Every claim about the organisation's group, its alliances and its plants, with all its targets."""
     claims: dict[str, dict[str, Any]] = {}
     for row in _rows(store, "claims", org=org):
@@ -191,8 +193,8 @@ def _claims(store: GraphStore, org: str, ctx: _Context) -> list[dict[str, Any]]:
             approximate = row["approximate"]
             claim = claims[iri] = {
                 "id": kind_and_id(iri)[1], "value": row["value"].value, "unit": row["unit"].value, "kind": row["kind"].value,
-                "normalised_value": _value(row["normalised_value"]), "normalised_unit": _value(row["normalised_unit"]),
-                "measure": row["measure"].value, "scope": _value(row["scope"]),
+                "normalised_value": term_value(row["normalised_value"]), "normalised_unit": term_value(row["normalised_unit"]),
+                "measure": row["measure"].value, "scope": term_value(row["scope"]),
                 "baseline": ctx.ref(baseline.value) if baseline is not None else None,
                 "approximate": approximate.value == "true" if approximate is not None else None,
                 "about": [], "targets": [], "sources": []}
@@ -200,13 +202,13 @@ def _claims(store: GraphStore, org: str, ctx: _Context) -> list[dict[str, Any]]:
             claim["targets"].append(row["target"].value)
             claim["about"].append(ctx.ref(row["target"].value))
         _add(claim["sources"], ctx.source(row["g"].value))
-    targets = _claim_targets(store)
+    targets = claim_targets(store)
     for iri, claim in claims.items():
         claim["all_targets"] = targets.get(iri, set())
     return list(claims.values())
 
 
-def _claim_targets(store: GraphStore) -> dict[str, set[tuple[str, bool, bool]]]:
+def claim_targets(store: GraphStore) -> dict[str, set[tuple[str, bool, bool]]]:
     """Claim IRI -> (target, is an alliance, is an organisation) for every target of every claim."""
     found: dict[str, set[tuple[str, bool, bool]]] = defaultdict(set)
     for row in select(store, query_text("claim-targets")):
@@ -235,7 +237,7 @@ def _volume(claim: dict[str, Any]) -> dict[str, Any]:
     return {key: claim[key] for key in ("id", "value", "unit", "kind", "normalised_value", "normalised_unit", "measure", "sources")}
 
 
-def _largest(volumes: list[dict[str, Any]]) -> dict[str, Decimal]:
+def largest(volumes: list[dict[str, Any]]) -> dict[str, Decimal]:
     """Normalised unit -> the largest volume of one deal in it (what counts in totals)."""
     largest: dict[str, Decimal] = {}
     for volume in volumes:
@@ -250,7 +252,7 @@ def _facts(alliance: _Alliance, name: str) -> list[dict[str, Any]]:
     return list(alliance.facts.get(name, {}).values())
 
 
-def _deal(alliance: _Alliance, ctx: _Context, own: list[str], other: str) -> dict[str, Any]:
+def _deal(alliance: _Alliance, ctx: Context, own: list[str], other: str) -> dict[str, Any]:
     """One deal of the organisation's group (``own``: its members in the deal) with a counterparty:
     what it is, how binding, when, how much, and the sources."""
     volumes = _pair_volumes(alliance, (*own, other))
@@ -282,7 +284,7 @@ def _dated(alliance: _Alliance, name: str) -> list[dict[str, Any]]:
     return [{"value": f["value"], "sources": f["sources"]} for f in _facts(alliance, name)]
 
 
-def _deals(alliances: dict[str, _Alliance], ctx: _Context, own_role: str, other_role: str) -> dict[str, list[dict[str, Any]]]:
+def _deals(alliances: dict[str, _Alliance], ctx: Context, own_role: str, other_role: str) -> dict[str, list[dict[str, Any]]]:
     """Counterparty IRI -> its deals with the organisation's group, own_role against other_role."""
     by_counterparty: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for alliance in sorted(alliances.values(), key=lambda a: (-(a.year or 0), a.iri)):
@@ -292,7 +294,7 @@ def _deals(alliances: dict[str, _Alliance], ctx: _Context, own_role: str, other_
     return by_counterparty
 
 
-def _memberships(alliances: dict[str, _Alliance], ctx: _Context) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _memberships(alliances: dict[str, _Alliance], ctx: Context) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(standards and certifications, coalition memberships and pledges) of the organisation's group."""
     standards: list[dict[str, Any]] = []
     coalitions: list[dict[str, Any]] = []
@@ -323,7 +325,7 @@ def _claim_out(claim: dict[str, Any]) -> dict[str, Any]:
                                         "scope", "baseline", "approximate", "about", "sources")}
 
 
-def _concepts(alliances: dict[str, _Alliance], fact: str, ctx: _Context) -> list[dict[str, Any]]:
+def _concepts(alliances: dict[str, _Alliance], fact: str, ctx: Context) -> list[dict[str, Any]]:
     """Each material, pathway or indicator of the group's alliances, with those alliances and the sources."""
     found: dict[str, dict[str, Any]] = {}
     for alliance in sorted(alliances.values(), key=lambda a: a.iri):
@@ -336,7 +338,7 @@ def _concepts(alliances: dict[str, _Alliance], fact: str, ctx: _Context) -> list
     return sorted(found.values(), key=lambda c: (-len(c["alliances"]), c["concept"]["label"].casefold()))
 
 
-def _organisation(store: GraphStore, org: str, ctx: _Context) -> dict[str, Any]:
+def _organisation(store: GraphStore, org: str, ctx: Context) -> dict[str, Any]:
     """The organisation itself: kind, sector, country, groups, each with its sources (None: not recorded)."""
     facts: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
     for row in _rows(store, "organisation-facts", org=org):
@@ -360,7 +362,7 @@ def _organisation(store: GraphStore, org: str, ctx: _Context) -> dict[str, Any]:
             "groups": list(facts.get("part of", {}).values()) + list(facts.get("joint venture of", {}).values())}
 
 
-def _plants(store: GraphStore, org: str, alliances: dict[str, _Alliance], ctx: _Context) -> list[dict[str, Any]]:
+def _plants(store: GraphStore, org: str, alliances: dict[str, _Alliance], ctx: Context) -> list[dict[str, Any]]:
     plants: dict[str, dict[str, Any]] = {}
     for row in _rows(store, "organisation-facts", org=org):
         if row["fact"].value == "plant" and (source := ctx.source(row["g"].value)) is not None:
@@ -386,7 +388,7 @@ def _plants(store: GraphStore, org: str, alliances: dict[str, _Alliance], ctx: _
     return sorted(plants.values(), key=lambda p: p["plant"]["label"].casefold())
 
 
-def _plant_entry(iri: str, ctx: _Context) -> dict[str, Any]:
+def _plant_entry(iri: str, ctx: Context) -> dict[str, Any]:
     return {"plant": ctx.ref(iri), "operated": False, "location": None, "country": None, "gem_id": None,
             "alliances": [], "sources": []}
 
@@ -398,13 +400,15 @@ def supplier_scorecard(store: GraphStore, name: str) -> dict[str, Any]:
     volumes, status and dates; materials, pathways and plants; claims with baselines and scope;
     indicators and platforms; standards and certifications; coalition memberships."""
     org = resolve(store, name, kind="organisation").iri
-    ctx = _Context(store)
-    alliances = _alliances(store, org, ctx)
+    ctx = Context(store)
+    alliances, all_claims = _alliances(store, org, ctx)
     buyers: list[dict[str, Any]] = [{"organisation": ctx.ref(buyer), "deals": deals}
               for buyer, deals in _deals(alliances, ctx, "supplier", "buyer").items()]
     buyers.sort(key=lambda b: (-len(b["deals"]), b["organisation"]["label"].casefold()))
     standards, coalitions = _memberships(alliances, ctx)
-    claims = [_claim_out(c) for c in _claims_beside_volumes(alliances, store, org, ctx)]
+    claims = [_claim_out(c) for c in all_claims if not (c["kind"] in VOLUME_KINDS and any(t in alliances for t in c["targets"]))]
+    # Claims other than the volumes of deals (which the buyers' deals show): reductions, shares,
+    # intensities, money, capacities, each with its baseline and scope where the source states them.
     result = {"kind": "supplier", "organisation": _organisation(store, org, ctx), "buyers": buyers,
               "materials": _concepts(alliances, "material", ctx), "pathways": _concepts(alliances, "pathway", ctx),
               "plants": _plants(store, org, alliances, ctx), "claims": claims,
@@ -414,20 +418,13 @@ def supplier_scorecard(store: GraphStore, name: str) -> dict[str, Any]:
     return result
 
 
-def _claims_beside_volumes(alliances: dict[str, _Alliance], store: GraphStore, org: str, ctx: _Context) -> list[dict[str, Any]]:
-    """Claims other than the volumes of deals (which the buyers' deals show): reductions, shares,
-    intensities, money, capacities, each with its baseline and scope where the source states them."""
-    return [c for c in _claims(store, org, ctx)
-            if not (c["kind"] in VOLUME_KINDS and any(t in alliances for t in c["targets"]))]
-
-
 def buyer_scorecard(store: GraphStore, name: str) -> dict[str, Any]:
     """The scorecard of a buyer (any name, alias or id of an organisation): its suppliers by
     material, contracted volumes by binding status and year, its public pledges and coalition
     memberships, and the gap between binding and pledged volumes where both are in one unit."""
     org = resolve(store, name, kind="organisation").iri
-    ctx = _Context(store)
-    alliances = _alliances(store, org, ctx)
+    ctx = Context(store)
+    alliances, _ = _alliances(store, org, ctx)
     deals_of = _deals(alliances, ctx, "buyer", "supplier")
     suppliers: list[dict[str, Any]] = []
     by_material: dict[str, dict[str, Any]] = {}
@@ -456,7 +453,7 @@ def _per_deal(deals_of: dict[str, list[dict[str, Any]]]) -> dict[str, tuple[dict
     for deals in deals_of.values():
         for deal in deals:
             _, seen = per_deal.setdefault(deal["alliance"]["id"], (deal, {}))
-            for unit, amount in _largest(deal["volumes"]).items():
+            for unit, amount in largest(deal["volumes"]).items():
                 seen[unit] = max(seen.get(unit, amount), amount)
     return per_deal
 
@@ -473,7 +470,7 @@ def _volume_totals(deals_of: dict[str, list[dict[str, Any]]]) -> list[dict[str, 
             entry["value"] += amount
             entry["deals"].append(ident)
     ordered = sorted(totals.values(), key=lambda t: (BINDING_CLASSES.index(t["binding"]), t["year"] or 0, t["unit"]))
-    return [{**t, "value": _number(t["value"])} for t in ordered]
+    return [{**t, "value": number(t["value"])} for t in ordered]
 
 
 def _gap(deals_of: dict[str, list[dict[str, Any]]], pledges: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -504,92 +501,7 @@ def _gap(deals_of: dict[str, list[dict[str, Any]]], pledges: list[dict[str, Any]
             elif unit not in binding:
                 entry["note"] = f"not comparable: no binding volume of this material in {unit} (binding volumes in: {units})"
             else:
-                entry.update(binding=_number(binding[unit]), gap=_number(pledged - binding[unit]), comparable=True,
+                entry.update(binding=number(binding[unit]), gap=number(pledged - binding[unit]), comparable=True,
                              note=f"pledged minus binding, in {unit}")
             gaps.append(entry)
     return gaps
-
-
-# ---------------------------------------------------------------- the ranking of suppliers
-
-def rank_suppliers(store: GraphStore, material: str, region: str | None = None) -> dict[str, Any]:
-    """The suppliers of a material (narrower materials included) in a region, ranked by binding
-    volume (tonnes a year, then tonnes), then by number of buyers and of deals; with their pathways."""
-    from graph.network.coverage import in_region
-
-    material_iri = resolve(store, material, kind="material").iri
-    ctx = _Context(store)
-    rows = list(select(store, query_text("material-suppliers"), {"material": ox.NamedNode(material_iri)}))
-    volumes = _deal_volumes(store, {row["alliance"].value for row in rows})
-    suppliers: dict[str, dict[str, Any]] = {}
-    without_country: set[str] = set()
-    for row in rows:
-        supplier, country = row["supplier"].value, _value(row["country"])
-        if region is not None:
-            try:
-                inside = in_region(country, region)
-            except ValueError as error:
-                raise AllianceError(f"--region {region}: {error}") from None
-            if country is None:
-                without_country.add(supplier)
-            if not inside:
-                continue
-        entry = suppliers.setdefault(supplier, {"organisation": ctx.ref(supplier), "country": country, "deals": {},
-                                                "buyers": set(), "binding_buyers": set(), "pathways": {}})
-        alliance = row["alliance"].value
-        deal = entry["deals"].setdefault(alliance, {"binding": row["binding"].value, "buyers": set()})
-        if row["buyer"] is not None:
-            deal["buyers"].add(row["buyer"].value)
-            entry["buyers"].add(row["buyer"].value)
-            if deal["binding"] == "binding":
-                entry["binding_buyers"].add(row["buyer"].value)
-        if row["pathway"] is not None:
-            entry["pathways"].setdefault(row["pathway"].value, ctx.ref(row["pathway"].value))
-    ranked = [_ranked(supplier, entry, volumes) for supplier, entry in suppliers.items()]
-    ranked.sort(key=_rank_key)
-    for number, entry in enumerate(ranked, start=1):
-        entry["rank"] = number
-    return {"kind": "suppliers", "material": ctx.ref(material_iri), "region": region,
-            "ranked_by": ["binding volume in tonne / year", "binding volume in tonne", "buyers", "deals"],
-            "suppliers": ranked, "without_country": sorted(kind_and_id(s)[1] for s in without_country - set(suppliers))}
-
-
-def _ranked(supplier: str, entry: dict[str, Any], volumes: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-    binding: dict[str, Decimal] = defaultdict(Decimal)
-    announced: dict[str, Decimal] = defaultdict(Decimal)
-    for alliance, deal in entry["deals"].items():
-        pair_volumes = [v for v in volumes.get(alliance, []) if not v["named"] or v["named"] & ({supplier} | deal["buyers"])]
-        for unit, amount in _largest(pair_volumes).items():
-            announced[unit] += amount
-            if deal["binding"] == "binding":
-                binding[unit] += amount
-    return {"organisation": entry["organisation"], "country": entry["country"],
-            "binding_volume": [{"value": _number(v), "unit": u} for u, v in sorted(binding.items())],
-            "all_volume": [{"value": _number(v), "unit": u} for u, v in sorted(announced.items())],
-            "buyers": len(entry["buyers"]), "binding_buyers": len(entry["binding_buyers"]),
-            "deals": len(entry["deals"]), "binding_deals": sum(1 for d in entry["deals"].values() if d["binding"] == "binding"),
-            "pathways": sorted(entry["pathways"].values(), key=lambda p: p["label"].casefold())}
-
-
-def _rank_key(entry: dict[str, Any]) -> tuple[Any, ...]:
-    volume = {v["unit"]: Decimal(v["value"]) for v in entry["binding_volume"]}
-    return (-volume.get("tonne / year", Decimal(0)), -volume.get("tonne", Decimal(0)), -entry["buyers"], -entry["deals"],
-            entry["organisation"]["label"].casefold())
-
-
-def _deal_volumes(store: GraphStore, alliances: set[str]) -> dict[str, list[dict[str, Any]]]:
-    """Alliance IRI -> its volume claims (normalised), each with the organisations it also names;
-    a claim about several alliances is a total over them and is left out."""
-    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for claim, targets in _claim_targets(store).items():
-        deals = {t for t, is_alliance, _ in targets if is_alliance}
-        if len(deals) != 1 or not deals & alliances:
-            continue
-        found[deals.pop()].append({"claim": claim, "named": {t for t, _, is_org in targets if is_org}})
-    if not found:
-        return {}
-    for row in select(store, query_text("volumes")):
-        for volume in found.get(row["alliance"].value, []):
-            if volume["claim"] == row["claim"].value:
-                volume.update(normalised_value=row["normalised_value"].value, normalised_unit=row["normalised_unit"].value)
-    return {a: [v for v in vs if "normalised_value" in v] for a, vs in found.items()}

@@ -8,7 +8,8 @@ from typing import Any, Callable
 
 import click
 
-from graph.ask.scorecard import buyer_scorecard, rank_suppliers, supplier_scorecard
+from graph.ask.scorecard import buyer_scorecard, supplier_scorecard
+from graph.ask.scorecard_ranking import rank_suppliers
 from graph.ask.scorecard_text import render_buyer, render_ranking, render_supplier
 from graph.cli.context import Context
 
@@ -19,7 +20,7 @@ def _options(command: Callable[..., Any]) -> Callable[..., Any]:
     command = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
                            help="The PNG file to write (png only; default: <command>-<id>.png).")(command)
     return click.option("--format", "fmt", type=FORMATS, default="text", show_default=True,
-                        help="text, json, or a png chart rendered in headless Chromium.")(command)
+                        help="text, json, or a png chart (rendered in headless Chromium: the 'images' extra).")(command)
 
 
 def _emit(scorecard: dict[str, Any], fmt: str, output: Path | None, default_name: str,

@@ -16,7 +16,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from graph.ask.resolve import ID_LIKE
-from graph.ask.scorecard import buyer_scorecard, rank_suppliers, supplier_scorecard
+from graph.ask.scorecard import buyer_scorecard, supplier_scorecard
+from graph.ask.scorecard_ranking import rank_suppliers
 from graph.ask.scorecard_chart import chart_svg
 from graph.errors import AllianceError
 from graph.rdf.query_forms import ask
