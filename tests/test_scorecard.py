@@ -314,6 +314,10 @@ def test_the_ranking_holds_the_region_s_suppliers_in_order(store: OxigraphStore,
     expected = {o for a, entries in records.alliances.items() if any(green & set(e.get("materials", [])) for _, e in entries)
                 for o, r in records.parties(a) if r == "supplier" and in_region(records.countries.get(o), "EU")}
     assert {s["organisation"]["id"] for s in suppliers} == expected
+    for entry in suppliers:
+        assert len(entry["alliances"]) == entry["deals"]
+        for alliance in entry["alliances"]:
+            assert (entry["organisation"]["id"], "supplier") in records.parties(alliance)
 
     def tonnes_a_year(entry: dict[str, Any]) -> Decimal:
         return sum((Decimal(v["value"]) for v in entry["binding_volume"] if v["unit"] == "tonne / year"), Decimal(0))

@@ -339,18 +339,15 @@ def _concepts(alliances: dict[str, _Alliance], fact: str, ctx: Context) -> list[
 
 
 def _organisation(store: GraphStore, org: str, ctx: Context) -> dict[str, Any]:
-    """The organisation itself: kind, sector, country, groups, each with its sources (None: not recorded)."""
+    """The organisation itself: sector, country, groups, each with its sources (None: not recorded)."""
     facts: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
     for row in _rows(store, "organisation-facts", org=org):
         if (source := ctx.source(row["g"].value)) is None:
             continue
         value = row["value"]
-        if isinstance(value, ox.NamedNode):
-            shown = value.value.rsplit("#", 1)[-1] if row["fact"].value == "kind" else ctx.ref(value.value)["label"]
-        else:
-            shown = str(value.value)
+        shown = ctx.ref(value.value)["label"] if isinstance(value, ox.NamedNode) else str(value.value)
         entry = facts[row["fact"].value].setdefault(value.value, {"value": shown, "sources": []})
-        if isinstance(value, ox.NamedNode) and row["fact"].value != "kind":
+        if isinstance(value, ox.NamedNode):
             entry["ref"] = ctx.ref(value.value)
         _add(entry["sources"], source)
 

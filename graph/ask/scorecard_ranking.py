@@ -73,7 +73,8 @@ def _ranked(supplier: str, entry: dict[str, Any], volumes: dict[str, list[dict[s
             "all_volume": [{"value": number(v), "unit": u} for u, v in sorted(announced.items())],
             "buyers": len(entry["buyers"]), "binding_buyers": len(entry["binding_buyers"]),
             "deals": len(entry["deals"]), "binding_deals": sum(1 for d in entry["deals"].values() if d["binding"] == "binding"),
-            "pathways": sorted(entry["pathways"].values(), key=lambda p: p["label"].casefold())}
+            "pathways": sorted(entry["pathways"].values(), key=lambda p: p["label"].casefold()),
+            "alliances": sorted(kind_and_id(a)[1] for a in entry["deals"])}
 
 
 def _rank_key(entry: dict[str, Any]) -> tuple[Any, ...]:
