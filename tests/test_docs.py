@@ -121,7 +121,7 @@ SCHEMA_NAMES = sorted(p.name.removesuffix(".schema.json") for p in SCHEMAS.glob(
 
 
 def test_there_is_a_schema_for_each_documented_output() -> None:
-    assert SCHEMA_NAMES == ["changes", "manifest", "search", "show", "stats", "validate"]
+    assert SCHEMA_NAMES == ["changes", "manifest", "scorecard", "search", "show", "stats", "validate"]
     doc = (PROJECT_ROOT / "docs" / "json-output.md").read_text(encoding="utf-8")
     for name in SCHEMA_NAMES:
         assert f"(schemas/{name}.schema.json)" in doc

@@ -1,6 +1,6 @@
 """The ``alliances`` command line: thin commands over the Python API (graph.api), one module per
 front of the graph: build (build, validate), ask (query, show, search, stats), network (network,
-path, timeline), export, serve, changes, draft. Errors map to exit codes in one place (graph.cli.errors):
+path, timeline), export, serve, changes, draft, scorecard (supplier, buyer, suppliers). Errors map to exit codes in one place (graph.cli.errors):
 
 0 success; 1 the data is invalid (``build``, ``validate``; the previous graph is kept); 2 an error
 to fix in the command or its environment (a bad option or parameter, an unknown or ambiguous
@@ -20,6 +20,7 @@ from graph.cli.draft import draft
 from graph.cli.errors import AlliancesGroup
 from graph.cli.export import export
 from graph.cli.network import network, path, timeline
+from graph.cli.scorecard import buyer, supplier, suppliers
 from graph.cli.serve import serve
 
 
@@ -39,7 +40,8 @@ def main(ctx: click.Context, store: str | None, update_endpoint: str | None, gsp
     ctx.call_on_close(ctx.obj.close)
 
 
-for command in (build, validate, query, show, search, export, stats, serve, network, path, timeline, changes, draft):
+for command in (build, validate, query, show, search, export, stats, serve, network, path, timeline, changes, draft,
+                supplier, buyer, suppliers):
     main.add_command(command)
 
 __all__ = ["main"]

@@ -38,6 +38,29 @@ def _continents() -> tuple[dict[str, str], dict[str, str]]:
     return countries, names
 
 
+def region_names() -> list[str]:
+    """The regions a filter may name: the targets' regions, then GeoNames' continents by code and by name."""
+    _, continent_name = _continents()
+    names = list(TARGET_REGIONS) + sorted(continent_name) + sorted(continent_name.values())
+    return list(dict.fromkeys(names))
+
+
+def in_region(country: str | None, region: str) -> bool:
+    """Whether a country (ISO code) lies in ``region``, one of ``region_names()`` (any case): the
+    same regions ``by_region`` counts, so that a filter and the coverage agree. No country, no region."""
+    if not country:
+        return False
+    continent_of, continent_name = _continents()
+    wanted = region.strip().casefold()
+    for name, (codes, continents) in TARGET_REGIONS.items():
+        if name.casefold() == wanted:
+            return country not in EXCLUDED.get(name, set()) and (country in codes or continent_of.get(country) in continents)
+    continent = next((code for code, label in continent_name.items() if wanted in (code.casefold(), label.casefold())), None)
+    if continent is None:
+        raise ValueError(f"unknown region '{region}': use one of {', '.join(region_names())}")
+    return continent_of.get(country) == continent
+
+
 def independent_origins(alliance: Alliance, landscape: Landscape) -> set[str]:
     """Whose texts report the alliance: a reprint counts for the publisher it copies."""
     return {landscape.sources[s].origin for s in alliance.sources if s in landscape.sources}

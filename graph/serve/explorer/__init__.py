@@ -11,6 +11,8 @@ Routes (``explorer_routes`` gives them to the application):
   named queries as examples (graph.serve.explorer.query);
 - ``GET /id/{kind}/{ident}`` and ``GET /taxonomy/{scheme}/{ident}``: each entity at its IRI, as
   HTML or RDF by content negotiation (graph.serve.explorer.entity);
+- ``GET /scorecard/supplier/{id}``, ``GET /scorecard/buyer/{id}`` and ``GET /suppliers?material=&region=``:
+  the scorecards of ``alliances supplier|buyer|suppliers`` (graph.serve.explorer.scorecard);
 - ``GET /changes.atom`` and ``GET /id/organisation/{id}/changes.atom``: Atom feeds of what changed
   since the previous build, for the graph and for one organisation (graph.serve.explorer.feeds);
 - ``GET /assets/...``: the explorer's stylesheet and script.
@@ -36,6 +38,7 @@ from graph.serve.explorer.feeds import Feeds
 from graph.serve.explorer.network import NetworkPages, network_endpoint
 from graph.serve.explorer.query import QueryPage
 from graph.serve.explorer.render import ASSETS_DIR, Links, render_page
+from graph.serve.explorer.scorecard import ScorecardPages
 
 def explorer_routes(context: ServerContext) -> list[BaseRoute]:
     """The explorer's routes, to mount at the root of the application next to ``/sparql``."""
@@ -53,6 +56,7 @@ def explorer_routes(context: ServerContext) -> list[BaseRoute]:
         Route("/", landing, methods=["GET", "HEAD"], name="explorer-landing"),
         Route("/network", network_endpoint(networks, base), methods=["GET", "HEAD"], name="explorer-network"),
         Route("/query", query.page, methods=["GET", "HEAD"], name="explorer-query"),
+        *ScorecardPages(context.store, base).routes(),
         Route("/changes.atom", feeds.everything, methods=["GET", "HEAD"], name="explorer-changes-feed"),
         Route("/id/organisation/{ident}/changes.atom", feeds.organisation, methods=["GET", "HEAD"],
               name="explorer-organisation-feed"),  # before the entity route, which would take the path
