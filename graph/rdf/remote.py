@@ -44,6 +44,12 @@ class RemoteStore:
         self._client = client or httpx.Client(timeout=float(os.environ.get("ALLIANCES_STORE_TIMEOUT", TIMEOUT_SECONDS)),
                                               follow_redirects=False, auth=auth, trust_env=False)
 
+    @property
+    def client(self) -> httpx.Client:
+        """The client with this store's limits, credentials and redirect refusal, for writers
+        to the same server (graph.rdf.publish_remote)."""
+        return self._client
+
     def query(self, sparql: str, substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None) -> QueryResult:
         text = prepared(sparql, substitutions)
         body = self._post(text)
