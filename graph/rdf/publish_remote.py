@@ -20,8 +20,9 @@ is sent. Then, against the server:
 4. **Tidy**: drop the names of the emptied graphs (not atomic, and not needed for correctness:
    an empty graph answers nothing).
 
-On any failure before the switch the staging graphs are removed (best effort: a lost connection
-leaves them behind, invisible to the project's queries; the README says how to remove them).
+On any failure before the switch the staging graphs are removed. A lost connection leaves them
+behind, invisible to the project's queries; a later build removes staging graphs older than
+``STALE_AFTER`` (a build still uploading is younger: its id starts with its UTC start time).
 
 What one update request guarantees depends on the engine (README, "Building into a remote
 store"): the Oxigraph server runs it as one transaction (``Store.update`` is transactional,
@@ -38,7 +39,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlencode
 
 import httpx
@@ -55,6 +56,8 @@ STAGING = "urn:alliances:staging:"
 # most 1 MiB of an update request, and a small request is cheap to retry by hand.
 CHUNK_BYTES = 512 * 1024
 DROPS_PER_REQUEST = 200  # graph names dropped per tidying request
+STALE_AFTER = timedelta(days=1)  # staging graphs of a build that started earlier were left by a failure
+ID_TIME = "%Y%m%dT%H%M%SZ"
 NTRIPLES = ox.RdfFormat.N_TRIPLES.media_type
 SPARQL_UPDATE = "application/sparql-update; charset=utf-8"
 
@@ -70,7 +73,7 @@ class Publication:
 
 def new_build_id() -> str:
     """A build id that sorts by time and is unique among concurrent builds."""
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(4)
+    return datetime.now(timezone.utc).strftime(ID_TIME) + "-" + secrets.token_hex(4)
 
 
 class RemotePublisher:
@@ -100,6 +103,7 @@ class RemotePublisher:
         if outside:
             raise AllianceError(f"the graph {outside[0]} is not under the IRI base {base}; a remote build replaces the "
                                 "graphs under the base only: set ALLIANCES_BASE to the base of every graph")
+        self._remove_stale_staging()
         old = self._live_graphs(base)
         try:
             sent = self._stage(store, graphs, stage)
@@ -137,6 +141,21 @@ class RemotePublisher:
         rows = select(self.reader, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
                                    f'FILTER (STRSTARTS(STR(?g), "{_string(base)}")) }}')
         return [row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode)]
+
+    def _remove_stale_staging(self) -> None:
+        """Remove what builds that failed long ago left (see the module)."""
+        rows = select(self.reader, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
+                                   f'FILTER (STRSTARTS(STR(?g), "{STAGING}")) }}')
+        names = [row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode)]
+        now = datetime.now(timezone.utc)
+        for build_id in sorted({name[len(STAGING):].split(":", 1)[0] for name in names}):
+            try:
+                started = datetime.strptime(build_id.split("-", 1)[0], ID_TIME).replace(tzinfo=timezone.utc)
+            except ValueError:
+                continue  # not a name this module gave
+            if now - started > STALE_AFTER:
+                stage = f"{STAGING}{build_id}:"
+                self._remove_staging(stage, [name[len(stage):] for name in names if name.startswith(stage)])
 
     def _remove_staging(self, stage: str, graphs: list[str]) -> None:
         """Best effort after a failure: the error that stopped the build is the one to report."""
