@@ -88,7 +88,7 @@ class RemotePublisher:
         self.update_url: str = endpoint.update
         self.reader = RemoteStore(endpoint, client)
         self.client = self.reader.client
-        self.chunk_bytes = int(os.environ.get("ALLIANCES_PUBLISH_CHUNK_BYTES", CHUNK_BYTES))
+        self.chunk_bytes = _positive(os.environ.get("ALLIANCES_PUBLISH_CHUNK_BYTES"), CHUNK_BYTES)
 
     def check_reachable(self) -> None:
         """Fail before a build's minutes of work if the store does not answer."""
@@ -239,6 +239,15 @@ def _chunks(lines: Iterator[str], budget: int) -> Iterator[list[str]]:
         size += length
     if chunk:
         yield chunk
+
+
+def _positive(value: str | None, default: int) -> int:
+    if value is None or value == "":
+        return default
+    if not value.isdigit() or int(value) == 0:
+        raise AllianceError(f"ALLIANCES_PUBLISH_CHUNK_BYTES is '{value}': set it to a number of bytes per request, "
+                            f"such as {CHUNK_BYTES}, or unset it")
+    return int(value)
 
 
 def _string(text: str) -> str:
