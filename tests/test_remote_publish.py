@@ -253,10 +253,10 @@ def test_a_server_error_at_the_switch_keeps_the_previous_graph(server: Server, o
     proxy = FailingProxy(server)
     original = RemotePublisher.update
 
-    def fail_the_switch(self: RemotePublisher, text: str) -> None:
+    def fail_the_switch(self: RemotePublisher, text: str, timeout: float | None = None) -> None:
         if "DROP SILENT DEFAULT" in text:
             proxy.fail_at = len(proxy.writes) + 1
-        original(self, text)
+        original(self, text, timeout)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(RemotePublisher, "update", fail_the_switch)
         try:

@@ -14,11 +14,13 @@ is sent. Then, against the server:
 2. **Check.** The staged triples are counted on the server; a count other than the build's (a
    request lost or cut short) stops here.
 3. **Switch, in ONE update request**: empty every live graph (every named graph whose name starts
-   with the IRI base) and the default graph, write each staged triple back under its live names,
-   into its graph and into the default graph (the merge of the named graphs, each triple once,
-   as a local build stores it), and empty the staging graphs.
-4. **Tidy**: drop the names of the emptied graphs (not atomic, and not needed for correctness:
-   an empty graph answers nothing).
+   with the IRI base) and the default graph, and write each staged triple back under its live
+   names, into its graph and into the default graph (the merge of the named graphs, each triple
+   once, as a local build stores it). It may take long (Oxigraph applies an update at some
+   thousands of quads a second): it waits up to ``SWITCH_TIMEOUT_SECONDS``.
+4. **Tidy**, best effort: empty the staging graphs and drop the names of the emptied graphs
+   (invisible to the project's queries either way, so not part of the switch, which it would
+   only make longer).
 
 On any failure before the switch the staging graphs are removed. A lost connection leaves them
 behind, invisible to the project's queries; a later build removes staging graphs older than
@@ -55,6 +57,7 @@ STAGING = "urn:alliances:staging:"
 # Bytes of N-Triples per request (ALLIANCES_PUBLISH_CHUNK_BYTES): older Oxigraph servers read at
 # most 1 MiB of an update request, and a small request is cheap to retry by hand.
 CHUNK_BYTES = 512 * 1024
+SWITCH_TIMEOUT_SECONDS = 3600.0
 DROPS_PER_REQUEST = 200  # graph names dropped per tidying request
 STALE_AFTER = timedelta(days=1)  # staging graphs of a build that started earlier were left by a failure
 ID_TIME = "%Y%m%dT%H%M%SZ"
@@ -111,11 +114,15 @@ class RemotePublisher:
             if staged != sent:
                 raise AllianceError(f"the store {self.endpoint} holds {staged} of the {sent} triples sent for build "
                                     f"{build_id}; the previous graph was kept: check the server's log and build again")
-            self.update(switch(base, stage))
+            self.update(switch(base, stage), SWITCH_TIMEOUT_SECONDS)
         except BaseException:
             self._remove_staging(stage, graphs)
             raise
-        self._drop_names([stage + g for g in graphs] + [g for g in old if g not in set(graphs)])
+        self._remove_staging(stage, graphs)
+        try:
+            self._drop_names([g for g in old if g not in set(graphs)])
+        except (AllianceError, httpx.HTTPError):
+            pass  # empty graphs: they answer nothing
         return Publication(build_id, len(graphs), sent)
 
     # ---------------------------------------------------------------- steps
@@ -158,7 +165,8 @@ class RemotePublisher:
                 self._remove_staging(stage, [name[len(stage):] for name in names if name.startswith(stage)])
 
     def _remove_staging(self, stage: str, graphs: list[str]) -> None:
-        """Best effort after a failure: the error that stopped the build is the one to report."""
+        """Best effort: after a failure the error that stopped the build is the one to report, and
+        after the switch staged data is invisible anyway (a later build removes what is left)."""
         try:
             self.update(f"DELETE {{ GRAPH ?g {{ ?s ?p ?o }} }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
                         f'FILTER (STRSTARTS(STR(?g), "{stage}")) }}')
@@ -172,13 +180,14 @@ class RemotePublisher:
 
     # ---------------------------------------------------------------- HTTP
 
-    def update(self, text: str) -> None:
-        """One SPARQL update request."""
-        self._send("POST", self.update_url, text, SPARQL_UPDATE)
+    def update(self, text: str, timeout: float | None = None) -> None:
+        """One SPARQL update request (``timeout``: seconds to wait for its answer, if not the client's)."""
+        self._send("POST", self.update_url, text, SPARQL_UPDATE, timeout)
 
-    def _send(self, method: str, url: str, body: str, media_type: str) -> None:
+    def _send(self, method: str, url: str, body: str, media_type: str, timeout: float | None = None) -> None:
         try:
-            response = self.client.request(method, url, content=body.encode("utf-8"), headers={"Content-Type": media_type})
+            response = self.client.request(method, url, content=body.encode("utf-8"), headers={"Content-Type": media_type},
+                                           timeout=self.client.timeout if timeout is None else httpx.Timeout(timeout))
         except httpx.TimeoutException:
             raise AllianceError(f"the store {url} did not answer in time; the previous graph answers unless the switch "
                                 "had started (it is one update: then the new one); raise ALLIANCES_STORE_TIMEOUT and "
@@ -209,8 +218,7 @@ INSERT {{ GRAPH ?G {{ ?S ?P ?O }} ?S ?P ?O }} WHERE {{
   BIND (IF(isIRI(?s), {live.format("s")}, ?s) AS ?S)
   BIND ({live.format("p")} AS ?P)
   BIND (IF(isIRI(?o), {live.format("o")}, ?o) AS ?O)
-}} ;
-DELETE {{ GRAPH ?g {{ ?s ?p ?o }} }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (STRSTARTS(STR(?g), "{stage}")) }}"""
+}}"""
 
 
 def _staged_lines(store: OxigraphStore, graph: str, stage: str) -> Iterator[str]:
