@@ -186,8 +186,9 @@ class RemotePublisher:
 
     def _send(self, method: str, url: str, body: str, media_type: str, timeout: float | None = None) -> None:
         try:
-            response = self.client.request(method, url, content=body.encode("utf-8"), headers={"Content-Type": media_type},
-                                           timeout=self.client.timeout if timeout is None else httpx.Timeout(timeout))
+            with self.client.stream(method, url, content=body.encode("utf-8"), headers={"Content-Type": media_type},
+                                    timeout=self.client.timeout if timeout is None else httpx.Timeout(timeout)) as response:
+                detail = _start(response)  # an update's answer is a status; its body is read only to quote an error
         except httpx.TimeoutException:
             raise AllianceError(f"the store {url} did not answer in time; the previous graph answers unless the switch "
                                 "had started (it is one update: then the new one); raise ALLIANCES_STORE_TIMEOUT and "
@@ -201,8 +202,17 @@ class RemotePublisher:
             raise AllianceError(f"the store {url} refused to be written ({response.status_code}); set ALLIANCES_STORE_USER "
                                 "and ALLIANCES_STORE_PASSWORD to an account allowed to update")
         if response.status_code >= 400:
-            raise AllianceError(f"the store {url} answered {response.status_code}: {response.text[:300].strip()}; "
-                                "the previous graph was kept")
+            raise AllianceError(f"the store {url} answered {response.status_code}: {detail}; the previous graph was kept")
+
+
+def _start(response: httpx.Response, limit: int = 300) -> str:
+    """The first ``limit`` bytes of an answer, as text: enough to quote, whatever the server sends."""
+    read = b""
+    for chunk in response.iter_bytes():
+        read += chunk
+        if len(read) >= limit:
+            break
+    return read[:limit].decode("utf-8", "replace").strip()
 
 
 def switch(base: str, stage: str) -> str:
