@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from graph.build.derive import derive
 from graph.changes.manifest import archive_manifest, make_manifest, write_manifest
 from graph.errors import InvalidData
 from graph.problems import Problem, Severity, has_violations
+from graph.rdf.location import RemoteEndpoint
 from graph.records import emit_record, read_record, record_files
 from graph.records.emit import Emitted, Reference
 from graph.records.read import RecordProblems
@@ -144,9 +146,30 @@ def build(settings: Settings | None = None) -> BuildSummary:
     return BuildSummary(str(settings.store_path), files, graphs, triples, counts, warnings, time.perf_counter() - started)
 
 
-def _build_into(build_path: Path, settings: Settings) -> tuple[int, list[Problem], dict[str, int], int]:
+def build_remote(settings: Settings, endpoint: RemoteEndpoint) -> BuildSummary:
+    """Build as ``build`` does, into a temporary folder, and publish the valid build to a remote
+    SPARQL store (graph.rdf.publish_remote); nothing is sent unless the build is valid. The
+    folder and its manifest are removed afterwards: ``alliances changes`` needs a local store."""
+    from graph.rdf.publish_remote import RemotePublisher
+
+    started = time.perf_counter()
+    publisher = RemotePublisher(endpoint)
+    try:
+        publisher.check_reachable()  # before minutes of work
+        with tempfile.TemporaryDirectory(prefix="alliances-remote-build-") as folder:
+            files, problems, counts, graphs = _build_into(Path(folder) / "build", settings,
+                                                          then=lambda store: publisher.publish(store, settings.base))
+    finally:
+        publisher.reader.close()
+    warnings = [p for p in problems if p.severity.value != "violation"]
+    triples = counts.pop("triples")
+    return BuildSummary(str(endpoint), files, graphs, triples, counts, warnings, time.perf_counter() - started)
+
+
+def _build_into(build_path: Path, settings: Settings, then: Callable[[OxigraphStore], object] | None = None
+                ) -> tuple[int, list[Problem], dict[str, int], int]:
     """Compile into a new store at ``build_path``; closed on return, so the folder can be
-    published or discarded."""
+    published or discarded. ``then`` gets the valid, complete store before it is closed."""
     store = OxigraphStore.create(build_path)
     try:
         compiled, problems = compile_all(store, settings)
@@ -157,6 +180,8 @@ def _build_into(build_path: Path, settings: Settings) -> tuple[int, list[Problem
         graphs = len(store.named_graphs())
         write_manifest(build_path, make_manifest(store, settings, build_path.name))  # before publish: no build without one
         store.flush()
+        if then is not None:
+            then(store)
         return compiled.files, problems, counts, graphs
     finally:
         store.close()

@@ -16,7 +16,12 @@ from graph.problems import Severity, problems_as_json
 @click.pass_obj
 def build(obj: Context) -> None:
     """Compile data/ and ontology/ into the store; keep the old graph if anything is invalid."""
-    click.echo(api.build(obj.local_store("build")).text())
+    if obj.remote is not None:
+        from graph.build.pipeline import build_remote
+
+        click.echo(build_remote(obj.settings, obj.remote).text())
+    else:
+        click.echo(api.build(obj.local_store("build")).text())
 
 
 @click.command()

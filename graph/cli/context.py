@@ -46,6 +46,11 @@ class Context:
     def local_store(self, command: str) -> Settings:
         """The settings of a command that needs the embedded store's folder."""
         if self.remote is not None:
+            if command == "changes":  # a remote build keeps no manifest (graph.build.pipeline.build_remote)
+                raise AllianceError(f"`alliances changes` compares the manifests that local builds keep, and a build "
+                                    f"published to the remote store {self.remote} keeps none: run it on a local store "
+                                    "(leave out --store URL, or give a folder)")
             raise AllianceError(f"`alliances {command}` works on the embedded store only for now; the remote store "
-                                f"{self.remote} can be read by query, show, search, stats, network, path and timeline")
+                                f"{self.remote} can be built by build and read by query, show, search, stats, network, "
+                                "path and timeline")
         return self.settings

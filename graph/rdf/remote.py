@@ -44,6 +44,12 @@ class RemoteStore:
         self._client = client or httpx.Client(timeout=float(os.environ.get("ALLIANCES_STORE_TIMEOUT", TIMEOUT_SECONDS)),
                                               follow_redirects=False, auth=auth, trust_env=False)
 
+    @property
+    def client(self) -> httpx.Client:
+        """The client with this store's limits, credentials and redirect refusal, for writers
+        to the same server (graph.rdf.publish_remote)."""
+        return self._client
+
     def query(self, sparql: str, substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None) -> QueryResult:
         text = prepared(sparql, substitutions)
         body = self._post(text)
@@ -83,8 +89,8 @@ class RemoteStore:
             raise AllianceError(f"cannot reach the store {self.endpoint}: {error}; check the address and that the server runs") from None
 
     def load(self, data: bytes | IO[bytes], format: ox.RdfFormat, graph: str | None = None) -> None:
-        raise AllianceError("publishing into a remote store is not available yet: build into a local store "
-                            "(without --store URL) and load its export into the server")
+        raise AllianceError("a remote store is not loaded file by file: `alliances build` with --store URL and "
+                            "--update-endpoint URL publishes a whole build to it (graph.rdf.publish_remote)")
 
     def default_graph_is_empty(self) -> bool:
         return not bool(self.query("ASK { ?s ?p ?o }"))
