@@ -323,12 +323,14 @@
         const size = placed.length < TOP_LABELS ? Math.round(base * 1.2) : base;
         const m = measureLabel(label, size);
         const w = m.width + 2 * LABEL_PAD, h = m.ascent + m.descent + 2 * LABEL_PAD;
-        const gap = 2, d = p.r * 0.72;
-        const spots = [
-          [p.x - w / 2, p.y + p.r + gap], [p.x - w / 2, p.y - p.r - gap - h],
-          [p.x + p.r + gap, p.y - h / 2], [p.x - p.r - gap - w, p.y - h / 2],
-          [p.x + d, p.y + d], [p.x - d - w, p.y + d], [p.x + d, p.y - d - h], [p.x - d - w, p.y - d - h],
-        ];
+        // Close to the node first; then one and two lines further out, which a crowded centre needs.
+        const spots = [];
+        [2, 2 + h, 2 + 2 * h].forEach(function (gap) {
+          const d = p.r * 0.72 + gap / 2;
+          spots.push([p.x - w / 2, p.y + p.r + gap], [p.x - w / 2, p.y - p.r - gap - h],
+            [p.x + p.r + gap, p.y - h / 2], [p.x - p.r - gap - w, p.y - h / 2],
+            [p.x + d, p.y + d], [p.x - d - w, p.y + d], [p.x + d, p.y - d - h], [p.x - d - w, p.y - d - h]);
+        });
         // A named node's disc becomes an obstacle too, so a later name cannot hide it.
         for (let i = 0; i < spots.length; i++) {
           const box = { x: spots[i][0], y: spots[i][1], w: w, h: h };
