@@ -10,7 +10,7 @@ import random
 from graph.network.landscape import Alliance, Landscape, Organisation, Source
 
 SECTORS = ("sector/steel", "sector/automotive", "sector/aluminium", "sector/battery-materials", "sector/energy")
-STATUSES = (("status/binding", {"status/binding"}), ("status/delivering", {"status/delivering", "status/binding"}),
+STATUSES: tuple[tuple[str | None, set[str]], ...] = (("status/binding", {"status/binding"}), ("status/delivering", {"status/delivering", "status/binding"}),
             ("status/non-binding", {"status/non-binding"}), ("status/announced", {"status/announced"}), (None, set()))
 GERMAN = ("Müller", "Schäfer", "Größer", "Weiß", "Kühn", "Böhm")
 CHINESE = ("宝山", "河钢", "鞍钢", "首钢", "沙钢", "马钢", "本钢", "华菱")

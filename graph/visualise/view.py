@@ -58,7 +58,7 @@ EDGE_TYPE_COLOURS = {"alliance-type/agreement": "#3B6FB6", "alliance-type/cooper
                      "alliance-type/community": "#8C7A00", "alliance-type/coalition-membership": "#00798C",
                      "several": "#6B6B6B", "none": "#B0B0B0"}
 #: Line styles by the status of an edge's deals (vis-network ``dashes`` and an opacity for "unknown").
-EDGE_STATUSES = {
+EDGE_STATUSES: dict[str, dict[str, Any]] = {
     "binding": {"label": "binding, investment decision or delivering", "dashes": False},
     "non-binding": {"label": "announced or non-binding", "dashes": [10, 7]},
     "cancelled": {"label": "cancelled or lapsed", "dashes": [12, 4, 2, 4]},
@@ -248,10 +248,10 @@ def build_view(landscape: Landscape, flt: NetworkFilter | None = None, level: Le
         else:
             width = 1 + 2 * data["weight"]
         style = EDGE_STATUSES[status]
-        colour: str | dict[str, Any] = palette[key]
+        line: str | dict[str, Any] = palette[key]
         if "opacity" in style:
-            colour = {"color": palette[key], "opacity": style["opacity"]}
-        vis_edges.append({"id": edge_id, "from": a, "to": b, "width": round(width, 2), "color": colour,
+            line = {"color": palette[key], "opacity": style["opacity"]}
+        vis_edges.append({"id": edge_id, "from": a, "to": b, "width": round(width, 2), "color": line,
                           "dashes": style["dashes"]})
         edge_data[edge_id] = {"alliances": data["alliances"], "relation": data["relation"], "status": status,
                               "volume": volume or None, "volume_unit": unit if volume else None}
