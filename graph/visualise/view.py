@@ -59,7 +59,7 @@ EDGE_TYPE_COLOURS = {"alliance-type/agreement": "#3B6FB6", "alliance-type/cooper
                      "several": "#6B6B6B", "none": "#B0B0B0"}
 #: Line styles by the status of an edge's deals (vis-network ``dashes`` and an opacity for "unknown").
 EDGE_STATUSES: dict[str, dict[str, Any]] = {
-    "binding": {"label": "binding, investment decision or delivering", "dashes": False},
+    "binding": {"label": "binding (or delivering)", "dashes": False},
     "non-binding": {"label": "announced or non-binding", "dashes": [10, 7]},
     "cancelled": {"label": "cancelled or lapsed", "dashes": [12, 4, 2, 4]},
     "unknown": {"label": "status not stated", "dashes": False, "opacity": 0.45},
