@@ -271,6 +271,13 @@
         (degree.get(b) || 0) - (degree.get(a) || 0) || (a < b ? -1 : a > b ? 1 : 0);
     });
 
+    const texts = new Map();
+    function labelText(id) {
+      let value = texts.get(id);
+      if (value === undefined) { value = clip(nodeLabel(id), 40); texts.set(id, value); }
+      return value;
+    }
+
     function labelFont(size) { return LABEL_WEIGHT + " " + size + "px " + FONT_STACK; }
 
     function measureLabel(label, size) {
@@ -293,23 +300,32 @@
        box; base the font size. Returns [{id, text, size, x, y, w, h, baseline, anchorX}] where
        (x, y, w, h) is the label's box including its halo. */
     function labelLayout(place, bounds, base, only) {
+      // A uniform grid of the boxes placed so far: a test looks only at the cells a box covers.
       const CELL = 64;
       const grid = new Map();
-      const cells = function (b, add) {
-        const out = [];
+      const cellKey = function (gx, gy) { return gx * 1048576 + gy; };
+      const add = function (b) {
         for (let gx = Math.floor(b.x / CELL); gx <= Math.floor((b.x + b.w) / CELL); gx++) {
           for (let gy = Math.floor(b.y / CELL); gy <= Math.floor((b.y + b.h) / CELL); gy++) {
-            const key = gx + "," + gy;
-            if (add) { if (!grid.has(key)) grid.set(key, []); grid.get(key).push(b); } else if (grid.has(key)) out.push(grid.get(key));
+            const key = cellKey(gx, gy);
+            const list = grid.get(key);
+            if (list) list.push(b); else grid.set(key, [b]);
           }
         }
-        return out;
       };
       const free = function (b) {
         if (b.x < bounds.x || b.y < bounds.y || b.x + b.w > bounds.x + bounds.w || b.y + b.h > bounds.y + bounds.h) return false;
-        return cells(b, false).every(function (list) {
-          return list.every(function (o) { return b.x >= o.x + o.w || o.x >= b.x + b.w || b.y >= o.y + o.h || o.y >= b.y + b.h; });
-        });
+        for (let gx = Math.floor(b.x / CELL); gx <= Math.floor((b.x + b.w) / CELL); gx++) {
+          for (let gy = Math.floor(b.y / CELL); gy <= Math.floor((b.y + b.h) / CELL); gy++) {
+            const list = grid.get(cellKey(gx, gy));
+            if (!list) continue;
+            for (let i = 0; i < list.length; i++) {
+              const o = list[i];
+              if (!(b.x >= o.x + o.w || o.x >= b.x + b.w || b.y >= o.y + o.h || o.y >= b.y + b.h)) return false;
+            }
+          }
+        }
+        return true;
       };
       const placed = [];
       const discs = new Map();
@@ -317,9 +333,11 @@
         if (only && !only.has(id)) return;
         const p = place(id);
         if (!p) return;
+        // Outside the drawing (zoomed in): no place can be free.
+        if (p.x + p.r < bounds.x || p.x - p.r > bounds.x + bounds.w || p.y + p.r < bounds.y || p.y - p.r > bounds.y + bounds.h) return;
         const disc = { x: p.x - p.r, y: p.y - p.r, w: 2 * p.r, h: 2 * p.r };
         discs.set(id, disc);
-        const label = clip(nodeLabel(id), 40);
+        const label = labelText(id);
         const size = placed.length < TOP_LABELS ? Math.round(base * 1.2) : base;
         const m = measureLabel(label, size);
         const w = m.width + 2 * LABEL_PAD, h = m.ascent + m.descent + 2 * LABEL_PAD;
@@ -335,8 +353,8 @@
         for (let i = 0; i < spots.length; i++) {
           const box = { x: spots[i][0], y: spots[i][1], w: w, h: h };
           if (!free(box) || overlapsDisc(box, id)) continue;
-          cells(box, true);
-          cells(disc, true);
+          add(box);
+          add(disc);
           placed.push({ id: id, text: label, size: size, x: box.x, y: box.y, w: w, h: h,
             textX: box.x + LABEL_PAD + m.left, baseline: box.y + LABEL_PAD + m.ascent });
           return;
@@ -354,20 +372,46 @@
     /* Font size of names for an output width: 18 px at 1920, never below 14. */
     function labelBase(width) { return Math.max(14, Math.min(28, Math.round(18 * width / 1920))); }
 
+    // Placing names costs about as much as drawing a network of thousands of nodes: where the view
+    // hides edges while dragging (html.py decides, above LARGE_NETWORK nodes), names wait too.
+    const namesWaitWhileMoving = Boolean(options.interaction && options.interaction.hideEdgesOnDrag);
+    let moving = false;
+    let settle = null;
+    function movingFor(ms) {
+      if (!namesWaitWhileMoving) return;
+      moving = true;
+      if (settle !== null) window.clearTimeout(settle);
+      settle = ms > 0 ? window.setTimeout(function () { settle = null; moving = false; network.redraw(); }, ms) : null;
+    }
+    network.on("dragStart", function () { movingFor(0); });
+    network.on("dragEnd", function () { moving = false; network.redraw(); });
+    network.on("zoom", function () { movingFor(200); });
     let pageLabels = [];
+    let pageLabelKey = null; // names are placed again only when the view moved, resized or changed
+    let pageLabelOnly = null;
     /* Names on the canvas, in screen pixels whatever the zoom; while a neighbourhood is shown, only its names. */
     function drawLabels(ctx) {
+      if (moving) return; // a large network drops its names while it is dragged or zoomed, as it drops its edges
       const scale = network.getScale();
       const origin = network.canvasToDOM({ x: 0, y: 0 });
       const width = container.clientWidth, height = container.clientHeight;
       const only = state.highlight ? state.highlight.nodes : null;
       const body = network.body.nodes;
-      pageLabels = labelLayout(function (id) {
+      // The hint line lies over the bottom of the drawing: no name goes under it.
+      const hint = document.querySelector(".stage .hint");
+      const reserved = hint && hint.offsetParent !== null ? hint.offsetHeight + 12 : 0;
+      const key = [scale, origin.x, origin.y, width, height - reserved, state.hiddenNodes.size, state.filters.material,
+        state.filters.pathway, state.filters.type, state.filters.from, state.filters.to].join("|");
+      const started = performance.now();
+      if (key !== pageLabelKey || only !== pageLabelOnly) pageLabels = labelLayout(function (id) {
         if (state.hiddenNodes.has(id)) return null;
         const node = body[id];
         if (!node) return null;
         return { x: origin.x + node.x * scale, y: origin.y + node.y * scale, r: Math.max(2, nodeSize(id) * scale) };
-      }, { x: 0, y: 0, w: width, h: height }, labelBase(Math.max(width, 1280)), only);
+      }, { x: 0, y: 0, w: width, h: height - reserved }, labelBase(Math.max(width, 1280)), only);
+      pageLabelKey = key;
+      pageLabelOnly = only;
+      window.allianceGraphLabelMs = performance.now() - started; // for scripts/bench_network.py and tests
       const ratio = ctx.canvas.width / Math.max(width, 1);
       ctx.save();
       ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
