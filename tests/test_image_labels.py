@@ -210,3 +210,19 @@ def test_the_html_page_names_the_top_organisations(browser: Any, synthetic: Alli
     assert_no_overlap(boxes)
     assert set(top_names(synthetic, 5)) <= {box.text for box in boxes}
     assert len(boxes) < synthetic.graph.number_of_nodes()  # the rest on hover
+
+
+def test_cli_exports_with_full_sources_and_volume_widths(browser: Any, built: Any, runner: Any, tmp_path: Any) -> None:
+    from graph.cli import main
+
+    target = tmp_path / "steel.svg"
+    result = runner.invoke(main, ["--store", str(built.store_path), "export", "svg", "--material", "steel",
+                                  "--edge-width", "volume", "--sources", "full", "--width", "1280", "--height", "720",
+                                  "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    root = ElementTree.fromstring(target.read_bytes())
+    assert int(root.get("height") or 0) > 720  # the list of sources below the slide
+    texts = [t.text or "" for t in root.iter(f"{SVG}text")]
+    assert any(t.startswith("Material: steel") for t in texts)
+    assert any(t.startswith("Line width: contracted volume") for t in texts)
+    assert root.find(f".//{SVG}g[@id='sources']") is not None

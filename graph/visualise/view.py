@@ -236,11 +236,12 @@ def build_view(landscape: Landscape, flt: NetworkFilter | None = None, level: Le
     edges = sorted(view.edges(data=True), key=lambda e: (e[0], e[1]))
     edge_volumes = [sum(v[0] for i in d["alliances"] if (v := volumes[i]) and v[1] == unit) for _, _, d in edges]
     largest = max(edge_volumes, default=0.0)
-    vis_edges, edge_data, statuses = [], {}, set()
+    vis_edges, edge_data, statuses, colours_used = [], {}, set(), set()
     for index, ((a, b, data), volume) in enumerate(zip(edges, edge_volumes)):
         edge_id = f"e{index}"
         alliances = [shown[i] for i in data["alliances"]]
         key = _edge_key(alliances, edge_by)
+        colours_used.add(key)
         status = "member" if data["relation"] == "member" else edge_status(alliances)
         statuses.add(status)
         if edge_width == "volume":
@@ -273,7 +274,7 @@ def build_view(landscape: Landscape, flt: NetworkFilter | None = None, level: Le
             "sources": _sources(landscape, shown),
         },
         "legend": _legend(landscape, graph, edge_by, view.number_of_nodes() > graph.number_of_nodes(), size_by,
-                          statuses, _width_legend(edge_width, unit, largest)),
+                          statuses, colours_used, _width_legend(edge_width, unit, largest)),
         "nodes": node_data, "edges": edge_data,
         "alliances": {ident: _alliance_data(landscape, a) for ident, a in sorted(shown.items())},
         "filters": _filter_options(landscape, shown),
@@ -311,7 +312,7 @@ def _tonnes(value: float) -> str:
 
 
 def _legend(landscape: Landscape, graph: nx.Graph[str], edge_by: str, hubs: bool, size_by: str,
-            statuses: set[str], width: str) -> dict[str, Any]:
+            statuses: set[str], colours_used: set[str], width: str) -> dict[str, Any]:
     sectors = sorted({graph.nodes[n].get("sector") for n in graph.nodes}, key=lambda s: (s is None, s or ""))
     kinds = sorted({graph.nodes[n].get("kind", "organisation") for n in graph.nodes} | ({"alliance-hub"} if hubs else set()),
                    key=list(SHAPES).index)
@@ -323,7 +324,7 @@ def _legend(landscape: Landscape, graph: nx.Graph[str], edge_by: str, hubs: bool
                      if any(s not in SECTOR_COLOURS for s in sectors) else []),
         "kind": [{"key": k, "label": KIND_LABELS[k], "shape": SHAPES[k]} for k in kinds],
         "edge": {"by": edge_by, "items": [{"key": k, "label": landscape.label(k) if "/" in k else k, "color": c}
-                                          for k, c in palette.items()]},
+                                          for k, c in palette.items() if k in colours_used]},
         "status": [{"key": k, "label": str(style["label"]), "dashes": style["dashes"], "opacity": style.get("opacity", 1)}
                    for k, style in EDGE_STATUSES.items() if k in statuses],
         "size": MEASURE_LABELS.get(size_by, size_by) + (" (larger = broker)" if size_by == "constraint" else ""),

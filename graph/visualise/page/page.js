@@ -950,8 +950,19 @@
       return ' stroke-dasharray="' + pattern.map(function (v) { return num(Number(v) * scale); }).join(" ") + '"';
     }
 
+    /* The legend in a box of width x height at (x, y): drawn at its natural size, and scaled down
+       (not below 0.6) when a small image has no room for all of it. */
     function legendSVG(x, y, width, height) {
-      const out = ['<g id="legend">', ""];
+      const natural = legendBody(width, 1e6);
+      const k = Math.max(0.6, Math.min(1, height / natural.height));
+      const body = k < 1 ? legendBody(width / k, height / k) : natural;
+      return '<g id="legend" transform="translate(' + num(x) + " " + num(y) + (k < 1 ? ") scale(" + num2(k) : "") + ')">' +
+        body.svg + "</g>";
+    }
+
+    function legendBody(width, height) {
+      const x = 0, y = 0;
+      const out = ["", ""];
       let cy = y + 22;
       const maxChars = Math.floor((width - 40) / 8.2);
       const room = function (need) { return cy + need <= y + height - 8; };
@@ -1013,10 +1024,9 @@
           });
         });
       }
-      out[1] = '<rect x="' + (x - 16) + '" y="' + (y - 8) + '" width="' + (width + 16) + '" height="' +
+      out[1] = '<rect x="' + (x - 16) + '" y="' + (y - 8) + '" width="' + num(width + 16) + '" height="' +
         num(Math.min(height, cy - y + 4)) + '" fill="#f4f6f8" rx="6"/>';
-      out.push("</g>");
-      return out.join("");
+      return { svg: out.join(""), height: cy - y + 4 };
     }
 
     function shapeSVG(shape, cx, cy, r, fill, stroke, opacity) {
