@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from graph.network.filters import NetworkFilter
     from graph.network.projections import Level
     from graph.network.timeline import By
-    from graph.visualise.view import AllianceView, EdgeBy
+    from graph.visualise.view import AllianceView, EdgeBy, EdgeWidth
 
 __all__ = ["build", "validate", "open_store", "query", "ask", "show", "search", "resolve", "export",
            "named_queries", "render_profile", "render_matches", "Settings", "OutputFormat", "ExportFormat",
@@ -178,24 +178,28 @@ def timeline(store: GraphStore, by: By = "material", **filters: Any) -> list[dic
 
 
 def network_view(store: GraphStore, level: Level = "company", size_by: str = "pagerank", edge_colour: EdgeBy = "material",
-                 title: str | None = None, **filters: Any) -> "AllianceView":
+                 title: str | None = None, edge_width: "EdgeWidth" = "alliances", **filters: Any) -> "AllianceView":
     """The drawing of the network as an object (a pyvis Network and the page's data)."""
     from graph.network.landscape import load_landscape
     from graph.visualise.view import build_view
-    return build_view(load_landscape(store), network_filter(store, **filters), level, size_by, edge_colour, title)
+    return build_view(load_landscape(store), network_filter(store, **filters), level, size_by, edge_colour, title,
+                      edge_width)
 
 
 def export_network(store: GraphStore, fmt: str, path: Path, level: Level = "company", size_by: str = "pagerank",
                    edge_colour: EdgeBy = "material", title: str | None = None, width: int = 1920, height: int = 1080,
-                   **filters: Any) -> Path:
-    """Write the network as html, png, svg, graphml, gexf or csv; nothing is written on failure."""
-    view = network_view(store, level, size_by, edge_colour, title, **filters)
+                   edge_width: EdgeWidth = "alliances", sources: str = "compact", **filters: Any) -> Path:
+    """Write the network as html, png, svg, graphml, gexf or csv; nothing is written on failure.
+
+    ``edge_width``: line width by the number of shared alliances or by contracted volume;
+    ``sources``: images list their sources in one line (compact) or in full below the picture."""
+    view = network_view(store, level, size_by, edge_colour, title, edge_width=edge_width, **filters)
     if fmt == "html":
         from graph.visualise.html import write_html
         return write_html(view, path)
     if fmt in ("png", "svg"):
         from graph.visualise.image import export_image
-        return export_image(view, path, fmt, width=width, height=height)
+        return export_image(view, path, fmt, width=width, height=height, sources=sources)
     from graph.network.files import write_network_file
     write_network_file(view.graph, view.report, path, fmt)
     return path

@@ -24,9 +24,13 @@ from graph.rdf.files import atomic_writer
 @click.option("--level", type=click.Choice(["company", "group"]), default="company", show_default=True)
 @click.option("--size-by", type=click.Choice(MEASURES), default="pagerank", show_default=True, help="Node size (html, png, svg).")
 @click.option("--edge-colour", type=click.Choice(["material", "type"]), default="material", show_default=True)
+@click.option("--edge-width", type=click.Choice(["alliances", "volume"]), default="alliances", show_default=True,
+              help="Line width: number of shared alliances, or contracted volume (html, png, svg).")
 @click.option("--title", help="Page title (html, png, svg).")
 @click.option("--width", type=click.IntRange(320, 8000), default=1920, show_default=True, help="Image width (png, svg).")
 @click.option("--height", type=click.IntRange(240, 8000), default=1080, show_default=True, help="Image height (png, svg).")
+@click.option("--sources", type=click.Choice(["compact", "full"]), default="compact", show_default=True,
+              help="Sources in images: one line with their count, or the full list below the picture (png, svg).")
 @click.pass_obj
 def export(obj: Context, /, fmt: str, output: Path | None, **kwargs: Any) -> None:
     """Write the graph (trig, nquads, turtle, jsonld) or the network (html, png, svg, graphml, gexf, csv).

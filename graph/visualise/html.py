@@ -240,6 +240,8 @@ def _safe_legend(legend: dict[str, Any]) -> dict[str, Any]:
                  for item in legend.get("kind", [])],
         "edge": {"by": edge.get("by", "material"),
                  "items": [{**item, "color": safe_color(item.get("color"))} for item in edge.get("items", [])]},
+        "status": [{"key": str(item.get("key", "")), "label": item.get("label", ""), "dashes": bool(item.get("dashes")),
+                    "opacity": float(item.get("opacity", 1))} for item in legend.get("status", [])],
         "size": legend.get("size", ""),
         "width": legend.get("width", ""),
     }

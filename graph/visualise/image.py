@@ -1,9 +1,11 @@
 """Export an alliance view as a PNG or SVG image, drawn by the HTML page in headless Chromium.
 
 The page is written to a temporary folder and opened from ``file://``; every request to any other
-address is refused (and would be reported as an error). The PNG is a screenshot of the page in
-its export layout (title, legend, drawing and sources, without controls); the SVG is drawn by the
-page's ``toSVG()`` from the same positions. The same view gives the same SVG bytes.
+address is refused (and would be reported as an error). The page's ``toImage()`` draws the picture
+as SVG (title, subtitle from the filters, the drawing with the names placed so that none overlaps,
+a legend, a source line) and reports where it put each name. The SVG is written as it is; the PNG
+is that same SVG file opened in Chromium and captured, so both are one drawing and share one label
+layout (``RenderedImage.labels``). The same view gives the same SVG bytes.
 
 Chromium is found from ``ALLIANCES_CHROMIUM``, then ``chromium`` on the PATH, then
 ``/usr/bin/chromium``. Playwright's sync API is used; called from a running asyncio loop (a
@@ -21,7 +23,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from graph.errors import AllianceError
 from graph.extras import IMAGES
@@ -89,25 +91,79 @@ def find_chromium() -> str | None:
     return None
 
 
+class SourceList(enum.Enum):
+    """How an image lists its sources: one line with their count and where the list is, or the full
+    list below the picture (the image grows taller; the slide part keeps its size)."""
+
+    COMPACT = "compact"
+    FULL = "full"
+
+    @classmethod
+    def parse(cls, value: "str | SourceList") -> "SourceList":
+        if isinstance(value, cls):
+            return value
+        try:
+            return cls(str(value).lower())
+        except ValueError:
+            raise AllianceError(f"Unknown sources option '{value}': use compact or full.") from None
+
+
+@dataclass(frozen=True)
+class LabelBox:
+    """A name the picture shows and the box it takes (text and halo), in image pixels."""
+
+    node: str
+    text: str
+    size: float
+    x: float
+    y: float
+    width: float
+    height: float
+
+    def intersects(self, other: "LabelBox") -> bool:
+        return not (self.x >= other.x + other.width or other.x >= self.x + self.width
+                    or self.y >= other.y + other.height or other.y >= self.y + self.height)
+
+
+@dataclass(frozen=True)
+class RenderedImage:
+    """An image and the label layout it was drawn with (the SVG's, also for a PNG)."""
+
+    content: bytes
+    svg: str
+    labels: list[LabelBox]
+    width: int
+    height: int
+
+
 def export_image(view: ViewLike, path: str | os.PathLike[str], fmt: "str | ImageFormat | None" = None,
-                 width: int = 1920, height: int = 1080) -> Path:
+                 width: int = 1920, height: int = 1080, sources: "str | SourceList" = SourceList.COMPACT) -> Path:
     """Write the view as a ``png`` or ``svg`` image of ``width`` x ``height`` pixels to ``path``.
 
-    ``fmt`` defaults to the file name's extension. Raises ImageExportUnavailable (and writes
-    nothing) when Chromium or playwright is missing.
+    ``fmt`` defaults to the file name's extension; ``sources="full"`` adds the list of sources
+    below the picture. Raises ImageExportUnavailable (and writes nothing) when Chromium or
+    playwright is missing.
     """
     image_format = ImageFormat.from_extension(path) if fmt is None else ImageFormat.parse(fmt)
+    rendered = render_image(view, image_format, width, height, sources)
+    return write_atomic(Path(path), rendered.content)
+
+
+def render_image(view: ViewLike, fmt: "str | ImageFormat" = ImageFormat.PNG, width: int = 1920, height: int = 1080,
+                 sources: "str | SourceList" = SourceList.COMPACT) -> RenderedImage:
+    """The image of a view in memory, with the label layout it was drawn with."""
+    image_format = ImageFormat.parse(fmt)
+    source_list = SourceList.parse(sources)
     if width < 320 or height < 240:
         raise AllianceError(f"An image of {width}x{height} is too small: use at least 320x240.")
     chromium = _require_chromium()
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        content = _capture(view, image_format, width, height, chromium)
-    else:  # Playwright's sync API refuses to run inside an event loop (e.g. Jupyter).
-        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-            content = pool.submit(_capture, view, image_format, width, height, chromium).result()
-    return write_atomic(Path(path), content)
+        return _capture(view, image_format, width, height, source_list, chromium)
+    # Playwright's sync API refuses to run inside an event loop (e.g. Jupyter).
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_capture, view, image_format, width, height, source_list, chromium).result()
 
 
 @dataclass
@@ -169,7 +225,8 @@ def wait_until_drawn(page: Page, timeout_ms: int = READY_TIMEOUT_MS) -> None:
     page.wait_for_selector('body[data-ready="true"]', state="attached", timeout=timeout_ms)
 
 
-def _capture(view: ViewLike, image_format: ImageFormat, width: int, height: int, chromium: str) -> bytes:
+def _capture(view: ViewLike, image_format: ImageFormat, width: int, height: int, sources: SourceList,
+             chromium: str) -> RenderedImage:
     sync_playwright = _import_playwright()
     report = PageReport()
     with tempfile.TemporaryDirectory(prefix="alliances-image-") as folder:
@@ -180,13 +237,14 @@ def _capture(view: ViewLike, image_format: ImageFormat, width: int, height: int,
                 page = offline_page(browser, width, height, report)
                 page.goto(page_path.as_uri() + "#export", wait_until="load")
                 wait_until_drawn(page)
-                page.evaluate("document.fonts.ready.then(() => new Promise(r => requestAnimationFrame(() => r(true))))")
+                page.evaluate("document.fonts.ready.then(() => true)")
+                drawn: dict[str, Any] = page.evaluate(
+                    "([w, h, s]) => window.allianceGraph.toImage({width: w, height: h, sources: s})",
+                    [width, height, sources.value])
+                svg = str(drawn["svg"])
+                content = svg.encode("utf-8")
                 if image_format is ImageFormat.PNG:
-                    content = page.screenshot(type="png", full_page=False, animations="disabled", caret="hide")
-                else:
-                    svg: str = page.evaluate("([w, h]) => window.allianceGraph.toSVG({width: w, height: h})",
-                                        [width, height])
-                    content = svg.encode("utf-8")
+                    content = _rasterise(browser, Path(folder), content, width, int(drawn["height"]), report)
             finally:
                 browser.close()
     if report.blocked:
@@ -196,7 +254,27 @@ def _capture(view: ViewLike, image_format: ImageFormat, width: int, height: int,
         )
     if report.errors:
         raise AllianceError("The page failed while drawing: " + "; ".join(report.errors[:5]))
-    return content
+    labels = [LabelBox(str(item["id"]), str(item["text"]), float(item["size"]), float(item["x"]), float(item["y"]),
+                       float(item["w"]), float(item["h"])) for item in drawn["labels"]]
+    return RenderedImage(content, svg, labels, width, int(drawn["height"]))
+
+
+def _rasterise(browser: Browser, folder: Path, svg: bytes, width: int, height: int, report: PageReport) -> bytes:
+    """The SVG as Chromium draws it, captured at its own size.
+
+    The SVG goes inline into a bare HTML page: Playwright's capture of an SVG document never
+    finished here (it waits on a style sheet it adds to the document's head, which SVG lacks)."""
+    markup = svg.decode("utf-8").split("?>", 1)[-1] if svg.startswith(b"<?xml") else svg.decode("utf-8")
+    wrapper = ('<!DOCTYPE html><html><head><meta charset="utf-8"><style>html,body{margin:0;padding:0}'
+               'svg{display:block}</style></head><body>' + markup + "</body></html>")
+    page_path = write_atomic(folder / "picture.html", wrapper.encode("utf-8"))
+    page = offline_page(browser, width, height, report)
+    page.goto(page_path.as_uri(), wait_until="load")
+    page.evaluate("document.fonts.ready.then(() => new Promise(r => requestAnimationFrame(() => r(true))))")
+    shot: bytes = page.screenshot(type="png", clip={"x": 0, "y": 0, "width": width, "height": height},
+                                  full_page=True, animations="disabled", caret="hide")
+    page.context.close()
+    return shot
 
 
 def _require_chromium() -> str:

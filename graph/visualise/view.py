@@ -9,6 +9,12 @@ Drawing choices:
 - Positions are computed here with a seeded force-directed layout (igraph) and physics is off in
   the page: the same
   data gives the same picture, and large networks open at once.
+- Each organisation carries its ``rank`` by the size measure (1 = most important): the page labels
+  organisations in this order, as many as fit (``page.js``, ``labelLayout``).
+- A line's style shows the status of its deals: solid when one of them is binding (or narrower:
+  final investment decision, delivering, completed), dashed when they are announced or non-binding,
+  thin and light when no status is known; membership of a programme or coalition is dotted. Its width
+  shows the number of shared alliances, or with ``edge_width="volume"`` the contracted volume.
 """
 from __future__ import annotations
 
@@ -28,6 +34,7 @@ from graph.network.measures import MeasureReport, measure
 from graph.network.projections import Level, kept_alliances, organisation_network
 
 EdgeBy = Literal["material", "type"]  # what edge colour shows
+EdgeWidth = Literal["alliances", "volume"]  # what edge width shows
 SEED = 42
 MAX_PAIRWISE_PARTIES = 3
 WIDE = 1.6  # horizontal stretch of the layout
@@ -50,6 +57,15 @@ EDGE_TYPE_COLOURS = {"alliance-type/agreement": "#3B6FB6", "alliance-type/cooper
                      "alliance-type/joint-pilot": "#D1495B", "alliance-type/programme": "#2E8B57",
                      "alliance-type/community": "#8C7A00", "alliance-type/coalition-membership": "#00798C",
                      "several": "#6B6B6B", "none": "#B0B0B0"}
+#: Line styles by the status of an edge's deals (vis-network ``dashes`` and an opacity for "unknown").
+EDGE_STATUSES: dict[str, dict[str, Any]] = {
+    "binding": {"label": "binding (or delivering)", "dashes": False},
+    "non-binding": {"label": "announced or non-binding", "dashes": [10, 7]},
+    "cancelled": {"label": "cancelled or lapsed", "dashes": [12, 4, 2, 4]},
+    "unknown": {"label": "status not stated", "dashes": False, "opacity": 0.45},
+    "member": {"label": "member of a programme or coalition", "dashes": [2, 4]},
+}
+VOLUME_KINDS = ("mass per year", "mass")  # a deal's volume: tonnes a year, else tonnes in all
 MEASURE_LABELS = {"pagerank": "PageRank", "degree": "degree", "weighted-degree": "weighted degree",
                   "betweenness": "betweenness", "constraint": "Burt's constraint (smaller = broker)",
                   "effective-size": "effective size"}
@@ -76,6 +92,43 @@ def _edge_key(alliances: list[Alliance], by: str) -> str:
         else:
             keys |= {k for k in a.type_keys if k in EDGE_TYPE_COLOURS}
     return keys.pop() if len(keys) == 1 else ("several" if keys else "none")
+
+
+def edge_status(alliances: list[Alliance]) -> str:
+    """The status an edge is drawn with: binding if any of its deals is (one binding deal is a binding
+    tie), else non-binding if any is announced or non-binding, else cancelled, else unknown."""
+    keys = set().union(*(a.status_keys for a in alliances)) if alliances else set()
+    if "status/binding" in keys:
+        return "binding"
+    if keys & {"status/announced", "status/non-binding"}:
+        return "non-binding"
+    return "cancelled" if "status/cancelled" in keys else "unknown"
+
+
+def alliance_volume(alliance: Alliance) -> tuple[float, str] | None:
+    """The contracted volume of a deal: its largest claim in tonnes a year, else in tonnes, read with
+    the record rules' own units (``read_quantity``), as ``volumes-by-status.rq`` counts it."""
+    from graph.records.quantities import UnitError, read_quantity
+
+    found: dict[str, float] = {}
+    for claim in alliance.claims:
+        try:
+            quantity = read_quantity(claim["value"], claim["unit"])
+        except (UnitError, ArithmeticError, ValueError):  # money, shares, text the record check reports
+            continue
+        if quantity.kind in VOLUME_KINDS:
+            found[quantity.kind] = max(found.get(quantity.kind, 0.0), float(quantity.normalised))
+    for kind in VOLUME_KINDS:
+        if kind in found:
+            return found[kind], "t/yr" if kind == "mass per year" else "t"
+    return None
+
+
+def importance_ranks(values: dict[str, float], size_by: str, labels: dict[str, str]) -> dict[str, int]:
+    """1 for the most important node by the size measure (a small constraint marks a broker), ties by label."""
+    sign = 1.0 if size_by == "constraint" else -1.0
+    ordered = sorted(values, key=lambda node: (sign * values[node], labels[node].casefold(), node))
+    return {node: index + 1 for index, node in enumerate(ordered)}
 
 
 def _view_graph(landscape: Landscape, flt: NetworkFilter, level: Level, organisations: set[str]) -> tuple[nx.Graph[str], dict[str, Alliance]]:
@@ -132,7 +185,7 @@ def layout_positions(view: nx.Graph[str]) -> dict[str, tuple[int, int]]:
 
 def build_view(landscape: Landscape, flt: NetworkFilter | None = None, level: Level = "company",
                size_by: str = "pagerank", edge_by: EdgeBy = "material",
-               title: str | None = None) -> AllianceView:
+               title: str | None = None, edge_width: EdgeWidth = "alliances") -> AllianceView:
     flt = flt or NetworkFilter()
     graph = organisation_network(landscape, flt, level)
     report = measure(graph, only=size_by)
@@ -141,6 +194,8 @@ def build_view(landscape: Landscape, flt: NetworkFilter | None = None, level: Le
     positions = layout_positions(view)
     values = [float(rows[n][size_by] or 0) for n in graph.nodes] or [0.0]
     low, high = min(values), max(values)
+    ranks = importance_ranks({n: float(rows[n][size_by] or 0) for n in graph.nodes}, size_by,
+                             {n: str(graph.nodes[n]["label"]) for n in graph.nodes})
 
     def size(node: str) -> int:
         value = float(rows[node][size_by] or 0)
@@ -172,16 +227,35 @@ def build_view(landscape: Landscape, flt: NetworkFilter | None = None, level: Le
             "sector": landscape.label(attributes["sector"]) if attributes.get("sector") else None,
             "country": attributes.get("country"), "groups": attributes.get("groups", []),
             "names": {lang: list(names) for lang, names in sorted(org.names.items())} if org else {},
-            "measure": float(rows[node][size_by] or 0), "community": int(rows[node]["community"]),
+            "measure": float(rows[node][size_by] or 0), "rank": ranks[node], "community": int(rows[node]["community"]),
             "alliances": sorted({a for _, _, d in view.edges(node, data=True) for a in d["alliances"]}),
         }
     palette = EDGE_MATERIAL_COLOURS if edge_by == "material" else EDGE_TYPE_COLOURS
-    vis_edges, edge_data = [], {}
-    for index, (a, b, data) in enumerate(sorted(view.edges(data=True), key=lambda e: (e[0], e[1]))):
+    volumes = {i: alliance_volume(a) for i, a in shown.items()}
+    unit = "t/yr" if any(v and v[1] == "t/yr" for v in volumes.values()) else "t"
+    edges = sorted(view.edges(data=True), key=lambda e: (e[0], e[1]))
+    edge_volumes = [sum(v[0] for i in d["alliances"] if (v := volumes[i]) and v[1] == unit) for _, _, d in edges]
+    largest = max(edge_volumes, default=0.0)
+    vis_edges, edge_data, statuses, colours_used = [], {}, set(), set()
+    for index, ((a, b, data), volume) in enumerate(zip(edges, edge_volumes)):
         edge_id = f"e{index}"
-        key = _edge_key([shown[i] for i in data["alliances"]], edge_by)
-        vis_edges.append({"id": edge_id, "from": a, "to": b, "width": 1 + 2 * data["weight"], "color": palette[key]})
-        edge_data[edge_id] = {"alliances": data["alliances"], "relation": data["relation"]}
+        alliances = [shown[i] for i in data["alliances"]]
+        key = _edge_key(alliances, edge_by)
+        colours_used.add(key)
+        status = "member" if data["relation"] == "member" else edge_status(alliances)
+        statuses.add(status)
+        if edge_width == "volume":
+            width = 1 + 11 * math.sqrt(volume / largest) if volume and largest else 1
+        else:
+            width = 1 + 2 * data["weight"]
+        style = EDGE_STATUSES[status]
+        line: str | dict[str, Any] = palette[key]
+        if "opacity" in style:
+            line = {"color": palette[key], "opacity": style["opacity"]}
+        vis_edges.append({"id": edge_id, "from": a, "to": b, "width": round(width, 2), "color": line,
+                          "dashes": style["dashes"]})
+        edge_data[edge_id] = {"alliances": data["alliances"], "relation": data["relation"], "status": status,
+                              "volume": volume or None, "volume_unit": unit if volume else None}
     net.nodes, net.edges = vis_nodes, vis_edges  # in one step: pyvis' add_node is quadratic
     net.options = {
         "physics": {"enabled": False},
@@ -194,13 +268,13 @@ def build_view(landscape: Landscape, flt: NetworkFilter | None = None, level: Le
     data = {
         "meta": {
             "title": title or "Decarbonization alliances",
-            "subtitle": f"{graph.number_of_nodes()} {'groups' if level == 'group' else 'organisations'}, "
-                        f"{len(shown)} alliances; node size: {MEASURE_LABELS.get(size_by, size_by)}",
+            "subtitle": _subtitle(flt, landscape, graph.number_of_nodes(), level, len(shown)),
             "filter_summary": flt.summary(landscape), "data_date": landscape.data_date,
             "measure": MEASURE_LABELS.get(size_by, size_by),
             "sources": _sources(landscape, shown),
         },
-        "legend": _legend(landscape, graph, edge_by, view.number_of_nodes() > graph.number_of_nodes(), size_by),
+        "legend": _legend(landscape, graph, edge_by, view.number_of_nodes() > graph.number_of_nodes(), size_by,
+                          statuses, colours_used, _width_legend(edge_width, unit, largest)),
         "nodes": node_data, "edges": edge_data,
         "alliances": {ident: _alliance_data(landscape, a) for ident, a in sorted(shown.items())},
         "filters": _filter_options(landscape, shown),
@@ -214,19 +288,47 @@ def _sources(landscape: Landscape, shown: dict[str, Alliance]) -> list[dict[str,
              "url": landscape.sources[i].url} for i in ids if i in landscape.sources]
 
 
-def _legend(landscape: Landscape, graph: nx.Graph[str], edge_by: str, hubs: bool, size_by: str) -> dict[str, Any]:
+def _subtitle(flt: NetworkFilter, landscape: Landscape, count: int, level: Level, alliances: int) -> str:
+    """What the picture shows: the filters first (a slide must say what was left out), then the counts."""
+    what = flt.summary(landscape)
+    what = what[:1].upper() + what[1:]
+    return f"{what} · {count} {'groups' if level == 'group' else 'organisations'}, {alliances} alliances"
+
+
+def _width_legend(edge_width: EdgeWidth, unit: str, largest: float) -> str:
+    if edge_width == "alliances":
+        return "number of shared alliances"
+    if not largest:
+        return "contracted volume (none is stated for these deals)"
+    return (f"contracted volume, widest {_tonnes(largest)} {'a year' if unit == 't/yr' else 'in all'}; "
+            "thinnest: no volume stated")
+
+
+def _tonnes(value: float) -> str:
+    for size, name in ((1e6, "Mt"), (1e3, "kt")):
+        if value >= size:
+            return f"{value / size:.3g} {name}"
+    return f"{value:.3g} t"
+
+
+def _legend(landscape: Landscape, graph: nx.Graph[str], edge_by: str, hubs: bool, size_by: str,
+            statuses: set[str], colours_used: set[str], width: str) -> dict[str, Any]:
     sectors = sorted({graph.nodes[n].get("sector") for n in graph.nodes}, key=lambda s: (s is None, s or ""))
     kinds = sorted({graph.nodes[n].get("kind", "organisation") for n in graph.nodes} | ({"alliance-hub"} if hubs else set()),
                    key=list(SHAPES).index)
     palette = EDGE_MATERIAL_COLOURS if edge_by == "material" else EDGE_TYPE_COLOURS
     return {
-        "sector": [{"key": s or "none", "label": landscape.label(s) if s else "sector not known",
-                    "color": SECTOR_COLOURS.get(s or "", NO_SECTOR)} for s in sectors],
+        # Sectors without a colour of their own share one grey entry: a legend of eleven grey dots says nothing.
+        "sector": [{"key": s, "label": landscape.label(s), "color": SECTOR_COLOURS[s]} for s in sectors if s in SECTOR_COLOURS]
+                  + ([{"key": "other", "label": "other sector or not known", "color": NO_SECTOR}]
+                     if any(s not in SECTOR_COLOURS for s in sectors) else []),
         "kind": [{"key": k, "label": KIND_LABELS[k], "shape": SHAPES[k]} for k in kinds],
         "edge": {"by": edge_by, "items": [{"key": k, "label": landscape.label(k) if "/" in k else k, "color": c}
-                                          for k, c in palette.items()]},
+                                          for k, c in palette.items() if k in colours_used]},
+        "status": [{"key": k, "label": str(style["label"]), "dashes": style["dashes"], "opacity": style.get("opacity", 1)}
+                   for k, style in EDGE_STATUSES.items() if k in statuses],
         "size": MEASURE_LABELS.get(size_by, size_by) + (" (larger = broker)" if size_by == "constraint" else ""),
-        "width": "number of shared alliances",
+        "width": width,
     }
 
 

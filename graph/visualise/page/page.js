@@ -56,8 +56,11 @@
     };
     // A selected or hovered node keeps its sector colour and gets a dark ring.
     const INK = "#14171c";
+    // vis-network draws no names: it skips them all below a zoom threshold and never avoids
+    // overlaps. The page places them itself (labelLayout), on the canvas and in the SVG alike.
     const nodeItems = (view.nodes || []).map(function (node) {
       const item = withoutTitle(node);
+      item.label = undefined;
       if (typeof node.color === "string") {
         item.color = { background: node.color, border: node.color,
           highlight: { background: node.color, border: INK }, hover: { background: node.color, border: INK } };
@@ -103,6 +106,7 @@
     let drawn = false;
     network.on("afterDrawing", function (ctx) {
       if (state.highlight) drawHighlight(ctx, state.highlight);
+      drawLabels(ctx);
       if (drawn) return;
       drawn = true;
       window.allianceGraphReadyAt = performance.now();
@@ -243,6 +247,185 @@
       ui.count.dataset.nodes = String(c.nodes);
       ui.count.dataset.organisations = String(c.organisations);
       ui.count.dataset.edges = String(c.edges);
+    }
+
+    // ---------------------------------------------------------------- labels
+    /* Which nodes are named, and where: one greedy placement for the page, the SVG and so the PNG.
+       Candidates come in order of importance (the view's rank by the size measure; programme and
+       coalition hubs after every organisation). Each name is tried below, above, beside and at the
+       corners of its node; it is kept at the first place whose box meets no name already placed and
+       no named node, inside the drawing. Text is measured by the browser (canvas measureText with the
+       font the drawing uses), so the boxes are those of the text as drawn, in any script. */
+    const LABEL_WEIGHT = 600;
+    const LABEL_PAD = 3; // around the text: room for the white halo
+    const TOP_LABELS = 10; // drawn a size larger
+    const measurer = document.createElement("canvas").getContext("2d");
+    const measured = new Map();
+    const degree = new Map();
+    edgeItems.forEach(function (e) { [e.from, e.to].forEach(function (id) { degree.set(id, (degree.get(id) || 0) + 1); }); });
+    const labelOrder = nodeItems.map(function (n) { return n.id; }).sort(function (a, b) {
+      const ia = nodeInfo[a] || {}, ib = nodeInfo[b] || {};
+      const hubA = ia.kind === "alliance-hub" ? 1 : 0, hubB = ib.kind === "alliance-hub" ? 1 : 0;
+      const ra = typeof ia.rank === "number" ? ia.rank : Infinity, rb = typeof ib.rank === "number" ? ib.rank : Infinity;
+      return hubA - hubB || (ra === rb ? 0 : ra < rb ? -1 : 1) || nodeSize(b) - nodeSize(a) ||
+        (degree.get(b) || 0) - (degree.get(a) || 0) || (a < b ? -1 : a > b ? 1 : 0);
+    });
+
+    const texts = new Map();
+    function labelText(id) {
+      let value = texts.get(id);
+      if (value === undefined) { value = clip(nodeLabel(id), 40); texts.set(id, value); }
+      return value;
+    }
+
+    function labelFont(size) { return LABEL_WEIGHT + " " + size + "px " + FONT_STACK; }
+
+    function measureLabel(label, size) {
+      const key = size + "\u0000" + label;
+      let m = measured.get(key);
+      if (!m) {
+        measurer.font = labelFont(size);
+        const metrics = measurer.measureText(label);
+        const ascent = Math.max(metrics.fontBoundingBoxAscent || 0, metrics.actualBoundingBoxAscent || 0, size * 0.95);
+        const descent = Math.max(metrics.fontBoundingBoxDescent || 0, metrics.actualBoundingBoxDescent || 0, size * 0.25);
+        const left = Math.max(0, metrics.actualBoundingBoxLeft || 0);
+        const width = Math.max(metrics.width, left + (metrics.actualBoundingBoxRight || 0));
+        m = { width: width, left: left, ascent: ascent, descent: descent };
+        measured.set(key, m);
+      }
+      return m;
+    }
+
+    /* place(id) gives {x, y, r} in output pixels (or null when not drawn); bounds is the drawing's
+       box; base the font size. Returns [{id, text, size, x, y, w, h, baseline, anchorX}] where
+       (x, y, w, h) is the label's box including its halo. */
+    function labelLayout(place, bounds, base, only) {
+      // A uniform grid of the boxes placed so far: a test looks only at the cells a box covers.
+      const CELL = 64;
+      const grid = new Map();
+      const cellKey = function (gx, gy) { return gx * 1048576 + gy; };
+      const add = function (b) {
+        for (let gx = Math.floor(b.x / CELL); gx <= Math.floor((b.x + b.w) / CELL); gx++) {
+          for (let gy = Math.floor(b.y / CELL); gy <= Math.floor((b.y + b.h) / CELL); gy++) {
+            const key = cellKey(gx, gy);
+            const list = grid.get(key);
+            if (list) list.push(b); else grid.set(key, [b]);
+          }
+        }
+      };
+      const free = function (b) {
+        if (b.x < bounds.x || b.y < bounds.y || b.x + b.w > bounds.x + bounds.w || b.y + b.h > bounds.y + bounds.h) return false;
+        for (let gx = Math.floor(b.x / CELL); gx <= Math.floor((b.x + b.w) / CELL); gx++) {
+          for (let gy = Math.floor(b.y / CELL); gy <= Math.floor((b.y + b.h) / CELL); gy++) {
+            const list = grid.get(cellKey(gx, gy));
+            if (!list) continue;
+            for (let i = 0; i < list.length; i++) {
+              const o = list[i];
+              if (!(b.x >= o.x + o.w || o.x >= b.x + b.w || b.y >= o.y + o.h || o.y >= b.y + b.h)) return false;
+            }
+          }
+        }
+        return true;
+      };
+      const placed = [];
+      const discs = new Map();
+      labelOrder.forEach(function (id) {
+        if (only && !only.has(id)) return;
+        const p = place(id);
+        if (!p) return;
+        // Outside the drawing (zoomed in): no place can be free.
+        if (p.x + p.r < bounds.x || p.x - p.r > bounds.x + bounds.w || p.y + p.r < bounds.y || p.y - p.r > bounds.y + bounds.h) return;
+        const disc = { x: p.x - p.r, y: p.y - p.r, w: 2 * p.r, h: 2 * p.r };
+        discs.set(id, disc);
+        const label = labelText(id);
+        const size = placed.length < TOP_LABELS ? Math.round(base * 1.2) : base;
+        const m = measureLabel(label, size);
+        const w = m.width + 2 * LABEL_PAD, h = m.ascent + m.descent + 2 * LABEL_PAD;
+        // Close to the node first; then one and two lines further out, which a crowded centre needs.
+        const spots = [];
+        [2, 2 + h, 2 + 2 * h].forEach(function (gap) {
+          const d = p.r * 0.72 + gap / 2;
+          spots.push([p.x - w / 2, p.y + p.r + gap], [p.x - w / 2, p.y - p.r - gap - h],
+            [p.x + p.r + gap, p.y - h / 2], [p.x - p.r - gap - w, p.y - h / 2],
+            [p.x + d, p.y + d], [p.x - d - w, p.y + d], [p.x + d, p.y - d - h], [p.x - d - w, p.y - d - h]);
+        });
+        // A named node's disc becomes an obstacle too, so a later name cannot hide it.
+        for (let i = 0; i < spots.length; i++) {
+          const box = { x: spots[i][0], y: spots[i][1], w: w, h: h };
+          if (!free(box) || overlapsDisc(box, id)) continue;
+          add(box);
+          add(disc);
+          placed.push({ id: id, text: label, size: size, x: box.x, y: box.y, w: w, h: h,
+            textX: box.x + LABEL_PAD + m.left, baseline: box.y + LABEL_PAD + m.ascent });
+          return;
+        }
+      });
+      return placed;
+
+      function overlapsDisc(box, own) {
+        // the discs of named nodes are in the grid already; a name must not cover its own node either
+        const d = discs.get(own);
+        return !(box.x >= d.x + d.w || d.x >= box.x + box.w || box.y >= d.y + d.h || d.y >= box.y + box.h);
+      }
+    }
+
+    /* Font size of names for an output width: 18 px at 1920, never below 14. */
+    function labelBase(width) { return Math.max(14, Math.min(28, Math.round(18 * width / 1920))); }
+
+    // Placing names costs about as much as drawing a network of thousands of nodes: where the view
+    // hides edges while dragging (html.py decides, above LARGE_NETWORK nodes), names wait too.
+    const namesWaitWhileMoving = Boolean(options.interaction && options.interaction.hideEdgesOnDrag);
+    let moving = false;
+    let settle = null;
+    function movingFor(ms) {
+      if (!namesWaitWhileMoving) return;
+      moving = true;
+      if (settle !== null) window.clearTimeout(settle);
+      settle = ms > 0 ? window.setTimeout(function () { settle = null; moving = false; network.redraw(); }, ms) : null;
+    }
+    network.on("dragStart", function () { movingFor(0); });
+    network.on("dragEnd", function () { moving = false; network.redraw(); });
+    network.on("zoom", function () { movingFor(200); });
+    let pageLabels = [];
+    let pageLabelKey = null; // names are placed again only when the view moved, resized or changed
+    let pageLabelOnly = null;
+    /* Names on the canvas, in screen pixels whatever the zoom; while a neighbourhood is shown, only its names. */
+    function drawLabels(ctx) {
+      if (moving) return; // a large network drops its names while it is dragged or zoomed, as it drops its edges
+      const scale = network.getScale();
+      const origin = network.canvasToDOM({ x: 0, y: 0 });
+      const width = container.clientWidth, height = container.clientHeight;
+      const only = state.highlight ? state.highlight.nodes : null;
+      const body = network.body.nodes;
+      // The hint line lies over the bottom of the drawing: no name goes under it.
+      const hint = document.querySelector(".stage .hint");
+      const reserved = hint && hint.offsetParent !== null ? hint.offsetHeight + 12 : 0;
+      const key = [scale, origin.x, origin.y, width, height - reserved, state.hiddenNodes.size, state.filters.material,
+        state.filters.pathway, state.filters.type, state.filters.from, state.filters.to].join("|");
+      const started = performance.now();
+      if (key !== pageLabelKey || only !== pageLabelOnly) pageLabels = labelLayout(function (id) {
+        if (state.hiddenNodes.has(id)) return null;
+        const node = body[id];
+        if (!node) return null;
+        return { x: origin.x + node.x * scale, y: origin.y + node.y * scale, r: Math.max(2, nodeSize(id) * scale) };
+      }, { x: 0, y: 0, w: width, h: height - reserved }, labelBase(Math.max(width, 1280)), only);
+      pageLabelKey = key;
+      pageLabelOnly = only;
+      window.allianceGraphLabelMs = performance.now() - started; // for scripts/bench_network.py and tests
+      const ratio = ctx.canvas.width / Math.max(width, 1);
+      ctx.save();
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      ctx.textBaseline = "alphabetic";
+      ctx.lineJoin = "round";
+      pageLabels.forEach(function (l) {
+        ctx.font = labelFont(l.size);
+        ctx.lineWidth = 4;
+        ctx.strokeStyle = "#ffffff";
+        ctx.strokeText(l.text, l.textX, l.baseline);
+        ctx.fillStyle = FONT_COLOR;
+        ctx.fillText(l.text, l.textX, l.baseline);
+      });
+      ctx.restore();
     }
 
     // ---------------------------------------------------------------- highlighting
@@ -628,31 +811,38 @@
     window.addEventListener("afterprint", function () { network.redraw(); network.fit({ animation: false }); });
 
     // ---------------------------------------------------------------- SVG export
-    function toSVG(settings) {
+    /* The picture as SVG: title, subtitle (the filters), the drawing with its names, a legend and a
+       one-line source note; with {sources: "full"}, the list of sources below the fold. The PNG is
+       this SVG rendered by Chromium, so both show one drawing. Returns {svg, labels, width, height}. */
+    function toImage(settings) {
       const opts = settings || {};
       const W = opts.width || 1920;
       const H = opts.height || 1080;
       const margin = 40;
-      const legendWidth = 380;
-      const top = 170;
-      const bottom = H - 70;
+      const legendWidth = Math.min(400, Math.round(W * 0.22));
+      const top = 160;
+      const bottom = H - 52;
       const area = { x: margin, y: top, w: W - legendWidth - margin * 2 - 20, h: bottom - top };
+      const sourceList = (meta.sources || []);
+      const listLine = 24;
+      const full = opts.sources === "full" && sourceList.length > 0;
+      const totalH = full ? H + 70 + sourceList.length * listLine + 30 : H;
       const out = [];
       out.push('<?xml version="1.0" encoding="UTF-8"?>');
-      out.push('<svg xmlns="http://www.w3.org/2000/svg" width="' + W + '" height="' + H + '" viewBox="0 0 ' + W + " " + H +
+      out.push('<svg xmlns="http://www.w3.org/2000/svg" width="' + W + '" height="' + totalH + '" viewBox="0 0 ' + W + " " + totalH +
         '" font-family="' + xml(FONT_STACK) + '">');
       out.push("<title>" + xml(meta.title || "Alliance network") + "</title>");
       if (meta.subtitle) out.push("<desc>" + xml(meta.subtitle) + "</desc>");
-      out.push('<rect width="' + W + '" height="' + H + '" fill="#ffffff"/>');
+      out.push('<rect width="' + W + '" height="' + totalH + '" fill="#ffffff"/>');
 
-      // Title block
-      out.push(text(margin, 62, meta.title || "Alliance network", { size: 36, weight: 750, fill: "#14171c", max: 95 }));
-      if (meta.subtitle) out.push(text(margin, 98, meta.subtitle, { size: 22, fill: "#474f5c", max: 130 }));
+      // Title block: title, subtitle (what the filters kept), then what size and date mean
+      out.push(text(margin, 60, fit(meta.title || "Alliance network", 36, W - 2 * margin, 750), { size: 36, weight: 750, fill: "#14171c" }));
+      if (meta.subtitle) out.push(text(margin, 96, fit(meta.subtitle, 22, W - 2 * margin), { size: 22, fill: "#30363f" }));
       const c = visibleCounts();
-      const line = [meta.filter_summary, meta.data_date ? "Data as of " + meta.data_date : "",
+      const line = [meta.measure ? "Node size: " + meta.measure : "", meta.data_date ? "Data as of " + meta.data_date : "",
         plural(c.organisations, "organisation") + ", " + plural(c.edges, "link") + " shown"].filter(Boolean).join("  ·  ");
-      out.push(text(margin, 130, line, { size: 17, fill: "#474f5c", max: 170 }));
-      out.push('<line x1="' + margin + '" y1="148" x2="' + (W - margin) + '" y2="148" stroke="#14171c" stroke-width="3"/>');
+      out.push(text(margin, 126, fit(line, 17, W - 2 * margin), { size: 17, fill: "#474f5c" }));
+      out.push('<line x1="' + margin + '" y1="142" x2="' + (W - margin) + '" y2="142" stroke="#14171c" stroke-width="3"/>');
 
       // Drawing
       const ids = nodeItems.filter(function (n) { return !state.hiddenNodes.has(n.id); }).map(function (n) { return n.id; });
@@ -662,14 +852,17 @@
         const p = positions[id];
         const r = nodeSize(id);
         minX = Math.min(minX, p.x - r); maxX = Math.max(maxX, p.x + r);
-        minY = Math.min(minY, p.y - r); maxY = Math.max(maxY, p.y + r + FONT_SIZE * 1.6);
+        minY = Math.min(minY, p.y - r); maxY = Math.max(maxY, p.y + r);
       });
       if (!ids.length) { minX = minY = 0; maxX = maxY = 1; }
-      const scale = Math.min(area.w / Math.max(maxX - minX, 1), area.h / Math.max(maxY - minY, 1), 1.6);
-      const offsetX = area.x + (area.w - (maxX - minX) * scale) / 2 - minX * scale;
-      const offsetY = area.y + (area.h - (maxY - minY) * scale) / 2 - minY * scale;
+      // Room at the sides for the names of the outermost nodes.
+      const inner = { x: area.x + 60, y: area.y + 24, w: area.w - 120, h: area.h - 48 };
+      const scale = Math.min(inner.w / Math.max(maxX - minX, 1), inner.h / Math.max(maxY - minY, 1), 1.6);
+      const offsetX = inner.x + (inner.w - (maxX - minX) * scale) / 2 - minX * scale;
+      const offsetY = inner.y + (inner.h - (maxY - minY) * scale) / 2 - minY * scale;
       const X = function (x) { return x * scale + offsetX; };
       const Y = function (y) { return y * scale + offsetY; };
+      const radius = function (id) { return Math.max(2, nodeSize(id) * scale); };
 
       const highlight = state.highlight;
       out.push('<g id="edges" stroke-linecap="round">');
@@ -680,54 +873,96 @@
         if (!a || !b) return;
         const color = edgeColor(edge.color);
         const stroke = color.color ? safeColor(color.color, "#848484") : nodeFill(edge.from);
-        const width = Math.max(0.8, (typeof edge.width === "number" ? edge.width : 1) * scale);
+        const width = Math.max(0.8, (typeof edge.width === "number" ? edge.width : 1) * Math.max(scale, 0.5));
         const veiled = highlight && !highlight.edges.has(edge.id);
         const opacity = color.opacity * (veiled ? 1 - VEIL : 1);
         out.push('<line x1="' + num(X(a.x)) + '" y1="' + num(Y(a.y)) + '" x2="' + num(X(b.x)) + '" y2="' + num(Y(b.y)) +
           '" stroke="' + xml(stroke) + '" stroke-width="' + num(width) + '"' +
-          (opacity < 1 ? ' stroke-opacity="' + num2(opacity) + '"' : "") +
-          (edge.dashes ? ' stroke-dasharray="' + num(6 * Math.max(scale, 0.5)) + " " + num(5 * Math.max(scale, 0.5)) + '"' : "") + "/>");
+          (opacity < 1 ? ' stroke-opacity="' + num2(opacity) + '"' : "") + dashArray(edge.dashes, Math.max(scale, 0.5)) + "/>");
       });
       out.push("</g>");
 
-      const labelled = labelledNodes(ids);
-      const labels = [];
       out.push('<g id="nodes">');
       ids.forEach(function (id) {
         const p = positions[id];
         const node = nodeById.get(id);
-        const r = Math.max(2, nodeSize(id) * scale);
         const opacity = (typeof node.opacity === "number" ? node.opacity : 1) *
           (highlight && !highlight.nodes.has(id) ? 1 - VEIL : 1);
-        out.push(shapeSVG(node.shape || "dot", X(p.x), Y(p.y), r, nodeFill(id), nodeBorder(id), opacity));
-        if (labelled.has(id)) {
-          const fontColor = (node.font && typeof node.font === "object" && node.font.color) || FONT_COLOR;
-          const size = Math.min(30, Math.max(12, FONT_SIZE * scale));
-          labels.push(text(X(p.x), Y(p.y) + r + size * 1.05, nodeLabel(id), {
-            size: size, fill: safeColor(fontColor, FONT_COLOR), anchor: "middle", halo: true, max: 48, opacity: opacity,
-          }));
-        }
+        out.push(shapeSVG(node.shape || "dot", X(p.x), Y(p.y), radius(id), nodeFill(id), nodeBorder(id), opacity));
       });
       out.push("</g>");
-      out.push('<g id="labels">' + labels.join("") + "</g>");
+
+      const visible = new Set(ids);
+      const labels = labelLayout(function (id) {
+        if (!visible.has(id)) return null;
+        const p = positions[id];
+        return { x: X(p.x), y: Y(p.y), r: radius(id) };
+      }, area, labelBase(W), highlight ? highlight.nodes : null);
+      out.push('<g id="labels" font-weight="' + LABEL_WEIGHT + '">');
+      labels.forEach(function (l) {
+        out.push('<text x="' + num2(l.textX) + '" y="' + num2(l.baseline) + '" font-size="' + l.size + '"' +
+          ' stroke="#ffffff" stroke-width="4" stroke-linejoin="round" paint-order="stroke" fill="' + xml(FONT_COLOR) + '"' +
+          ' data-node="' + xml(l.id) + '" data-box="' + [l.x, l.y, l.w, l.h].map(num2).join(" ") + '">' + xml(l.text) + "</text>");
+      });
+      out.push("</g>");
 
       // Legend
       out.push(legendSVG(W - legendWidth - margin + 20, top, legendWidth - 20, bottom - top));
 
-      // Sources
-      const sources = (meta.sources || []).map(function (s) {
-        return [s.title, s.publisher].filter(Boolean).join(" — ");
-      });
-      if (sources.length) {
-        out.push('<line x1="' + margin + '" y1="' + (H - 58) + '" x2="' + (W - margin) + '" y2="' + (H - 58) + '" stroke="#cfd5dd" stroke-width="1"/>');
-        out.push(text(margin, H - 26, "Sources: " + sources.join("; "), { size: 15, fill: "#474f5c", max: Math.floor((W - 2 * margin) / 7.6) }));
+      // Sources: one line on the slide; the full list below the fold when asked for
+      out.push('<line x1="' + margin + '" y1="' + (H - 44) + '" x2="' + (W - margin) + '" y2="' + (H - 44) + '" stroke="#cfd5dd" stroke-width="1"/>');
+      out.push(text(margin, H - 18, fit(sourceNote(sourceList.length, full), 15, W - 2 * margin), { size: 15, fill: "#474f5c" }));
+      if (full) {
+        let y = H + 50;
+        out.push('<g id="sources">');
+        out.push(text(margin, y, "Sources", { size: 22, weight: 700, fill: "#14171c" }));
+        sourceList.forEach(function (source, index) {
+          y += listLine;
+          const entry = (index + 1) + ". " + [source.title, source.publisher, source.url].filter(Boolean).join(" — ");
+          out.push(text(margin, y, fit(entry, 15, W - 2 * margin), { size: 15, fill: "#30363f" }));
+        });
+        out.push("</g>");
       }
       out.push("</svg>");
-      return out.join("\n") + "\n";
+      return { svg: out.join("\n") + "\n", labels: labels, width: W, height: totalH };
     }
 
+    function toSVG(settings) { return toImage(settings).svg; }
+
+    function sourceNote(count, full) {
+      if (!count) return "Sources: none for what is shown.";
+      return "Sources: " + plural(count, "public document") + "; " +
+        (full ? "listed below." : "the full list is in the HTML page (alliances export html) and below the picture with --sources full.");
+    }
+
+    /* A text clipped with an ellipsis to a width in pixels, measured like the names. */
+    function fit(value, size, width, weight) {
+      measurer.font = (weight || 400) + " " + size + "px " + FONT_STACK;
+      let chars = Array.from(String(value));
+      if (measurer.measureText(chars.join("")).width <= width) return chars.join("");
+      while (chars.length > 1 && measurer.measureText(chars.join("") + "…").width > width) chars = chars.slice(0, -1);
+      return chars.join("") + "…";
+    }
+
+    function dashArray(dashes, scale) {
+      if (!dashes) return "";
+      const pattern = Array.isArray(dashes) ? dashes : [6, 5];
+      return ' stroke-dasharray="' + pattern.map(function (v) { return num(Number(v) * scale); }).join(" ") + '"';
+    }
+
+    /* The legend in a box of width x height at (x, y): drawn at its natural size, and scaled down
+       (not below 0.6) when a small image has no room for all of it. */
     function legendSVG(x, y, width, height) {
-      const out = ['<g id="legend">', ""];
+      const natural = legendBody(width, 1e6);
+      const k = Math.max(0.6, Math.min(1, height / natural.height));
+      const body = k < 1 ? legendBody(width / k, height / k) : natural;
+      return '<g id="legend" transform="translate(' + num(x) + " " + num(y) + (k < 1 ? ") scale(" + num2(k) : "") + ')">' +
+        body.svg + "</g>";
+    }
+
+    function legendBody(width, height) {
+      const x = 0, y = 0;
+      const out = ["", ""];
       let cy = y + 22;
       const maxChars = Math.floor((width - 40) / 8.2);
       const room = function (need) { return cy + need <= y + height - 8; };
@@ -767,11 +1002,17 @@
           out.push(text(x + 28, cy, item.label, { size: 16, fill: "#14171c", max: maxChars }));
           cy += 24;
         });
-        if (room(24)) {
-          out.push('<line x1="' + x + '" y1="' + (cy - 6) + '" x2="' + (x + 20) + '" y2="' + (cy - 6) + '" stroke="#5d6673" stroke-width="3" stroke-dasharray="5 4"/>');
-          out.push(text(x + 28, cy, "Member of a programme or coalition", { size: 16, fill: "#14171c", max: maxChars }));
+      }
+      const statuses = legend.status || [];
+      if (statuses.length && heading("Line style: status")) {
+        statuses.forEach(function (item) {
+          if (!room(24)) return;
+          const opacity = typeof item.opacity === "number" && item.opacity < 1 ? ' stroke-opacity="' + num2(item.opacity) + '"' : "";
+          out.push('<line x1="' + x + '" y1="' + (cy - 6) + '" x2="' + (x + 22) + '" y2="' + (cy - 6) + '" stroke="#3d4450" stroke-width="3"' +
+            opacity + dashArray(item.dashes, 0.6) + "/>");
+          out.push(text(x + 30, cy, item.label, { size: 16, fill: "#14171c", max: maxChars }));
           cy += 24;
-        }
+        });
       }
       if (heading("Size and width")) {
         [["Node size: ", legend.size], ["Line width: ", legend.width]].forEach(function (pair) {
@@ -783,18 +1024,9 @@
           });
         });
       }
-      out[1] = '<rect x="' + (x - 16) + '" y="' + (y - 8) + '" width="' + (width + 16) + '" height="' +
+      out[1] = '<rect x="' + (x - 16) + '" y="' + (y - 8) + '" width="' + num(width + 16) + '" height="' +
         num(Math.min(height, cy - y + 4)) + '" fill="#f4f6f8" rx="6"/>';
-      out.push("</g>");
-      return out.join("");
-    }
-
-    function labelledNodes(ids) {
-      if (ids.length <= 250) return new Set(ids);
-      const ranked = ids.slice().sort(function (a, b) {
-        return nodeSize(b) - nodeSize(a) || (a < b ? -1 : a > b ? 1 : 0);
-      });
-      return new Set(ranked.slice(0, 60));
+      return { svg: out.join(""), height: cy - y + 4 };
     }
 
     function shapeSVG(shape, cx, cy, r, fill, stroke, opacity) {
@@ -882,6 +1114,8 @@
       edges: edges,
       data: data,
       toSVG: toSVG,
+      toImage: toImage,
+      labels: function () { return pageLabels.slice(); },
       findMatches: findMatches,
       select: function (id) { selectNode(id, true); },
       setFilters: setFilters,
