@@ -47,5 +47,5 @@ class Context:
         """The settings of a command that needs the embedded store's folder."""
         if self.remote is not None:
             raise AllianceError(f"`alliances {command}` works on the embedded store only for now; the remote store "
-                                f"{self.remote} can be read by query, show, search, stats, network, path and timeline")
+                                f"{self.remote} can be read by query, show, search, stats, network, path and timeline, and served by serve")
         return self.settings
