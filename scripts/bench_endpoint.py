@@ -154,7 +154,7 @@ def _generate_quads(target: int, seed: int, counts: dict[str, int]) -> Iterator[
     for a in range(n_alliances):
         graph = sources[rng.randrange(GRAPHS)]
         alliance = nn(f"{ID}alliance/alliance-{a}")
-        parties = set()
+        parties: set[int] = set()
         while len(parties) < rng.randint(2, 6):
             parties.add(int(n_orgs * rng.random() ** 2))  # skewed: low numbers are hubs
         yield from (ox.Quad(alliance, p["type"], c["alliance"], graph), ox.Quad(alliance, p["type"], c["agreement"], graph),
@@ -199,7 +199,9 @@ def generate(store_path: Path, target: int, seed: int = SEED) -> Landscape:
 
 def _count(store: ox.Store, kind: str) -> int:
     query = f"SELECT (COUNT(DISTINCT ?x) AS ?n) {{ ?x a <{kind}> }}"
-    return int(next(iter(store.query(query, use_default_graph_as_union=True)))[0].value)
+    result = store.query(query, use_default_graph_as_union=True)
+    assert isinstance(result, ox.QuerySolutions)
+    return int(next(iter(result))[0].value)
 
 
 def describe_store(store_path: Path) -> Landscape:
@@ -253,7 +255,7 @@ def answers_of(url: str, queries: list[tuple[str, str]]) -> list[object]:
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
-        return sock.getsockname()[1]
+        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -261,7 +263,7 @@ class Server:
     name: str
     command: list[str]
     port: int
-    process: subprocess.Popen | None = None
+    process: subprocess.Popen[bytes] | None = None
     log: Path | None = None
 
     @property
@@ -737,6 +739,7 @@ def main() -> None:
                 if server.alive():
                     rows.append(measure_pathological(server, peer_script, args))
                 else:
+                    assert server.log is not None and server.process is not None
                     lines = [line.strip() for line in server.log.read_text(errors="replace").splitlines() if line.strip()]
                     at = next((i for i, line in enumerate(lines) if "panicked" in line), len(lines) - 2)
                     notes.append(f"`oxigraph --timeout-s {DEADLINE_S:g}` died under the light load (exit status "
