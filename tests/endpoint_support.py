@@ -34,6 +34,7 @@ from graph.serve.context import ServeSettings
 
 W3C = Path(__file__).with_name("w3c")  # the W3C SPARQL 1.1 tests used here (see w3c/SOURCE.txt)
 STARTUP_TIMEOUT_S = 60.0
+CACHE = 16 * 2**20  # a result cache for the tests that want one
 
 _FORMATS = {".nt": ox.RdfFormat.N_TRIPLES, ".ttl": ox.RdfFormat.TURTLE, ".nq": ox.RdfFormat.N_QUADS,
             ".trig": ox.RdfFormat.TRIG, ".rdf": ox.RdfFormat.RDF_XML, ".jsonld": ox.RdfFormat.JSON_LD}
@@ -100,6 +101,9 @@ def running_server(store_path: Path, explorer: bool = False, **overrides: Any) -
     host, port = sock.getsockname()[:2]
     overrides.setdefault("workers", 2)
     overrides.setdefault("deadline_s", 10.0)
+    # No result cache unless a test asks for one (cache_bytes=CACHE): tests of the workers count on
+    # every query reaching a worker. The protocol tests (test_endpoint.py) and the cache's own run with it.
+    overrides.setdefault("cache_bytes", 0)
     settings = ServeSettings(store_path=store_path, host=host, port=port, **overrides)
     app = create_app(settings, explorer=explorer)
     config = uvicorn.Config(app, lifespan="on", **uvicorn_options(settings))

@@ -27,7 +27,7 @@ from graph.config import PROJECT_ROOT, Settings
 from graph.rdf.store import OxigraphStore
 
 from network_support import Listener
-from endpoint_support import Server, captured_access_log, csv_rows, make_store, running_server
+from endpoint_support import CACHE, Server, captured_access_log, csv_rows, make_store, running_server
 
 JSON = "application/sparql-results+json"
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -45,14 +45,14 @@ RESULT_LIMIT_STATUS = 400  # graph/serve/workers.py execute(): a result over max
 @pytest.fixture(scope="module")
 def project(built: Settings) -> Iterator[Server]:
     """The project's built graph, read-only, with a 5 s deadline and four workers."""
-    with running_server(built.store_path, deadline_s=PROJECT_DEADLINE_S, workers=4) as server:
+    with running_server(built.store_path, deadline_s=PROJECT_DEADLINE_S, workers=4, cache_bytes=CACHE) as server:
         yield server
 
 
 @pytest.fixture(scope="module")
 def tight(built: Settings) -> Iterator[Server]:
     """The project's graph with a 2 s deadline and small limits, to reach each of them cheaply."""
-    with running_server(built.store_path, deadline_s=DEADLINE_S, workers=2, max_rows=5, max_query_chars=2_000,
+    with running_server(built.store_path, deadline_s=DEADLINE_S, workers=2, cache_bytes=CACHE, max_rows=5, max_query_chars=2_000,
                         max_body_bytes=10_000, max_result_bytes=1_000_000) as server:
         yield server
 

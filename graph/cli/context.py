@@ -51,6 +51,6 @@ class Context:
                                     f"published to the remote store {self.remote} keeps none: run it on a local store "
                                     "(leave out --store URL, or give a folder)")
             raise AllianceError(f"`alliances {command}` works on the embedded store only for now; the remote store "
-                                f"{self.remote} can be built by build and read by query, show, search, stats, network, "
-                                "path and timeline")
+                                f"{self.remote} can be built by build, read by query, show, search, stats, network, "
+                                "path and timeline, and served by serve")
         return self.settings

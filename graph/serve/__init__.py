@@ -3,6 +3,8 @@
 - ``protocol.py``: requests (GET, POST form, POST direct), content negotiation, status codes
 - ``safety.py`` with ``graph.rdf.sparql_text``: what is refused before evaluation (SERVICE, LOAD, size, nesting, operators)
 - ``workers.py``: queries run in worker processes that are killed at the deadline
+- ``cache.py``: answers kept per published build; ``fastpath.py``: a kept answer sent before Starlette
+- ``forward.py``: in front of a remote SPARQL store (``--store URL``), queries forwarded with the same limits
 - ``sandbox.py``: worker processes cannot open network connections
 - ``description.py``: the SPARQL service description
 - ``app.py``: the Starlette application; ``explorer.py``: the HTML pages

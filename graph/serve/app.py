@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hmac
 import time
 from collections.abc import AsyncIterator
@@ -29,9 +30,12 @@ from starlette.types import Receive, Scope, Send
 
 from graph.errors import AllianceError
 from graph.rdf.formats import GRAPHS, listed, offers
+from graph.rdf.store import read_link
 from graph.serve.access_log import CLIENT_CLOSED, configure_access_log, log_request
+from graph.serve.cache import CacheKey, ResultCache, negotiated
 from graph.serve.context import ServerContext, ServeSettings
 from graph.serve.description import service_description
+from graph.serve.fastpath import CachedAnswers, given_operation
 from graph.serve.hosts import HostPolicy
 from graph.serve.protocol import Operation, apply_using, choose_format, negotiate, read_operation
 from graph.serve.safety import Refused, check_operation
@@ -65,6 +69,11 @@ def _plain(status: int, message: str) -> Response:
     return Response(message + "\n", status_code=status, media_type="text/plain; charset=utf-8", headers=CORS)
 
 
+def _response(outcome: Outcome) -> Response:
+    return Response(outcome.body, status_code=outcome.status, media_type=outcome.content_type,
+                    headers={**CORS, **outcome.headers} if outcome.headers else CORS)
+
+
 class Endpoint:
     """The /sparql route, bound to a server context."""
 
@@ -72,6 +81,7 @@ class Endpoint:
         self.context = context
         self.settings = context.settings
         self.hosts = HostPolicy(self.settings.host, self.settings.port, self.settings.allowed_hosts)
+        self.store_path = self.settings.store_path.absolute()
 
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
@@ -82,15 +92,20 @@ class Endpoint:
             return Response(status_code=204, headers={**CORS, "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
                                                       "Access-Control-Allow-Headers": "Content-Type, Accept",
                                                       "Access-Control-Max-Age": "600"})
+        given = given_operation(request.scope)  # read already by graph.serve.fastpath, with its cache key
+        key = given[1] if given is not None else None
         try:
-            body = await _read_body(request, self.settings.max_body_bytes) if request.method == "POST" else b""
-            op = read_operation(request.method, request.url.query, request.headers.get("content-type", ""), body,
-                                request.headers.get("accept", "*/*"))
-            if op is None:
-                response = self.describe(request)
-                _log(request, None, response.status_code, None, started)
-                return response
-            op = dataclasses.replace(op, base=str(request.url.replace(query="")))
+            if given is not None:
+                op = given[0]
+            else:
+                body = await _read_body(request, self.settings.max_body_bytes) if request.method == "POST" else b""
+                op = read_operation(request.method, request.url.query, request.headers.get("content-type", ""), body,
+                                    request.headers.get("accept", "*/*"))
+                if op is None:
+                    response = self.describe(request)
+                    _log(request, None, response.status_code, None, started)
+                    return response
+                op = dataclasses.replace(op, base=str(request.url.replace(query="")))
             if op.kind == "update":
                 self.authorise_update(request, op)
             held = await self.context.pool.admit(client)  # a client waiting after a fault waits here, before any lexing
@@ -108,10 +123,21 @@ class Endpoint:
         except ClientDisconnect:  # the client left, or its body was too slow (connections.py): no one to answer
             _log(request, op, CLIENT_CLOSED, None, started)
             return Response(status_code=CLIENT_CLOSED)
-        outcome: Outcome = await self.context.pool.run(op, client)
+        cache = self.context.cache
+        if cache is None or op.kind != "query":
+            outcome: Outcome = await self.context.pool.run(op, client)
+            _log(request, op, outcome.status, outcome.rows, started)
+            return _response(outcome)
+        key = key or CacheKey(op.text, op.default_graphs, op.named_graphs, op.base, negotiated(op.accept))
+        cached = cache.get(key, read_link(self.store_path))
+        if cached is not None:  # a client held after a fault, now let through
+            _log(request, op, cached.outcome.status, cached.outcome.rows, started)
+            return _response(cached.outcome)
+        outcome, build = await self.context.pool.run_on_build(op, client)
+        response = _response(outcome)
+        cache.put(key, build, outcome, response.raw_headers)
         _log(request, op, outcome.status, outcome.rows, started)
-        return Response(outcome.body, status_code=outcome.status, media_type=outcome.content_type,
-                        headers={**CORS, **outcome.headers} if outcome.headers else CORS)
+        return response
 
     def authorise_update(self, request: Request, op: Operation) -> None:
         if not self.settings.allow_update:
@@ -151,11 +177,22 @@ def create_app(settings: ServeSettings, explorer: bool = True) -> Starlette:
     from graph.rdf.store import PublishedStore
 
     limits = Limits(settings.max_rows, settings.max_result_bytes, settings.memory_limit(), settings.client_workers, settings.client_queue)
-    # The link, not the folder it points at now: workers and pages follow each published build.
-    pool = QueryPool(settings.store_path.absolute(), settings.workers, settings.deadline_s, limits, writable=settings.allow_update)
-    # With updates on, the only handle on the store is the read-write worker (see workers.py).
-    store = None if settings.allow_update else PublishedStore(settings.store_path.absolute())
-    context = ServerContext(settings, store, pool)
+    pool: QueryPool
+    if settings.remote is not None:  # forwarded (graph.serve.forward): no store folder, no pages, no cache
+        if settings.allow_update:
+            raise AllianceError("updates are not forwarded to a remote store; serve it without --allow-update "
+                                "and send updates to the store's own update endpoint")
+        from graph.serve.forward import RemotePool
+
+        pool, store, cache = RemotePool(settings.remote, settings.workers, settings.deadline_s, limits), None, None
+    else:
+        # The link, not the folder it points at now: workers and pages follow each published build.
+        pool = QueryPool(settings.store_path.absolute(), settings.workers, settings.deadline_s, limits, writable=settings.allow_update)
+        # With updates on, the only handle on the store is the read-write worker (see workers.py).
+        store = None if settings.allow_update else PublishedStore(settings.store_path.absolute())
+        # Updates change the store in place, not by publishing a build: no answer could be kept safely.
+        cache = ResultCache(settings.cache_bytes) if settings.cache_bytes and not settings.allow_update else None
+    context = ServerContext(settings, store, pool, cache)
     routes: list[BaseRoute] = [Route("/sparql", Endpoint(context).handle, methods=["GET", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"])]
     if explorer and store is not None:
         routes += _explorer_routes(context)
@@ -168,11 +205,24 @@ def create_app(settings: ServeSettings, explorer: bool = True) -> Starlette:
         finally:
             await pool.close()
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = _Application(routes=routes, lifespan=lifespan)
+    app.answers = CachedAnswers(functools.partial(Starlette.__call__, app), context) if cache is not None else None
     app.router.redirect_slashes = False  # Starlette's redirect copies the Host header into its Location
     app.router.default = _SlashRedirect(app.router)
     app.state.context = context
     return app
+
+
+class _Application(Starlette):
+    """Starlette, with cached answers served before its layers (graph.serve.fastpath)."""
+
+    answers: CachedAnswers | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.answers is not None:
+            await self.answers(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
 
 
 class _SlashRedirect:

@@ -47,6 +47,41 @@ class _Refused(Exception):
     """Raised in a parser callback to stop parsing; the status and message are on the protocol."""
 
 
+class _HeadWithBody:
+    """A connection's transport that writes a response's head and its first body part in one
+    ``send``: uvicorn writes them apart, and on a loopback connection under load each ``send``
+    cost about 140 µs of the server's CPU (profiled: 40 % of a cached answer's cost)."""
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self._transport = transport
+        self._head = b""
+        self.holding = False
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if self.holding:
+            self._head += data
+            return
+        if self._head:
+            data, self._head = self._head + data, b""
+        self._transport.write(data)
+
+    def _flush(self) -> None:
+        if self._head:
+            head, self._head = self._head, b""
+            self._transport.write(head)
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def write_eof(self) -> None:
+        self._flush()
+        self._transport.write_eof()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
 class LimitedProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with a deadline per request and limits on the request head."""
 
@@ -79,6 +114,23 @@ class LimitedProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._in_head, self._head_bytes = False, 0
         super().on_headers_complete()
+        cycle: Any = self.cycle  # None after an upgrade request
+        if cycle is not None and not isinstance(cycle.transport, _HeadWithBody):
+            transport = _HeadWithBody(cycle.transport)
+            cycle.transport, send = transport, cycle.send
+
+            async def send_head_with_body(message: Any) -> None:
+                """uvicorn writes the head at ``http.response.start``: it is held for the first body part."""
+                if message["type"] != "http.response.start":
+                    await send(message)
+                    return
+                transport.holding = True
+                try:
+                    await send(message)
+                finally:
+                    transport.holding = False
+
+            cycle.send = send_head_with_body  # read when the ASGI task starts
 
     def on_message_complete(self) -> None:
         self._disarm()

@@ -10,11 +10,14 @@ from typing import TYPE_CHECKING
 from graph.config import Settings, default_store_path
 
 if TYPE_CHECKING:  # the server process imports these; the CLI's option parsing does not need them
+    from graph.rdf.location import RemoteEndpoint
     from graph.rdf.store import PublishedStore
+    from graph.serve.cache import ResultCache
     from graph.serve.workers import QueryPool
 
 MIB = 2**20
 GIB = 2**30
+DEFAULT_CACHE_BYTES = 64 * MIB  # answers kept per server (graph.serve.cache), ALLIANCES_CACHE_SIZE / --cache-size
 MIN_WORKER_MEMORY = 64 * MIB  # below this a worker cannot even open the store
 MAX_DEFAULT_WORKER_MEMORY = 4 * GIB  # a query that needs more is rarely one a shared endpoint should run
 _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:I?B)?\s*", re.IGNORECASE)
@@ -33,7 +36,7 @@ def max_running(workers: int) -> int:
     return 2 * max(1, workers)
 
 
-def parse_size(text: str, name: str = "--worker-memory") -> int:
+def parse_size(text: str, name: str = "--worker-memory", minimum: int = MIN_WORKER_MEMORY) -> int:
     """Bytes from a size such as 2G, 512M, 1.5GiB or 300MB (binary multiples; a bare number is bytes).
     Hand-written: five lines, against a dependency for one option."""
     match = _SIZE.fullmatch(text)
@@ -41,8 +44,8 @@ def parse_size(text: str, name: str = "--worker-memory") -> int:
     if not match:
         raise ValueError(f"{where}'{text}' is not a size; write it as 2G, 512M or 300MB")
     size = int(float(match[1]) * _UNITS[match[2].upper()])
-    if size < MIN_WORKER_MEMORY:
-        raise ValueError(f"{where}{text} is too little for a query worker; give at least {format_size(MIN_WORKER_MEMORY)}")
+    if size < minimum:
+        raise ValueError(f"{where}{text} is too little for a query worker; give at least {format_size(minimum)}")
     return size
 
 
@@ -73,9 +76,14 @@ def _env_float(name: str, default: float) -> float:
     return float(os.environ.get(name, default))
 
 
-def _env_size(name: str) -> int | None:
+def _env_size(name: str, minimum: int = MIN_WORKER_MEMORY) -> int | None:
     value = os.environ.get(name)
-    return parse_size(value, name) if value else None
+    return parse_size(value, name, minimum) if value else None
+
+
+def _cache_size() -> int:
+    size = _env_size("ALLIANCES_CACHE_SIZE", 0)
+    return DEFAULT_CACHE_BYTES if size is None else size
 
 
 @dataclass(frozen=True)
@@ -102,6 +110,10 @@ class ServeSettings:
     request_timeout_s: float = field(default_factory=lambda: _env_float("ALLIANCES_REQUEST_TIMEOUT", 20.0))
     max_url_bytes: int = 64_000  # at most 65,535: httptools cannot parse a longer URL (graph/serve/connections.py)
     max_header_bytes: int = 32_768
+    # Bytes of answers kept for the published build (graph.serve.cache); 0: none kept.
+    cache_bytes: int = field(default_factory=_cache_size)
+    # A remote SPARQL store to forward queries to (graph.serve.forward), in place of the store folder.
+    remote: RemoteEndpoint | None = None
 
     def memory_limit(self) -> int:
         """Bytes one query worker may use: ``worker_memory``, else a share of the machine's memory."""
@@ -116,4 +128,5 @@ class ServerContext:
 
     settings: ServeSettings
     store: PublishedStore | None  # None with updates on: the read-write worker is the only handle
-    pool: QueryPool
+    pool: QueryPool  # or its subclass RemotePool, in front of a remote store
+    cache: ResultCache | None = None  # answers of read queries on the published build (graph.serve.cache)

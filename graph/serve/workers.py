@@ -427,19 +427,24 @@ class QueryPool:
 
     async def run(self, op: Operation, client: str = "") -> Outcome:
         """Run one operation for the client at address ``client`` when its turn comes."""
+        return (await self.run_on_build(op, client))[0]
+
+    async def run_on_build(self, op: Operation, client: str = "") -> tuple[Outcome, str | None]:
+        """``run``, and the build that answered (the store link its worker opened), so that an
+        answer is kept for that build only (graph.serve.cache)."""
         key = client_key(client)
         if key in self._faults:
             refused = await self.admit(client)
             if refused is not None:
-                return refused
+                return refused, None
         worker = self.turns.take_now(key)
         if worker is None:
             try:
                 worker = await self.turns.take(key, self.deadline_s)
             except QueueFull:
-                return self._throttled
+                return self._throttled, None
             if worker is None:
-                return self._busy
+                return self._busy, None
         self._top_up()  # the spare may just have been taken
         loop = asyncio.get_running_loop()
         if worker.link != read_link(self.store_path):  # a newer build was published
@@ -459,13 +464,13 @@ class QueryPool:
             self._lost(key, worker)
             if stopped.fault:
                 self.fault(key)
-            return stopped.outcome
+            return stopped.outcome, None
         except asyncio.CancelledError:  # the request was dropped; the worker comes back when its thread ends
             future.add_done_callback(lambda done: loop.call_soon_threadsafe(self._settle, key, worker, done, near))
             raise
         near.done()
         self._give_back(key, worker)
-        return outcome
+        return outcome, worker.link
 
     def fault(self, client: str) -> None:
         """The client's query broke its worker (or was refused for a shape known to): its next
@@ -478,6 +483,10 @@ class QueryPool:
         _, wait, last = self._faults.get(key, (0.0, 0.0, -math.inf))
         wait = self.fault_wait_first_s if now - last > self.fault_wait_max_s else min(self.fault_wait_max_s, 2 * wait)
         self._faults[key] = (now + wait, wait, now)
+
+    def held(self, client: str) -> bool:
+        """Whether the client waits after a fault (``admit`` may hold its next request)."""
+        return bool(self._faults) and client_key(client) in self._faults
 
     async def admit(self, client: str) -> Outcome | None:
         """Hold a request of a client that is waiting after a fault until its wait is over (None: go
