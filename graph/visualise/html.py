@@ -11,7 +11,9 @@ U+2028 and U+2029 escaped, and the page builds its panels with DOM text nodes on
 
 Year filter (a choice documented in the page too): alliances whose year is unknown stay visible
 until a year range is set; once "from" or "to" holds a year, only alliances with a known year in
-the range are shown.
+the range are shown. The year slider ("Growth by year") is the "to" end of that same filter: at a
+year Y it shows the alliances of known year up to Y and the organisations they link; its last step,
+"All years", empties "to", so alliances of unknown year appear only there.
 """
 from __future__ import annotations
 
@@ -133,6 +135,7 @@ def render_html(view: ViewLike, *, compress: bool | None = None) -> str:
         },
         "legend": _safe_legend(legend),
         "filters": data.get("filters", {}),
+        "unknown_years": sum(1 for a in data.get("alliances", {}).values() if not isinstance(a.get("year"), int)),
         "vis_css": Markup(_inline_css(_vis_file("vis-network.css"))),
         "page_css": Markup(_inline_css(_page_file("page.css"))),
         "vis_js": Markup(_inline_js(_vis_file("vis-network.min.js"))),

@@ -6,7 +6,8 @@
  * page's Content-Security-Policy would block one if it did.
  *
  * Year filter: alliances of unknown year stay visible until a year is set in "from" or "to";
- * once a range is set, only alliances with a known year inside it are shown.
+ * once a range is set, only alliances with a known year inside it are shown. The year slider
+ * ("Growth by year") moves the "to" end of that filter; its last step, "All years", empties it.
  */
 (function () {
   "use strict";
@@ -125,6 +126,9 @@
       type: $("filter-type"),
       from: $("year-from"),
       to: $("year-to"),
+      growth: $("growth-year"), // absent when no alliance has a known year
+      play: $("growth-play"),
+      growthLabel: $("growth-label"),
       reset: $("reset"),
       count: $("count"),
       details: $("details-body"),
@@ -190,6 +194,7 @@
         to: readYear(ui.to),
       };
       applyFilters();
+      syncGrowth();
     }
 
     function applyFilters() {
@@ -223,6 +228,7 @@
 
     function setFilters(values) {
       const v = values || {};
+      stopGrowth();
       if ("material" in v) ui.material.value = v.material || "";
       if ("pathway" in v) ui.pathway.value = v.pathway || "";
       if ("type" in v) ui.type.value = v.type || "";
@@ -793,9 +799,84 @@
     // ---------------------------------------------------------------- controls
     [ui.material, ui.pathway, ui.type].forEach(function (select) { select.addEventListener("change", readFilters); });
     [ui.from, ui.to].forEach(function (input) {
-      input.addEventListener("input", readFilters);
-      input.addEventListener("change", readFilters);
+      input.addEventListener("input", function () { stopGrowth(); readFilters(); });
+      input.addEventListener("change", function () { stopGrowth(); readFilters(); });
     });
+
+    // ---------------------------------------------------------------- year slider
+    /* Replays the landscape's growth. The slider is the "to" end of the year filter above, so one
+       rule decides (alliancePasses): at a year Y the alliances of known year up to Y are shown, and
+       with them the organisations they link, so an organisation appears with its first alliance.
+       The last step, one past the last year, is "All years": it empties "to", and the alliances of
+       unknown year come back, as the year filter documents. The slider only changes what is hidden;
+       the DataSet update redraws, and the names are placed again (drawLabels watches the filters).
+       Play shows the first year (or resumes after the year shown) and steps a year a second; it
+       stops at the last year. */
+    const GROWTH_STEP_MS = 1000;
+    let growthTimer = null;
+
+    function growthBounds() {
+      const first = Number(ui.growth.min);
+      return { first: first, last: Math.max(first, Number(ui.growth.max) - 1), all: Number(ui.growth.max) };
+    }
+
+    /* The slider, its label and the play button follow state.filters.to, whoever set it. */
+    function syncGrowth() {
+      if (!ui.growth) return;
+      const b = growthBounds();
+      const to = state.filters.to;
+      ui.growth.value = String(to === null ? b.all : Math.min(Math.max(to, b.first), b.last));
+      ui.growthLabel.textContent = to === null ? "All years" : "Up to " + to;
+      ui.growth.setAttribute("aria-valuetext", to === null ? "All years, with alliances of unknown year" : "Up to " + to);
+    }
+
+    /* Show the alliances up to a year (null: all years) through the "to" field of the year filter. */
+    function showUpTo(year) {
+      ui.to.value = year === null ? "" : String(year);
+      readFilters();
+    }
+
+    function setPlaying(playing) {
+      ui.play.textContent = playing ? "Pause" : "Play";
+      ui.play.dataset.playing = playing ? "true" : "false";
+    }
+
+    function stopGrowth() {
+      if (growthTimer !== null) window.clearInterval(growthTimer);
+      growthTimer = null;
+      if (ui.play) setPlaying(false);
+    }
+
+    function stepGrowth() {
+      const b = growthBounds();
+      const to = state.filters.to === null ? b.last : state.filters.to;
+      const next = Math.max(b.first, Math.min(to + 1, b.last));
+      showUpTo(next);
+      if (next >= b.last) stopGrowth();
+    }
+
+    function playGrowth() {
+      const b = growthBounds();
+      const to = state.filters.to;
+      if (to === null || to >= b.last) {
+        const from = state.filters.from;
+        showUpTo(from !== null ? Math.min(Math.max(from, b.first), b.last) : b.first);
+      }
+      if (state.filters.to >= b.last) return; // one year only: nothing to play
+      setPlaying(true);
+      growthTimer = window.setInterval(stepGrowth, GROWTH_STEP_MS);
+    }
+
+    if (ui.growth) {
+      ui.growth.addEventListener("input", function () {
+        stopGrowth();
+        const value = Number(ui.growth.value);
+        showUpTo(value >= growthBounds().all ? null : value);
+      });
+      ui.play.addEventListener("click", function () {
+        if (growthTimer !== null) stopGrowth(); else playGrowth();
+      });
+    }
 
     function resetView() {
       ui.search.value = "";
