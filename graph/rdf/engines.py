@@ -1,0 +1,107 @@
+"""What SPARQL servers do differently, handled in one place so that every backend gives the
+embedded store's answers (issue 13). The remote store (graph.rdf.remote) asks which engine
+answers (the ``Server`` header of its first response) and lets it prepare each query and check
+each answer.
+
+- **The default graph.** The project's queries read the merge of the named graphs, each triple
+  once, as their default graph, and the sources as named graphs (``GRAPH ?src``). The Oxigraph
+  server has a default graph of its own, into which the merge is loaded, and needs nothing more.
+  Virtuoso has none: a query without FROM reads every graph on the server, Virtuoso's own among
+  them, and a triple stated by two sources counts twice. There the merge is loaded into the named
+  graph MERGE_GRAPH, and each query is sent with Virtuoso's dataset pragmas: that graph as the
+  default graph, and Virtuoso's system graphs not among the named graphs. Virtuoso's pragma that
+  leaves a graph out of the named graphs leaves it out of the default graph too (the default graph
+  was then empty), so ``GRAPH ?g { ... }`` is followed by ``FILTER (?g != <MERGE_GRAPH>)`` in the
+  text sent instead. A query that names its own dataset (FROM) keeps it.
+- **Caps.** Virtuoso returns at most ResultSetMaxRows rows (10,000 by default) and says so only in
+  an ``X-SPARQL-MaxRows`` header; at MaxQueryExecutionTime it sends what it has so far with status
+  200 and ``X-SQL-State: S1TAT``. Either answer is refused with a message naming the setting to
+  raise, never passed on as if it were whole. (Paging with LIMIT/OFFSET was not chosen: Virtuoso
+  caps a sorted OFFSET at MaxSortedTopRows as well, and a query reordered for paging could change
+  the order the project's answers are written in.)
+
+No library knows these quirks, so this module is written by hand.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from graph.errors import AllianceError
+from graph.rdf.sparql_text import insert, tokens
+
+# Where the merge of the named graphs lives on a server that has no default graph of its own (Virtuoso).
+MERGE_GRAPH = "urn:alliance-graph:merge"
+# Graphs a fresh Virtuoso holds for itself: its schema of RDF views and the LDP vocabulary.
+VIRTUOSO_SYSTEM_GRAPHS = ("http://www.openlinksw.com/schemas/virtrdf#", "http://www.w3.org/ns/ldp#")
+# The probe sent first: its Server header names the engine, its answer says whether MERGE_GRAPH is there.
+PROBE = f"ASK {{ GRAPH <{MERGE_GRAPH}> {{ ?s ?p ?o }} }}"
+
+
+@dataclass(frozen=True)
+class Engine:
+    """A SPARQL server as this project needs to talk to it."""
+
+    name: str
+    merge_in_named_graph: bool = False  # the merge is MERGE_GRAPH, read through dataset pragmas
+
+    def prepare(self, text: str) -> str:
+        """The query text to send: with the dataset the project's queries expect."""
+        if not self.merge_in_named_graph:
+            return text
+        pragmas = [f"DEFINE input:named-graph-exclude <{graph}>" for graph in VIRTUOSO_SYSTEM_GRAPHS]
+        if not names_dataset(text):
+            pragmas.insert(0, f"DEFINE input:default-graph-uri <{MERGE_GRAPH}>")
+        return "\n".join(pragmas) + "\n" + without_graph(text, MERGE_GRAPH)
+
+    def check_complete(self, server: str, text: str, headers: Mapping[str, str]) -> None:
+        """Raise if the server says it sent part of the answer only."""
+        state = headers.get("x-sql-state")
+        if state is not None:
+            detail = " ".join(headers.get("x-sql-message", "").split()[:12])
+            setting = "MaxQueryExecutionTime" if state == "S1TAT" else "the setting it names"
+            raise AllianceError(f"the store {server} sent a partial answer (SQL state {state}: {detail}); "
+                                f"raise {setting} in the [SPARQL] section of its virtuoso.ini, or narrow the query")
+        capped = headers.get("x-sparql-maxrows")
+        if capped is not None:
+            limit = top_level_limit(text)
+            if limit is None or limit > int(capped):
+                raise AllianceError(f"the store {server} cut the answer at {capped} rows; raise ResultSetMaxRows in "
+                                    "the [SPARQL] section of its virtuoso.ini above the largest answer expected, or narrow the query")
+
+
+GENERIC = Engine("generic")
+VIRTUOSO = Engine("virtuoso", merge_in_named_graph=True)
+
+
+def engine_of(server_header: str | None) -> Engine:
+    """The engine behind a ``Server`` response header ('Virtuoso/07.20.3229 (Linux) ...')."""
+    return VIRTUOSO if (server_header or "").lower().startswith("virtuoso") else GENERIC
+
+
+def names_dataset(text: str) -> bool:
+    """Whether the query has its own FROM or FROM NAMED (outside strings, IRIs and comments)."""
+    return "FROM" in text.upper() and any(token.keyword == "FROM" for token in tokens(text))
+
+
+def top_level_limit(text: str) -> int | None:
+    """The LIMIT of the query itself (not of a sub-select inside its braces), if it has one."""
+    found = [token for token in tokens(text) if token.depth == 0]
+    for token, following in zip(found, found[1:]):
+        if token.keyword == "LIMIT" and following.text.isdigit():
+            return int(following.text)
+    return None
+
+
+def without_graph(text: str, graph: str) -> str:
+    """The query with ``FILTER (?g != <graph>)`` after each ``GRAPH ?g { ... }``, in the same group,
+    so that the variable never names ``graph``."""
+    found = list(tokens(text))
+    insertions: list[tuple[int, str]] = []
+    for index, token in enumerate(found[:-2]):
+        variable, opening = found[index + 1], found[index + 2]
+        if token.keyword == "GRAPH" and variable.text[0] in "?$" and opening.text == "{":
+            closing = next((t for t in found[index + 3:] if t.text == "}" and t.depth == opening.depth), None)
+            if closing is not None:
+                insertions.append((closing.start + 1, f" FILTER ({variable.text} != <{graph}>)"))
+    return insert(text, insertions)
