@@ -13,6 +13,9 @@ each answer.
   leaves a graph out of the named graphs leaves it out of the default graph too (the default graph
   was then empty), so ``GRAPH ?g { ... }`` is followed by ``FILTER (?g != <MERGE_GRAPH>)`` in the
   text sent instead. A query that names its own dataset (FROM) keeps it.
+- **Syntax.** Virtuoso 7 refuses a prefixed name with an escaped character (``tax:sector\\/steel``):
+  such names are sent as full IRIs. It answers ASK as a one-row SELECT of ``__ASK_RETVAL`` (1 or
+  0): that becomes the boolean again.
 - **Caps.** Virtuoso returns at most ResultSetMaxRows rows (10,000 by default) and says so only in
   an ``X-SPARQL-MaxRows`` header; at MaxQueryExecutionTime it sends what it has so far with status
   200 and ``X-SQL-State: S1TAT``. Either answer is refused with a message naming the setting to
@@ -27,14 +30,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import re
+
+import pyoxigraph as ox
+
 from graph.errors import AllianceError
+from graph.rdf.namespaces import PREFIXES
 from graph.rdf.sparql_text import insert, tokens
+from graph.rdf.store import QueryResult
 
 # Where the merge of the named graphs lives on a server that has no default graph of its own (Virtuoso).
 MERGE_GRAPH = "urn:alliance-graph:merge"
 # Graphs a fresh Virtuoso holds for itself: its schema of RDF views and the LDP vocabulary.
 VIRTUOSO_SYSTEM_GRAPHS = ("http://www.openlinksw.com/schemas/virtrdf#", "http://www.w3.org/ns/ldp#")
 # The probe sent first: its Server header names the engine, its answer says whether MERGE_GRAPH is there.
+ASK_VARIABLE = "__ASK_RETVAL"  # Virtuoso's one column for an ASK answer
 PROBE = f"ASK {{ GRAPH <{MERGE_GRAPH}> {{ ?s ?p ?o }} }}"
 
 
@@ -52,7 +62,15 @@ class Engine:
         pragmas = [f"DEFINE input:named-graph-exclude <{graph}>" for graph in VIRTUOSO_SYSTEM_GRAPHS]
         if not names_dataset(text):
             pragmas.insert(0, f"DEFINE input:default-graph-uri <{MERGE_GRAPH}>")
-        return "\n".join(pragmas) + "\n" + without_graph(text, MERGE_GRAPH)
+        return "\n".join(pragmas) + "\n" + without_graph(unescaped_names(text), MERGE_GRAPH)
+
+    def result(self, result: QueryResult) -> QueryResult:
+        """The answer as SPARQL means it (Virtuoso's ASK as a boolean)."""
+        if self.merge_in_named_graph and isinstance(result, ox.QuerySolutions) and \
+                [v.value for v in result.variables] == [ASK_VARIABLE]:
+            value = any(row[ASK_VARIABLE] is not None and row[ASK_VARIABLE].value not in ("0", "false") for row in result)
+            return ox.parse_query_results(b'{"head":{},"boolean":%s}' % (b"true" if value else b"false"), ox.QueryResultsFormat.JSON)
+        return result
 
     def check_complete(self, server: str, text: str, headers: Mapping[str, str]) -> None:
         """Raise if the server says it sent part of the answer only."""
@@ -105,3 +123,22 @@ def without_graph(text: str, graph: str) -> str:
             if closing is not None:
                 insertions.append((closing.start + 1, f" FILTER ({variable.text} != <{graph}>)"))
     return insert(text, insertions)
+
+
+_DECLARED = re.compile(r"PREFIX\s+([^\s:]*):\s*<([^>]*)>", re.IGNORECASE)
+_ESCAPE = re.compile(r"\\(.)")
+
+
+def unescaped_names(text: str) -> str:
+    """The query with each prefixed name that holds a backslash escape written as a full IRI."""
+    if "\\" not in text:
+        return text
+    namespaces = {**PREFIXES, **dict(_DECLARED.findall(text))}
+    replaced = text
+    for token in reversed(list(tokens(text))):
+        name = token.text.rstrip(".")  # a local name does not end with a dot: that one ends the triple
+        prefix, colon, local = name.partition(":")
+        if colon and "\\" in local and name[0] not in "?$" and prefix in namespaces:
+            iri = namespaces[prefix] + _ESCAPE.sub(r"\1", local)
+            replaced = replaced[:token.start] + f"<{iri}>" + replaced[token.start + len(name):]
+    return replaced

@@ -54,7 +54,7 @@ class RemoteStore:
         if self._engine is None:
             body, headers = self._post(PROBE)
             engine = engine_of(headers.get("server"))
-            if engine.merge_in_named_graph and not bool(self._parse(body)):
+            if engine.merge_in_named_graph and not bool(engine.result(self._parse(body))):
                 raise AllianceError(f"the store {self.endpoint} ({engine.name}) has no graph <{MERGE_GRAPH}>: load the merge "
                                     "of the named graphs into it (README, 'A SPARQL server as the store')")
             self._engine = engine
@@ -65,7 +65,7 @@ class RemoteStore:
         text = engine.prepare(prepared(sparql, substitutions))
         body, headers = self._post(text)
         engine.check_complete(str(self.endpoint), text, headers)
-        return self._parse(body)
+        return engine.result(self._parse(body))
 
     def _parse(self, body: bytes) -> QueryResult:
         try:
