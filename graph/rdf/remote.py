@@ -35,6 +35,10 @@ RESULTS_JSON = ox.QueryResultsFormat.JSON.media_type  # one home for media types
 # A results document larger than this is refused rather than held in memory (ALLIANCES_STORE_MAX_BYTES).
 MAX_RESPONSE_BYTES = 256 * 1024 * 1024
 TIMEOUT_SECONDS = 120.0  # ALLIANCES_STORE_TIMEOUT
+# The graphs of the dataset, without a server's description of itself (Virtuoso keeps one in a
+# graph named after its endpoint).
+NAMED_GRAPHS = """SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o }
+  FILTER NOT EXISTS { GRAPH ?g { ?g a <http://www.w3.org/ns/sparql-service-description#Service> } } }"""
 
 
 class RemoteStore:
@@ -65,7 +69,7 @@ class RemoteStore:
         text = engine.prepare(prepared(sparql, substitutions))
         body, headers = self._post(text)
         engine.check_complete(str(self.endpoint), text, headers)
-        return engine.result(self._parse(body))
+        return engine.result(self._parse(engine.results_body(body)))
 
     def _parse(self, body: bytes) -> QueryResult:
         try:
@@ -114,8 +118,7 @@ class RemoteStore:
     def named_graphs(self) -> list[str]:
         from graph.rdf.query_forms import select
 
-        return sorted(row["g"].value for row in select(self, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
-                      if isinstance(row["g"], ox.NamedNode))
+        return sorted(row["g"].value for row in select(self, NAMED_GRAPHS) if isinstance(row["g"], ox.NamedNode))
 
     def export(self, output: IO[bytes], format: ox.RdfFormat) -> None:
         raise AllianceError("export from a remote store is not available yet: use the server's own export "
