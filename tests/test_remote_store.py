@@ -87,8 +87,9 @@ def test_stats_and_cli_answers_are_the_same_on_the_server(server: str, built: Se
     local, remote = OxigraphStore.open(built.store_path), RemoteStore(RemoteEndpoint(server))
     assert stats(remote) == stats(local)
     remote.close()
-    on_server = runner.invoke(main, ["--store", server, "query", "agreements-of", "--param", "org=河钢", "--format", "json"])
-    embedded = runner.invoke(main, ["--store", str(built.store_path), "query", "agreements-of", "--param", "org=河钢", "--format", "json"])
+    # partners-of: a query with a parameter (by name, in Chinese) that Virtuoso answers the same too (VIRTUOSO_DIFFERS)
+    on_server = runner.invoke(main, ["--store", server, "query", "partners-of", "--param", "org=鞍钢", "--format", "json"])
+    embedded = runner.invoke(main, ["--store", str(built.store_path), "query", "partners-of", "--param", "org=鞍钢", "--format", "json"])
     assert on_server.exit_code == 0, on_server.output
     assert json.loads(on_server.stdout) == json.loads(embedded.stdout) and json.loads(on_server.stdout)
     shown = runner.invoke(main, ["--store", server, "show", "hbis", "--format", "json"])
@@ -234,11 +235,13 @@ def test_an_answer_virtuoso_capped_is_refused_with_the_setting_to_raise(small_vi
 
 
 def test_a_partial_answer_at_virtuosos_time_limit_is_refused(small_virtuoso: str) -> None:
-    """At MaxQueryExecutionTime (1 s here) Virtuoso sends what it has, with status 200."""
+    """At MaxQueryExecutionTime (1 s here) Virtuoso sends what it has with status 200 (X-SQL-State
+    S1TAT, refused here) or, depending on the plan, an error 500 'SR171: Transaction timed out':
+    either way no answer passes for whole."""
     remote = RemoteStore(RemoteEndpoint(small_virtuoso))
     heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f FILTER (STRLEN(CONCAT(STR(?c), STR(?f))) > 3) }"
     try:
-        with pytest.raises(AllianceError, match="sent a partial answer .*raise MaxQueryExecutionTime"):
+        with pytest.raises(AllianceError, match="sent a partial answer .*raise MaxQueryExecutionTime|SR171: Transaction timed out"):
             remote.query(heavy)
     finally:
         remote.close()
