@@ -48,9 +48,9 @@ from graph.rdf.store import QueryResult
 MERGE_GRAPH = "urn:alliance-graph:merge"
 # Graphs a fresh Virtuoso holds for itself: its schema of RDF views and the LDP vocabulary.
 VIRTUOSO_SYSTEM_GRAPHS = ("http://www.openlinksw.com/schemas/virtrdf#", "http://www.w3.org/ns/ldp#")
-# The probe sent first: its Server header names the engine, its answer says whether MERGE_GRAPH is there.
 DURATION = "http://www.w3.org/2001/XMLSchema#duration"
 ASK_VARIABLE = "__ASK_RETVAL"  # Virtuoso's one column for an ASK answer
+# The probe sent first: its Server header names the engine, its answer says whether MERGE_GRAPH is there.
 PROBE = f"ASK {{ GRAPH <{MERGE_GRAPH}> {{ ?s ?p ?o }} }}"
 
 
@@ -59,11 +59,11 @@ class Engine:
     """A SPARQL server as this project needs to talk to it."""
 
     name: str
-    merge_in_named_graph: bool = False  # the merge is MERGE_GRAPH, read through dataset pragmas
+    virtuoso: bool = False  # Virtuoso's dataset (the merge in MERGE_GRAPH), syntax and values, as above
 
     def prepare(self, text: str) -> str:
         """The query text to send: with the dataset the project's queries expect."""
-        if not self.merge_in_named_graph:
+        if not self.virtuoso:
             return text
         pragmas = [f"DEFINE input:named-graph-exclude <{graph}>" for graph in VIRTUOSO_SYSTEM_GRAPHS]
         if not names_dataset(text):
@@ -72,7 +72,7 @@ class Engine:
 
     def results_body(self, body: bytes) -> bytes:
         """SPARQL JSON results with the values Virtuoso rewrites written back (durations)."""
-        if not self.merge_in_named_graph or DURATION.encode() not in body:
+        if not self.virtuoso or DURATION.encode() not in body:
             return body
         document = json.loads(body)
         for row in document.get("results", {}).get("bindings", []):
@@ -83,7 +83,7 @@ class Engine:
 
     def result(self, result: QueryResult) -> QueryResult:
         """The answer as SPARQL means it (Virtuoso's ASK as a boolean)."""
-        if self.merge_in_named_graph and isinstance(result, ox.QuerySolutions) and \
+        if self.virtuoso and isinstance(result, ox.QuerySolutions) and \
                 [v.value for v in result.variables] == [ASK_VARIABLE]:
             value = any(row[ASK_VARIABLE] is not None and row[ASK_VARIABLE].value not in ("0", "false") for row in result)
             return ox.parse_query_results(b'{"head":{},"boolean":%s}' % (b"true" if value else b"false"), ox.QueryResultsFormat.JSON)
@@ -106,7 +106,7 @@ class Engine:
 
 
 GENERIC = Engine("generic")
-VIRTUOSO = Engine("virtuoso", merge_in_named_graph=True)
+VIRTUOSO = Engine("virtuoso", virtuoso=True)
 
 
 def engine_of(server_header: str | None) -> Engine:

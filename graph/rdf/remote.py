@@ -58,7 +58,7 @@ class RemoteStore:
         if self._engine is None:
             body, headers = self._post(PROBE)
             engine = engine_of(headers.get("server"))
-            if engine.merge_in_named_graph and not bool(engine.result(self._parse(body))):
+            if engine.virtuoso and not bool(engine.result(self._parse(body))):
                 raise AllianceError(f"the store {self.endpoint} ({engine.name}) has no graph <{MERGE_GRAPH}>: load the merge "
                                     "of the named graphs into it (README, 'A SPARQL server as the store')")
             self._engine = engine
