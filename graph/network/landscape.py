@@ -41,7 +41,7 @@ CONCEPTS = """
 SELECT DISTINCT ?concept ?label ?broader WHERE {
   ?concept skos:inScheme ?scheme .
   OPTIONAL { ?concept al:displayLabel ?label }
-  OPTIONAL { ?concept skos:broader+ ?broader }
+  OPTIONAL { ?concept skos:broader ?parent . ?parent skos:broader* ?broader }  # not broader+: Virtuoso 7 drops the rows an OPTIONAL path+ does not match
 }"""
 ALLIANCE_SOURCES = """
 SELECT DISTINCT ?alliance ?g WHERE { GRAPH ?g { ?alliance a ?anything } ?alliance a al:Alliance . ?g a schema:CreativeWork }"""

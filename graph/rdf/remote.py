@@ -1,6 +1,6 @@
 """A SPARQL 1.1 endpoint on a server as the store that commands read (issue 13, first part).
 
-Queries go out by the SPARQL 1.1 Protocol (POST, ``application/sparql-query``) and their results
+Queries go out by the SPARQL 1.1 Protocol (POST, URL-encoded) and their results
 come back as SPARQL JSON, parsed by pyoxigraph, so that every caller gets the same solution objects
 as from the embedded store. What the embedded store gives for free is done here once:
 
@@ -9,7 +9,9 @@ as from the embedded store. What the embedded store gives for free is done here 
   the WHERE clause, placed on the query's tokens (graph.rdf.sparql_text);
 - a response is read within a size limit and a timeout, redirects are not followed (an endpoint
   that redirects elsewhere is an error, not a hop to an address nobody configured), and
-  credentials come from the environment (graph.rdf.location) as HTTP Basic authentication.
+  credentials come from the environment (graph.rdf.location) as HTTP Basic authentication;
+- what engines do differently (the default graph, capped or partial answers) is handled by the
+  engine that answers (graph.rdf.engines), found with one probe before the first query.
 
 httpx is the HTTP client: it streams, bounds every phase with timeouts and never follows a
 redirect unless asked.
@@ -23,6 +25,7 @@ import httpx
 import pyoxigraph as ox
 
 from graph.errors import AllianceError
+from graph.rdf.engines import MERGE_GRAPH, PROBE, Engine, engine_of
 from graph.rdf.location import RemoteEndpoint
 from graph.rdf.namespaces import PREFIXES
 from graph.rdf.sparql_text import insert, undeclared_prefixes, where_body_offset
@@ -32,6 +35,10 @@ RESULTS_JSON = ox.QueryResultsFormat.JSON.media_type  # one home for media types
 # A results document larger than this is refused rather than held in memory (ALLIANCES_STORE_MAX_BYTES).
 MAX_RESPONSE_BYTES = 256 * 1024 * 1024
 TIMEOUT_SECONDS = 120.0  # ALLIANCES_STORE_TIMEOUT
+# The graphs of the dataset, without a server's description of itself (Virtuoso keeps one in a
+# graph named after its endpoint).
+NAMED_GRAPHS = """SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o }
+  FILTER NOT EXISTS { GRAPH ?g { ?g a <http://www.w3.org/ns/sparql-service-description#Service> } } }"""
 
 
 class RemoteStore:
@@ -43,6 +50,19 @@ class RemoteStore:
         auth = httpx.BasicAuth(endpoint.user, endpoint.password or "") if endpoint.user else None
         self._client = client or httpx.Client(timeout=float(os.environ.get("ALLIANCES_STORE_TIMEOUT", TIMEOUT_SECONDS)),
                                               follow_redirects=False, auth=auth, trust_env=False)
+        self._engine: Engine | None = None
+
+    @property
+    def engine(self) -> Engine:
+        """The engine that answers, asked once; on Virtuoso, the merge graph must be there."""
+        if self._engine is None:
+            body, headers = self._post(PROBE)
+            engine = engine_of(headers.get("server"))
+            if engine.virtuoso and not bool(engine.result(self._parse(body))):
+                raise AllianceError(f"the store {self.endpoint} ({engine.name}) has no graph <{MERGE_GRAPH}>: load the merge "
+                                    "of the named graphs into it (README, 'A SPARQL server as the store')")
+            self._engine = engine
+        return self._engine
 
     @property
     def client(self) -> httpx.Client:
@@ -51,19 +71,25 @@ class RemoteStore:
         return self._client
 
     def query(self, sparql: str, substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None) -> QueryResult:
-        text = prepared(sparql, substitutions)
-        body = self._post(text)
+        engine = self.engine
+        text = engine.prepare(prepared(sparql, substitutions))
+        body, headers = self._post(text)
+        engine.check_complete(str(self.endpoint), text, headers)
+        return engine.result(self._parse(engine.results_body(body)))
+
+    def _parse(self, body: bytes) -> QueryResult:
         try:
             return ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
         except (SyntaxError, ValueError) as error:
             raise AllianceError(f"the store {self.endpoint} answered with results that are not SPARQL JSON ({error}); "
                                 "check that --store names the query endpoint") from None
 
-    def _post(self, text: str) -> bytes:
+    def _post(self, text: str) -> tuple[bytes, httpx.Headers]:
         try:
-            with self._client.stream("POST", self.endpoint.query, content=text.encode("utf-8"),
-                                     headers={"Content-Type": "application/sparql-query; charset=utf-8",
-                                              "Accept": RESULTS_JSON}) as response:
+            # An HTML form's encoding, the one POST every engine reads: Virtuoso 7 does not read a
+            # direct 'application/sparql-query' body, and keeps a thread busy without answering.
+            with self._client.stream("POST", self.endpoint.query, data={"query": text},
+                                     headers={"Accept": RESULTS_JSON}) as response:
                 if response.is_redirect:
                     raise AllianceError(f"the store {self.endpoint} redirects to {response.headers.get('location', '?')}; "
                                         "give that address to --store if it is the endpoint meant")
@@ -81,7 +107,7 @@ class RemoteStore:
                 if response.status_code >= 400:
                     detail = b"".join(chunks)[:300].decode("utf-8", "replace").strip()
                     raise AllianceError(f"the store {self.endpoint} answered {response.status_code}: {detail}")
-                return b"".join(chunks)
+                return b"".join(chunks), response.headers
         except httpx.TimeoutException:
             raise AllianceError(f"the store {self.endpoint} did not answer in time; "
                                 "check that it runs, or raise ALLIANCES_STORE_TIMEOUT") from None
@@ -98,8 +124,7 @@ class RemoteStore:
     def named_graphs(self) -> list[str]:
         from graph.rdf.query_forms import select
 
-        return sorted(row["g"].value for row in select(self, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
-                      if isinstance(row["g"], ox.NamedNode))
+        return sorted(row["g"].value for row in select(self, NAMED_GRAPHS) if isinstance(row["g"], ox.NamedNode))
 
     def export(self, output: IO[bytes], format: ox.RdfFormat) -> None:
         raise AllianceError("export from a remote store is not available yet: use the server's own export "
