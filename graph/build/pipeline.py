@@ -63,17 +63,29 @@ class BuildSummary:
         return "\n".join(lines)
 
 
+def vocabulary_nquads(settings: Settings) -> bytes:
+    """The ontology and the taxonomies, each in a graph of its own, as N-Quads: they go into the
+    records' stream, because every bulk load into an on-disk store has a fixed cost (about a
+    second for the dozen small files, loaded one by one)."""
+    sources = [(settings.ontology_dir / "alliance.ttl", "ontology")] + [(path, "taxonomies") for path in taxonomy_files(settings.ontology_dir)]
+    out = b""
+    for path, name in sources:
+        graph = ox.NamedNode(settings.graph_iri(name))
+        quads = (ox.Quad(q.subject, q.predicate, q.object, graph) for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
+        out += ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
+    return out
+
+
 def load_vocabulary(store: OxigraphStore, settings: Settings) -> None:
-    """The ontology, the taxonomies and the shapes, each in a graph of its own."""
-    store.load((settings.ontology_dir / "alliance.ttl").read_bytes(), ox.RdfFormat.TURTLE, settings.graph_iri("ontology"))
-    for path in taxonomy_files(settings.ontology_dir):
-        store.load(path.read_bytes(), ox.RdfFormat.TURTLE, settings.graph_iri("taxonomies"))
+    """The ontology and the taxonomies, each in a graph of its own."""
+    store.load(vocabulary_nquads(settings), ox.RdfFormat.N_QUADS)
 
 
 def compile_records(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy, files: list[Path] | None = None,
-                    cache: RecordCache | None = None, progress: Progress | None = None) -> Compiled:
+                    cache: RecordCache | None = None, progress: Progress | None = None, preamble: bytes = b"") -> Compiled:
     """Compile every record (graph.build.records: on every core, from ``cache`` where a file is
-    unchanged), write the N-Quads to one stream in file order, and bulk-load that stream.
+    unchanged), write the N-Quads to one stream in file order after ``preamble``, and bulk-load
+    that stream.
 
     A file that fails its own checks is left out, its problems are kept and shown at once, and
     nothing is loaded: the build will fail, but every file is still checked.
@@ -93,6 +105,7 @@ def compile_records(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy
                     known[index] = hit
     todo = [path for index, path in enumerate(paths) if index not in known]
     with tempfile.TemporaryFile() as stream:
+        stream.write(preamble)
         results = in_order(paths, known, compile_files(todo, settings, taxonomy))
         for index, (_, result) in enumerate(results):
             compiled.files += 1
@@ -119,8 +132,7 @@ def compile_all(store: OxigraphStore, settings: Settings, files: list[Path] | No
     """Load vocabulary and records, derive, and check; return what was found."""
     progress = progress or Progress(enabled=False)
     taxonomy = load_taxonomy(settings.ontology_dir)
-    load_vocabulary(store, settings)
-    compiled = compile_records(store, settings, taxonomy, files, cache, progress)
+    compiled = compile_records(store, settings, taxonomy, files, cache, progress, vocabulary_nquads(settings))
     if compiled.problems:  # fix each file first: cross-file checks would only repeat the noise
         return compiled, sorted(compiled.problems)
     progress.problems(early_problems(taxonomy, compiled))
