@@ -8,9 +8,9 @@ be read is a miss, never an error: the file is compiled again.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 from graph.build.records import FileResult
@@ -53,14 +53,19 @@ class RecordCache:
                 "references": [[list(r.kinds), r.ident, r.file, r.line, r.field] for r in result.references],
                 "problems": [[p.file, p.line, p.rule, p.message, p.fix, p.severity.value] for p in result.problems]}
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as entry:
-            entry.write(json.dumps(head, ensure_ascii=False).encode() + b"\n" + result.nquads)
-        os.replace(entry.name, path)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # whole or absent: a killed build leaves no half entry
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_bytes(json.dumps(head, ensure_ascii=False).encode() + b"\n" + result.nquads)
+            os.replace(partial, path)
+        except OSError:  # a cache that cannot be written (disk full, read-only) only makes the next build slower
+            with contextlib.suppress(OSError):
+                partial.unlink(missing_ok=True)
+            return
         self.used.add(key)
 
     def prune(self) -> None:
         """Drop the entries this build did not use (files changed or removed since)."""
-        for path in self.folder.glob("*/*"):
+        for path in self.folder.glob("*/*.nq"):
             if path.stem not in self.used:
                 path.unlink(missing_ok=True)
