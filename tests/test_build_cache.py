@@ -11,7 +11,7 @@ import pyoxigraph as ox
 import pytest
 
 import graph.build.records as records
-from graph.build.pipeline import build
+from graph.build.pipeline import build, compile_all
 from graph.build.progress import Progress
 from graph.build.records import compile_files
 from graph.config import PROJECT_ROOT, Settings
@@ -21,7 +21,7 @@ from graph.rdf.store import OxigraphStore
 from graph.records import record_files
 from graph.records.taxonomy import load_taxonomy
 
-from conftest import seed_corpus
+from conftest import FIXTURES, seed_corpus
 
 
 @pytest.fixture
@@ -128,3 +128,15 @@ def test_progress_shows_a_violation_at_once_and_not_a_warning() -> None:
     progress.problems([PROBLEM, warning])
     assert str(PROBLEM) in stream.getvalue() and "no URL" not in stream.getvalue()
     assert "records 10/10" in stream.getvalue()
+
+
+def test_an_id_that_resolves_nowhere_is_shown_before_the_graph_is_derived_and_checked() -> None:
+    """The issue's build reported a problem only after minutes of checks; now it is shown as soon
+    as every file is read."""
+    stream = io.StringIO()
+    broken = FIXTURES / "records" / "invalid" / "broken-reference.yaml"
+    _, problems = compile_all(OxigraphStore.in_memory(), Settings(), seed_corpus() + [broken], progress=Progress(stream, enabled=True))
+    shown = stream.getvalue()
+    reference = next(p for p in problems if p.rule == "reference-resolves")
+    assert str(reference) in shown
+    assert shown.index(str(reference)) < shown.index("deriving ...") < shown.index("checking ...")
