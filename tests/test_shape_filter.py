@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from rdflib.namespace import SH
+from rdflib import BNode, URIRef
+from rdflib.namespace import RDF, RDFS, SH
 
 from graph.build.pipeline import compile_all
 from graph.config import Settings
@@ -82,3 +83,13 @@ def test_valid_data_leaves_few_candidates() -> None:
     assert candidates is not None
     subjects = {q.subject.value for q in store.quads() if isinstance(q.graph_name, ox.NamedNode)}
     assert len(candidates) < len(subjects) / 4
+
+
+def test_a_target_the_filter_cannot_follow_sends_every_node_to_pyshacl() -> None:
+    """An implicit class target (a shape that is also a class) or a SPARQL-based sh:target would be
+    missed by a filter that only knows sh:targetClass and its kin: it must give up instead."""
+    store, settings, _ = _compiled(seed_corpus())
+    for extra in ((RDF.type, RDFS.Class), (SH.target, BNode())):
+        shapes = shapes_graph(settings)
+        shapes.add((URIRef("https://w3id.org/alliance-graph/shapes#Alliance"), *extra))
+        assert candidate_focus_nodes(store, shapes) is None

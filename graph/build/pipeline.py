@@ -76,11 +76,6 @@ def vocabulary_nquads(settings: Settings) -> bytes:
     return out
 
 
-def load_vocabulary(store: OxigraphStore, settings: Settings) -> None:
-    """The ontology and the taxonomies, each in a graph of its own."""
-    store.load(vocabulary_nquads(settings), ox.RdfFormat.N_QUADS)
-
-
 def compile_records(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy, files: list[Path] | None = None,
                     cache: RecordCache | None = None, progress: Progress | None = None, preamble: bytes = b"") -> Compiled:
     """Compile every record (graph.build.records: on every core, from ``cache`` where a file is
@@ -95,8 +90,8 @@ def compile_records(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy
     paths = files if files is not None else record_files(settings.data_dir)
     keys: dict[int, str] = {}
     known: dict[int, FileResult] = {}
+    code_version = version(settings) if cache is not None else ""
     if cache is not None:
-        code_version = version(settings)
         for index, path in enumerate(paths):
             key = file_key(path, settings.display(path), code_version)
             if key is not None:
@@ -107,10 +102,12 @@ def compile_records(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy
     with tempfile.TemporaryFile() as stream:
         stream.write(preamble)
         results = in_order(paths, known, compile_files(todo, settings, taxonomy))
-        for index, (_, result) in enumerate(results):
+        for index, (path, result) in enumerate(results):
             compiled.files += 1
             progress.count("records", compiled.files, len(paths))
-            if cache is not None and not result.cached and index in keys:
+            # Kept only if the file still has the bytes it was hashed with: one edited meanwhile is compiled again next time.
+            if cache is not None and not result.cached and index in keys \
+                    and file_key(path, result.display, code_version) == keys[index]:
                 cache.put(keys[index], result)
             if result.problems:
                 compiled.problems.extend(result.problems)

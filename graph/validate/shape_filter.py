@@ -58,12 +58,19 @@ class ShapeFilter:
     def candidates(self) -> set[str] | None:
         """IRIs of the focus nodes that may fail a shape; None when a shape has a target this
         module cannot follow (then every node must be validated)."""
+        other_targets = {p for p in self.shapes.predicates() if str(p).startswith(f"{SH}target") and p not in TARGETS}
+        implicit = set(self.shapes.subjects(RDF.type, RDFS.Class)) & set(self.shapes.subjects(RDF.type, SH.NodeShape))
+        if other_targets or implicit:  # sh:target (SPARQL-based targets) and implicit class targets
+            return None
         found: set[str] = set()
-        for shape in sorted({s for t in TARGETS for s in self.shapes.subjects(t, None)}, key=str):
-            compiled = self._node_shape(shape)
-            if compiled is None:
-                return None
-            found |= self._run(compiled)
+        try:
+            for shape in sorted({s for t in TARGETS for s in self.shapes.subjects(t, None)}, key=str):
+                compiled = self._node_shape(shape)
+                if compiled is None:
+                    return None
+                found |= self._run(compiled)
+        except _BlankFocus:
+            return None
         return found
 
     # -- queries -------------------------------------------------------------------------
@@ -290,8 +297,14 @@ def _rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -
     raise TypeError(f"unexpected term {term!r} in a shape's values")
 
 
+class _BlankFocus(Exception):
+    """A focus node without an IRI cannot be named to pySHACL's batch: validate everything."""
+
+
 def _iri(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> str:
-    return term.value if isinstance(term, (ox.NamedNode, ox.BlankNode)) else str(term)
+    if not isinstance(term, ox.NamedNode):
+        raise _BlankFocus(str(term))
+    return term.value
 
 
 def candidate_focus_nodes(store: OxigraphStore, shapes: Graph) -> set[str] | None:
