@@ -81,6 +81,11 @@ def _timed_build(settings: object, profile: str | None = None) -> tuple[float, i
     return seconds, summary.triples
 
 
+def _note(text: str) -> None:
+    """Each phase on stderr as it ends: a run at a million triples that is cut short still says something."""
+    print(text, file=sys.stderr, flush=True)
+
+
 def measure_one(alliances: int, profile: str | None = None) -> dict[str, object]:
     """Runs in a child process so that peak memory belongs to this size alone."""
     import pyoxigraph as ox
@@ -93,11 +98,14 @@ def measure_one(alliances: int, profile: str | None = None) -> dict[str, object]
         make_data(data, alliances)
         settings = Settings(data_dir=data, store_path=Path(tmp) / "store")
         cold_s, triples = _timed_build(settings, profile)
+        _note(f"{alliances} alliances: cold build {cold_s:.1f} s, {triples} triples")
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         unchanged_s, _ = _timed_build(settings)
+        _note(f"{alliances} alliances: nothing changed {unchanged_s:.1f} s")
         changed = data / "sources" / "news-0.yaml"
         changed.write_text(changed.read_text(encoding="utf-8").replace("Deal 0}", "Deal zero}"), encoding="utf-8")
         one_file_s, _ = _timed_build(settings)
+        _note(f"{alliances} alliances: one file changed {one_file_s:.1f} s")
         nquads = Path(tmp) / "graph.nq"
         with nquads.open("wb") as out:
             OxigraphStore.open(settings.store_path).export(out, ox.RdfFormat.N_QUADS)
@@ -139,7 +147,7 @@ def main() -> None:
           f"load average {' '.join(f'{x:.1f}' for x in __import__('os').getloadavg())}")
     for size in alliances:
         command = [sys.executable, __file__, "--child", str(size)] + (["--profile", args.profile] if args.profile else [])
-        result = subprocess.run(command, capture_output=True, text=True, check=True)
+        result = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True)
         print(result.stdout.strip(), flush=True)
 
 
