@@ -19,13 +19,16 @@ from graph.changes.manifest import archive_manifest, make_manifest, write_manife
 from graph.errors import InvalidData
 from graph.problems import Problem, Severity, has_violations
 from graph.rdf.location import RemoteEndpoint
-from graph.records import emit_record, read_record, record_files
-from graph.records.emit import Emitted, Reference
-from graph.records.read import RecordProblems
+from graph.build.cache import RecordCache
+from graph.build.progress import Progress
+from graph.build.records import FileResult, compile_files, file_key, in_order, version
+from graph.records import record_files
+from graph.records.emit import Reference
 from graph.rdf.query_forms import select
 from graph.rdf.store import GraphStore, OxigraphStore, discard, ensure_publishable, new_build_dir, publish
 from graph.records.taxonomy import Taxonomy, load_taxonomy, taxonomy_files
 from graph.validate import check_graph
+from graph.validate.integrity import early_problems
 
 
 @dataclass
@@ -37,10 +40,6 @@ class Compiled:
     references: list[Reference] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     whole: bool = True  # every record of the data folder, not a chosen few (cross-file checks need all)
-
-    def add(self, emitted: Emitted) -> None:
-        self.declared.extend(emitted.declared)
-        self.references.extend(emitted.references)
 
 
 @dataclass
@@ -66,52 +65,80 @@ class BuildSummary:
         return "\n".join(lines)
 
 
-def load_vocabulary(store: OxigraphStore, settings: Settings) -> None:
-    """The ontology, the taxonomies and the shapes, each in a graph of its own."""
-    store.load((settings.ontology_dir / "alliance.ttl").read_bytes(), ox.RdfFormat.TURTLE, settings.graph_iri("ontology"))
-    for path in taxonomy_files(settings.ontology_dir):
-        store.load(path.read_bytes(), ox.RdfFormat.TURTLE, settings.graph_iri("taxonomies"))
+def vocabulary_nquads(settings: Settings) -> bytes:
+    """The ontology and the taxonomies, each in a graph of its own, as N-Quads: they go into the
+    records' stream, because every bulk load into an on-disk store has a fixed cost (about a
+    second for the dozen small files, loaded one by one)."""
+    sources = [(settings.ontology_dir / "alliance.ttl", "ontology")] + [(path, "taxonomies") for path in taxonomy_files(settings.ontology_dir)]
+    out = b""
+    for path, name in sources:
+        graph = ox.NamedNode(settings.graph_iri(name))
+        quads = (ox.Quad(q.subject, q.predicate, q.object, graph) for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
+        out += ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
+    return out
 
 
-def compile_records(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy, files: list[Path] | None = None) -> Compiled:
-    """Read every record, write its graph to one N-Quads stream, and bulk-load that stream.
+def compile_records(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy, files: list[Path] | None = None,
+                    cache: RecordCache | None = None, progress: Progress | None = None, preamble: bytes = b"") -> Compiled:
+    """Compile every record (graph.build.records: on every core, from ``cache`` where a file is
+    unchanged), write the N-Quads to one stream in file order after ``preamble``, and bulk-load
+    that stream.
 
-    Only one record's RDF is in rdflib at a time, so memory stays flat however many files
-    there are. A file that fails its own checks is left out and its problems are kept.
+    A file that fails its own checks is left out, its problems are kept and shown at once, and
+    nothing is loaded: the build will fail, but every file is still checked.
     """
+    progress = progress or Progress(enabled=False)
     compiled = Compiled(whole=files is None)
+    paths = files if files is not None else record_files(settings.data_dir)
+    keys: dict[int, str] = {}
+    known: dict[int, FileResult] = {}
+    code_version = version(settings) if cache is not None else ""
+    if cache is not None:
+        for index, path in enumerate(paths):
+            key = file_key(path, settings.display(path), code_version)
+            if key is not None:
+                keys[index] = key
+                if (hit := cache.get(key)) is not None:
+                    known[index] = hit
+    todo = [path for index, path in enumerate(paths) if index not in known]
     with tempfile.TemporaryFile() as stream:
-        for path in files if files is not None else record_files(settings.data_dir):
+        stream.write(preamble)
+        results = in_order(paths, known, compile_files(todo, settings, taxonomy))
+        for index, (path, result) in enumerate(results):
             compiled.files += 1
-            try:
-                record = read_record(path, settings.display(path))
-            except RecordProblems as failure:
-                compiled.problems.extend(failure.problems)
+            progress.count("records", compiled.files, len(paths))
+            # Kept only if the file still has the bytes it was hashed with: one edited meanwhile is compiled again next time.
+            if cache is not None and not result.cached and index in keys \
+                    and file_key(path, result.display, code_version) == keys[index]:
+                cache.put(keys[index], result)
+            if result.problems:
+                compiled.problems.extend(result.problems)
+                progress.problems(result.problems)
                 continue
-            emitted = emit_record(record, settings, taxonomy)
-            compiled.add(emitted)
-            stream.write(_as_nquads(emitted))
-        stream.seek(0)
-        store.load(stream, ox.RdfFormat.N_QUADS)
+            compiled.declared.extend(result.declared)
+            compiled.references.extend(result.references)
+            if not compiled.problems:
+                stream.write(result.nquads)
+        if not compiled.problems:
+            progress.stage("loading")
+            stream.seek(0)
+            store.load(stream, ox.RdfFormat.N_QUADS)
     return compiled
 
 
-def _as_nquads(emitted: Emitted) -> bytes:
-    """The record's graph as N-Quads in its source's named graph."""
-    graph = ox.NamedNode(str(emitted.graph.identifier))
-    triples = ox.parse(emitted.graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
-    return ox.serialize((ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples), format=ox.RdfFormat.N_QUADS) or b""
-
-
-def compile_all(store: OxigraphStore, settings: Settings, files: list[Path] | None = None) -> tuple[Compiled, list[Problem]]:
+def compile_all(store: OxigraphStore, settings: Settings, files: list[Path] | None = None,
+                cache: RecordCache | None = None, progress: Progress | None = None) -> tuple[Compiled, list[Problem]]:
     """Load vocabulary and records, derive, and check; return what was found."""
+    progress = progress or Progress(enabled=False)
     taxonomy = load_taxonomy(settings.ontology_dir)
-    load_vocabulary(store, settings)
-    compiled = compile_records(store, settings, taxonomy, files)
+    compiled = compile_records(store, settings, taxonomy, files, cache, progress, vocabulary_nquads(settings))
     if compiled.problems:  # fix each file first: cross-file checks would only repeat the noise
         return compiled, sorted(compiled.problems)
+    progress.problems(early_problems(taxonomy, compiled))
+    progress.stage("deriving")
     derive(store, settings)
-    return compiled, sorted(check_graph(store, settings, taxonomy, compiled))
+    progress.stage("checking")
+    return compiled, sorted(check_graph(store, settings, taxonomy, compiled, progress.problems))
 
 
 def check(settings: Settings | None = None, files: list[Path] | None = None) -> list[Problem]:
@@ -128,12 +155,13 @@ def build(settings: Settings | None = None) -> BuildSummary:
     """
     settings = settings or Settings()
     started = time.perf_counter()
+    progress = Progress()
     ensure_publishable(settings.store_path)
     settings.store_path.parent.mkdir(parents=True, exist_ok=True)
     lease = new_build_dir(settings.store_path)  # held until published or discarded: no pruning takes it
     try:
         try:
-            files, problems, counts, graphs = _build_into(lease.folder, settings)
+            files, problems, counts, graphs = _build_into(lease.folder, settings, progress)
         except BaseException:
             discard(lease.folder)
             raise
@@ -141,6 +169,7 @@ def build(settings: Settings | None = None) -> BuildSummary:
         archive_manifest(settings.store_path, lease.folder)
     finally:
         lease.release()
+        progress.done()
     warnings = [p for p in problems if p.severity.value != "violation"]
     triples = counts.pop("triples")
     return BuildSummary(str(settings.store_path), files, graphs, triples, counts, warnings, time.perf_counter() - started)
@@ -153,28 +182,35 @@ def build_remote(settings: Settings, endpoint: RemoteEndpoint) -> BuildSummary:
     from graph.rdf.publish_remote import RemotePublisher
 
     started = time.perf_counter()
+    progress = Progress()
     publisher = RemotePublisher(endpoint)
     try:
         publisher.check_reachable()  # before minutes of work
         with tempfile.TemporaryDirectory(prefix="alliances-remote-build-") as folder:
-            files, problems, counts, graphs = _build_into(Path(folder) / "build", settings,
+            files, problems, counts, graphs = _build_into(Path(folder) / "build", settings, progress,
                                                           then=lambda store: publisher.publish(store, settings.base))
     finally:
         publisher.reader.close()
+        progress.done()
     warnings = [p for p in problems if p.severity.value != "violation"]
     triples = counts.pop("triples")
     return BuildSummary(str(endpoint), files, graphs, triples, counts, warnings, time.perf_counter() - started)
 
 
-def _build_into(build_path: Path, settings: Settings, then: Callable[[OxigraphStore], object] | None = None
-                ) -> tuple[int, list[Problem], dict[str, int], int]:
+def _build_into(build_path: Path, settings: Settings, progress: Progress,
+                then: Callable[[OxigraphStore], object] | None = None) -> tuple[int, list[Problem], dict[str, int], int]:
     """Compile into a new store at ``build_path``; closed on return, so the folder can be
-    published or discarded. ``then`` gets the valid, complete store before it is closed."""
+    published or discarded. Record files unchanged since an earlier build come from the cache
+    beside the store; it keeps only this build's files. ``then`` gets the valid, complete store
+    before it is closed."""
     store = OxigraphStore.create(build_path)
+    cache = RecordCache.beside(settings.store_path)
     try:
-        compiled, problems = compile_all(store, settings)
+        compiled, problems = compile_all(store, settings, cache=cache, progress=progress)
+        cache.prune()
         if has_violations(problems):
             raise InvalidData(problems)
+        progress.stage("publishing")
         store.materialise_union()  # after validation, which checks that no fact sits outside a source graph
         counts = summary_counts(store)
         graphs = len(store.named_graphs())

@@ -4,6 +4,11 @@ Everything a record says goes into one graph whose IRI is the source's IRI, so a
 source is always ``GRAPH ?source``. Ids are only resolved to IRIs here; whether each id names
 something is checked across all files by graph.validate.integrity, using the ``References``
 collected while emitting.
+
+The quads are pyoxigraph terms, serialised once per record as N-Quads (``Emitted.nquads``):
+building an rdflib graph per record, writing it as N-Triples and parsing that again cost more
+than reading the record. IRIs are still written with the rdflib namespaces the rest of the
+package uses, and turned into pyoxigraph terms once each.
 """
 from __future__ import annotations
 
@@ -11,7 +16,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from rdflib import Graph, Literal, URIRef
+import pyoxigraph as ox
+from rdflib import Literal as RdflibLiteral, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, RDF, SKOS, XSD
 
 from graph.config import Settings
@@ -52,34 +58,68 @@ class Reference:
 
 @dataclass
 class Emitted:
-    """A record's graph plus what it declares and what it refers to."""
+    """A record's quads (in its source's graph ``graph``) plus what it declares and what it refers to."""
 
-    graph: Graph
+    graph: str
+    quads: list[ox.Quad] = field(default_factory=list)
     declared: list[tuple[str, str, str, int]] = field(default_factory=list)  # kind, id, file, line
     references: list[Reference] = field(default_factory=list)
 
+    def nquads(self) -> bytes:
+        """The quads as N-Quads, each once, in the order they were stated."""
+        return ox.serialize(dict.fromkeys(self.quads), format=ox.RdfFormat.N_QUADS) or b""
 
-def xsd_date(text: str) -> Literal:
+
+_NODES: dict[str, ox.NamedNode] = {}
+
+
+def _node(iri: str) -> ox.NamedNode:
+    """The pyoxigraph IRI, made once for each of the vocabulary's IRIs (they repeat in every record)."""
+    node = _NODES.get(iri)
+    if node is None:
+        node = ox.NamedNode(iri)
+        if len(_NODES) < 10_000:
+            _NODES[iri] = node
+    return node
+
+
+# Datatypes whose lexical form rdflib writes as given (a record's dates are checked before).
+AS_WRITTEN = {str(XSD.gYear), str(XSD.gYearMonth), str(XSD.date), str(XSD.gMonthDay), str(XSD.anyURI)}
+
+
+def literal(value: object, lang: str | None = None, datatype: str | None = None) -> ox.Literal:
+    """A literal as rdflib's ``Literal`` would write it in N-Triples (rdflib's lexical form for
+    booleans, numbers and durations: "P18M" is written "P1Y6M"), so that the graph is the same as
+    when records went through rdflib."""
+    if isinstance(value, (bool, Decimal)) or (datatype and datatype not in AS_WRITTEN):
+        written = RdflibLiteral(value, datatype=datatype)
+        return ox.Literal(str(written), datatype=_node(str(written.datatype)))
+    if lang:
+        return ox.Literal(str(value), language=lang)
+    return ox.Literal(str(value), datatype=_node(datatype) if datatype else None)
+
+
+def xsd_date(text: str) -> ox.Literal:
     """A date literal whose datatype keeps the precision the source gives."""
     if text.startswith("--"):
-        return Literal(text, datatype=XSD.gMonthDay)
+        return literal(text, datatype=XSD.gMonthDay)
     datatype = {4: XSD.gYear, 7: XSD.gYearMonth, 10: XSD.date}[len(text)]
-    return Literal(text, datatype=datatype)
+    return literal(text, datatype=datatype)
 
 
 class _Emitter:
     def __init__(self, record: Record, settings: Settings, taxonomy: Taxonomy) -> None:
         self.record, self.settings, self.taxonomy = record, settings, taxonomy
         self.source = URIRef(settings.entity_iri("source", record.source_id))
-        self.out = Emitted(Graph(identifier=self.source))
-        self.graph = self.out.graph
+        self.out = Emitted(str(self.source))
+        self.graph = ox.NamedNode(self.source)
 
     # -- helpers -------------------------------------------------------------------------
     def iri(self, kind: str, ident: str) -> URIRef:
         return URIRef(self.settings.entity_iri(kind, ident))
 
-    def add(self, s: URIRef, p: URIRef, o: URIRef | Literal) -> None:
-        self.graph.add((s, p, o))
+    def add(self, s: URIRef, p: URIRef, o: URIRef | ox.Literal) -> None:
+        self.out.quads.append(ox.Quad(_node(s), _node(p), o if isinstance(o, ox.Literal) else _node(o), self.graph))
 
     def ref(self, kinds: tuple[str, ...], ident: str, path: tuple[str | int, ...]) -> None:
         self.out.references.append(Reference(kinds, ident, self.record.display, self.record.line(*path), "/".join(map(str, path))))
@@ -97,9 +137,9 @@ class _Emitter:
         """Language-tagged texts; labels also get a normalised skos:hiddenLabel for matching."""
         for lang, value in (values or {}).items():
             for text in value if isinstance(value, list) else [value]:
-                self.add(subject, predicate, Literal(text, lang=lang))
+                self.add(subject, predicate, literal(text, lang=lang))
                 if hidden and normalise(text):
-                    self.add(subject, SKOS.hiddenLabel, Literal(normalise(text)))
+                    self.add(subject, SKOS.hiddenLabel, literal(normalise(text)))
 
     def quote(self, subject: URIRef, quote: str | list[str] | dict[str, list[str]]) -> None:
         """Quotes without a language tag are in the source's language."""
@@ -123,19 +163,19 @@ class _Emitter:
         self.add(s, RDF.type, SOURCE_CLASS[source["kind"]])
         title = source["title"]
         self.texts(s, DCTERMS.title, title if isinstance(title, dict) else {source["language"]: title})
-        self.add(s, SCHEMA.publisher, Literal(source["publisher"]))
+        self.add(s, SCHEMA.publisher, literal(source["publisher"]))
         if "published" in source:
             self.add(s, SCHEMA.datePublished, xsd_date(source["published"]))
-        self.add(s, SCHEMA.inLanguage, Literal(source["language"]))
-        self.add(s, SCHEMA.genre, Literal(source["kind"]))
+        self.add(s, SCHEMA.inLanguage, literal(source["language"]))
+        self.add(s, SCHEMA.genre, literal(source["kind"]))
         if "url" in source:
-            self.add(s, SCHEMA.url, Literal(source["url"], datatype=XSD.anyURI))
+            self.add(s, SCHEMA.url, literal(source["url"], datatype=XSD.anyURI))
         if "archived_copy" in source:
-            self.add(s, AL.archivedCopy, Literal(source["archived_copy"]))
+            self.add(s, AL.archivedCopy, literal(source["archived_copy"]))
         if "copies" in source:
-            self.add(s, AL.copiesTextOf, Literal(source["copies"]))
+            self.add(s, AL.copiesTextOf, literal(source["copies"]))
         if "note" in source:
-            self.add(s, SKOS.editorialNote, Literal(source["note"], lang="en"))
+            self.add(s, SKOS.editorialNote, literal(source["note"], lang="en"))
 
     def organisation(self, item: dict[str, Any], path: tuple[str | int, ...]) -> None:
         o = self.declare("organisation", item["id"], path)
@@ -149,7 +189,7 @@ class _Emitter:
         if "sector" in item:
             self.add(o, AL.sector, self.concept("sector", item["sector"], path + ("sector",)))
         if "country" in item:
-            self.add(o, SCHEMA.addressCountry, Literal(item["country"]))
+            self.add(o, SCHEMA.addressCountry, literal(item["country"]))
         for key, predicate in (("part_of", ORG.subOrganizationOf), ("joint_venture_of", AL.jointVentureOf)):
             for index, parent in enumerate(item.get(key) or []):
                 self.ref(("organisation",), parent, path + (key, index))
@@ -159,7 +199,7 @@ class _Emitter:
             self.add(o, AL.identifiedAs, self.iri("organisation", item["identified_as"]))
         self.identifiers(o, item)
         if "lei" in item:
-            self.add(o, SCHEMA.leiCode, Literal(item["lei"]))
+            self.add(o, SCHEMA.leiCode, literal(item["lei"]))
         self.quote(o, item["quote"])
 
     def identifiers(self, subject: URIRef, item: dict[str, Any]) -> None:
@@ -174,12 +214,12 @@ class _Emitter:
         self.texts(p, SKOS.altLabel, item.get("aliases"), hidden=True)
         self.texts(p, SCHEMA.address, item.get("location"))
         if "country" in item:
-            self.add(p, SCHEMA.addressCountry, Literal(item["country"]))
+            self.add(p, SCHEMA.addressCountry, literal(item["country"]))
         for index, operator in enumerate(item.get("operator") or []):
             self.ref(("organisation",), operator, path + ("operator", index))
             self.add(p, AL.operator, self.iri("organisation", operator))
         if "gem_id" in item:
-            self.add(p, AL.gemPlantId, Literal(item["gem_id"]))
+            self.add(p, AL.gemPlantId, literal(item["gem_id"]))
         self.identifiers(p, item)
         self.quote(p, item["quote"])
 
@@ -237,7 +277,7 @@ class _Emitter:
             if key in item:
                 self.add(a, predicate, xsd_date(item[key]))
         if "duration" in item:
-            self.add(a, SCHEMA.duration, Literal(item["duration"], datatype=XSD.duration))
+            self.add(a, SCHEMA.duration, literal(item["duration"], datatype=XSD.duration))
         if "succeeds" in item:
             self.ref(("alliance",), item["succeeds"], path + ("succeeds",))
             self.add(a, AL.succeeds, self.iri("alliance", item["succeeds"]))
@@ -276,7 +316,7 @@ class _Emitter:
         if "date" in item:
             self.add(event, SCHEMA.startDate, xsd_date(item["date"]))
         if "basis" in item:
-            self.add(event, AL.dateBasis, Literal(item["basis"], lang="en"))
+            self.add(event, AL.dateBasis, literal(item["basis"], lang="en"))
 
     def announcement(self, alliance: URIRef, announcement: dict[str, Any]) -> None:
         event = URIRef(f"{alliance}/announcement")
@@ -297,18 +337,18 @@ class _Emitter:
     def claim(self, item: dict[str, Any], path: tuple[str | int, ...]) -> None:
         c = self.declare("claim", item["id"], path)
         self.add(c, RDF.type, AL.Claim)
-        self.add(c, SCHEMA.value, Literal(Decimal(item["value"]), datatype=XSD.decimal))
+        self.add(c, SCHEMA.value, literal(Decimal(item["value"]), datatype=XSD.decimal))
         if "currency" in item:  # money: schema.org's MonetaryAmount properties
-            self.add(c, SCHEMA.currency, Literal(item["currency"]))
-            self.add(c, AL.quantityKind, Literal(MONEY))
+            self.add(c, SCHEMA.currency, literal(item["currency"]))
+            self.add(c, AL.quantityKind, literal(MONEY))
         else:
             quantity = read_quantity(item["value"], item["unit"])  # the record passed quantity_problems
-            self.add(c, SCHEMA.unitText, Literal(item["unit"]))
+            self.add(c, SCHEMA.unitText, literal(item["unit"]))
             if quantity.unit_code:
-                self.add(c, SCHEMA.unitCode, Literal(quantity.unit_code))
-            self.add(c, AL.quantityKind, Literal(quantity.kind))
-            self.add(c, AL.normalisedValue, Literal(quantity.normalised, datatype=XSD.decimal))
-            self.add(c, AL.normalisedUnit, Literal(quantity.canonical_unit))
+                self.add(c, SCHEMA.unitCode, literal(quantity.unit_code))
+            self.add(c, AL.quantityKind, literal(quantity.kind))
+            self.add(c, AL.normalisedValue, literal(quantity.normalised, datatype=XSD.decimal))
+            self.add(c, AL.normalisedUnit, literal(quantity.canonical_unit))
         self.texts(c, AL.measure, item["measure"])
         self.texts(c, AL.scope, item.get("scope"))
         for index, reference in enumerate(item["about"]):
@@ -316,7 +356,7 @@ class _Emitter:
         if "compared_to" in item:
             self.add(c, AL.comparedTo, self.reference(item["compared_to"], path + ("compared_to",)))
         if "approximate" in item:
-            self.add(c, AL.approximate, Literal(item["approximate"] == "true"))
+            self.add(c, AL.approximate, literal(item["approximate"] == "true"))
         self.quote(c, item["quote"])
 
     def reference(self, reference: str, path: tuple[str | int, ...]) -> URIRef:

@@ -4,6 +4,7 @@ The first layer, each file on its own, runs while reading (graph.records.read).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from graph.config import Settings
@@ -18,9 +19,14 @@ if TYPE_CHECKING:
     from graph.build.pipeline import Compiled
 
 
-def check_graph(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy, compiled: Compiled) -> list[Problem]:
+def check_graph(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy, compiled: Compiled,
+                report: Callable[[list[Problem]], None] | None = None) -> list[Problem]:
+    """Integrity, then shapes; ``report`` gets the integrity problems before the shapes run, so
+    that a build that will fail says so early."""
     locations = Locations.from_declared(settings, compiled.declared)
     problems = integrity_problems(store, settings, taxonomy, compiled, locations)
+    if report is not None:
+        report(problems)
     if not any(p.rule == "reference-resolves" for p in problems):  # a missing id would only repeat as shape noise
         problems += shacl_problems(store, settings, locations)
     return sorted(set(problems))

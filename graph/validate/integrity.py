@@ -65,6 +65,12 @@ def integrity_problems(store: OxigraphStore, settings: Settings, taxonomy: Taxon
     return problems
 
 
+def early_problems(taxonomy: Taxonomy, compiled: Compiled) -> list[Problem]:
+    """The rules that need only what the records declare and use, not the graph: known as soon
+    as every file is read."""
+    return list(_unresolved_references(taxonomy, compiled)) + list(_repeated_entries(compiled))
+
+
 SOURCE_URLS = """SELECT ?g ?url WHERE { ?g a schema:CreativeWork ; schema:url ?url } ORDER BY ?g"""
 
 

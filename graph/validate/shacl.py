@@ -1,9 +1,14 @@
-"""SHACL shapes (ontology/shapes.ttl) run with pySHACL, one batch of source graphs at a time.
+"""SHACL shapes (ontology/shapes.ttl) run with pySHACL, on the nodes that may break them.
+
+pySHACL is slow on a large graph (58-76% of a build at scale), and almost every node conforms:
+graph.validate.shape_filter finds with SPARQL the focus nodes that may fail a shape, and only
+those go to pySHACL, so every message is still pySHACL's. When the filter cannot narrow a shape,
+every source graph is validated, one batch at a time.
 
 pySHACL needs an rdflib graph. Copying the whole store into rdflib would double the memory of a
-large landscape, so each batch gets only the entities its source files describe, with all that
-any source says about them (shapes such as "at least one party" must see every source), plus the
-types of the nodes they point at and the vocabulary.
+large landscape, so each batch gets only the entities it validates, with all that any source says
+about them (shapes such as "at least one party" must see every source), plus the types of the
+nodes they point at and the vocabulary.
 """
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ from graph.problems import Problem, Severity
 from graph.rdf.query_forms import construct, select
 from graph.rdf.store import OxigraphStore
 from graph.validate.locations import Locations
+from graph.validate.shape_filter import candidate_focus_nodes, chunks
 
 SOURCES_PER_BATCH = 500
 SEVERITY: dict[Node | None, Severity] = {SH.Violation: Severity.VIOLATION, SH.Warning: Severity.WARNING, SH.Info: Severity.INFO}
@@ -34,6 +40,13 @@ WHERE {
   OPTIONAL { ?o a ?type }
 }
 """
+# The same for chosen subjects, of which only those that some source describes are validated.
+DESCRIBED_QUERY = "SELECT DISTINCT ?s ?g WHERE { VALUES ?s { %s } GRAPH ?g { ?s ?p ?o } }"
+NODES_QUERY = """
+CONSTRUCT { ?s ?p ?o . ?o a ?type }
+WHERE { VALUES ?s { %s } ?s ?p ?o . OPTIONAL { ?o a ?type } }
+"""
+NODES_PER_BATCH = 2000
 
 
 def shapes_graph(settings: Settings) -> Graph:
@@ -55,20 +68,43 @@ def _batches(graphs: list[str]) -> Iterator[list[str]]:
 
 
 def shacl_problems(store: OxigraphStore, settings: Settings, locations: Locations) -> list[Problem]:
+    """pySHACL's results for the nodes that may break a shape (all nodes if that is not known)."""
     shapes = shapes_graph(settings)
+    candidates = candidate_focus_nodes(store, shapes)
+    if candidates is None:
+        return all_shacl_problems(store, settings, locations, shapes)
+    problems: set[Problem] = set()
+    vocabulary: Graph | None = None
+    for batch in chunks(sorted(candidates), NODES_PER_BATCH):
+        values = " ".join(f"<{node}>" for node in batch)
+        described = {row["s"].value for row in select(store, DESCRIBED_QUERY % values) if row["g"].value in locations.file_of_source}
+        if described:
+            vocabulary = vocabulary if vocabulary is not None else vocabulary_graph(store, settings)
+            problems |= _validate(store, NODES_QUERY % values, vocabulary, shapes, locations, described)
+    return sorted(problems)
+
+
+def all_shacl_problems(store: OxigraphStore, settings: Settings, locations: Locations, shapes: Graph | None = None) -> list[Problem]:
+    """pySHACL on every source graph, one batch at a time: what the filter must agree with."""
+    shapes = shapes if shapes is not None else shapes_graph(settings)
     vocabulary = vocabulary_graph(store, settings)
     sources = [g for g in store.named_graphs() if g in locations.file_of_source]
     problems: set[Problem] = set()
     for batch in _batches(sources):
         values = " ".join(f"<{g}>" for g in batch)
         described = {row["s"].value for row in select(store, SUBJECTS_QUERY % values)}
-        data = Graph()
-        data.parse(data=ox.serialize(construct(store, BATCH_QUERY % values), format=ox.RdfFormat.N_TRIPLES), format="nt")
-        data += vocabulary
-        _, report, _ = shacl_validate(data, shacl_graph=shapes, inference="none", allow_warnings=True)
-        # Nodes that are only pointed at are validated in the batch that describes them.
-        problems.update(p for focus, p in _read_report(report, locations) if focus in described)
+        problems |= _validate(store, BATCH_QUERY % values, vocabulary, shapes, locations, described)
     return sorted(problems)
+
+
+def _validate(store: OxigraphStore, query: str, vocabulary: Graph, shapes: Graph, locations: Locations,
+              described: set[str]) -> set[Problem]:
+    data = Graph()
+    data.parse(data=ox.serialize(construct(store, query), format=ox.RdfFormat.N_TRIPLES), format="nt")
+    data += vocabulary
+    _, report, _ = shacl_validate(data, shacl_graph=shapes, inference="none", allow_warnings=True)
+    # Nodes that are only pointed at are validated with the batch that describes them.
+    return {p for focus, p in _read_report(report, locations) if focus in described}
 
 
 def _read_report(report: Graph, locations: Locations) -> Iterator[tuple[str, Problem]]:

@@ -1,0 +1,120 @@
+"""Each record file on its own: read, checked and emitted as N-Quads, on every core, cached.
+
+What a file becomes depends only on its bytes, on where it is shown in messages and on the
+ontology, taxonomies, record schema and code that read and emit it (``version``), so the result
+is kept by the content hash of those (graph.build.cache) and an unchanged file is not parsed,
+checked or emitted again. Files are compiled in a process pool when there are enough of them to
+pay for it; results come back in file order, so the N-Quads, and the build, do not depend on
+which worker finished first.
+"""
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+from importlib import metadata
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from graph.config import Settings
+from graph.problems import Problem
+from graph.records import emit_record, read_record
+from graph.records.emit import Reference
+from graph.records.read import RecordProblems
+from graph.records.taxonomy import Taxonomy, load_taxonomy, taxonomy_files
+
+# Below this many files to compile, starting workers costs more than it saves.
+POOL_FROM = 64
+CHUNK = 16
+PACKAGE = Path(__file__).resolve().parent.parent
+# Libraries whose answers are part of a file's checks or quads (units, countries, LEI digits, the
+# schema validator, the literals' forms).
+LIBRARIES = ("pyoxigraph", "rdflib", "jsonschema", "pyyaml", "pint", "pycountry", "python-stdnum")
+
+
+@dataclass
+class FileResult:
+    """One record file compiled: its N-Quads, or the problems that keep it out."""
+
+    display: str
+    nquads: bytes = b""
+    declared: list[tuple[str, str, str, int]] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    cached: bool = False
+
+
+def compile_file(path: Path, settings: Settings, taxonomy: Taxonomy) -> FileResult:
+    display = settings.display(path)
+    try:
+        record = read_record(path, display)
+    except RecordProblems as failure:
+        return FileResult(display, problems=failure.problems)
+    emitted = emit_record(record, settings, taxonomy)
+    return FileResult(display, emitted.nquads(), emitted.declared, emitted.references)
+
+
+def version(settings: Settings) -> str:
+    """What every file's result depends on besides its bytes: the vocabulary, the record schema
+    and the code of graph/records/, and the IRI base. A change to any of them recompiles all."""
+    digest = hashlib.sha256(settings.base.encode())
+    inputs = [settings.ontology_dir / "alliance.ttl", *taxonomy_files(settings.ontology_dir),
+              *sorted((PACKAGE / "records").glob("*.py")), *sorted((PACKAGE / "records").glob("*.yaml")),
+              PACKAGE / "config.py", PACKAGE / "problems.py", PACKAGE / "rdf" / "namespaces.py", Path(__file__)]
+    for path in inputs:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for library in LIBRARIES:
+        try:
+            digest.update(f"{library}={metadata.version(library)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{library}=none".encode())
+    return digest.hexdigest()
+
+
+def file_key(path: Path, display: str, code_version: str) -> str | None:
+    """The content hash of one file's result; None for what is not a regular file (read_record
+    reports it, and it is never cached)."""
+    try:
+        if not path.is_file() or path.is_symlink():
+            return None
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return hashlib.sha256(code_version.encode() + b"\0" + display.encode() + b"\0" + data).hexdigest()
+
+
+# -- the pool: each worker loads the taxonomy once ------------------------------------------------
+_WORKER: tuple[Settings, Taxonomy] | None = None
+
+
+def _start_worker(settings: Settings) -> None:
+    global _WORKER
+    _WORKER = (settings, load_taxonomy(settings.ontology_dir))
+
+
+def _compile_in_worker(path: Path) -> FileResult:
+    assert _WORKER is not None, "the pool starts each worker with _start_worker"
+    return compile_file(path, *_WORKER)
+
+
+def compile_files(paths: list[Path], settings: Settings, taxonomy: Taxonomy, workers: int | None = None) -> Iterator[FileResult]:
+    """Each file's result, in the order of ``paths``."""
+    workers = workers if workers is not None else len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if workers < 2 or len(paths) < POOL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        yield from (compile_file(path, settings, taxonomy) for path in paths)
+        return
+    # fork: spawn and forkserver import the caller's main module again, which breaks a script
+    # without a __main__ guard. The workers only read and emit; they never touch the parent's store.
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(settings,)) as pool:
+        yield from pool.map(_compile_in_worker, paths, chunksize=CHUNK)
+
+
+def in_order(paths: list[Path], known: dict[int, FileResult], compiled: Iterable[FileResult]) -> Iterator[tuple[Path, FileResult]]:
+    """The results of ``paths`` in their order: those at the indexes of ``known`` from it, the
+    others from ``compiled`` (one for each, in order)."""
+    fresh = iter(compiled)
+    for index, path in enumerate(paths):
+        yield path, known[index] if index in known else next(fresh)
