@@ -8,10 +8,12 @@ al:yearBasis), never decided again here.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
+
+import pyoxigraph as ox
 
 from graph.ask.resolve import kind_and_id
 from graph.rdf.namespaces import PREFIXES
@@ -34,6 +36,7 @@ ORGANISATIONS = "SELECT ?s WHERE { ?s a org:Organization }"
 ORG_PROPERTY = "SELECT ?s ?o WHERE { ?s a org:Organization ; <{p}> ?o }"
 OF_CLASS = "SELECT ?s WHERE { ?s a <{c}> }"
 PARTY_OF = "SELECT ?s ?o WHERE { ?s al:participation/al:party ?o }"
+PARTY_AND_ROLE = "SELECT DISTINCT ?s ?party ?role WHERE { ?s al:participation ?p . ?p al:party ?party ; al:role ?role }"
 PROPERTY = "SELECT ?s ?o WHERE { ?s <{p}> ?o }"
 SIGNED = "SELECT ?s ?o WHERE { ?s al:signing/schema:startDate ?o }"
 CONCEPTS = """
@@ -162,6 +165,26 @@ def _pairs(store: GraphStore, sparql: str) -> Iterator[tuple[str, str, str]]:
         yield row[0].value, term.value, getattr(term, "language", None) or ""
 
 
+def _only(sparql: str, iris: Collection[str] | None, var: str = "s") -> str:
+    """The query limited to the subjects ``iris`` (every subject when None)."""
+    if iris is None:
+        return sparql
+    values = " ".join(str(ox.NamedNode(iri)) for iri in sorted(iris))
+    return sparql.replace("WHERE {", f"WHERE {{ VALUES ?{var} {{ {values} }}", 1)
+
+
+def add_details(store: GraphStore, landscape: Landscape, iris: Collection[str]) -> None:
+    """Titles, dates, roles and sources of the alliances ``iris`` only, into a landscape read without
+    details: a path explains a few hops, and need not read every alliance's details to find them."""
+    chosen = {iri: landscape.alliances[iri] for iri in iris}
+    found: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for row in select(store, _only(PARTY_AND_ROLE, chosen)):
+        found[row[0].value].add((row[1].value, concept_key(row[2].value).rpartition("/")[2]))
+    for iri, pairs in found.items():
+        chosen[iri].parties = sorted(pairs)
+    _read_details(store, chosen, only=True)
+
+
 def _subjects(store: GraphStore, sparql: str) -> set[str]:
     return {row[0].value for row in select(store, sparql)}
 
@@ -261,39 +284,41 @@ def _read_sources(store: GraphStore) -> dict[str, Source]:
             for g, v in values.items() if "title" in v and "publisher" in v}
 
 
-def _read_details(store: GraphStore, alliances: dict[str, Alliance]) -> None:
+def _read_details(store: GraphStore, alliances: dict[str, Alliance], only: bool = False) -> None:
+    """With ``only``, each query is limited to these alliances (VALUES); otherwise it scans them all."""
+    subset = alliances.keys() if only else None
     for cls in ALLIANCE_CLASSES:
-        for iri in _subjects(store, OF_CLASS.replace("{c}", AL + cls)):
+        for iri in _subjects(store, _only(OF_CLASS.replace("{c}", AL + cls), subset)):
             if iri in alliances:
                 alliances[iri].cls = cls
-    for iri, term, _ in _pairs(store, PROPERTY.replace("{p}", AL + "displayLabel")):
+    for iri, term, _ in _pairs(store, _only(PROPERTY.replace("{p}", AL + "displayLabel"), subset)):
         if iri in alliances:
             alliances[iri].title = term
-    for iri, term, _ in _pairs(store, PROPERTY.replace("{p}", AL + "yearBasis")):
+    for iri, term, _ in _pairs(store, _only(PROPERTY.replace("{p}", AL + "yearBasis"), subset)):
         if iri in alliances:
             alliances[iri].year_basis = term
     titles: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for iri, term, lang in _pairs(store, PROPERTY.replace("{p}", SKOS + "prefLabel")):
+    for iri, term, lang in _pairs(store, _only(PROPERTY.replace("{p}", SKOS + "prefLabel"), subset)):
         if iri in alliances:
             titles[iri][lang].add(term)
     for iri, by_language in titles.items():
         alliances[iri].titles = {lang: min(values) for lang, values in sorted(by_language.items())}
-    for iri, term, _ in _pairs(store, SIGNED):
+    for iri, term, _ in _pairs(store, _only(SIGNED, subset)):
         if iri in alliances:
             alliances[iri].dates.add(term)
     for name in ("start", "end"):
-        for iri, term, _ in _pairs(store, PROPERTY.replace("{p}", SCHEMA + f"{name}Date")):
+        for iri, term, _ in _pairs(store, _only(PROPERTY.replace("{p}", SCHEMA + f"{name}Date"), subset)):
             if iri in alliances:
                 a = alliances[iri]
                 setattr(a, name, min(filter(None, [getattr(a, name), term])))
     graphs = _subjects(store, SOURCE_GRAPHS)
     found: dict[str, set[str]] = defaultdict(set)
-    for iri, g, _ in _pairs(store, ALLIANCE_SOURCES):
+    for iri, g, _ in _pairs(store, _only(ALLIANCE_SOURCES, subset)):
         if iri in alliances and g in graphs:
             found[iri].add(_ident(g))
     for iri, ids in found.items():
         alliances[iri].sources = sorted(ids)
-    for row in select(store, CLAIMS):
+    for row in select(store, _only(CLAIMS, subset, "about")):
         if row["about"].value in alliances:
             alliances[row["about"].value].claims.append(
                 {"value": row["value"].value, "unit": row["unit"].value, "measure": row["measure"].value})

@@ -20,6 +20,9 @@ Level = Literal["company", "group"]
 
 
 def kept_alliances(landscape: Landscape, flt: NetworkFilter) -> list[Alliance]:
+    missing = flt.needs - landscape.parts
+    if missing:  # a filter on topics that were not read would silently keep nothing
+        raise ValueError(f"this filter needs the landscape's {', '.join(sorted(missing))}: load_landscape(store, parts=...)")
     return [a for iri, a in sorted(landscape.alliances.items()) if flt.keeps_alliance(a)]
 
 
