@@ -136,7 +136,7 @@ def rank(store: GraphStore, by: str = "pagerank", level: Level = "company", **fi
     from graph.network.projections import organisation_network
     flt = network_filter(store, **filters)
     landscape = load_landscape(store, flt.needs)  # organisations and parties, and topics only to filter by them
-    report = measure(organisation_network(landscape, flt, level), only=by)
+    report = measure(organisation_network(landscape, flt, level, details=False), only=by)
     rows = [{k: v for k, v in row.items() if k != "iri"} for row in ranked(report, by)]
     for row in rows:
         row["sector"] = landscape.label(row["sector"]) if row["sector"] else None

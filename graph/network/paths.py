@@ -39,7 +39,7 @@ class Hop:
 
 def connection_graph(landscape: Landscape, flt: NetworkFilter) -> nx.Graph[str]:
     """Organisations linked by shared alliances and by group links (company level)."""
-    graph = organisation_network(landscape, NetworkFilter(**{**flt.__dict__, "focus": None}), "company")
+    graph = organisation_network(landscape, NetworkFilter(**{**flt.__dict__, "focus": None}), "company", details=False)
     for iri, org in landscape.organisations.items():
         for parent, relation, source in org.parents:
             for node in (iri, parent):
