@@ -129,12 +129,14 @@ def network_filter(store: GraphStore, **filters: Any) -> "NetworkFilter":
 
 
 def rank(store: GraphStore, by: str = "pagerank", level: Level = "company", **filters: Any) -> "Ranking":
-    """Organisations ranked by a measure, with community and component."""
+    """Organisations ranked by a measure, with degree, community and component (the other measures
+    are not computed)."""
     from graph.network.landscape import load_landscape
     from graph.network.measures import measure, ranked
     from graph.network.projections import organisation_network
-    landscape = load_landscape(store)
-    report = measure(organisation_network(landscape, network_filter(store, **filters), level))
+    flt = network_filter(store, **filters)
+    landscape = load_landscape(store, flt.needs)  # organisations and parties, and topics only to filter by them
+    report = measure(organisation_network(landscape, flt, level, details=False), only=by)
     rows = [{k: v for k, v in row.items() if k != "iri"} for row in ranked(report, by)]
     for row in rows:
         row["sector"] = landscape.label(row["sector"]) if row["sector"] else None
@@ -167,14 +169,15 @@ def connections(store: GraphStore, a: str, b: str, **filters: Any) -> Connection
     from graph.network.landscape import load_landscape
     from graph.network.paths import explain_paths
     first, second = resolve(store, a, "organisation"), resolve(store, b, "organisation")
-    landscape = load_landscape(store)
-    return Connections(first.label, second.label, explain_paths(landscape, first.iri, second.iri, network_filter(store, **filters)))
+    flt = network_filter(store, **filters)
+    landscape = load_landscape(store, flt.needs)  # the hops' alliances are read in full once found
+    return Connections(first.label, second.label, explain_paths(landscape, first.iri, second.iri, flt, store=store))
 
 
 def timeline(store: GraphStore, by: By = "material", **filters: Any) -> list[dict[str, Any]]:
     from graph.network.landscape import load_landscape
     from graph.network.timeline import timeline as _timeline
-    return _timeline(load_landscape(store), by, network_filter(store, **filters))
+    return _timeline(load_landscape(store, frozenset(("topics",))), by, network_filter(store, **filters))
 
 
 def network_view(store: GraphStore, level: Level = "company", size_by: str = "pagerank", edge_colour: EdgeBy = "material",

@@ -1,4 +1,6 @@
-"""Benchmark: the network page at scale, and pyvis' own path as the peer in the same run.
+"""Benchmark: the network commands at 5,000 and 15,000 organisations against networkx
+(``scripts/bench_network_scale.py``, first), then the network page at scale, and pyvis' own path
+as the peer in the same run.
 
 For synthetic alliance networks of 100, 1,000 and 5,000 organisations (networkx powerlaw-cluster
 graphs with a seed, plus programme hubs), it measures:
@@ -13,7 +15,7 @@ graphs with a seed, plus programme hubs), it measures:
 
 Targets: 5,000 organisations drawn and usable within 3 s; the file under 10 MB.
 
-    scripts/bench network [--sizes 100 1000 5000] [--runs 3]
+    scripts/bench network [--scale-sizes 5000 15000] [--no-scale] [--no-page] [--sizes 100 1000 5000] [--runs 3]
 """
 from __future__ import annotations
 
@@ -242,9 +244,20 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="page loads per size (the median is shown)")
     parser.add_argument("--no-peer", action="store_true", help="skip pyvis' own path")
     parser.add_argument("--peer", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--scale-sizes", type=int, nargs="+", default=[5000, 15000],
+                        help="organisations in the landscapes the network commands are timed on")
+    parser.add_argument("--no-scale", action="store_true", help="skip the network commands at scale")
+    parser.add_argument("--no-page", action="store_true", help="skip the page in Chromium")
     args = parser.parse_args()
     if args.peer:
         print(json.dumps(pyvis_peer(args.peer)))
+        return
+    if not args.no_scale:
+        import bench_network_scale
+
+        print(f"machine: {machine()}", flush=True)
+        bench_network_scale.main(args.scale_sizes)
+    if args.no_page:
         return
 
     from playwright.sync_api import sync_playwright

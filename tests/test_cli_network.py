@@ -39,11 +39,24 @@ def test_network_ranks_with_community_and_notes(runner: CliRunner, built: Settin
     data = json.loads(result.stdout)
     values = [row["betweenness"] for row in data["rows"]]
     assert values == sorted(values, reverse=True) and values[0] > 0
-    assert {"community", "component", "constraint", "effective-size"} <= set(data["rows"][0])
+    assert {"degree", "weighted-degree", "community", "component"} <= set(data["rows"][0])
     assert any("exact" in note for note in data["notes"])
     group = json.loads(run(runner, built, "network", "--level", "group", "--format", "json").stdout)
     labels = {row["label"] for row in group["rows"]}
     assert "Baosteel" not in labels and "China Baowu Steel Group" in labels and "BMW Brilliance" not in labels
+
+
+def test_network_computes_only_the_measure_asked_for(runner: CliRunner, built: Settings) -> None:
+    """--measure degree used to compute betweenness, PageRank and Burt's measures too (58.5 s against
+    16.3 s at 15,000 organisations)."""
+    result = run(runner, built, "network", "--measure", "degree", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert not {"betweenness", "pagerank", "constraint", "effective-size"} & set(data["rows"][0])
+    assert not any("betweenness" in note or "pagerank" in note for note in data["notes"])
+    table = run(runner, built, "network", "--measure", "constraint", "--limit", "3")
+    assert table.exit_code == 0, table.output
+    assert "constraint" in table.stdout.splitlines()[0] and "betweenness" not in table.stdout
 
 
 def test_filters_resolve_names_in_any_language(runner: CliRunner, built: Settings) -> None:

@@ -97,8 +97,10 @@ def network(obj: Context, /, by: str, level: Level, limit: int | None, fmt: str,
     filters = split_filters(kwargs)
     ranking = api.rank(obj.open(), by=by, level=level, **filters)
     rows = ranking.rows[:limit] if limit else ranking.rows
+    computed = set(rows[0]) if rows else set()  # only the measure asked for is computed, with the cheap ones
     columns = ["label", by] + [c for c in ("degree", "weighted-degree", "pagerank", "betweenness", "constraint",
-                                           "effective-size", "community", "component", "sector", "country") if c != by]
+                                           "effective-size", "community", "component", "sector", "country")
+                               if c != by and c in computed]
     if fmt == "json":
         click.echo(json.dumps({"measure": by, "level": level, "notes": ranking.notes, "rows": rows}, ensure_ascii=False, indent=2))
         return

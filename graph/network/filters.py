@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from graph.network.landscape import Alliance, Landscape, Organisation
+from graph.network.landscape import Alliance, Landscape, Organisation, Part
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,12 @@ class NetworkFilter:
     year_to: int | None = None
     focus: str | None = None  # organisation IRI: keep its neighbourhood only
     depth: int = 1
+
+    @property
+    def needs(self) -> frozenset[Part]:
+        """What ``load_landscape`` must read for this filter: topics when it selects alliances by them."""
+        topical = (self.material, self.pathway, self.alliance_type, self.status, self.year_from, self.year_to)
+        return frozenset(("topics",)) if any(value is not None for value in topical) else frozenset()
 
     def keeps_alliance(self, a: Alliance) -> bool:
         if self.material and self.material not in a.material_keys:

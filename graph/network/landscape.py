@@ -8,64 +8,53 @@ al:yearBasis), never decided again here.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Literal
+
+import pyoxigraph as ox
 
 from graph.ask.resolve import kind_and_id
+from graph.rdf.namespaces import PREFIXES
 from graph.rdf.query_forms import select
 from graph.rdf.store import GraphStore
 
 ORG_KINDS = {"Company": "organisation", "CorporateGroup": "group", "JointVenture": "joint-venture",
              "NonProfit": "organisation", "PublicBody": "organisation", "UnnamedParty": "unnamed"}
+ALLIANCE_CLASSES = ("Agreement", "Project", "Programme", "Community", "Coalition")
 
-ALLIANCES = """
-SELECT DISTINCT ?alliance ?class ?label ?title ?type ?signed ?start ?end ?year ?basis ?status WHERE {
-  ?alliance a al:Alliance .
-  OPTIONAL { ?alliance a ?class FILTER (?class IN (al:Agreement, al:Project, al:Programme, al:Community, al:Coalition)) }
-  OPTIONAL { ?alliance al:displayLabel ?label }
-  OPTIONAL { ?alliance al:year ?year }
-  OPTIONAL { ?alliance al:yearBasis ?basis }
-  OPTIONAL { ?alliance al:currentStatus ?status }
-  OPTIONAL { ?alliance skos:prefLabel ?title }
-  OPTIONAL { ?alliance al:allianceType ?type }
-  OPTIONAL { ?alliance al:signing/schema:startDate ?signed }
-  OPTIONAL { ?alliance schema:startDate ?start }
-  OPTIONAL { ?alliance schema:endDate ?end }
-}"""
-PARTIES = """
-SELECT DISTINCT ?alliance ?party ?role WHERE { ?alliance al:participation ?p . ?p al:party ?party ; al:role ?role }"""
-TOPICS = """
-SELECT DISTINCT ?alliance ?property ?concept WHERE {
-  VALUES ?property { al:material al:pathway al:allianceType }
-  ?alliance ?property ?concept . ?alliance a al:Alliance }"""
+Part = Literal["topics", "details"]
+PARTS: frozenset[Part] = frozenset(("topics", "details"))
+
+# Each query below is one triple pattern, or a type and one property: Oxigraph answers those from one
+# index, where a row of OPTIONALs costs a lookup per OPTIONAL per row (22 s for 15,000 organisations).
+# Python joins the columns by IRI and drops repeats (a union default graph repeats a triple once per
+# graph that states it).
+ALLIANCES = "SELECT ?s WHERE { ?s a al:Alliance }"
+ORGANISATIONS = "SELECT ?s WHERE { ?s a org:Organization }"
+ORG_PROPERTY = "SELECT ?s ?o WHERE { ?s a org:Organization ; <{p}> ?o }"
+OF_CLASS = "SELECT ?s WHERE { ?s a <{c}> }"
+PARTY_OF = "SELECT ?s ?o WHERE { ?s al:participation/al:party ?o }"
+PARTY_AND_ROLE = "SELECT DISTINCT ?s ?party ?role WHERE { ?s al:participation ?p . ?p al:party ?party ; al:role ?role }"
+PROPERTY = "SELECT ?s ?o WHERE { ?s <{p}> ?o }"
+SIGNED = "SELECT ?s ?o WHERE { ?s al:signing/schema:startDate ?o }"
 CONCEPTS = """
 SELECT DISTINCT ?concept ?label ?broader WHERE {
   ?concept skos:inScheme ?scheme .
   OPTIONAL { ?concept al:displayLabel ?label }
   OPTIONAL { ?concept skos:broader ?parent . ?parent skos:broader* ?broader }  # not broader+: Virtuoso 7 drops the rows an OPTIONAL path+ does not match
 }"""
-ALLIANCE_SOURCES = """
-SELECT DISTINCT ?alliance ?g WHERE { GRAPH ?g { ?alliance a ?anything } ?alliance a al:Alliance . ?g a schema:CreativeWork }"""
-SOURCES = """
-SELECT DISTINCT ?g ?title ?publisher ?url ?published ?copies WHERE {
-  ?g a schema:CreativeWork ; al:displayLabel ?title ; schema:publisher ?publisher .
-  OPTIONAL { ?g schema:url ?url } OPTIONAL { ?g schema:datePublished ?published } OPTIONAL { ?g al:copiesTextOf ?copies } }"""
+ALLIANCE_SOURCES = "SELECT DISTINCT ?s ?g WHERE { GRAPH ?g { ?s a al:Alliance } }"  # each record that states an alliance types it
+SOURCE_GRAPHS = "SELECT ?s WHERE { ?s a schema:CreativeWork }"
 CLAIMS = """
 SELECT DISTINCT ?claim ?about ?value ?unit ?measure WHERE {
   ?claim a al:Claim ; al:about ?about ; schema:value ?value ; schema:unitText|schema:currency ?unit ; al:displayMeasure ?measure }"""
-ORGANISATIONS = """
-SELECT DISTINCT ?org ?class ?label ?pref ?alt ?sector ?country WHERE {
-  ?org a org:Organization .
-  OPTIONAL { ?org al:displayLabel ?label }
-  OPTIONAL { ?org a ?class FILTER (?class IN (al:Company, al:CorporateGroup, al:JointVenture, al:NonProfit, al:PublicBody, al:UnnamedParty)) }
-  OPTIONAL { ?org skos:prefLabel ?pref }
-  OPTIONAL { ?org skos:altLabel ?alt }
-  OPTIONAL { ?org al:sector ?sector }
-  OPTIONAL { ?org schema:addressCountry ?country }
-}"""
 PARENTS = """
 SELECT DISTINCT ?org ?relation ?parent ?g WHERE {
   VALUES ?relation { org:subOrganizationOf al:jointVentureOf }
   GRAPH ?g { ?org ?relation ?parent } }"""
+AL, ORG, SCHEMA, SKOS = PREFIXES["al"], PREFIXES["org"], PREFIXES["schema"], PREFIXES["skos"]
 
 
 @dataclass(frozen=True)
@@ -132,6 +121,7 @@ class Landscape:
     organisations: dict[str, Organisation]
     concept_labels: dict[str, str]  # concept id (scheme/id) -> display label
     sources: dict[str, Source]
+    parts: frozenset[Part] = PARTS  # what was read beyond organisations, group links and parties (load_landscape)
 
     def groups_of(self, org: str) -> set[str]:
         """The top-level groups above ``org`` through part-of and joint-venture links (itself if none)."""
@@ -157,12 +147,53 @@ class Landscape:
         return self.concept_labels.get(concept, concept.rsplit("/", 1)[-1])
 
 
+@lru_cache(maxsize=4096)
 def concept_key(iri: str) -> str:
-    """'material/green-steel' for a taxonomy IRI."""
+    """'material/green-steel' for a taxonomy IRI (cached: a landscape names a few concepts many times)."""
     return "/".join(kind_and_id(iri))
 
 
-def load_landscape(store: GraphStore) -> Landscape:
+def _ident(iri: str) -> str:
+    """The id of an entity IRI, as ``kind_and_id`` gives it, without splitting the whole IRI."""
+    return iri.rstrip("/").rpartition("/")[2]
+
+
+def _pairs(store: GraphStore, sparql: str) -> Iterator[tuple[str, str, str]]:
+    """(subject IRI, object value, object language or "") rows of a two-column query."""
+    for row in select(store, sparql):
+        term = row[1]
+        yield row[0].value, term.value, getattr(term, "language", None) or ""
+
+
+def _only(sparql: str, iris: Collection[str] | None, var: str = "s") -> str:
+    """The query limited to the subjects ``iris`` (every subject when None)."""
+    if iris is None:
+        return sparql
+    values = " ".join(str(ox.NamedNode(iri)) for iri in sorted(iris))
+    return sparql.replace("WHERE {", f"WHERE {{ VALUES ?{var} {{ {values} }}", 1)
+
+
+def add_details(store: GraphStore, landscape: Landscape, iris: Collection[str]) -> None:
+    """Titles, dates, roles and sources of the alliances ``iris`` only, into a landscape read without
+    details: a path explains a few hops, and need not read every alliance's details to find them."""
+    chosen = {iri: landscape.alliances[iri] for iri in iris}
+    found: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for row in select(store, _only(PARTY_AND_ROLE, chosen)):
+        found[row[0].value].add((row[1].value, concept_key(row[2].value).rpartition("/")[2]))
+    for iri, pairs in found.items():
+        chosen[iri].parties = sorted(pairs)
+    _read_details(store, chosen, only=True)
+
+
+def _subjects(store: GraphStore, sparql: str) -> set[str]:
+    return {row[0].value for row in select(store, sparql)}
+
+
+def load_landscape(store: GraphStore, parts: frozenset[Part] = PARTS) -> Landscape:
+    """Organisations (labels, kinds, sectors, countries, group links) and each alliance's parties, and
+    the ``parts`` asked for: "topics" (materials, pathways, types, status, year: what filters and the
+    timeline read) and "details" (classes, titles, dates, roles, sources, claims, names in every
+    language: what drawings, paths and profiles show). A ranking without filters reads neither."""
     concept_labels: dict[str, str] = {}
     broader: dict[str, set[str]] = defaultdict(set)
     for row in select(store, CONCEPTS):
@@ -172,91 +203,156 @@ def load_landscape(store: GraphStore) -> Landscape:
         if row["broader"] is not None:
             broader[key].add(concept_key(row["broader"].value))
 
-    sources = {kind_and_id(r["g"].value)[1]: Source(kind_and_id(r["g"].value)[1], r["title"].value, r["publisher"].value,
-                                                     r["url"].value if r["url"] else None,
-                                                     r["published"].value if r["published"] else None,
-                                                     r["copies"].value if r["copies"] else None)
-               for r in select(store, SOURCES)}
+    alliances = {iri: Alliance(iri, _ident(iri)) for iri in sorted(_subjects(store, ALLIANCES))}
+    if "details" in parts:
+        _read_parties_with_roles(store, alliances)
+    else:
+        parties: dict[str, set[str]] = defaultdict(set)
+        for iri, party, _ in _pairs(store, PARTY_OF):
+            if iri in alliances:
+                parties[iri].add(party)
+        for iri, members in parties.items():
+            alliances[iri].parties = [(p, "") for p in sorted(members)]
+    if "topics" in parts:
+        _read_topics(store, alliances, broader)
+    sources: dict[str, Source] = {}
+    if "details" in parts:
+        sources = _read_sources(store)
+        _read_details(store, alliances)
+    organisations = _read_organisations(store, "details" in parts)
+    return Landscape(alliances, organisations, concept_labels, sources, parts)
 
-    alliances: dict[str, Alliance] = {}
-    for row in select(store, ALLIANCES):
-        iri = row["alliance"].value
-        a = alliances.setdefault(iri, Alliance(iri, kind_and_id(iri)[1]))
-        if row["class"] is not None:
-            a.cls = row["class"].value.rsplit("#", 1)[-1]
-        if row["label"] is not None:
-            a.title = row["label"].value
-        if row["year"] is not None:
-            a.year = int(row["year"].value)
-        if row["basis"] is not None:
-            a.year_basis = row["basis"].value
-        if row["status"] is not None:
-            a.status = concept_key(row["status"].value)
+
+def _read_parties_with_roles(store: GraphStore, alliances: dict[str, Alliance]) -> None:
+    """Three scans joined here: cheaper than the three-pattern join in the store."""
+    participations: dict[str, set[str]] = defaultdict(set)
+    for iri, node, _ in _pairs(store, PROPERTY.replace("{p}", AL + "participation")):
+        if iri in alliances:
+            participations[node].add(iri)
+    party_of: dict[str, set[str]] = defaultdict(set)
+    for node, party, _ in _pairs(store, PROPERTY.replace("{p}", AL + "party")):
+        if node in participations:
+            party_of[node].add(party)
+    role_of: dict[str, set[str]] = defaultdict(set)
+    for node, role, _ in _pairs(store, PROPERTY.replace("{p}", AL + "role")):
+        if node in participations:
+            role_of[node].add(concept_key(role).rpartition("/")[2])
+    found: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for node, owners in participations.items():
+        for iri in owners:
+            found[iri] |= {(party, role) for party in party_of[node] for role in role_of[node]}
+    for iri, pairs in found.items():
+        alliances[iri].parties = sorted(pairs)
+
+
+def _read_topics(store: GraphStore, alliances: dict[str, Alliance], broader: dict[str, set[str]]) -> None:
+    for name in ("material", "pathway", "allianceType"):
+        for iri, term, _ in _pairs(store, PROPERTY.replace("{p}", AL + name)):
+            a = alliances.get(iri)
+            if a is None:
+                continue
+            key = concept_key(term)
+            closure = {key} | broader.get(key, set())
+            if name == "material":
+                a.materials.add(key)
+                a.material_keys |= closure
+            elif name == "pathway":
+                a.pathways.add(key)
+                a.pathway_keys |= closure
+            else:
+                a.type_key = key
+                a.type_keys |= closure
+    for iri, term, _ in _pairs(store, PROPERTY.replace("{p}", AL + "currentStatus")):
+        if iri in alliances:
+            a = alliances[iri]
+            a.status = concept_key(term)
             a.status_keys = {a.status} | broader.get(a.status, set())
-        if row["title"] is not None:
-            a.titles.setdefault(row["title"].language or "", row["title"].value)
-        if row["type"] is not None:
-            a.type_key = concept_key(row["type"].value)
-        if row["signed"] is not None:
-            a.dates.add(row["signed"].value)
-        for name in ("start", "end"):
-            if row[name] is not None:
-                setattr(a, name, min(filter(None, [getattr(a, name), row[name].value])))
-    for row in select(store, PARTIES):
-        alliances[row["alliance"].value].parties.append((row["party"].value, kind_and_id(row["role"].value)[1]))
-    for row in select(store, TOPICS):
-        a, key = alliances[row["alliance"].value], concept_key(row["concept"].value)
-        kind = row["property"].value.rsplit("#", 1)[-1]
-        closure = {key} | broader.get(key, set())
-        if kind == "material":
-            a.materials.add(key)
-            a.material_keys |= closure
-        elif kind == "pathway":
-            a.pathways.add(key)
-            a.pathway_keys |= closure
-        else:
-            a.type_keys |= closure
-    for row in select(store, ALLIANCE_SOURCES):
-        alliances[row["alliance"].value].sources.append(kind_and_id(row["g"].value)[1])
-    for row in select(store, CLAIMS):
+    for iri, term, _ in _pairs(store, PROPERTY.replace("{p}", AL + "year")):
+        if iri in alliances:
+            alliances[iri].year = int(term)
+
+
+def _read_sources(store: GraphStore) -> dict[str, Source]:
+    graphs = _subjects(store, SOURCE_GRAPHS)
+    values: dict[str, dict[str, str]] = defaultdict(dict)
+    for name, iri in (("title", AL + "displayLabel"), ("publisher", SCHEMA + "publisher"), ("url", SCHEMA + "url"),
+                      ("published", SCHEMA + "datePublished"), ("copies", AL + "copiesTextOf")):
+        for g, term, _ in _pairs(store, PROPERTY.replace("{p}", iri)):
+            if g in graphs:
+                values[g].setdefault(name, term)
+    return {_ident(g): Source(_ident(g), v["title"], v["publisher"], v.get("url"), v.get("published"), v.get("copies"))
+            for g, v in values.items() if "title" in v and "publisher" in v}
+
+
+def _read_details(store: GraphStore, alliances: dict[str, Alliance], only: bool = False) -> None:
+    """With ``only``, each query is limited to these alliances (VALUES); otherwise it scans them all."""
+    subset = alliances.keys() if only else None
+    for cls in ALLIANCE_CLASSES:
+        for iri in _subjects(store, _only(OF_CLASS.replace("{c}", AL + cls), subset)):
+            if iri in alliances:
+                alliances[iri].cls = cls
+    for iri, term, _ in _pairs(store, _only(PROPERTY.replace("{p}", AL + "displayLabel"), subset)):
+        if iri in alliances:
+            alliances[iri].title = term
+    for iri, term, _ in _pairs(store, _only(PROPERTY.replace("{p}", AL + "yearBasis"), subset)):
+        if iri in alliances:
+            alliances[iri].year_basis = term
+    titles: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for iri, term, lang in _pairs(store, _only(PROPERTY.replace("{p}", SKOS + "prefLabel"), subset)):
+        if iri in alliances:
+            titles[iri][lang].add(term)
+    for iri, by_language in titles.items():
+        alliances[iri].titles = {lang: min(values) for lang, values in sorted(by_language.items())}
+    for iri, term, _ in _pairs(store, _only(SIGNED, subset)):
+        if iri in alliances:
+            alliances[iri].dates.add(term)
+    for name in ("start", "end"):
+        for iri, term, _ in _pairs(store, _only(PROPERTY.replace("{p}", SCHEMA + f"{name}Date"), subset)):
+            if iri in alliances:
+                a = alliances[iri]
+                setattr(a, name, min(filter(None, [getattr(a, name), term])))
+    graphs = _subjects(store, SOURCE_GRAPHS)
+    found: dict[str, set[str]] = defaultdict(set)
+    for iri, g, _ in _pairs(store, _only(ALLIANCE_SOURCES, subset)):
+        if iri in alliances and g in graphs:
+            found[iri].add(_ident(g))
+    for iri, ids in found.items():
+        alliances[iri].sources = sorted(ids)
+    for row in select(store, _only(CLAIMS, subset, "about")):
         if row["about"].value in alliances:
             alliances[row["about"].value].claims.append(
                 {"value": row["value"].value, "unit": row["unit"].value, "measure": row["measure"].value})
     for a in alliances.values():
-        a.parties.sort()
-        a.sources.sort()
         a.claims.sort(key=lambda c: (c["measure"], c["value"]))
 
-    organisations: dict[str, Organisation] = {}
-    alts: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for row in select(store, ORGANISATIONS):
-        iri = row["org"].value
-        o = organisations.setdefault(iri, Organisation(iri, kind_and_id(iri)[1]))
-        if row["label"] is not None:
-            o.label = row["label"].value
-        if row["class"] is not None:
-            o.kind = ORG_KINDS.get(row["class"].value.rsplit("#", 1)[-1], o.kind) if o.kind == "organisation" else o.kind
-        for column in ("pref", "alt"):
-            term = row[column]
-            if term is not None:
-                bucket = o.names.setdefault(term.language or "", [])
-                if column == "pref" and term.value not in bucket:
-                    bucket.insert(0, term.value)
-                elif column == "alt":
-                    alts[iri][term.language or ""].add(term.value)
-        if row["sector"] is not None:
-            o.sector = concept_key(row["sector"].value)
-        if row["country"] is not None:
-            o.country = row["country"].value
-    for iri, by_lang in alts.items():
-        for lang, values in by_lang.items():
-            bucket = organisations[iri].names.setdefault(lang, [])
-            bucket.extend(v for v in sorted(values) if v not in bucket)
+
+def _read_organisations(store: GraphStore, names: bool) -> dict[str, Organisation]:
+    organisations = {iri: Organisation(iri, _ident(iri)) for iri in sorted(_subjects(store, ORGANISATIONS))}
+    for iri, term, _ in _pairs(store, ORG_PROPERTY.replace("{p}", AL + "displayLabel")):
+        organisations[iri].label = term
+    for iri, term, _ in _pairs(store, ORG_PROPERTY.replace("{p}", AL + "sector")):
+        organisations[iri].sector = concept_key(term)
+    for iri, term, _ in _pairs(store, ORG_PROPERTY.replace("{p}", SCHEMA + "addressCountry")):
+        organisations[iri].country = term
+    for cls, kind in ORG_KINDS.items():
+        if kind == "organisation":
+            continue
+        for iri in _subjects(store, OF_CLASS.replace("{c}", AL + cls)):
+            if iri in organisations and organisations[iri].kind == "organisation":
+                organisations[iri].kind = kind
+    if names:
+        for column in ("prefLabel", "altLabel"):
+            found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+            for iri, term, lang in _pairs(store, ORG_PROPERTY.replace("{p}", SKOS + column)):
+                found[iri][lang].add(term)
+            for iri, by_language in found.items():
+                for lang, values in by_language.items():
+                    bucket = organisations[iri].names.setdefault(lang, [])
+                    bucket.extend(v for v in sorted(values) if v not in bucket)
     for row in select(store, PARENTS):
         if row["org"].value in organisations:
             relation = "joint venture of" if row["relation"].value.endswith("jointVentureOf") else "part of"
-            organisations[row["org"].value].parents.append((row["parent"].value, relation, kind_and_id(row["g"].value)[1]))
+            organisations[row["org"].value].parents.append((row["parent"].value, relation, _ident(row["g"].value)))
     for o in organisations.values():
         o.parents.sort()
-    return Landscape(alliances, organisations, concept_labels, sources)
-
+    return organisations

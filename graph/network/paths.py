@@ -1,5 +1,9 @@
 """How two players are connected: shortest paths, each hop explained by the alliances or the
-group links (part of, joint venture of) that make it, with dates and sources."""
+group links (part of, joint venture of) that make it, with dates and sources.
+
+The paths are found on a landscape read without details; only the alliances on them are then read
+in full (``add_details``), so a path through 15,000 organisations does not read every alliance's
+titles, dates and sources."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -8,8 +12,9 @@ from itertools import islice
 import networkx as nx
 
 from graph.network.filters import NetworkFilter
-from graph.network.landscape import Landscape
+from graph.network.landscape import Alliance, Landscape, add_details
 from graph.network.projections import organisation_network
+from graph.rdf.store import GraphStore
 
 MAX_PATHS = 5
 
@@ -34,7 +39,7 @@ class Hop:
 
 def connection_graph(landscape: Landscape, flt: NetworkFilter) -> nx.Graph[str]:
     """Organisations linked by shared alliances and by group links (company level)."""
-    graph = organisation_network(landscape, NetworkFilter(**{**flt.__dict__, "focus": None}), "company")
+    graph = organisation_network(landscape, NetworkFilter(**{**flt.__dict__, "focus": None}), "company", details=False)
     for iri, org in landscape.organisations.items():
         for parent, relation, source in org.parents:
             for node in (iri, parent):
@@ -48,21 +53,28 @@ def connection_graph(landscape: Landscape, flt: NetworkFilter) -> nx.Graph[str]:
 
 
 def explain_paths(landscape: Landscape, a: str, b: str, flt: NetworkFilter | None = None,
-                  limit: int = MAX_PATHS) -> list[list[Hop]]:
-    """Up to ``limit`` shortest paths from ``a`` to ``b``; [] if they are not connected."""
+                  limit: int = MAX_PATHS, store: GraphStore | None = None) -> list[list[Hop]]:
+    """Up to ``limit`` shortest paths from ``a`` to ``b``; [] if they are not connected. A landscape
+    read without details needs the ``store`` it came from, to read the hops' alliances."""
     graph = connection_graph(landscape, flt or NetworkFilter())
     if a not in graph or b not in graph or not nx.has_path(graph, a, b):
         return []
     paths = sorted(islice(nx.all_shortest_paths(graph, a, b), 50),
                    key=lambda p: [landscape.organisations[n].label if n in landscape.organisations else n for n in p])[:limit]
-    return [[_hop(graph, landscape, x, y) for x, y in zip(path, path[1:])] for path in paths]
+    by_id = {alliance.id: alliance for alliance in landscape.alliances.values()}
+    on_paths = {by_id[i].iri for path in paths for x, y in zip(path, path[1:]) for i in graph.edges[x, y].get("alliances", [])}
+    if "details" not in landscape.parts:
+        if store is None:
+            raise ValueError("a landscape read without details needs the store to explain paths")
+        add_details(store, landscape, on_paths)
+    return [[_hop(graph, landscape, by_id, x, y) for x, y in zip(path, path[1:])] for path in paths]
 
 
-def _hop(graph: nx.Graph[str], landscape: Landscape, x: str, y: str) -> Hop:
+def _hop(graph: nx.Graph[str], landscape: Landscape, by_id: dict[str, Alliance], x: str, y: str) -> Hop:
     data = graph.edges[x, y]
     links = []
     for alliance_id in data.get("alliances", []):
-        alliance = next(a for a in landscape.alliances.values() if a.id == alliance_id)
+        alliance = by_id[alliance_id]
         dates = sorted(alliance.dates) or ([alliance.start] if alliance.start else [])
         roles = {landscape.organisations[p].label: landscape.label(f"role/{role}")
                  for p, role in alliance.parties if p in (x, y) and p in landscape.organisations}

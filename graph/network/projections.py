@@ -20,6 +20,9 @@ Level = Literal["company", "group"]
 
 
 def kept_alliances(landscape: Landscape, flt: NetworkFilter) -> list[Alliance]:
+    missing = flt.needs - landscape.parts
+    if missing:  # a filter on topics that were not read would silently keep nothing
+        raise ValueError(f"this filter needs the landscape's {', '.join(sorted(missing))}: load_landscape(store, parts=...)")
     return [a for iri, a in sorted(landscape.alliances.items()) if flt.keeps_alliance(a)]
 
 
@@ -43,29 +46,34 @@ def _add_organisation(graph: nx.Graph[str], landscape: Landscape, iri: str) -> N
                    groups=sorted(landscape.organisations[g].label for g in landscape.groups_of(iri) if g != iri and g in landscape.organisations))
 
 
-def organisation_network(landscape: Landscape, flt: NetworkFilter | None = None, level: Level = "company") -> nx.Graph[str]:
+def organisation_network(landscape: Landscape, flt: NetworkFilter | None = None, level: Level = "company",
+                         details: bool = True) -> nx.Graph[str]:
+    """Each edge has its weight and alliance ids; with ``details`` also the alliances' types,
+    materials, pathways, dates and sources (what exports write; measures and paths need none)."""
     flt = flt or NetworkFilter()
-    graph: nx.Graph[str] = nx.Graph(level=level)
+    nodes: dict[str, None] = {}
+    pairs: dict[tuple[str, str], list[Alliance]] = {}
     for alliance in kept_alliances(landscape, flt):
-        members = _members(landscape, flt, alliance, level)
-        for node in sorted(members):
-            if node not in graph:
-                _add_organisation(graph, landscape, node)
-        for a, b in combinations(sorted(members), 2):
-            if not graph.has_edge(a, b):
-                graph.add_edge(a, b, weight=0, alliances=[], types=set(), materials=set(), pathways=set(), dates=set(), sources=set())
-            edge = graph.edges[a, b]
-            edge["weight"] += 1
-            edge["alliances"].append(alliance.id)
-            edge["types"].add(alliance.type_key or "")
-            edge["materials"] |= alliance.materials
-            edge["pathways"] |= alliance.pathways
-            edge["dates"] |= alliance.dates | ({alliance.start} if alliance.start else set())
-            edge["sources"] |= set(alliance.sources)
-    for _, _, data in graph.edges(data=True):
-        for key in ("types", "materials", "pathways", "dates", "sources"):
-            data[key] = sorted(data[key] - {""})
+        members = sorted(_members(landscape, flt, alliance, level))
+        nodes.update(dict.fromkeys(members))
+        for a, b in combinations(members, 2):
+            pairs.setdefault((a, b), []).append(alliance)
+    graph: nx.Graph[str] = nx.Graph(level=level)
+    for node in nodes:
+        _add_organisation(graph, landscape, node)
+    graph.add_edges_from((a, b, _edge(alliances, details)) for (a, b), alliances in pairs.items())
     return focus(graph, flt)
+
+
+def _edge(alliances: list[Alliance], details: bool) -> dict[str, object]:
+    data: dict[str, object] = {"weight": len(alliances), "alliances": [a.id for a in alliances]}
+    if details:
+        data["types"] = sorted({a.type_key for a in alliances if a.type_key})
+        data["materials"] = sorted(set().union(*(a.materials for a in alliances)) - {""})
+        data["pathways"] = sorted(set().union(*(a.pathways for a in alliances)) - {""})
+        data["dates"] = sorted(set().union(*(a.dates | {a.start or ""} for a in alliances)) - {""})
+        data["sources"] = sorted(set().union(*(a.sources for a in alliances)) - {""})
+    return data
 
 
 def focus(graph: nx.Graph[str], flt: NetworkFilter) -> nx.Graph[str]:

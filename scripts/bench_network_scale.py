@@ -1,0 +1,192 @@
+"""Benchmark: the network commands on synthetic landscapes of 5,000 and 15,000 organisations, read
+from a built store, against networkx computing the same measures in the same run.
+
+The landscapes are ``scripts/bench_build.py``'s generator (five alliances per organisation, two
+parties each), compiled and derived by the build's own functions without SHACL validation (the same
+graph a build publishes; validation is what ``scripts/bench build`` measures). A store takes long to
+build on a loaded 2-core machine (about 40 minutes at 15,000), so it is kept in
+``.alliances/bench-network/<organisations>/`` with a stamp of the code and ontology that built it,
+and rebuilt when they change.
+
+For each size it prints CPU and wall seconds of:
+- ``network --measure degree``, ``network --measure betweenness``, ``path`` and ``export html``
+  (the API calls the commands make);
+- the peer: networkx on the same organisation network: PageRank, Louvain, betweenness from 256
+  sampled sources (what the commands did before), and all shortest paths;
+- how well sampled betweenness agrees with igraph's exact one: shared top 10 and Spearman's rank
+  correlation, for our sample and for networkx's.
+
+    scripts/bench network [--sizes 5000 15000] [--no-page]
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+CACHE = ROOT / ".alliances" / "bench-network"
+STAMPED = ("graph/records", "graph/build", "graph/rdf", "ontology", "scripts/bench_build.py")  # what build_store runs
+
+
+def stamp() -> str:
+    digest = hashlib.sha256()
+    for name in STAMPED:
+        base = ROOT / name
+        for path in sorted(base.rglob("*") if base.is_dir() else [base]):
+            if path.is_file() and path.suffix in (".py", ".rq", ".ttl", ".json", ".yaml"):
+                digest.update(str(path.relative_to(ROOT)).encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def build_store(organisations: int, folder: Path) -> None:
+    """The build's own compile and derive steps, without SHACL (see the module docstring)."""
+    from bench_build import make_data
+
+    from graph.build.derive import derive
+    from graph.build.pipeline import compile_records, load_vocabulary
+    from graph.config import Settings
+    from graph.rdf.store import OxigraphStore
+    from graph.records.taxonomy import load_taxonomy
+
+    with tempfile.TemporaryDirectory(prefix="bench-network-data-") as tmp:
+        make_data(Path(tmp) / "data", organisations * 5)
+        settings = Settings(data_dir=Path(tmp) / "data", store_path=Path(tmp) / "unused")
+        store = OxigraphStore.create(folder)
+        load_vocabulary(store, settings)
+        compiled = compile_records(store, settings, load_taxonomy(settings.ontology_dir))
+        if compiled.problems:
+            raise SystemExit(f"the synthetic records have problems: {compiled.problems[:3]}")
+        derive(store, settings)
+        store.materialise_union()
+        store.flush()
+        store.close()
+
+
+def open_store(organisations: int) -> Any:
+    import pyoxigraph as ox
+
+    from graph.rdf.store import OxigraphStore
+
+    folder = CACHE / str(organisations)
+    expected = stamp()
+    stamp_file = folder / "bench-stamp"
+    if not (stamp_file.exists() and stamp_file.read_text().strip() == expected):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        print(f"  building the store of {organisations:,} organisations (kept in {folder.relative_to(ROOT)}) ...", flush=True)
+        build_store(organisations, folder / "store")
+        stamp_file.write_text(expected + "\n")
+    # The build stores the merge of the source graphs as the default graph (materialise_union).
+    return OxigraphStore(ox.Store.read_only(str(folder / "store")), read_only=True, union=False)
+
+
+def timed(function: Callable[[], Any]) -> tuple[Any, float, float]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = function()
+    return result, time.process_time() - cpu, time.perf_counter() - wall
+
+
+def top(values: dict[str, float], n: int = 10) -> set[str]:
+    return set(sorted(values, key=lambda k: (-values[k], k))[:n])
+
+
+def agreement(sample: dict[str, float], exact: dict[str, float]) -> str:
+    from scipy.stats import spearmanr
+
+    nodes = sorted(exact)
+    rho = spearmanr([sample[n] for n in nodes], [exact[n] for n in nodes]).statistic
+    return f"{len(top(sample) & top(exact))}/10 of the top 10, Spearman {rho:.3f}"
+
+
+def measure_size(organisations: int) -> dict[str, Any]:
+    import networkx as nx
+
+    from graph import api
+    from graph.network import measures
+    from graph.network.landscape import load_landscape
+    from graph.network.projections import organisation_network
+
+    store = open_store(organisations)
+    row: dict[str, Any] = {"organisations": organisations}
+    for name, call in (("network degree", lambda: api.rank(store, by="degree")),
+                       ("network betweenness", lambda: api.rank(store, by="betweenness")),
+                       ("path", lambda: api.connections(store, "org-10", f"org-{organisations - 1}")),
+                       ("export html", lambda: api.export_network(store, "html", Path(tempfile.mkdtemp()) / "n.html"))):
+        result, cpu, wall = timed(call)
+        row[name] = (cpu, wall)
+        if name == "network betweenness":
+            row["betweenness note"] = next(n for n in result.notes if n.startswith("betweenness"))
+        print(f"  {organisations:,}: {name} {cpu:.1f} s CPU, {wall:.1f} s wall", flush=True)
+
+    landscape = load_landscape(store, frozenset())
+    graph = organisation_network(landscape, details=False)
+    row["links"] = graph.number_of_edges()
+    ig = measures.indexed(graph)
+    n = ig.graph.vcount()
+    (ours, _), cpu, wall = timed(lambda: measures.betweenness(ig))
+    row["igraph betweenness"] = (cpu, wall)
+    (exact, _), cpu, wall = timed(lambda: measures.betweenness(ig, work=n * ig.graph.ecount()))
+    row["igraph exact betweenness"] = (cpu, wall)
+    exact_by = dict(zip(ig.nodes, exact))
+    row["our sample agrees"] = agreement(dict(zip(ig.nodes, ours)), exact_by)
+    peer: dict[str, Callable[[], Any]] = {
+        "networkx pagerank": lambda: nx.pagerank(graph, weight="weight"),
+        "networkx louvain": lambda: nx.community.louvain_communities(graph, weight="weight", seed=measures.SEED),
+        "networkx betweenness (256 samples)": lambda: nx.betweenness_centrality(graph, k=256, seed=measures.SEED),
+        "networkx shortest paths": lambda: list(nx.all_shortest_paths(graph, f"{store_base(landscape)}org-10",
+                                                                      f"{store_base(landscape)}org-{organisations - 1}")),
+    }
+    for name, call in peer.items():
+        result, cpu, wall = timed(call)
+        row[name] = (cpu, wall)
+        if name.startswith("networkx betweenness"):
+            row["networkx sample agrees"] = agreement(result, exact_by)
+        print(f"  {organisations:,}: {name} {cpu:.1f} s CPU, {wall:.1f} s wall", flush=True)
+    return row
+
+
+def store_base(landscape: Any) -> str:
+    any_org: str = next(iter(landscape.organisations))
+    return any_org.rpartition("/")[0] + "/"
+
+
+def main(sizes: list[int]) -> None:
+    rows = [measure_size(size) for size in sizes]
+    print()
+    print("| organisations | links | network --measure degree | network --measure betweenness | path | export html "
+          "| networkx PageRank + Louvain | networkx betweenness, 256 samples | igraph exact betweenness |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        def cell(name: str) -> str:
+            cpu, wall = r[name]
+            return f"{cpu:.1f} ({wall:.1f})"
+        peer_cpu = r["networkx pagerank"][0] + r["networkx louvain"][0]
+        peer_wall = r["networkx pagerank"][1] + r["networkx louvain"][1]
+        print(f"| {r['organisations']:,} | {r['links']:,} | {cell('network degree')} | {cell('network betweenness')} "
+              f"| {cell('path')} | {cell('export html')} | {peer_cpu:.1f} ({peer_wall:.1f}) "
+              f"| {cell('networkx betweenness (256 samples)')} | {cell('igraph exact betweenness')} |")
+    print()
+    print("Seconds of CPU (and wall, in brackets) in this process; the commands' times include reading the store.")
+    for r in rows:
+        print(f"{r['organisations']:,}: {r['betweenness note']}.")
+        print(f"  our sample against the exact betweenness: {r['our sample agrees']}; networkx's 256 samples: "
+              f"{r['networkx sample agrees']}.")
+    print(json.dumps([{k: v for k, v in r.items()} for r in rows]))
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[5000, 15000])
+    main(parser.parse_args().sizes)
