@@ -107,7 +107,7 @@ def measure(folder: Path, alliances: int, repeat: int, cap: float, only: list[st
         with tempfile.TemporaryFile() as quads:
             store.export(quads, ox.RdfFormat.N_QUADS)
             quads.seek(0)
-            dataset.parse(quads, format="nquads")  # type: ignore[arg-type]
+            dataset.parse(quads, format="nquads")
     rdflib_load_s = time.perf_counter() - started
     results: list[dict[str, Any]] = []
     for name, query in named_queries().items():
@@ -154,10 +154,13 @@ def ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:.2f}"
 
 
+def cell(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}"
+
+
 def table(rows: list[dict[str, Any]]) -> str:
     lines = [f"{'query':32} {'triples':>9} {'ours s':>9} {'pyox s':>9} {'rdflib s':>9} {'ours/pyox':>9} {'rdflib/ours':>11}"]
     for row in rows:
-        cell = lambda v: "-" if v is None else f"{v:.4f}"  # noqa: E731
         lines.append(f"{row['query']:32} {row['triples']:>9} {cell(row['ours_s']):>9} {cell(row['pyoxigraph_s']):>9} "
                      f"{'>cap' if row['rdflib_s'] is None and row['pyoxigraph_s'] is not None else cell(row['rdflib_s']):>9} "
                      f"{ratio(row['ours_s'], row['pyoxigraph_s']):>9} {ratio(row['rdflib_s'], row['ours_s']):>11}")

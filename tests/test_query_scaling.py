@@ -55,6 +55,6 @@ def test_substitution_reaches_a_sub_query_that_projects_the_variable() -> None:
     store.update("INSERT DATA { <http://e/a> <http://e/p> 1, 2 . <http://e/b> <http://e/p> 3 }")
     counted = """SELECT ?s ?n WHERE { { SELECT ?s (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?s } }"""
     unprojected = """SELECT ?s ?n WHERE { ?s <http://e/p> 1 { SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o } } }"""
-    bound = {ox.Variable("s"): ox.NamedNode("http://e/a")}
+    bound: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {ox.Variable("s"): ox.NamedNode("http://e/a")}
     assert [int(row["n"].value) for row in store.query(counted, substitutions=bound)] == [2]  # type: ignore[union-attr]
     assert [int(row["n"].value) for row in store.query(unprojected, substitutions=bound)] == [3]  # type: ignore[union-attr]
