@@ -132,6 +132,8 @@ def measure(folder: Path, alliances: int, repeat: int, cap: float, only: list[st
                 rdflib_s = time.perf_counter() - started
         except Capped:
             rdflib_s, rdflib_rows = None, -1
+        except Exception:  # noqa: BLE001  (a query rdflib cannot run counts as not answered)
+            rdflib_s, rdflib_rows = None, -2
         results.append({"query": name, "triples": triples, "ours_s": round(ours_s, 5), "pyoxigraph_s": round(oxi_s, 5),
                         "rdflib_s": None if rdflib_s is None else round(rdflib_s, 4), "rows": rows,
                         "rdflib_rows": rdflib_rows, "params": params})
