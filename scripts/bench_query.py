@@ -33,6 +33,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_build import make_data  # noqa: E402  (the one generator of synthetic landscapes)
 
+KEYS = ("query", "triples", "ours_s", "pyoxigraph_s", "rdflib_s")  # of each JSON line (issue 13)
 TRIPLES_PER_ALLIANCE = 24.7  # measured on make_data's landscapes (247,053 triples for 10,000 alliances)
 BIGGEST_ORGANISATION = """
 SELECT ?m WHERE { ?a al:participation/al:party ?m } GROUP BY ?m ORDER BY DESC(COUNT(?a)) ?m LIMIT 1"""
@@ -84,7 +85,7 @@ def built_store(folder: Path, alliances: int) -> Path:
     return store
 
 
-def measure(folder: Path, alliances: int, repeat: int, cap: float, only: list[str]) -> list[dict[str, Any]]:
+def measure(folder: Path, alliances: int, repeat: int, cap: float, only: list[str]) -> Iterator[dict[str, Any]]:
     """Runs in a child process per size, so that one size's memory does not weigh on the next."""
     import pyoxigraph as ox
     from rdflib import Dataset
@@ -109,7 +110,6 @@ def measure(folder: Path, alliances: int, repeat: int, cap: float, only: list[st
             quads.seek(0)
             dataset.parse(quads, format="nquads")
     rdflib_load_s = time.perf_counter() - started
-    results: list[dict[str, Any]] = []
     for name, query in named_queries().items():
         if only and name not in only:
             continue
@@ -134,20 +134,18 @@ def measure(folder: Path, alliances: int, repeat: int, cap: float, only: list[st
             rdflib_s, rdflib_rows = None, -1
         except Exception:  # noqa: BLE001  (a query rdflib cannot run counts as not answered)
             rdflib_s, rdflib_rows = None, -2
-        results.append({"query": name, "triples": triples, "ours_s": round(ours_s, 5), "pyoxigraph_s": round(oxi_s, 5),
+        yield {"query": name, "triples": triples, "ours_s": round(ours_s, 5), "pyoxigraph_s": round(oxi_s, 5),
                         "rdflib_s": None if rdflib_s is None else round(rdflib_s, 4), "rows": rows,
-                        "rdflib_rows": rdflib_rows, "params": params})
+               "rdflib_rows": rdflib_rows, "params": params}
     if not only or "show" in only:
         organisation = values["organisation"]
         show_s = best_of(repeat, lambda: profile(store, organisation))
-        median = next(iter(select(store, BIGGEST_ORGANISATION.replace("DESC(", "(")))).get("m")
-        other = median.value.rsplit("/", 1)[-1] if median is not None else organisation
+        other = next(iter(select(store, BIGGEST_ORGANISATION.replace("DESC(", "("))))["m"].value.rsplit("/", 1)[-1]
         show_other_s = best_of(repeat, lambda: profile(store, other))
-        results.append({"query": "show (organisation)", "triples": triples, "ours_s": round(max(show_s, show_other_s), 5),
-                        "pyoxigraph_s": None, "rdflib_s": None, "params": {"name": [organisation, other]}})
-    results.append({"query": "(rdflib load)", "triples": triples, "ours_s": None, "pyoxigraph_s": None,
-                    "rdflib_s": round(rdflib_load_s, 2), "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024})
-    return results
+        yield {"query": "show (organisation)", "triples": triples, "ours_s": round(max(show_s, show_other_s), 5),
+               "pyoxigraph_s": None, "rdflib_s": None, "params": {"name": [organisation, other]}}
+    yield {"query": "(rdflib load)", "triples": triples, "ours_s": None, "pyoxigraph_s": None,
+           "rdflib_s": round(rdflib_load_s, 2), "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}
 
 
 def ratio(a: float | None, b: float | None) -> str:
@@ -199,15 +197,18 @@ def main() -> None:
                        "--repeat", str(args.repeat), "--rdflib-cap", str(args.rdflib_cap)]
             if args.queries:
                 command += ["--queries", *args.queries]
-            result = subprocess.run(command, capture_output=True, text=True, check=True)
-            rows = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
-            if args.format == "json":
-                for row in rows:
-                    if row["query"] in named_query_names():
-                        print(json.dumps({key: row[key] for key in ("query", "triples", "ours_s", "pyoxigraph_s", "rdflib_s")}))
-                    else:
-                        print(json.dumps(row, ensure_ascii=False))
-            else:
+            rows = []
+            with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as child:  # its errors go to stderr
+                assert child.stdout is not None
+                for line in child.stdout:  # printed as measured: a run cut short keeps what it measured
+                    row = json.loads(line)
+                    rows.append(row)
+                    if args.format == "json":
+                        keys = KEYS if row["query"] in named_query_names() else tuple(row)
+                        print(json.dumps({key: row[key] for key in keys}, ensure_ascii=False), flush=True)
+            if child.returncode:
+                sys.exit(f"scripts/bench_query.py: the measurement at {size} triples failed (exit {child.returncode}; see above)")
+            if args.format == "table":
                 print(table(rows), flush=True)
 
 
