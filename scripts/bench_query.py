@@ -60,13 +60,16 @@ def time_cap(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def best_of(repeat: int, run: Callable[[], object]) -> float:
-    times = []
+def best_of(repeat: int, *runs: Callable[[], object]) -> list[float]:
+    """The best time of each run; the runs take turns, so that a burst of load from other
+    processes on the shared machine weighs on each alike."""
+    times: list[list[float]] = [[] for _ in runs]
     for _ in range(repeat):
-        started = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - started)
-    return min(times)
+        for run, taken in zip(runs, times):
+            started = time.perf_counter()
+            run()
+            taken.append(time.perf_counter() - started)
+    return [min(taken) for taken in times]
 
 
 def built_store(folder: Path, alliances: int) -> Path:
@@ -117,8 +120,8 @@ def measure(folder: Path, alliances: int, repeat: int, cap: float, only: list[st
         substitutions = bind(store, query, params)
         text = prepared(query.text, None)  # the final text: the project's prefixes declared
         oxi_subs = {ox.Variable(k): v for k, v in substitutions.items()}
-        ours_s = best_of(repeat, lambda: list(run_named(store, name, params)))  # type: ignore[arg-type]
-        oxi_s = best_of(repeat, lambda: list(raw.query(text, substitutions=oxi_subs or None,  # type: ignore[arg-type]
+        ours_s, oxi_s = best_of(repeat, lambda: list(run_named(store, name, params)),  # type: ignore[arg-type]
+                                lambda: list(raw.query(text, substitutions=oxi_subs or None,  # type: ignore[arg-type]
                                                        use_default_graph_as_union=union)))
         rows = len(list(run_named(store, name, params)))  # type: ignore[arg-type]
         rdflib_text = prepared(query.text, substitutions)
@@ -139,9 +142,9 @@ def measure(folder: Path, alliances: int, repeat: int, cap: float, only: list[st
                "rdflib_rows": rdflib_rows, "params": params}
     if not only or "show" in only:
         organisation = values["organisation"]
-        show_s = best_of(repeat, lambda: profile(store, organisation))
+        show_s, = best_of(repeat, lambda: profile(store, organisation))
         other = next(iter(select(store, BIGGEST_ORGANISATION.replace("DESC(", "("))))["m"].value.rsplit("/", 1)[-1]
-        show_other_s = best_of(repeat, lambda: profile(store, other))
+        show_other_s, = best_of(repeat, lambda: profile(store, other))
         yield {"query": "show (organisation)", "triples": triples, "ours_s": round(max(show_s, show_other_s), 5),
                "pyoxigraph_s": None, "rdflib_s": None, "params": {"name": [organisation, other]}}
     yield {"query": "(rdflib load)", "triples": triples, "ours_s": None, "pyoxigraph_s": None,
@@ -171,7 +174,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--triples", type=int, nargs="+", default=[100_000, 1_000_000], help="landscape sizes (about)")
     parser.add_argument("--format", choices=["table", "json"], default="table")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per query; the best counts")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per query; the best counts")
     parser.add_argument("--rdflib-cap", type=float, default=30.0, help="seconds before rdflib's run is given up (0: rdflib is not run)")
     parser.add_argument("--cache", type=Path, help="keep the built landscapes here and reuse them in later runs")
     parser.add_argument("--queries", nargs="+", default=[], help="only these named queries ('show' for alliances show)")
