@@ -30,7 +30,7 @@ from graph.rdf.remote import RemoteStore
 from graph.rdf.store import OxigraphStore
 
 from test_named_queries import answer, first_example
-from test_remote_store import STARTUP_S, _free_port, _oxigraph
+from remote_servers import STARTUP_S, free_port as _free_port, program
 
 REMOVABLE = "2024-11-01-eastmoney-baogang-geely.yaml"  # a seed record the others do not need
 Quad = tuple[str, str, str, str]
@@ -78,7 +78,7 @@ class Server:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    started = Server(_oxigraph(), tmp_path / "oxigraph")
+    started = Server(program("oxigraph", "oxigraph"), tmp_path / "oxigraph")
     started.start()
     try:
         yield started

@@ -22,7 +22,14 @@ from graph.serve.context import ServeSettings
 
 from endpoint_support import Server, running_server
 from network_support import Listener
-from test_remote_store import server as oxigraph_server  # noqa: F401  (the fixture: the Oxigraph server on the built graph)
+from remote_servers import dump, oxigraph
+
+
+@pytest.fixture(scope="module")
+def oxigraph_server(built: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The Oxigraph server on the project's graph (tests/remote_servers.py): its query endpoint."""
+    with oxigraph(tmp_path_factory.mktemp("oxigraph"), dump(built.store_path, tmp_path_factory.mktemp("dump"))) as url:
+        yield url
 
 JSON = "application/sparql-results+json"
 PATHOLOGICAL = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"

@@ -38,26 +38,36 @@ SELECT DISTINCT ?e ?p ?plabel ?o ?olabel ?g WHERE {
   OPTIONAL { ?o al:displayLabel ?olabel }
 } ORDER BY ?p STR(?o) ?g"""
 
+# The source's own triples are matched with their predicate in a FILTER: the same answer as
+# '?g dcterms:title ?title', in a form Oxigraph looks up for the few graphs found, instead of
+# reading every source's title first and joining after.
 SOURCES = """
 SELECT DISTINCT ?e ?g ?title ?publisher ?published ?language ?url ?quote WHERE {
   { GRAPH ?g { ?e al:quote ?quote } }
   UNION
   { GRAPH ?g { ?e al:participation|al:signing ?part . ?part ?anything ?value } BIND ("" AS ?quote) }
-  ?g dcterms:title ?title ; schema:publisher ?publisher ; schema:inLanguage ?language .
+  ?g ?titled ?title ; ?published_by ?publisher ; ?written_in ?language .
+  FILTER (?titled = dcterms:title && ?published_by = schema:publisher && ?written_in = schema:inLanguage)
   OPTIONAL { ?g schema:datePublished ?published }
   OPTIONAL { ?g schema:url ?url }
 } ORDER BY ?g ?quote"""
 
 # A partner is a party outside the organisation's group (as in partners-of.rq): a group's own
-# members are listed as members, never as partners of the group.
+# members are listed as members, never as partners of the group. Each OPTIONAL of more than one
+# pattern is a sub-query that starts from the group and projects ?e, so that the bound ?e restricts
+# it (otherwise Oxigraph computes it for every alliance before the join).
 ORGANISATION_ALLIANCES = """
 SELECT DISTINCT ?e ?alliance ?type ?member ?role ?partner ?partnerRole ?signed ?start ?end ?year ?basis WHERE {
   ?member al:inGroup ?e .
   ?alliance al:participation ?p . ?p al:party ?member ; al:role/al:displayLabel ?role .
-  OPTIONAL { ?alliance al:allianceType/al:displayLabel ?type }
-  OPTIONAL { ?alliance al:participation ?q . ?q al:party ?partner ; al:role/al:displayLabel ?partnerRole
-             FILTER NOT EXISTS { ?partner al:inGroup ?e } }
-  OPTIONAL { ?alliance al:signing/schema:startDate ?signed }
+  OPTIONAL { SELECT ?e ?alliance ?type WHERE {
+    ?m al:inGroup ?e . ?alliance al:participation/al:party ?m ; al:allianceType/al:displayLabel ?type } }
+  OPTIONAL { SELECT ?e ?alliance ?partner ?partnerRole WHERE {
+    ?m al:inGroup ?e . ?alliance al:participation/al:party ?m ; al:participation ?q .
+    ?q al:party ?partner ; al:role/al:displayLabel ?partnerRole
+    FILTER NOT EXISTS { ?partner al:inGroup ?e } } }
+  OPTIONAL { SELECT ?e ?alliance ?signed WHERE {
+    ?m al:inGroup ?e . ?alliance al:participation/al:party ?m ; al:signing/schema:startDate ?signed } }
   OPTIONAL { ?alliance schema:startDate ?start }
   OPTIONAL { ?alliance schema:endDate ?end }
   OPTIONAL { ?alliance al:year ?year }
