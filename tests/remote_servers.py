@@ -179,3 +179,29 @@ def virtuoso(folder: Path, data: Dump, sparql: Mapping[str, str] | None = None) 
                               capture_output=True, text=True, timeout=LOAD_S)
         assert done.returncode == 0 and "failed=0" in done.stdout, f"Virtuoso's bulk load failed: {done.stdout[-2000:]} {done.stderr[-2000:]}"
         yield url
+
+
+# SPARQL Update over HTTP: Virtuoso's /sparql endpoint runs as the SQL user "SPARQL", which may
+# only read until it is granted the SPARQL_UPDATE role (the authenticated /sparql-auth endpoint
+# would need a digest-authenticated user instead). Tested here: the GRANT alone is enough.
+VIRTUOSO_WRITABLE = 'GRANT SPARQL_UPDATE TO "SPARQL";\n'
+# A switch rewrites the whole graph in one transaction: its log must fit (README, 'Building into a remote store').
+VIRTUOSO_TRANSACTION = {"TransactionAfterImageLimit": "1500000000"}
+
+
+@contextlib.contextmanager
+def writable_virtuoso(folder: Path) -> Iterator[str]:
+    """An empty Virtuoso 7 whose /sparql endpoint accepts SPARQL Update; yields that endpoint."""
+    binary = program("virtuoso", "virtuoso-t")
+    isql = program("virtuoso", "isql-vt", "isql")
+    http_port, isql_port = free_port(), free_port()
+    ini = VIRTUOSO_INI.format(folder=folder, data=folder, isql_port=isql_port, http_port=http_port)
+    parameters = "".join(f"{key} = {value}\n" for key, value in VIRTUOSO_TRANSACTION.items())
+    ini = ini.replace("[HTTPServer]\n", parameters + "[HTTPServer]\n")
+    (folder / "virtuoso.ini").write_text(ini + "".join(f"{key} = {value}\n" for key, value in VIRTUOSO_SPARQL.items()))
+    url = f"http://127.0.0.1:{http_port}/sparql"
+    with running([binary, "+foreground", "+configfile", str(folder / "virtuoso.ini")], url, "virtuoso", folder):
+        done = subprocess.run([isql, f"127.0.0.1:{isql_port}", "dba", "dba", "VERBOSE=OFF", "BANNER=OFF"],
+                              input=VIRTUOSO_WRITABLE, capture_output=True, text=True, timeout=LOAD_S)
+        assert done.returncode == 0 and "Error" not in done.stdout, f"Virtuoso's grant failed: {done.stdout[-2000:]} {done.stderr[-2000:]}"
+        yield url

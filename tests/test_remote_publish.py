@@ -1,9 +1,11 @@
 """`alliances build` into a remote SPARQL store (issue 13, section 1): against a writable Oxigraph
-server started on 127.0.0.1 in a temporary folder, a build publishes the same graphs as a local
+server started on 127.0.0.1 in a temporary folder (and, for the main tests, a writable Virtuoso 7,
+where the merge goes into engines.MERGE_GRAPH), a build publishes the same graphs as a local
 build, replaces the previous one, and a build that fails (invalid data, a server error or a lost
 connection midway) leaves the previous graph answering; a reader never sees a partial graph."""
 from __future__ import annotations
 
+import contextlib
 import re
 import subprocess
 import threading
@@ -30,8 +32,13 @@ from graph.rdf.remote import RemoteStore
 from graph.rdf.store import OxigraphStore
 
 from test_named_queries import answer, first_example
-from remote_servers import STARTUP_S, free_port as _free_port, program
+from remote_servers import STARTUP_S, free_port as _free_port, program, writable_virtuoso
+from test_remote_store import VIRTUOSO_DIFFERS, VIRTUOSO_VARIES
 
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+# Fails on the read-only Virtuoso of test_remote_store as well (not a publishing matter): drop it from
+# here once the query is mended or listed in VIRTUOSO_DIFFERS.
+VIRTUOSO_REFUSES = {"signatories": "Virtuoso 7's SPARQL compiler: SP031 sparp_gp_deprecate(): equiv replaces filter but under deprecation"}
 REMOVABLE = "2024-11-01-eastmoney-baogang-geely.yaml"  # a seed record the others do not need
 Quad = tuple[str, str, str, str]
 
@@ -76,14 +83,51 @@ class Server:
         return RemoteStore(RemoteEndpoint(f"{self.url}/query"))
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    started = Server(program("oxigraph", "oxigraph"), tmp_path / "oxigraph")
+@dataclass
+class Virtuoso(Server):
+    """A writable Virtuoso 7 (remote_servers.writable_virtuoso): /sparql reads and updates,
+    /sparql-graph-crud takes the uploads (always: the publisher refuses Virtuoso without it)."""
+
+    def endpoint(self, gsp: bool = True, base: str | None = None) -> RemoteEndpoint:
+        root = base or self.url
+        return RemoteEndpoint(f"{self.url}/sparql", f"{root}/sparql", f"{root}/sparql-graph-crud")
+
+    def reader(self) -> RemoteStore:
+        return RemoteStore(RemoteEndpoint(f"{self.url}/sparql"))
+
+
+@pytest.fixture(scope="module")
+def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuoso]:
+    """One Virtuoso for the module (it takes half a minute to start): each build replaces the last."""
+    folder = tmp_path_factory.mktemp("virtuoso")
+    with writable_virtuoso(folder) as url:
+        yield Virtuoso("virtuoso-t", folder, port=int(url.split(":")[2].split("/")[0]))
+
+
+@pytest.fixture(params=["oxigraph", "virtuoso"])
+def any_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
+    """The main tests run on both engines."""
+    if request.param == "virtuoso":
+        yield request.getfixturevalue("virtuoso_server")
+    else:
+        with oxigraph_server(tmp_path / "oxigraph") as started:
+            yield started
+
+
+@contextlib.contextmanager
+def oxigraph_server(folder: Path) -> Iterator[Server]:
+    started = Server(program("oxigraph", "oxigraph"), folder)
     started.start()
     try:
         yield started
     finally:
         started.stop()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    with oxigraph_server(tmp_path / "oxigraph") as started:
+        yield started
 
 
 class FailingProxy:
@@ -152,6 +196,19 @@ def local_quads(settings: Settings) -> set[Quad]:
         store.close()
 
 
+BOOLEAN = "^^<http://www.w3.org/2001/XMLSchema#boolean>"
+
+
+def expected_on(server: Server, settings: Settings) -> set[Quad]:
+    """The local build's quads as the server answers them: Virtuoso writes an xsd:boolean as 1 or 0
+    (graph.rdf.engines does not mend it: no query of the project reads a boolean's text)."""
+    found = local_quads(settings)
+    if not isinstance(server, Virtuoso):
+        return found
+    return {(g, s, p, o.replace(f'"true"{BOOLEAN}', f'"1"{BOOLEAN}').replace(f'"false"{BOOLEAN}', f'"0"{BOOLEAN}'))
+            for g, s, p, o in found}
+
+
 def staging_graphs(server: Server) -> list[str]:
     reader = server.reader()
     try:
@@ -161,12 +218,19 @@ def staging_graphs(server: Server) -> list[str]:
         reader.close()
 
 
+SERVICE = "<http://www.w3.org/ns/sparql-service-description#Service>"
+
+
 def published(server: Server) -> set[Quad]:
+    """What the server holds, without the graph Virtuoso describes its endpoint in (as
+    RemoteStore.named_graphs leaves it out)."""
     reader = server.reader()
     try:
-        return quads(reader)
+        found = quads(reader)
     finally:
         reader.close()
+    described = {g for g, _, p, o in found if g and p == f"<{ox.NamedNode(RDF_TYPE).value}>" and o == SERVICE}
+    return {quad for quad in found if quad[0] not in described}
 
 
 def without(settings: Settings, name: str) -> Settings:
@@ -175,41 +239,51 @@ def without(settings: Settings, name: str) -> Settings:
 
 
 def test_a_build_publishes_what_a_local_build_holds_and_every_named_query_answers_the_same(
-        server: Server, own_data: Settings) -> None:
+        any_server: Server, own_data: Settings) -> None:
+    server = any_server
     build_remote(own_data, server.endpoint())
     build(own_data)
-    assert published(server) == local_quads(own_data)  # the same graph names, triples and merged default graph
+    assert published(server) == expected_on(server, own_data)  # the same graph names, triples and merged default graph
     assert staging_graphs(server) == []
     remote, embedded = server.reader(), OxigraphStore.open(own_data.store_path)
+    differ: dict[str, str] = {}  # every query that answers otherwise, named at once
     try:
         for name, query in sorted(named_queries().items()):
+            if isinstance(server, Virtuoso) and name in {**VIRTUOSO_DIFFERS, **VIRTUOSO_VARIES, **VIRTUOSO_REFUSES}:
+                continue  # another answer there, for the reasons test_remote_store gives
             params = first_example(query)
             try:
                 expected: object = answer(embedded, name, params)
             except AllianceError as error:  # an example naming an organisation outside the seed records
-                with pytest.raises(type(error), match=re.escape(str(error))):
-                    answer(remote, name, params)  # type: ignore[arg-type]
-                continue
-            assert answer(remote, name, params) == expected, name  # type: ignore[arg-type]
+                expected = f"{type(error).__name__}: {error}"
+            try:
+                got: object = answer(remote, name, params)  # type: ignore[arg-type]
+            except AllianceError as error:
+                got = f"{type(error).__name__}: {error}"
+            if got != expected:
+                differ[name] = str(got)[:300]
     finally:
         remote.close()
         embedded.close()
+    assert differ == {}
 
 
-def test_a_second_build_replaces_the_first_and_a_removed_record_is_gone(server: Server, own_data: Settings) -> None:
-    """Through SPARQL Update only (INSERT DATA in small requests, no Graph Store Protocol)."""
+def test_a_second_build_replaces_the_first_and_a_removed_record_is_gone(any_server: Server, own_data: Settings) -> None:
+    """On Oxigraph through SPARQL Update only (INSERT DATA in small requests, no Graph Store Protocol)."""
+    server = any_server
     build_remote(own_data, server.endpoint(gsp=False))
     gone = own_data.base + "source/" + REMOVABLE.removesuffix(".yaml")
     assert any(g == gone for g, *_ in published(server))
     build_remote(without(own_data, REMOVABLE), server.endpoint(gsp=False))
     build(own_data)
     now = published(server)
-    assert now == local_quads(own_data)
+    assert now == expected_on(server, own_data)
     assert not any(gone in quad for quad in now)
     assert staging_graphs(server) == []
 
 
-def test_an_invalid_build_sends_nothing_and_the_previous_graph_answers(server: Server, own_data: Settings) -> None:
+def test_an_invalid_build_sends_nothing_and_the_previous_graph_answers(any_server: Server, own_data: Settings) -> None:
+    server = any_server
     build_remote(own_data, server.endpoint())
     before = published(server)
     record = own_data.data_dir / "sources" / REMOVABLE
@@ -332,3 +406,11 @@ def test_the_command_line_says_what_a_remote_build_needs_and_that_changes_needs_
     assert done.exit_code == 2 and "cannot reach the store" in done.output  # before any compiling
     done = runner.invoke(main, ["--store", "http://127.0.0.1:9/query", "changes"])
     assert done.exit_code == 2 and "run it on a local store" in done.output
+
+
+def test_virtuoso_without_the_graph_store_protocol_is_refused_before_anything_is_sent(
+        virtuoso_server: Virtuoso, own_data: Settings) -> None:
+    """Virtuoso's INSERT DATA refuses the build's xsd:duration literals; its Graph Store Protocol takes them."""
+    endpoint = virtuoso_server.endpoint()
+    with pytest.raises(AllianceError, match="--gsp-endpoint"):
+        build_remote(own_data, RemoteEndpoint(endpoint.query, endpoint.update))

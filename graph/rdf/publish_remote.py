@@ -48,6 +48,7 @@ import httpx
 import pyoxigraph as ox
 
 from graph.errors import AllianceError
+from graph.rdf.engines import MERGE_GRAPH, Engine
 from graph.rdf.location import RemoteEndpoint
 from graph.rdf.query_forms import select
 from graph.rdf.remote import RemoteStore
@@ -94,11 +95,20 @@ class RemotePublisher:
         self.chunk_bytes = _positive(os.environ.get("ALLIANCES_PUBLISH_CHUNK_BYTES"), CHUNK_BYTES)
 
     def check_reachable(self) -> None:
-        """Fail before a build's minutes of work if the store does not answer."""
-        self.reader.query("ASK {}")
+        """Fail before a build's minutes of work if the store does not answer, or cannot take the build."""
+        if self.engine().virtuoso and not self.endpoint.gsp:
+            raise AllianceError(f"the store {self.endpoint} is Virtuoso, whose SPARQL Update refuses some values of the "
+                                "build (xsd:duration literals in INSERT DATA): give --gsp-endpoint, e.g. "
+                                "http://host:8890/sparql-graph-crud, so that the graphs are uploaded as N-Triples")
+
+    def engine(self) -> Engine:
+        """The engine that answers, as the reader finds it (graph.rdf.engines), the merge graph not
+        required: the first build into a Virtuoso writes it."""
+        return self.reader.engine_for_writing()
 
     def publish(self, store: OxigraphStore, base: str, build_id: str | None = None) -> Publication:
         """Stage ``store``'s named graphs, check them, and switch the live graphs in one update."""
+        self.check_reachable()
         build_id = build_id or new_build_id()
         stage = f"{STAGING}{build_id}:"
         graphs = store.named_graphs()
@@ -114,7 +124,7 @@ class RemotePublisher:
             if staged != sent:
                 raise AllianceError(f"the store {self.endpoint} holds {staged} of the {sent} triples sent for build "
                                     f"{build_id}; the previous graph was kept: check the server's log and build again")
-            self.update(switch(base, stage), SWITCH_TIMEOUT_SECONDS)
+            self.update(switch(base, stage, self.engine()), SWITCH_TIMEOUT_SECONDS)
         except BaseException:
             self._remove_staging(stage, graphs)
             raise
@@ -215,14 +225,17 @@ def _start(response: httpx.Response, limit: int = 300) -> str:
     return read[:limit].decode("utf-8", "replace").strip()
 
 
-def switch(base: str, stage: str) -> str:
-    """The one update that replaces the live graphs under ``base`` and the default graph with the
-    graphs staged under ``stage`` (see the module)."""
+def switch(base: str, stage: str, engine: Engine) -> str:
+    """The one update that replaces the live graphs under ``base`` and the merge (the default graph,
+    or MERGE_GRAPH on Virtuoso, which has no default graph of its own) with the graphs staged under
+    ``stage`` (see the module)."""
     base, stage = _string(base), _string(stage)
     live = f"IRI(STRAFTER(STR(?{{0}}), \"{stage}\"))"
+    empty, merge = (f"DROP SILENT GRAPH <{MERGE_GRAPH}>", f"GRAPH <{MERGE_GRAPH}> {{ ?S ?P ?O }}") if engine.virtuoso \
+        else ("DROP SILENT DEFAULT", "?S ?P ?O")
     return f"""DELETE {{ GRAPH ?g {{ ?s ?p ?o }} }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (STRSTARTS(STR(?g), "{base}")) }} ;
-DROP SILENT DEFAULT ;
-INSERT {{ GRAPH ?G {{ ?S ?P ?O }} ?S ?P ?O }} WHERE {{
+{empty} ;
+INSERT {{ GRAPH ?G {{ ?S ?P ?O }} {merge} }} WHERE {{
   GRAPH ?g {{ ?s ?p ?o }} FILTER (STRSTARTS(STR(?g), "{stage}"))
   BIND ({live.format("g")} AS ?G)
   BIND (IF(isIRI(?s), {live.format("s")}, ?s) AS ?S)

@@ -64,6 +64,13 @@ class RemoteStore:
             self._engine = engine
         return self._engine
 
+    def engine_for_writing(self) -> Engine:
+        """The engine that answers, the merge graph not required: a build into the store writes it
+        (graph.rdf.publish_remote), and its queries then go through the same engine."""
+        if self._engine is None:
+            self._engine = engine_of(self._post(PROBE)[1].get("server"))
+        return self._engine
+
     @property
     def client(self) -> httpx.Client:
         """The client with this store's limits, credentials and redirect refusal, for writers
