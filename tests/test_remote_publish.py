@@ -39,6 +39,9 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 # Fails on the read-only Virtuoso of test_remote_store as well (not a publishing matter): drop it from
 # here once the query is mended or listed in VIRTUOSO_DIFFERS.
 VIRTUOSO_REFUSES = {"signatories": "Virtuoso 7's SPARQL compiler: SP031 sparp_gp_deprecate(): equiv replaces filter but under deprecation"}
+# Seen here: a poll during the switch counted the old named graphs with the new typed triples
+# (README, 'Building into a remote store'): Virtuoso's read committed lets one query straddle it.
+VIRTUOSO_MIXED = "a reader polling during the switch saw a count that is neither the old graph's nor the new one's"
 REMOVABLE = "2024-11-01-eastmoney-baogang-geely.yaml"  # a seed record the others do not need
 Quad = tuple[str, str, str, str]
 
@@ -351,9 +354,12 @@ SELECT (COUNT(*) AS ?n) (SUM(?in_graph) AS ?graphs) (SUM(?typed) AS ?types) WHER
 
 
 def test_a_reader_polling_during_a_publish_sees_the_old_graph_or_the_new_one(
-        server: Server, own_data: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+        any_server: Server, own_data: Settings, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
     """The reader counts the default graph, the live named graphs and every typed triple in any
     graph (which staged data would add to): each answer is the old build's or the new one's."""
+    server = any_server
+    if isinstance(server, Virtuoso):  # not strict: whether a poll falls inside the switch is timing
+        request.applymarker(pytest.mark.xfail(reason=VIRTUOSO_MIXED, strict=False))
     build_remote(own_data, server.endpoint())
     reader = server.reader()
     query = FINGERPRINT % own_data.base
