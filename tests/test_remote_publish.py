@@ -40,7 +40,8 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 # here once the query is mended or listed in VIRTUOSO_DIFFERS.
 VIRTUOSO_REFUSES = {"signatories": "Virtuoso 7's SPARQL compiler: SP031 sparp_gp_deprecate(): equiv replaces filter but under deprecation"}
 # Seen here: a poll during the switch counted the old named graphs with the new typed triples
-# (README, 'Building into a remote store'): Virtuoso's read committed lets one query straddle it.
+# (README, 'Building into a remote store'); whether one query straddled the commit (read committed)
+# or the request is not one transaction there was not established.
 VIRTUOSO_MIXED = "a reader polling during the switch saw a count that is neither the old graph's nor the new one's"
 REMOVABLE = "2024-11-01-eastmoney-baogang-geely.yaml"  # a seed record the others do not need
 Quad = tuple[str, str, str, str]

@@ -14,9 +14,12 @@ is sent. Then, against the server:
 2. **Check.** The staged triples are counted on the server; a count other than the build's (a
    request lost or cut short) stops here.
 3. **Switch, in ONE update request**: empty every live graph (every named graph whose name starts
-   with the IRI base) and the default graph, and write each staged triple back under its live
-   names, into its graph and into the default graph (the merge of the named graphs, each triple
-   once, as a local build stores it). It may take long (Oxigraph applies an update at some
+   with the IRI base) and the merge, and write each staged triple back under its live names, into
+   its graph and into the merge of the named graphs (each triple once, as a local build stores
+   it): the default graph, or on Virtuoso, which has no default graph of its own, the named graph
+   engines.MERGE_GRAPH that the reader takes as its default graph. The engine is found as the
+   reader finds it (graph.rdf.engines, one probe); on Virtuoso the upload needs the Graph Store
+   Protocol, its INSERT DATA refusing xsd:duration literals. It may take long (Oxigraph applies an update at some
    thousands of quads a second): it waits up to ``SWITCH_TIMEOUT_SECONDS``.
 4. **Tidy**, best effort: empty the staging graphs and drop the names of the emptied graphs
    (invisible to the project's queries either way, so not part of the switch, which it would
@@ -29,8 +32,8 @@ behind, invisible to the project's queries; a later build removes staging graphs
 What one update request guarantees depends on the engine (README, "Building into a remote
 store"): the Oxigraph server runs it as one transaction (``Store.update`` is transactional,
 queries read a snapshot: repeatable read), so readers see the old graph or the new one. SPARQL
-1.1 Update only says a request SHOULD be atomic; Virtuoso's behaviour depends on its
-transaction mode (``log_enable``) and is not tested here.
+1.1 Update only says a request SHOULD be atomic; on Virtuoso 7 a build publishes and replaces
+the previous one (tested), but a reader polling during the switch has seen a mix of the two.
 
 Written by hand: no PyPI library publishes a dataset to a SPARQL server atomically; httpx (through
 graph.rdf.remote's client: limits, credentials, no redirects) carries the requests.
