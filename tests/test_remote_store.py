@@ -41,9 +41,8 @@ VIRTUOSO_DIFFERS = {
     **dict.fromkeys(("agreements-by-year", "pathway-pursuers"),
                     "Virtuoso refuses to sort or group a string over about 4,000 characters (SR319 Max row length)"),
 }
-# Not understood yet: empty on a freshly loaded Virtuoso, right on one that answered other queries
-# before (the zero-or-more path al:succeeds* from the bound alliance). Not strict: it varies.
-VIRTUOSO_VARIES = {"status-history": "empty on a freshly loaded Virtuoso, right on one queried before (al:succeeds* from a bound alliance)"}
+# Named queries whose answer on Virtuoso varies from run to run, and why: a loose xfail there.
+VIRTUOSO_VARIES: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
