@@ -34,9 +34,6 @@ from test_named_queries import answer, first_example
 # Named queries whose answer Virtuoso 7 cannot give yet, and why; each is a strict xfail there, so
 # the day it answers the same, the test says so: then remove the entry.
 VIRTUOSO_DIFFERS = {
-    **dict.fromkeys(("agreements-of", "organisation-profile-names"),
-                    "a list in the order of another (urls and source_ids follow the sources' titles): Virtuoso "
-                    "concatenates the distinct values of GROUP_CONCAT in its own order, not the sub-select's"),
     "volumes-by-status": "the alliances of a row are concatenated in the store's own order (no order is asked for)",
     **dict.fromkeys(("agreements-by-year", "pathway-pursuers"),
                     "Virtuoso refuses to sort or group a string over about 4,000 characters (SR319 Max row length)"),
