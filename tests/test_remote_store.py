@@ -130,7 +130,7 @@ def test_parameters_become_values_and_prefixes_are_declared() -> None:
 
 
 def _store(handler: object, **endpoint: str) -> RemoteStore:
-    return RemoteStore(RemoteEndpoint("http://127.0.0.1:9/query", **endpoint),  # type: ignore[arg-type]
+    return RemoteStore(RemoteEndpoint("http://127.0.0.1:9/query", **endpoint),
                        httpx.Client(transport=httpx.MockTransport(handler), follow_redirects=False))  # type: ignore[arg-type]
 
 
