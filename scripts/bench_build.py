@@ -69,7 +69,7 @@ def _timed_build(settings: object, profile: str | None = None) -> tuple[float, i
 
     profiler = None
     if profile:
-        from pyinstrument import Profiler  # a measuring tool, not a dependency: pip install pyinstrument
+        from pyinstrument import Profiler  # a measuring tool, in the test extra (scripts/setup installs it)
         profiler = Profiler()
         profiler.start()
     started = time.perf_counter()
