@@ -88,13 +88,15 @@ def test_a_date_parameter_binds_an_xsd_date(store: OxigraphStore) -> None:
         bind(store, query, {"since": "29 August 2024"})
 
 
-@pytest.mark.parametrize("command", [["query", "claims"], ["show", "河钢"], ["search", "宝"]])
+@pytest.mark.parametrize("command", [["query", "claims"], ["show", "河钢"], ["search", "宝"], ["supplier", "SSAB"],
+                                     ["suppliers", "--material", "green-steel", "--region", "EU"]])
 def test_asking_commands_load_neither_pyshacl_nor_networkx(built: Settings, command: list[str]) -> None:
-    """The command line imports per command what it needs: a query or a profile pays neither for
-    validation (pySHACL, rdflib's graph machinery) nor for network analysis (networkx, igraph)."""
+    """The command line imports per command what it needs: a query, a profile or a scorecard pays
+    neither for validation (pySHACL, rdflib's graph machinery) nor for network analysis (networkx,
+    igraph), the server or the browser (which only a scorecard's --format png loads)."""
     code = ("import sys\nfrom graph.cli import main\n"
             f"try:\n    main({['--store', str(built.store_path), *command]!r})\nexcept SystemExit as end:\n    assert not end.code, end.code\n"
-            "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'pyshacl', 'networkx', 'igraph', 'pyvis', 'starlette'})\n"
+            "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'pyshacl', 'networkx', 'igraph', 'pyvis', 'starlette', 'playwright'})\n"
             "print('HEAVY', heavy, file=sys.stderr)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=120)
     assert "HEAVY []" in result.stderr, result.stderr[-2000:]

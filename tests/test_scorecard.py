@@ -9,8 +9,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-import subprocess
-import sys
 import warnings
 from collections import defaultdict
 from decimal import Decimal
@@ -384,18 +382,6 @@ def test_an_unknown_region_or_material_is_a_clear_error(runner: CliRunner, built
     assert result.exit_code == EXIT_ERROR and "--region Mars" in result.stderr and "EU" in result.stderr
     result = run(runner, built, "suppliers", "--material", "kryptonite")
     assert result.exit_code == EXIT_ERROR and "kryptonite" in result.stderr
-
-
-@pytest.mark.parametrize("command", [["supplier", "SSAB"], ["suppliers", "--material", "green-steel", "--region", "EU"]])
-def test_scorecards_load_no_heavy_library(built: Settings, command: list[str]) -> None:
-    """Like query and show, a scorecard pays neither for validation nor for network analysis, the
-    server or the browser (which only --format png loads)."""
-    code = ("import sys\nfrom graph.cli import main\n"
-            f"try:\n    main({['--store', str(built.store_path), *command]!r})\nexcept SystemExit as end:\n    assert not end.code, end.code\n"
-            "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'pyshacl', 'networkx', 'igraph', 'pyvis', 'starlette', 'playwright'})\n"
-            "print('HEAVY', heavy, file=sys.stderr)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=300)
-    assert "HEAVY []" in result.stderr, result.stderr[-2000:]
 
 
 def test_output_is_for_png_only(runner: CliRunner, built: Settings, tmp_path: Path) -> None:
