@@ -38,24 +38,25 @@ def _emit(scorecard: dict[str, Any], fmt: str, output: Path | None, default_name
         click.echo(render(scorecard), nl=False)
 
 
-@click.command()
-@click.argument("name")
-@_options
-@click.pass_obj
-def supplier(obj: Context, name: str, fmt: str, output: Path | None) -> None:
-    """Supplier scorecard: buyers with volumes, status and dates; pathways, plants, claims, standards, coalitions."""
-    scorecard = supplier_scorecard(obj.open(), name)
-    _emit(scorecard, fmt, output, f"supplier-{scorecard['organisation']['id']}.png", render_supplier)
+def _organisation_scorecard(kind: str, make: Callable[[Any, str], dict[str, Any]],
+                            render: Callable[[dict[str, Any]], str], summary: str) -> click.Command:
+    """The supplier and buyer commands: one organisation's scorecard, made and written alike."""
+    @click.command(kind, help=summary)
+    @click.argument("name")
+    @_options
+    @click.pass_obj
+    def command(obj: Context, name: str, fmt: str, output: Path | None) -> None:
+        scorecard = make(obj.open(), name)
+        _emit(scorecard, fmt, output, f"{kind}-{scorecard['organisation']['id']}.png", render)
+    return command
 
 
-@click.command()
-@click.argument("name")
-@_options
-@click.pass_obj
-def buyer(obj: Context, name: str, fmt: str, output: Path | None) -> None:
-    """Buyer scorecard: suppliers by material, volumes by status and year, pledges and the gap to them."""
-    scorecard = buyer_scorecard(obj.open(), name)
-    _emit(scorecard, fmt, output, f"buyer-{scorecard['organisation']['id']}.png", render_buyer)
+supplier = _organisation_scorecard(
+    "supplier", supplier_scorecard, render_supplier,
+    "Supplier scorecard: buyers with volumes, status and dates; pathways, plants, claims, standards, coalitions.")
+buyer = _organisation_scorecard(
+    "buyer", buyer_scorecard, render_buyer,
+    "Buyer scorecard: suppliers by material, volumes by status and year, pledges and the gap to them.")
 
 
 @click.command()
