@@ -36,8 +36,8 @@ from graph.errors import AllianceError
 from graph.rdf.location import RemoteEndpoint
 from graph.serve.execute import Limits, Outcome, execute, text_outcome
 from graph.serve.protocol import Operation
-from graph.serve.turns import QueueFull, Turns
-from graph.serve.workers import QueryPool, client_key
+from graph.serve.turns import Turns
+from graph.serve.workers import QueryPool
 
 if TYPE_CHECKING:
     from graph.rdf.remote import RemoteStore
@@ -99,19 +99,10 @@ class RemotePool(QueryPool):
             return text_outcome(502, str(error))
 
     async def run_on_build(self, op: Operation, client: str = "") -> tuple[Outcome, str | None]:
-        key = client_key(client)
-        if key in self._faults:
-            refused = await self.admit(client)
-            if refused is not None:
-                return refused, None
-        slot = self.slots.take_now(key)
-        if slot is None:
-            try:
-                slot = await self.slots.take(key, self.deadline_s)
-            except QueueFull:
-                return self._throttled, None
-            if slot is None:
-                return self._busy, None
+        turn = await self.wait_turn(client, self.slots)
+        if isinstance(turn, Outcome):
+            return turn, None
+        key, slot = turn
         loop = asyncio.get_running_loop()
         try:
             future = loop.run_in_executor(self._executor, functools.partial(self._forward, op))

@@ -83,7 +83,7 @@ from graph.rdf.store import read_link
 from graph.serve.context import format_size, max_running
 from graph.serve.execute import Limits, Outcome, text_outcome, execute
 from graph.serve.protocol import Operation
-from graph.serve.turns import QueueFull, Turns
+from graph.serve.turns import QueueFull, T, Turns
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
@@ -429,22 +429,32 @@ class QueryPool:
         """Run one operation for the client at address ``client`` when its turn comes."""
         return (await self.run_on_build(op, client))[0]
 
-    async def run_on_build(self, op: Operation, client: str = "") -> tuple[Outcome, str | None]:
-        """``run``, and the build that answered (the store link its worker opened), so that an
-        answer is kept for that build only (graph.serve.cache)."""
+    async def wait_turn(self, client: str, turns: Turns[T]) -> tuple[str, T] | Outcome:
+        """The client's key and what it takes from ``turns`` when its turn comes, or the refusal:
+        held after a crashing query, its queue full, or no turn before the deadline. The one home
+        of admission for the worker pool and the remote pool (graph.serve.forward)."""
         key = client_key(client)
         if key in self._faults:
             refused = await self.admit(client)
             if refused is not None:
-                return refused, None
-        worker = self.turns.take_now(key)
-        if worker is None:
+                return refused
+        taken = turns.take_now(key)
+        if taken is None:
             try:
-                worker = await self.turns.take(key, self.deadline_s)
+                taken = await turns.take(key, self.deadline_s)
             except QueueFull:
-                return self._throttled, None
-            if worker is None:
-                return self._busy, None
+                return self._throttled
+            if taken is None:
+                return self._busy
+        return key, taken
+
+    async def run_on_build(self, op: Operation, client: str = "") -> tuple[Outcome, str | None]:
+        """``run``, and the build that answered (the store link its worker opened), so that an
+        answer is kept for that build only (graph.serve.cache)."""
+        turn = await self.wait_turn(client, self.turns)
+        if isinstance(turn, Outcome):
+            return turn, None
+        key, worker = turn
         self._top_up()  # the spare may just have been taken
         loop = asyncio.get_running_loop()
         if worker.link != read_link(self.store_path):  # a newer build was published

@@ -23,12 +23,14 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from graph.errors import AllianceError
 from graph.extras import IMAGES
 from graph.rdf.files import write_atomic
 from graph.visualise.html import ViewLike, write_html
+
+Choice = TypeVar("Choice", bound=enum.Enum)
 
 if TYPE_CHECKING:  # playwright is imported when an image is made, so that it stays optional
     from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Playwright, Route
@@ -72,12 +74,7 @@ class ImageFormat(enum.Enum):
 
     @classmethod
     def parse(cls, value: "str | ImageFormat") -> "ImageFormat":
-        if isinstance(value, cls):
-            return value
-        try:
-            return cls(str(value).lower())
-        except ValueError:
-            raise AllianceError(f"Unknown image format '{value}': use png or svg.") from None
+        return _choice(cls, value, "image format")
 
 
 def find_chromium() -> str | None:
@@ -100,12 +97,17 @@ class SourceList(enum.Enum):
 
     @classmethod
     def parse(cls, value: "str | SourceList") -> "SourceList":
-        if isinstance(value, cls):
-            return value
-        try:
-            return cls(str(value).lower())
-        except ValueError:
-            raise AllianceError(f"Unknown sources option '{value}': use compact or full.") from None
+        return _choice(cls, value, "sources option")
+
+
+def _choice(cls: type[Choice], value: "str | Choice", what: str) -> Choice:
+    """``value`` as a member of the enum ``cls`` (by its value, any case), or an error that lists them."""
+    if isinstance(value, cls):
+        return value
+    try:
+        return cls(str(value).lower())
+    except ValueError:
+        raise AllianceError(f"Unknown {what} '{value}': use {' or '.join(str(m.value) for m in cls)}.") from None
 
 
 @dataclass(frozen=True)
