@@ -20,6 +20,12 @@ each answer.
   writes it so ("36"^^xsd:duration for "P3Y"): results get the duration back ("P3Y", "P1Y6M").
   It also takes "2024"^^xsd:gYear and "2024-01-01"^^xsd:date for one value, so a subject with both
   keeps one of them there; this is not mended.
+- **Sorting long strings.** Virtuoso refuses to sort a row that holds a string over about 4,000
+  characters (``SR319 Max row length is exceeded ... temp col``), such as a long GROUP_CONCAT under
+  the query's ORDER BY. Then the query is sent again without its top-level ORDER BY and the answer
+  is sorted by that same clause in an in-memory pyoxigraph store: the embedded store's own order,
+  not a copy of SPARQL's ordering rules. Only where that gives the same answer: the clause reads
+  projected variables only (no aggregate), and no LIMIT or OFFSET cuts the sorted answer.
 - **Caps.** Virtuoso returns at most ResultSetMaxRows rows (10,000 by default) and says so only in
   an ``X-SPARQL-MaxRows`` header; at MaxQueryExecutionTime it sends what it has so far with status
   200 and ``X-SQL-State: S1TAT``. Either answer is refused with a message naming the setting to
@@ -50,6 +56,8 @@ MERGE_GRAPH = "urn:alliance-graph:merge"
 VIRTUOSO_SYSTEM_GRAPHS = ("http://www.openlinksw.com/schemas/virtrdf#", "http://www.w3.org/ns/ldp#")
 DURATION = "http://www.w3.org/2001/XMLSchema#duration"
 ASK_VARIABLE = "__ASK_RETVAL"  # Virtuoso's one column for an ASK answer
+SORT_REFUSED = "SR319"  # Virtuoso: 'Max row length is exceeded when trying to store a string of N chars into a temp col'
+AGGREGATES = frozenset({"COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE", "GROUP_CONCAT"})
 # The probe sent first: its Server header names the engine, its answer says whether MERGE_GRAPH is there.
 PROBE = f"ASK {{ GRAPH <{MERGE_GRAPH}> {{ ?s ?p ?o }} }}"
 
@@ -89,6 +97,10 @@ class Engine:
             return ox.parse_query_results(b'{"head":{},"boolean":%s}' % (b"true" if value else b"false"), ox.QueryResultsFormat.JSON)
         return result
 
+    def refused_sort(self, detail: str) -> bool:
+        """Whether the server refused a query for sorting a long string (see the module)."""
+        return self.virtuoso and SORT_REFUSED in detail
+
     def check_complete(self, server: str, text: str, headers: Mapping[str, str]) -> None:
         """Raise if the server says it sent part of the answer only."""
         state = headers.get("x-sql-state")
@@ -126,6 +138,42 @@ def top_level_limit(text: str) -> int | None:
         if token.keyword == "LIMIT" and following.text.isdigit():
             return int(following.text)
     return None
+
+
+def split_order(text: str) -> tuple[str, str] | None:
+    """The query without its top-level ORDER BY, and that clause; None if it has none, or if the
+    clause cannot be applied to the answer alone (an aggregate in it, a LIMIT or OFFSET after it)."""
+    found = [token for token in tokens(text) if token.depth == 0]
+    starts = [index for index, (token, following) in enumerate(zip(found, found[1:]))
+              if token.keyword == "ORDER" and following.keyword == "BY"]
+    if not starts:
+        return None
+    clause = found[starts[-1]:]
+    if any(token.keyword in AGGREGATES or token.keyword in ("LIMIT", "OFFSET") for token in clause):
+        return None
+    end = next((token.start for token in clause if token.keyword == "VALUES"), len(text))
+    return text[:clause[0].start] + text[end:], text[clause[0].start:end]
+
+
+def sorted_locally(result: QueryResult, order: str, text: str) -> ox.QuerySolutions | None:
+    """``result`` sorted by the ORDER BY clause ``order`` of the query ``text``, by pyoxigraph;
+    None where that cannot be the server's answer (a variable the answer lacks, a blank node)."""
+    if not isinstance(result, ox.QuerySolutions):
+        return None
+    names = [variable.value for variable in result.variables]
+    if not names or not {token.text[1:] for token in tokens(order) if token.text[0] in "?$"} <= set(names):
+        return None
+    rows: list[str] = []
+    for solution in result:
+        cells = [solution[name] for name in names]
+        if any(cell is not None and not isinstance(cell, (ox.NamedNode, ox.Literal)) for cell in cells):
+            return None  # VALUES cannot hold a blank node
+        rows.append("(" + " ".join("UNDEF" if cell is None else str(cell) for cell in cells) + ")")
+    variables = " ".join(f"?{name}" for name in names)
+    sorted_ = ox.Store().query(f"SELECT {variables} WHERE {{ VALUES ({variables}) {{\n" + "\n".join(rows) + f"\n}} }}\n{order}\n",
+                               prefixes={**PREFIXES, **dict(_DECLARED.findall(text))})
+    assert isinstance(sorted_, ox.QuerySolutions)
+    return sorted_
 
 
 def without_graph(text: str, graph: str) -> str:

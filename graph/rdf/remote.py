@@ -25,7 +25,7 @@ import httpx
 import pyoxigraph as ox
 
 from graph.errors import AllianceError
-from graph.rdf.engines import MERGE_GRAPH, PROBE, Engine, engine_of
+from graph.rdf.engines import MERGE_GRAPH, PROBE, Engine, engine_of, sorted_locally, split_order
 from graph.rdf.location import RemoteEndpoint
 from graph.rdf.namespaces import PREFIXES
 from graph.rdf.sparql_text import insert, undeclared_prefixes, where_body_offset
@@ -39,6 +39,14 @@ TIMEOUT_SECONDS = 120.0  # ALLIANCES_STORE_TIMEOUT
 # graph named after its endpoint).
 NAMED_GRAPHS = """SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o }
   FILTER NOT EXISTS { GRAPH ?g { ?g a <http://www.w3.org/ns/sparql-service-description#Service> } } }"""
+
+
+class Refused(AllianceError):
+    """The server answered a query with an error; ``detail`` is the start of its message."""
+
+    def __init__(self, message: str, detail: str) -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 class RemoteStore:
@@ -80,6 +88,18 @@ class RemoteStore:
     def query(self, sparql: str, substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None) -> QueryResult:
         engine = self.engine
         text = engine.prepare(prepared(sparql, substitutions))
+        try:
+            return self._answer(engine, text)
+        except Refused as error:
+            split = split_order(text) if engine.refused_sort(error.detail) else None
+            if split is None:
+                raise
+            answer = sorted_locally(self._answer(engine, split[0]), split[1], text)  # graph.rdf.engines, 'Sorting long strings'
+            if answer is None:
+                raise
+            return answer
+
+    def _answer(self, engine: Engine, text: str) -> QueryResult:
         body, headers = self._post(text)
         engine.check_complete(str(self.endpoint), text, headers)
         return engine.result(self._parse(engine.results_body(body)))
@@ -113,7 +133,7 @@ class RemoteStore:
                                         "set ALLIANCES_STORE_USER and ALLIANCES_STORE_PASSWORD")
                 if response.status_code >= 400:
                     detail = b"".join(chunks)[:300].decode("utf-8", "replace").strip()
-                    raise AllianceError(f"the store {self.endpoint} answered {response.status_code}: {detail}")
+                    raise Refused(f"the store {self.endpoint} answered {response.status_code}: {detail}", detail)
                 return b"".join(chunks), response.headers
         except httpx.TimeoutException:
             raise AllianceError(f"the store {self.endpoint} did not answer in time; "
