@@ -13,6 +13,18 @@ each answer.
   leaves a graph out of the named graphs leaves it out of the default graph too (the default graph
   was then empty), so ``GRAPH ?g { ... }`` is followed by ``FILTER (?g != <MERGE_GRAPH>)`` in the
   text sent instead. A query that names its own dataset (FROM) keeps it.
+- **Publishing.** Virtuoso 7 does not isolate a query from an update running beside it: a query
+  polling during a publish counted the old named graphs with the new typed triples, even with the
+  update in one transaction (tests/test_remote_publish.py). And the graphs cannot be published
+  under new names and pointed to: the named graphs' names are part of the answers. So a publish
+  to Virtuoso marks itself in the graph PUBLICATION_GRAPH (``publication_mark``, one triple, its
+  value unique to each mark), before the switch as 'switching' and after it as 'stable'; the
+  reader (graph.rdf.remote) reads the mark after each query, and keeps an answer only if the mark
+  read before the query (the last one read) was stable and the same: no switch overlapped the
+  query. Otherwise it asks again when the switch is over, waiting at most its timeout. That costs
+  one small query per query (docs/scaling.md gives the figure). The mark's graph is left out of
+  the dataset like Virtuoso's own graphs. A server with no mark (loaded by other means) is
+  stable.
 - **Syntax.** Virtuoso 7 refuses a prefixed name with an escaped character (``tax:sector\\/steel``):
   such names are sent as full IRIs. It answers ASK as a one-row SELECT of ``__ASK_RETVAL`` (1 or
   0): that becomes the boolean again.
@@ -50,6 +62,12 @@ from graph.rdf.namespaces import PREFIXES
 from graph.rdf.sparql_text import insert, tokens
 from graph.rdf.store import QueryResult
 
+# Where a publish to Virtuoso says whether it is switching the graphs (see the module, 'Publishing').
+PUBLICATION_GRAPH = "urn:alliance-graph:publication"
+PUBLICATION_STATE = "urn:alliance-graph:publication-state"
+STABLE, SWITCHING = "stable", "switching"
+# Sent as it is (not through Engine.prepare, which leaves that graph out of the dataset).
+PUBLICATION_QUERY = f"SELECT ?state WHERE {{ GRAPH <{PUBLICATION_GRAPH}> {{ <{PUBLICATION_GRAPH}> <{PUBLICATION_STATE}> ?state }} }}"
 # Where the merge of the named graphs lives on a server that has no default graph of its own (Virtuoso).
 MERGE_GRAPH = "urn:alliance-graph:merge"
 # Graphs a fresh Virtuoso holds for itself: its schema of RDF views and the LDP vocabulary.
@@ -73,7 +91,7 @@ class Engine:
         """The query text to send: with the dataset the project's queries expect."""
         if not self.virtuoso:
             return text
-        pragmas = [f"DEFINE input:named-graph-exclude <{graph}>" for graph in VIRTUOSO_SYSTEM_GRAPHS]
+        pragmas = [f"DEFINE input:named-graph-exclude <{graph}>" for graph in (*VIRTUOSO_SYSTEM_GRAPHS, PUBLICATION_GRAPH)]
         if not names_dataset(text):
             pragmas.insert(0, f"DEFINE input:default-graph-uri <{MERGE_GRAPH}>")
         return "\n".join(pragmas) + "\n" + without_graph(unescaped_names(text), MERGE_GRAPH)
@@ -119,6 +137,20 @@ class Engine:
 
 GENERIC = Engine("generic")
 VIRTUOSO = Engine("virtuoso", virtuoso=True)
+
+
+def publication_mark(state: str, build_id: str, nonce: str) -> str:
+    """The update that replaces the publication mark (see the module): a value never written
+    before (``nonce``), so that a reader that read the same value twice knows nothing happened."""
+    value = f"{state} {build_id} {nonce}"
+    return (f"INSERT DATA {{ GRAPH <{PUBLICATION_GRAPH}> {{ <{PUBLICATION_GRAPH}> <{PUBLICATION_STATE}> \"{value}\" }} }} ;\n"
+            f"DELETE {{ GRAPH <{PUBLICATION_GRAPH}> {{ <{PUBLICATION_GRAPH}> <{PUBLICATION_STATE}> ?old }} }} "
+            f"WHERE {{ GRAPH <{PUBLICATION_GRAPH}> {{ <{PUBLICATION_GRAPH}> <{PUBLICATION_STATE}> ?old }} FILTER (STR(?old) != \"{value}\") }}")
+
+
+def is_stable(marks: frozenset[str]) -> bool:
+    """Whether the publication marks read say that no switch is running (none: never published so)."""
+    return not any(mark.startswith(SWITCHING) for mark in marks)
 
 
 def engine_of(server_header: str | None) -> Engine:

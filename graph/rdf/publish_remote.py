@@ -40,6 +40,7 @@ graph.rdf.remote's client: limits, credentials, no redirects) carries the reques
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Iterator
@@ -51,7 +52,7 @@ import httpx
 import pyoxigraph as ox
 
 from graph.errors import AllianceError
-from graph.rdf.engines import MERGE_GRAPH, Engine
+from graph.rdf.engines import MERGE_GRAPH, STABLE, SWITCHING, Engine, publication_mark
 from graph.rdf.location import RemoteEndpoint
 from graph.rdf.query_forms import select
 from graph.rdf.remote import RemoteStore
@@ -127,7 +128,7 @@ class RemotePublisher:
             if staged != sent:
                 raise AllianceError(f"the store {self.endpoint} holds {staged} of the {sent} triples sent for build "
                                     f"{build_id}; the previous graph was kept: check the server's log and build again")
-            self.update(switch(base, stage, self.engine()), SWITCH_TIMEOUT_SECONDS)
+            self._switch(switch(base, stage, self.engine()), build_id)
         except BaseException:
             self._remove_staging(stage, graphs)
             raise
@@ -139,6 +140,22 @@ class RemotePublisher:
         return Publication(build_id, len(graphs), sent)
 
     # ---------------------------------------------------------------- steps
+
+    def _switch(self, update: str, build_id: str) -> None:
+        """The switch; on Virtuoso between two publication marks, 'switching' then 'stable', that
+        its readers check (graph.rdf.engines, 'Publishing'). After a failed switch the mark says
+        stable again (a fresh value: readers of the failed attempt ask again)."""
+        if not self.engine().virtuoso:
+            self.update(update, SWITCH_TIMEOUT_SECONDS)
+            return
+        self.update(publication_mark(SWITCHING, build_id, secrets.token_hex(8)))
+        try:
+            self.update(update, SWITCH_TIMEOUT_SECONDS)
+        except BaseException:
+            with contextlib.suppress(AllianceError, httpx.HTTPError):  # the switch's error is the one to report
+                self.update(publication_mark(STABLE, "failed-" + build_id, secrets.token_hex(8)))
+            raise
+        self.update(publication_mark(STABLE, build_id, secrets.token_hex(8)))
 
     def _stage(self, store: OxigraphStore, graphs: list[str], stage: str) -> int:
         sent = 0

@@ -10,8 +10,9 @@ as from the embedded store. What the embedded store gives for free is done here 
 - a response is read within a size limit and a timeout, redirects are not followed (an endpoint
   that redirects elsewhere is an error, not a hop to an address nobody configured), and
   credentials come from the environment (graph.rdf.location) as HTTP Basic authentication;
-- what engines do differently (the default graph, capped or partial answers) is handled by the
-  engine that answers (graph.rdf.engines), found with one probe before the first query.
+- what engines do differently (the default graph, capped or partial answers, Virtuoso's reads
+  not isolated from a publish) is handled by the engine that answers (graph.rdf.engines), found
+  with one probe before the first query.
 
 httpx is the HTTP client: it streams, bounds every phase with timeouts and never follows a
 redirect unless asked.
@@ -19,13 +20,15 @@ redirect unless asked.
 from __future__ import annotations
 
 import os
+import time
 from typing import IO
 
 import httpx
 import pyoxigraph as ox
 
 from graph.errors import AllianceError
-from graph.rdf.engines import MERGE_GRAPH, PROBE, Engine, engine_of, sorted_locally, split_order
+from graph.rdf.engines import (MERGE_GRAPH, PROBE, PUBLICATION_QUERY, Engine, engine_of, is_stable, sorted_locally,
+                               split_order)
 from graph.rdf.location import RemoteEndpoint
 from graph.rdf.namespaces import PREFIXES
 from graph.rdf.sparql_text import insert, undeclared_prefixes, where_body_offset
@@ -34,7 +37,8 @@ from graph.rdf.store import QueryResult
 RESULTS_JSON = ox.QueryResultsFormat.JSON.media_type  # one home for media types: pyoxigraph and graph.rdf.formats
 # A results document larger than this is refused rather than held in memory (ALLIANCES_STORE_MAX_BYTES).
 MAX_RESPONSE_BYTES = 256 * 1024 * 1024
-TIMEOUT_SECONDS = 120.0  # ALLIANCES_STORE_TIMEOUT
+TIMEOUT_SECONDS = 120.0  # ALLIANCES_STORE_TIMEOUT; also the longest wait for a publish's switch to end
+SWITCH_POLL_SECONDS = 0.2
 # The graphs of the dataset, without a server's description of itself (Virtuoso keeps one in a
 # graph named after its endpoint).
 NAMED_GRAPHS = """SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o }
@@ -56,9 +60,11 @@ class RemoteStore:
         self.endpoint = endpoint
         self.max_bytes = int(os.environ.get("ALLIANCES_STORE_MAX_BYTES", MAX_RESPONSE_BYTES))
         auth = httpx.BasicAuth(endpoint.user, endpoint.password or "") if endpoint.user else None
-        self._client = client or httpx.Client(timeout=float(os.environ.get("ALLIANCES_STORE_TIMEOUT", TIMEOUT_SECONDS)),
+        self.timeout = float(os.environ.get("ALLIANCES_STORE_TIMEOUT", TIMEOUT_SECONDS))
+        self._client = client or httpx.Client(timeout=self.timeout,
                                               follow_redirects=False, auth=auth, trust_env=False)
         self._engine: Engine | None = None
+        self._marks: frozenset[str] | None = None  # the publication marks read last (Virtuoso)
 
     @property
     def engine(self) -> Engine:
@@ -88,6 +94,32 @@ class RemoteStore:
     def query(self, sparql: str, substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None) -> QueryResult:
         engine = self.engine
         text = engine.prepare(prepared(sparql, substitutions))
+        if not engine.virtuoso:
+            return self._sorted_answer(engine, text)
+        # Virtuoso does not isolate a query from a publish: an answer is kept only if no switch
+        # overlapped it (graph.rdf.engines, 'Publishing').
+        deadline = time.monotonic() + self.timeout
+        while True:
+            before = self._marks if self._marks is not None else self._publication_marks()
+            if is_stable(before):
+                answer = self._sorted_answer(engine, text)
+                self._marks = self._publication_marks()
+                if self._marks == before:
+                    return answer
+            else:
+                self._marks = None
+            if time.monotonic() > deadline:
+                raise AllianceError(f"the store {self.endpoint} has been switching to a new build for over {self.timeout:g} s "
+                                    f"({', '.join(sorted(before))}); wait for that build to end, or build again if it was cut off")
+            time.sleep(SWITCH_POLL_SECONDS)
+
+    def _publication_marks(self) -> frozenset[str]:
+        body, _ = self._post(PUBLICATION_QUERY)
+        result = self._parse(body)
+        assert isinstance(result, ox.QuerySolutions)
+        return frozenset(row["state"].value for row in result if row["state"] is not None)
+
+    def _sorted_answer(self, engine: Engine, text: str) -> QueryResult:
         try:
             return self._answer(engine, text)
         except Refused as error:
