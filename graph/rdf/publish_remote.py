@@ -32,8 +32,9 @@ behind, invisible to the project's queries; a later build removes staging graphs
 What one update request guarantees depends on the engine (README, "Building into a remote
 store"): the Oxigraph server runs it as one transaction (``Store.update`` is transactional,
 queries read a snapshot: repeatable read), so readers see the old graph or the new one. SPARQL
-1.1 Update only says a request SHOULD be atomic; on Virtuoso 7 a build publishes and replaces
-the previous one (tested), but a reader polling during the switch has seen a mix of the two.
+1.1 Update only says a request SHOULD be atomic; Virtuoso 7's queries see an update midway, so
+there the switch is put between two publication marks that the project's reader checks around
+each query (graph.rdf.engines, 'Publishing'): its readers too see the old graph or the new one.
 
 Written by hand: no PyPI library publishes a dataset to a SPARQL server atomically; httpx (through
 graph.rdf.remote's client: limits, credentials, no redirects) carries the requests.

@@ -27,7 +27,7 @@ import httpx
 import pyoxigraph as ox
 
 from graph.errors import AllianceError
-from graph.rdf.engines import (MERGE_GRAPH, PROBE, PUBLICATION_QUERY, Engine, engine_of, is_stable, sorted_locally,
+from graph.rdf.engines import (MERGE_GRAPH, PROBE, PUBLICATION_GRAPH, PUBLICATION_QUERY, Engine, engine_of, is_stable, sorted_locally,
                                split_order)
 from graph.rdf.location import RemoteEndpoint
 from graph.rdf.namespaces import PREFIXES
@@ -40,9 +40,9 @@ MAX_RESPONSE_BYTES = 256 * 1024 * 1024
 TIMEOUT_SECONDS = 120.0  # ALLIANCES_STORE_TIMEOUT; also the longest wait for a publish's switch to end
 SWITCH_POLL_SECONDS = 0.2
 # The graphs of the dataset, without a server's description of itself (Virtuoso keeps one in a
-# graph named after its endpoint).
-NAMED_GRAPHS = """SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o }
-  FILTER NOT EXISTS { GRAPH ?g { ?g a <http://www.w3.org/ns/sparql-service-description#Service> } } }"""
+# graph named after its endpoint) and a publication mark (graph.rdf.engines, 'Publishing').
+NAMED_GRAPHS = f"""SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != <{PUBLICATION_GRAPH}>)
+  FILTER NOT EXISTS {{ GRAPH ?g {{ ?g a <http://www.w3.org/ns/sparql-service-description#Service> }} }} }}"""
 
 
 class Refused(AllianceError):
