@@ -25,7 +25,7 @@ from graph.build.pipeline import build, build_remote
 from graph.cli import main
 from graph.config import Settings
 from graph.errors import AllianceError, InvalidData
-from graph.rdf.engines import PUBLICATION_GRAPH
+from graph.rdf.engines import PUBLICATION_GRAPH, SWITCHING, publication_mark
 from graph.rdf.location import RemoteEndpoint
 from graph.rdf.publish_remote import STAGING, RemotePublisher, new_build_id
 from graph.rdf.query_forms import select
@@ -401,6 +401,26 @@ def test_a_reader_polling_during_a_publish_sees_the_old_graph_or_the_new_one(
     assert not failure, failure
     assert new != old and during
     assert set(seen) <= {old, new}, (old, new, set(seen) - {old, new}, len(seen))
+
+
+def test_a_virtuoso_switch_cut_off_does_not_stop_the_next_build(virtuoso_server: Virtuoso, own_data: Settings,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build killed between its 'switching' mark and its 'stable' one leaves readers waiting
+    (graph.rdf.engines, 'Publishing'); the next build must not wait for it, and ends the wait."""
+    build_remote(own_data, virtuoso_server.endpoint())
+    publisher = RemotePublisher(virtuoso_server.endpoint())
+    publisher.update(publication_mark(SWITCHING, "cut-off", "0"))
+    publisher.reader.close()
+    monkeypatch.setenv("ALLIANCES_STORE_TIMEOUT", "1")
+    reader = virtuoso_server.reader()
+    try:
+        with pytest.raises(AllianceError, match="switching to a new build"):
+            reader.query("ASK { ?s a al:Alliance }")
+        monkeypatch.delenv("ALLIANCES_STORE_TIMEOUT")
+        build_remote(without(own_data, REMOVABLE), virtuoso_server.endpoint())
+        assert bool(reader.query("ASK { ?s a al:Alliance }"))
+    finally:
+        reader.close()
 
 
 def test_staging_left_by_a_build_that_failed_long_ago_is_removed_and_a_running_one_is_kept(

@@ -95,7 +95,7 @@ class RemotePublisher:
                                 "for the Oxigraph server")
         self.endpoint = endpoint
         self.update_url: str = endpoint.update
-        self.reader = RemoteStore(endpoint, client)
+        self.reader = RemoteStore(endpoint, client, isolated=False)  # its queries come before its own switch
         self.client = self.reader.client
         self.chunk_bytes = _positive(os.environ.get("ALLIANCES_PUBLISH_CHUNK_BYTES"), CHUNK_BYTES)
 

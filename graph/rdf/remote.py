@@ -56,8 +56,12 @@ class Refused(AllianceError):
 class RemoteStore:
     """Reads from a remote SPARQL endpoint through the GraphStore interface."""
 
-    def __init__(self, endpoint: RemoteEndpoint, client: httpx.Client | None = None) -> None:
+    def __init__(self, endpoint: RemoteEndpoint, client: httpx.Client | None = None, isolated: bool = True) -> None:
+        """``isolated``: on Virtuoso, keep answers from mixing two builds (graph.rdf.engines,
+        'Publishing'); a publisher's own queries do without, or a build cut off mid-switch would
+        keep the next build waiting."""
         self.endpoint = endpoint
+        self.isolated = isolated
         self.max_bytes = int(os.environ.get("ALLIANCES_STORE_MAX_BYTES", MAX_RESPONSE_BYTES))
         auth = httpx.BasicAuth(endpoint.user, endpoint.password or "") if endpoint.user else None
         self.timeout = float(os.environ.get("ALLIANCES_STORE_TIMEOUT", TIMEOUT_SECONDS))
@@ -94,7 +98,7 @@ class RemoteStore:
     def query(self, sparql: str, substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None) -> QueryResult:
         engine = self.engine
         text = engine.prepare(prepared(sparql, substitutions))
-        if not engine.virtuoso:
+        if not engine.virtuoso or not self.isolated:
             return self._sorted_answer(engine, text)
         # Virtuoso does not isolate a query from a publish: an answer is kept only if no switch
         # overlapped it (graph.rdf.engines, 'Publishing').
