@@ -39,7 +39,7 @@ def derive(store: OxigraphStore, settings: Settings) -> int:
         if key := normalise(row["label"].value):
             triples.add(ox.Triple(row["entity"], HIDDEN_LABEL, ox.Literal(key)))
     triples |= display_triples(store, settings)
-    data = ox.serialize(sorted(triples, key=str), format=ox.RdfFormat.N_TRIPLES)
+    data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)  # in any order: the store keeps a set
     if data:
         store.load(data, ox.RdfFormat.N_TRIPLES, settings.graph_iri("derived"))
     return len(triples)
