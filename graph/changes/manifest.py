@@ -89,9 +89,9 @@ def make_manifest(store: OxigraphStore, settings: Settings, build_id: str,
     ``digests`` are its ``statement_digests`` when the caller has them already."""
     digests = digests if digests is not None else statement_digests(store, settings)
     by_entity: dict[str, dict[str, str]] = defaultdict(dict)
-    for source, entities in sorted(digests.items()):
+    for graph, entities in sorted(digests.items()):
         for entity, digest in entities.items():
-            by_entity[entity][source] = digest
+            by_entity[entity][graph] = digest
     alliances: dict[str, dict[str, Any]] = {}
     for row in select(store, ALLIANCES):
         ident = _local(settings, row["a"], "alliance")
