@@ -87,11 +87,17 @@ def test_an_incremental_build_publishes_what_a_cold_build_does(own_data: Setting
     assert "An edited recycling agreement" in json.dumps(ours_manifest)
 
 
-def test_nothing_changed_loads_nothing_and_changes_nothing(own_data: Settings, copies: list[Path]) -> None:
+def test_nothing_changed_loads_derives_and_checks_nothing_and_changes_nothing(
+        own_data: Settings, copies: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
     first = build(own_data)
+    assert first.warnings  # the seed corpus has warnings: they must come back with nothing changed
     before = _published(own_data)
+    work: list[str] = []
+    monkeypatch.setattr(pipeline, "derive", lambda *args: work.append("derive"))
+    monkeypatch.setattr(pipeline, "check_graph", lambda *args: work.append("check") or [])
     again = build(own_data)
     assert len(copies) == 1
+    assert work == []
     assert _summary(first) == _summary(again)
     assert _published(own_data) == before
 

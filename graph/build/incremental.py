@@ -17,6 +17,9 @@ links on the same file system), then:
 4. recomputes the manifest's statement hashes only for the changed sources (and for sources whose
    claims are now about other entities).
 
+When no source changed at all, nothing is dropped, derived or checked again: the graph is the
+previous one, and so are its warnings, kept in the state.
+
 The published build is the same as a cold build's (tests/test_build_incremental.py). When the
 previous store cannot be trusted (no state, another graph version, a store served with
 updates), the build is cold and says why.
@@ -34,6 +37,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from graph.config import Settings
+from graph.problems import Problem, Severity
 from graph.rdf.files import write_atomic
 from graph.rdf.store import COMPLETE_MARKER, UNION_MARKER, Lease, OxigraphStore, lease_build
 
@@ -72,10 +76,12 @@ class State:
     graph_version: str
     sources: dict[str, str]  # source id -> the record-cache key its graph was loaded from
     digests: dict[str, dict[str, str]]  # source id -> entity -> statement hash
+    problems: list[Problem]  # the build's warnings and notes: a build with nothing changed has the same
 
     def write(self, folder: Path) -> None:
-        data = {"format": STATE_FORMAT, "graph_version": self.graph_version, "sources": self.sources, "digests": self.digests}
-        write_atomic(folder / STATE_FILE, json.dumps(data, sort_keys=True, separators=(",", ":")).encode())
+        data = {"format": STATE_FORMAT, "graph_version": self.graph_version, "sources": self.sources, "digests": self.digests,
+                "problems": [[p.file, p.line, p.rule, p.message, p.fix, p.severity.value] for p in self.problems]}
+        write_atomic(folder / STATE_FILE, json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode())
 
     @classmethod
     def read(cls, folder: Path) -> State | None:
@@ -83,8 +89,9 @@ class State:
             data: Any = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
             if data.get("format") != STATE_FORMAT:
                 return None
-            return cls(str(data["graph_version"]), dict(data["sources"]), dict(data["digests"]))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            problems = [Problem(str(p[0]), int(p[1]), str(p[2]), str(p[3]), str(p[4]), Severity(p[5])) for p in data["problems"]]
+            return cls(str(data["graph_version"]), dict(data["sources"]), dict(data["digests"]), problems)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
             return None
 
 

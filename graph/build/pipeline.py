@@ -164,6 +164,8 @@ def compile_all(store: OxigraphStore, settings: Settings, files: list[Path] | No
                                    load=lambda stream: update.replace_sources(store, settings, stream))
     if compiled.problems:  # fix each file first: cross-file checks would only repeat the noise
         return compiled, sorted(compiled.problems)
+    if update is not None and not update.changed:  # the previous graph, with its problems
+        return compiled, sorted(update.previous.problems)
     progress.problems(early_problems(taxonomy, compiled))
     progress.stage("deriving")
     derive(store, settings)
@@ -196,6 +198,8 @@ class Update:
         prefix = settings.entity_iri("source", "")
         self.changed = sorted({source for source in self.present if source not in current}
                               | {graph.removeprefix(prefix) for graph in loaded})
+        if not self.changed:
+            return
         self.about_before = claims_about(store, settings)
         graphs = [settings.entity_iri("source", source) for source in self.changed]
         drop_graphs(store, [graph for graph in graphs if graph in set(store.named_graphs())] + [settings.graph_iri("derived")])
@@ -208,6 +212,8 @@ class Update:
         nor what its claims are about changed, computed again for the others."""
         prefix = settings.entity_iri("source", "")
         sources = {g.removeprefix(prefix) for g in store.named_graphs() if g.startswith(prefix)}
+        if not self.changed:
+            return dict(self.previous.digests)
         about = claims_about(store, settings)
         moved = [claim for claim in set(about) | set(self.about_before) if about.get(claim) != self.about_before.get(claim)]
         again = set(self.changed) | (sources - set(self.previous.digests))
@@ -320,7 +326,7 @@ def _build_from(build_path: Path, settings: Settings, progress: Progress, versio
         counts = summary_counts(store)
         graphs = len(store.named_graphs())
         write_manifest(build_path, make_manifest(store, settings, build_path.name, digests))  # before publish: no build without one
-        State(version, dict(sorted(compiled.keys.items())), digests).write(build_path)
+        State(version, dict(sorted(compiled.keys.items())), digests, problems).write(build_path)
         store.flush(optimize=update is None)  # compacting a copied store would rewrite all of it
         if then is not None:
             then(store)
