@@ -119,3 +119,17 @@ def test_a_build_that_cannot_be_trusted_is_cold_and_says_why(own_data: Settings,
     previous, why = trusted_previous(own_data, graph_version(own_data))
     assert previous is not None and why == ""
     previous.lease.release()
+
+
+def test_records_that_cannot_be_loaded_incrementally_make_the_build_cold(own_data: Settings, copies: list[Path],
+                                                                          monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    build(own_data)
+    monkeypatch.setattr(pipeline, "loaded_graphs", lambda data: None)  # as for a quad outside every named graph
+    edited = own_data.data_dir / "sources" / "minimal-new-deal.yaml"
+    text = (FIXTURES / "records" / "valid" / edited.name).read_text(encoding="utf-8")
+    edited.write_text(text.replace(EDITED_FROM, "An edited recycling agreement"), encoding="utf-8")
+    build(own_data)
+    assert len(copies) == 1  # tried, given up, built cold in the same folder
+    cold_settings = Settings(data_dir=own_data.data_dir, store_path=tmp_path / "cold" / "store")
+    build(cold_settings)
+    assert _published(own_data) == _published(cold_settings)
