@@ -5,8 +5,9 @@ Synthetic records follow the real format: organisations on company pages, and ne
 with several alliances each between random organisations (about 28 triples an alliance).
 For each size it prints one JSON line:
 - cold: a build with no cache (every file read, checked, emitted; the graph derived and checked);
-- unchanged: a build again with nothing changed (every file from the cache);
-- one_file: a build after one record file changed (that file compiled, cross-file checks on all);
+- unchanged: a build again with nothing changed (incremental: it starts from the published build);
+- one_file: a build after one record file changed (incremental: that file compiled and its graph
+  replaced; derivations and cross-file checks on the whole graph);
 - bulk_load: pyoxigraph loading the build's N-Quads into a new on-disk store.
 Each as seconds and triples a second, and cold against the floor (``cold_over_bulk_load``).
 

@@ -32,11 +32,13 @@ class RecordCache:
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.nq"
 
-    def get(self, key: str) -> FileResult | None:
+    def get(self, key: str, quads: bool = True) -> FileResult | None:
+        """The entry of ``key``; without its N-Quads when ``quads`` is False (a file whose graph
+        an incremental build keeps needs only what it declares and refers to)."""
         try:
             with self._path(key).open("rb") as entry:
                 head = json.loads(entry.readline())
-                nquads = entry.read()
+                nquads = entry.read() if quads else b""
             if head.get("format") != FORMAT:
                 return None
             result = FileResult(

@@ -7,6 +7,7 @@ Each ``derivations/*.rq`` file is a CONSTRUCT over the source graphs; its triple
 """
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -28,18 +29,21 @@ SELECT DISTINCT ?entity ?label WHERE {
 HIDDEN_LABEL = ox.NamedNode("http://www.w3.org/2004/02/skos/core#hiddenLabel")
 
 
-def derive(store: OxigraphStore, settings: Settings) -> int:
-    """Run every derivation; return how many triples were added."""
-    triples: set[ox.Triple] = set()
-    for path in sorted(DERIVATIONS.glob("*.rq")):
-        triples.update(construct(store, path.read_text(encoding="utf-8")))
-    # Concepts of the taxonomies get the same normalised labels as records (graph.records.names), so
-    # that one exact-match lookup finds "绿钢" or "Green Steel" as it finds "HBIS".
-    for row in select(store, UNMATCHABLE_LABELS):
-        if key := normalise(row["label"].value):
-            triples.add(ox.Triple(row["entity"], HIDDEN_LABEL, ox.Literal(key)))
-    triples |= display_triples(store, settings)
-    data = ox.serialize(sorted(triples, key=str), format=ox.RdfFormat.N_TRIPLES)
-    if data:
-        store.load(data, ox.RdfFormat.N_TRIPLES, settings.graph_iri("derived"))
-    return len(triples)
+def derive(store: OxigraphStore, settings: Settings) -> None:
+    """Run every derivation and load what they make into the derived graph.
+
+    The CONSTRUCTs' triples are serialised by the store itself, never made Python objects (a
+    fifth of the derivation's time at 100,000 triples); the store keeps a triple stated twice once."""
+    with tempfile.TemporaryFile() as derived:
+        for path in sorted(DERIVATIONS.glob("*.rq")):
+            construct(store, path.read_text(encoding="utf-8")).serialize(derived, format=ox.RdfFormat.N_TRIPLES)
+        # Concepts of the taxonomies get the same normalised labels as records (graph.records.names), so
+        # that one exact-match lookup finds "绿钢" or "Green Steel" as it finds "HBIS".
+        triples: set[ox.Triple] = set()
+        for row in select(store, UNMATCHABLE_LABELS):
+            if key := normalise(row["label"].value):
+                triples.add(ox.Triple(row["entity"], HIDDEN_LABEL, ox.Literal(key)))
+        triples |= display_triples(store, settings)
+        ox.serialize(triples, derived, format=ox.RdfFormat.N_TRIPLES)
+        derived.seek(0)
+        store.load(derived, ox.RdfFormat.N_TRIPLES, settings.graph_iri("derived"))

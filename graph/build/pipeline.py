@@ -5,17 +5,20 @@
 """
 from __future__ import annotations
 
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import pyoxigraph as ox
 
 from graph.config import Settings
 from graph.build.derive import derive
-from graph.changes.manifest import archive_manifest, make_manifest, write_manifest
+from graph.build.incremental import State, Untrusted, copy_store, drop_graphs, graph_version, loaded_graphs, trusted_previous, values
+from graph.changes.manifest import archive_manifest, claims_about, make_manifest, statement_digests, write_manifest
 from graph.errors import InvalidData
 from graph.problems import Problem, Severity, has_violations
 from graph.rdf.location import RemoteEndpoint
@@ -29,6 +32,7 @@ from graph.rdf.store import GraphStore, OxigraphStore, discard, ensure_publishab
 from graph.records.taxonomy import Taxonomy, load_taxonomy, taxonomy_files
 from graph.validate import check_graph
 from graph.validate.integrity import early_problems
+from graph.validate.shape_filter import chunks
 
 
 @dataclass
@@ -40,6 +44,8 @@ class Compiled:
     references: list[Reference] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     whole: bool = True  # every record of the data folder, not a chosen few (cross-file checks need all)
+    keys: dict[str, str] = field(default_factory=dict)  # source id -> record-cache key (graph.build.records.file_key)
+    loaded: list[str] = field(default_factory=list)  # the source ids whose N-Quads were loaded
 
 
 @dataclass
@@ -79,27 +85,39 @@ def vocabulary_nquads(settings: Settings) -> bytes:
 
 
 def compile_records(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy, files: list[Path] | None = None,
-                    cache: RecordCache | None = None, progress: Progress | None = None, preamble: bytes = b"") -> Compiled:
+                    cache: RecordCache | None = None, progress: Progress | None = None, preamble: bytes = b"",
+                    present: dict[str, str] | None = None,
+                    load: Callable[[IO[bytes]], None] | None = None) -> Compiled:
     """Compile every record (graph.build.records: on every core, from ``cache`` where a file is
     unchanged), write the N-Quads to one stream in file order after ``preamble``, and bulk-load
-    that stream.
+    that stream (or hand it to ``load``).
+
+    ``present`` (an incremental build's) maps the source ids whose graphs the store holds already
+    to the cache key they were loaded from: such a file, still with that key, is neither compiled
+    (its declarations come from the cache) nor loaded again.
 
     A file that fails its own checks is left out, its problems are kept and shown at once, and
     nothing is loaded: the build will fail, but every file is still checked.
     """
     progress = progress or Progress(enabled=False)
+    present = present or {}
     compiled = Compiled(whole=files is None)
     paths = files if files is not None else record_files(settings.data_dir)
     keys: dict[int, str] = {}
     known: dict[int, FileResult] = {}
+    kept: set[int] = set()
     code_version = version(settings) if cache is not None else ""
     if cache is not None:
         for index, path in enumerate(paths):
             key = file_key(path, settings.display(path), code_version)
             if key is not None:
                 keys[index] = key
-                if (hit := cache.get(key)) is not None:
+                compiled.keys[path.stem] = key
+                in_store = present.get(path.stem) == key
+                if (hit := cache.get(key, quads=not in_store)) is not None:
                     known[index] = hit
+                    if in_store:
+                        kept.add(index)
     todo = [path for index, path in enumerate(paths) if index not in known]
     with tempfile.TemporaryFile() as stream:
         stream.write(preamble)
@@ -117,28 +135,93 @@ def compile_records(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy
                 continue
             compiled.declared.extend(result.declared)
             compiled.references.extend(result.references)
+            if index in kept or present.get(path.stem) == keys.get(index, ""):
+                continue  # its graph is in the store already
+            compiled.loaded.append(path.stem)
             if not compiled.problems:
                 stream.write(result.nquads)
         if not compiled.problems:
             progress.stage("loading")
             stream.seek(0)
-            store.load(stream, ox.RdfFormat.N_QUADS)
+            if load is not None:
+                load(stream)
+            else:
+                store.load(stream, ox.RdfFormat.N_QUADS)
     return compiled
 
 
 def compile_all(store: OxigraphStore, settings: Settings, files: list[Path] | None = None,
-                cache: RecordCache | None = None, progress: Progress | None = None) -> tuple[Compiled, list[Problem]]:
-    """Load vocabulary and records, derive, and check; return what was found."""
+                cache: RecordCache | None = None, progress: Progress | None = None,
+                update: Update | None = None) -> tuple[Compiled, list[Problem]]:
+    """Load vocabulary and records, derive, and check; return what was found. With ``update``,
+    ``store`` is a copy of the previous build and only what changed is loaded (graph.build.incremental)."""
     progress = progress or Progress(enabled=False)
     taxonomy = load_taxonomy(settings.ontology_dir)
-    compiled = compile_records(store, settings, taxonomy, files, cache, progress, vocabulary_nquads(settings))
+    if update is None:
+        compiled = compile_records(store, settings, taxonomy, files, cache, progress, vocabulary_nquads(settings))
+    else:
+        compiled = compile_records(store, settings, taxonomy, files, cache, progress, present=update.present,
+                                   load=lambda stream: update.replace_sources(store, settings, stream))
     if compiled.problems:  # fix each file first: cross-file checks would only repeat the noise
         return compiled, sorted(compiled.problems)
+    if update is not None and not update.changed:  # the previous graph, with its problems
+        return compiled, sorted(update.previous.problems)
     progress.problems(early_problems(taxonomy, compiled))
     progress.stage("deriving")
     derive(store, settings)
+    if update is not None:
+        store.add_to_merge([settings.graph_iri("derived")])
     progress.stage("checking")
     return compiled, sorted(check_graph(store, settings, taxonomy, compiled, progress.problems))
+
+
+@dataclass
+class Update:
+    """An incremental build's view of the previous build (graph.build.incremental)."""
+
+    previous: State
+    present: dict[str, str] = field(default_factory=dict)  # source id -> key its graph was loaded with
+    about_before: dict[str, frozenset[str]] = field(default_factory=dict)
+    changed: list[str] = field(default_factory=list)  # source ids dropped or loaded again
+
+    def __post_init__(self) -> None:
+        self.present = dict(self.previous.sources)
+
+    def replace_sources(self, store: OxigraphStore, settings: Settings, stream: IO[bytes]) -> None:
+        """Drop the graphs of changed and removed sources and the derived graph, then load the
+        changed files' N-Quads (``stream``) and add them to the stored merge."""
+        data = stream.read()
+        loaded = loaded_graphs(data)
+        if loaded is None:
+            raise Untrusted("a record's quads are outside every named graph")
+        current = {path.stem for path in record_files(settings.data_dir)}
+        prefix = settings.entity_iri("source", "")
+        self.changed = sorted({source for source in self.present if source not in current}
+                              | {graph.removeprefix(prefix) for graph in loaded})
+        if not self.changed:
+            return
+        self.about_before = claims_about(store, settings)
+        graphs = [settings.entity_iri("source", source) for source in self.changed]
+        drop_graphs(store, [graph for graph in graphs if graph in set(store.named_graphs())] + [settings.graph_iri("derived")])
+        if data:
+            store.load(data, ox.RdfFormat.N_QUADS)
+        store.add_to_merge([graph for graph in graphs if graph in set(store.named_graphs())])
+
+    def digests(self, store: OxigraphStore, settings: Settings) -> dict[str, dict[str, str]]:
+        """The statement hashes of every source: the previous build's where neither the source
+        nor what its claims are about changed, computed again for the others."""
+        prefix = settings.entity_iri("source", "")
+        sources = {g.removeprefix(prefix) for g in store.named_graphs() if g.startswith(prefix)}
+        if not self.changed:
+            return dict(self.previous.digests)
+        about = claims_about(store, settings)
+        moved = [claim for claim in set(about) | set(self.about_before) if about.get(claim) != self.about_before.get(claim)]
+        again = set(self.changed) | (sources - set(self.previous.digests))
+        for batch in chunks(sorted(moved), 500):
+            rows = select(store, "SELECT DISTINCT ?g WHERE { VALUES ?c { %s } GRAPH ?g { ?c ?p ?o } }" % values(batch))
+            again |= {row["g"].value.removeprefix(prefix) for row in rows}
+        kept = {source: self.previous.digests[source] for source in sources - again}
+        return {**kept, **statement_digests(store, settings, sorted(again & sources), about)}
 
 
 def check(settings: Settings | None = None, files: list[Path] | None = None) -> list[Problem]:
@@ -149,7 +232,8 @@ def check(settings: Settings | None = None, files: list[Path] | None = None) -> 
 
 
 def build(settings: Settings | None = None) -> BuildSummary:
-    """Build the graph into a new folder and publish it only if it is valid.
+    """Build the graph into a new folder and publish it only if it is valid; start from the
+    published build when it can be trusted (graph.build.incremental).
 
     Raises InvalidData (and leaves the previous graph answering) when any violation is found.
     """
@@ -161,7 +245,7 @@ def build(settings: Settings | None = None) -> BuildSummary:
     lease = new_build_dir(settings.store_path)  # held until published or discarded: no pruning takes it
     try:
         try:
-            files, problems, counts, graphs = _build_into(lease.folder, settings, progress)
+            files, problems, counts, graphs = _build_into(lease.folder, settings, progress, incremental=True)
         except BaseException:
             discard(lease.folder)
             raise
@@ -198,24 +282,52 @@ def build_remote(settings: Settings, endpoint: RemoteEndpoint) -> BuildSummary:
 
 
 def _build_into(build_path: Path, settings: Settings, progress: Progress,
-                then: Callable[[OxigraphStore], object] | None = None) -> tuple[int, list[Problem], dict[str, int], int]:
+                then: Callable[[OxigraphStore], object] | None = None,
+                incremental: bool = False) -> tuple[int, list[Problem], dict[str, int], int]:
     """Compile into a new store at ``build_path``; closed on return, so the folder can be
     published or discarded. Record files unchanged since an earlier build come from the cache
-    beside the store; it keeps only this build's files. ``then`` gets the valid, complete store
-    before it is closed."""
-    store = OxigraphStore.create(build_path)
+    beside the store; it keeps only this build's files. With ``incremental``, the store starts
+    as a copy of the published build when that can be trusted. ``then`` gets the valid,
+    complete store before it is closed."""
+    version = graph_version(settings)
+    previous, why = trusted_previous(settings, version) if incremental else (None, "")
+    if previous is not None:
+        try:
+            try:
+                progress.note(f"incremental build from build {previous.lease.folder.name}")
+                return _build_from(build_path, settings, progress, version, then, copy_store(previous.lease.folder, build_path),
+                                   Update(previous.state))
+            finally:
+                previous.lease.release()
+        except Untrusted as error:
+            why = str(error)
+            for entry in list(build_path.iterdir()):
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+    if incremental and why:
+        progress.note(f"cold build: {why}")
+    return _build_from(build_path, settings, progress, version, then, OxigraphStore.create(build_path), None)
+
+
+def _build_from(build_path: Path, settings: Settings, progress: Progress, version: str,
+                then: Callable[[OxigraphStore], object] | None, store: OxigraphStore,
+                update: Update | None) -> tuple[int, list[Problem], dict[str, int], int]:
     cache = RecordCache.beside(settings.store_path)
     try:
-        compiled, problems = compile_all(store, settings, cache=cache, progress=progress)
+        compiled, problems = compile_all(store, settings, cache=cache, progress=progress, update=update)
         cache.prune()
         if has_violations(problems):
             raise InvalidData(problems)
         progress.stage("publishing")
-        store.materialise_union()  # after validation, which checks that no fact sits outside a source graph
+        if update is None:
+            store.materialise_union()  # after validation, which checks that no fact sits outside a source graph
+            digests = statement_digests(store, settings)
+        else:
+            digests = update.digests(store, settings)
         counts = summary_counts(store)
         graphs = len(store.named_graphs())
-        write_manifest(build_path, make_manifest(store, settings, build_path.name))  # before publish: no build without one
-        store.flush()
+        write_manifest(build_path, make_manifest(store, settings, build_path.name, digests))  # before publish: no build without one
+        State(version, dict(sorted(compiled.keys.items())), digests, problems).write(build_path)
+        store.flush(optimize=update is None)  # compacting a copied store would rewrite all of it
         if then is not None:
             then(store)
         return compiled.files, problems, counts, graphs

@@ -42,6 +42,14 @@ class Progress:
         self.stream.write("(the build will fail; still checking the rest)\n")
         self._show(self._line, force=True)
 
+    def note(self, text: str) -> None:
+        """One line that stays (what kind of build this is, and why)."""
+        if not self.enabled:
+            return
+        self._clear()
+        self.stream.write(terminal_safe(text) + "\n")
+        self._show(self._line, force=True)
+
     def done(self) -> None:
         self._clear()
 

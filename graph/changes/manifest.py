@@ -83,23 +83,21 @@ class BuildInfo:
 
 # ------------------------------------------------------------------ making one
 
-def make_manifest(store: OxigraphStore, settings: Settings, build_id: str) -> Manifest:
-    """The manifest of the graph in ``store`` (a finished build of ``settings.data_dir``)."""
-    source_prefix = settings.entity_iri("source", "")
-    entity_of = _entity_index(store, settings)
-    lines: dict[tuple[str, str], dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for quad in store.quads():
-        graph = quad.graph_name
-        if not isinstance(graph, ox.NamedNode) or not graph.value.startswith(source_prefix):
-            continue
-        for entity in entity_of(quad.subject):
-            lines[entity][graph.value.removeprefix(source_prefix)].append(f"{quad.subject} {quad.predicate} {quad.object} .")
+def make_manifest(store: OxigraphStore, settings: Settings, build_id: str,
+                  digests: dict[str, dict[str, str]] | None = None) -> Manifest:
+    """The manifest of the graph in ``store`` (a finished build of ``settings.data_dir``);
+    ``digests`` are its ``statement_digests`` when the caller has them already."""
+    digests = digests if digests is not None else statement_digests(store, settings)
+    by_entity: dict[str, dict[str, str]] = defaultdict(dict)
+    for graph, entities in sorted(digests.items()):
+        for entity, digest in entities.items():
+            by_entity[entity][graph] = digest
     alliances: dict[str, dict[str, Any]] = {}
     for row in select(store, ALLIANCES):
         ident = _local(settings, row["a"], "alliance")
         if ident is None:
             continue
-        alliances[ident] = {"label": _value(row["label"]) or ident, **_hashes(lines.get(("alliance", ident), {})),
+        alliances[ident] = {"label": _value(row["label"]) or ident, **_hashes(by_entity.get(f"alliance/{ident}", {})),
                             "status": _concept(row["status"]), "status_sources": [],
                             "year": int(row["year"].value) if row["year"] is not None else None,
                             "year_basis": _value(row["basis"]), "parties": [], "claims": []}
@@ -108,7 +106,7 @@ def make_manifest(store: OxigraphStore, settings: Settings, build_id: str) -> Ma
         ident = _local(settings, row["o"], "organisation")
         if ident is not None:
             organisations[ident] = {"label": _value(row["label"]) or ident,
-                                    **_hashes(lines.get(("organisation", ident), {})), "partners": {}, "claims": []}
+                                    **_hashes(by_entity.get(f"organisation/{ident}", {})), "partners": {}, "claims": []}
     for row in select(store, STATUS_SOURCES):
         ident, source = _local(settings, row["a"], "alliance"), _local(settings, row["g"], "source")
         if ident in alliances and source is not None:
@@ -140,29 +138,60 @@ def make_manifest(store: OxigraphStore, settings: Settings, build_id: str) -> Ma
             "alliances": dict(sorted(alliances.items())), "organisations": dict(sorted(organisations.items()))}
 
 
-def _entity_index(store: OxigraphStore, settings: Settings) -> Any:
-    """A function from a statement's subject to the entities whose statements it is part of:
-    an alliance's own nodes (``alliance/<id>/party/<org>``...) belong to it, a claim to what it is about."""
-    about: dict[str, set[tuple[str, str]]] = defaultdict(set)
-    for row in select(store, "SELECT DISTINCT ?c ?x WHERE { GRAPH ?g { ?c a al:Claim ; al:about ?x } }"):
+CLAIMS_ABOUT = "SELECT DISTINCT ?c ?x WHERE { GRAPH ?g { ?c a al:Claim ; al:about ?x } }"
+
+
+def claims_about(store: OxigraphStore, settings: Settings) -> dict[str, frozenset[str]]:
+    """Each claim's IRI and the entities (``kind/ident``) it is about, as stated in any source."""
+    about: dict[str, set[str]] = defaultdict(set)
+    for row in select(store, CLAIMS_ABOUT):
         for kind in ("alliance", "organisation"):
             target = _local(settings, row["x"], kind)
             if target is not None:
-                about[row["c"].value].add((kind, target))
-
-    def entity_of(subject: Any) -> set[tuple[str, str]]:
-        if not isinstance(subject, ox.NamedNode) or not subject.value.startswith(settings.base):
-            return set()
-        path = subject.value.removeprefix(settings.base).split("/")
-        if len(path) >= 2 and path[0] in ("alliance", "organisation"):
-            return {(path[0], path[1])}
-        return about.get(subject.value, set())
-
-    return entity_of
+                about[row["c"].value].add(f"{kind}/{target}")
+    return {claim: frozenset(entities) for claim, entities in about.items()}
 
 
-def _hashes(by_source: dict[str, list[str]]) -> dict[str, Any]:
-    statements = {source: _sha256("\n".join(sorted(lines))) for source, lines in sorted(by_source.items())}
+def statement_digests(store: OxigraphStore, settings: Settings, sources: list[str] | None = None,
+                      about: dict[str, frozenset[str]] | None = None) -> dict[str, dict[str, str]]:
+    """For each source graph (all, or the ids ``sources``): the hash of the statements it makes
+    about each entity (``kind/ident``), the entity's statements as the module docstring says.
+
+    Per source, so that an incremental build recomputes only the sources it changed. Each graph
+    is dumped as canonical N-Triples by the store (the lines the hash is defined on) instead of
+    formatting every quad's terms in Python."""
+    source_prefix = settings.entity_iri("source", "")
+    about = about if about is not None else claims_about(store, settings)
+    wanted = sources if sources is not None else [g.removeprefix(source_prefix) for g in store.named_graphs()
+                                                       if g.startswith(source_prefix)]
+    base, entity_of = settings.base, {}
+    digests: dict[str, dict[str, str]] = {}
+    for source in wanted:
+        lines: dict[str, list[str]] = defaultdict(list)
+        dumped = store.dump_graph(source_prefix + source)
+        for line in dumped.decode("utf-8").splitlines():
+            subject = line[1:line.index(">")] if line.startswith("<") else ""
+            if subject not in entity_of:
+                entity_of[subject] = _entities_of(subject, base, about)
+            for entity in entity_of[subject]:
+                lines[entity].append(line)
+        digests[source] = {entity: _sha256("\n".join(sorted(found))) for entity, found in sorted(lines.items())}
+    return digests
+
+
+def _entities_of(subject: str, base: str, about: dict[str, frozenset[str]]) -> frozenset[str]:
+    """The entities a statement about ``subject`` is part of: an alliance's own nodes
+    (``alliance/<id>/party/<org>``...) belong to it, a claim to what it is about."""
+    if not subject.startswith(base):
+        return frozenset()
+    path = subject.removeprefix(base).split("/")
+    if len(path) >= 2 and path[0] in ("alliance", "organisation"):
+        return frozenset({f"{path[0]}/{path[1]}"})
+    return about.get(subject, frozenset())
+
+
+def _hashes(by_source: dict[str, str]) -> dict[str, Any]:
+    statements = dict(sorted(by_source.items()))
     combined = "\n".join(f"{source} {digest}" for source, digest in statements.items())
     return {"hash": _sha256(combined), "statements": statements}
 

@@ -1,0 +1,169 @@
+"""An incremental build: start from the published store instead of loading every record again.
+
+A build leaves beside its store a state file (``alliances.build-state.json``): the version of
+everything that makes a graph besides the records (``graph_version``: the package's code, the
+derivations, the ontology, shapes and taxonomies, the IRI base and the label languages), the
+record-cache key (graph.build.records.file_key) each source file was loaded with, and the hash
+of each source's statements about each entity (graph.changes.manifest.statement_digests). The
+next build, when that state matches, copies the published store with ``Store.backup`` (hard
+links on the same file system), then:
+
+1. drops the graphs of changed and removed sources and the derived graph, and takes their
+   triples out of the stored merge (the default graph) unless another graph still states them;
+2. loads the changed files' N-Quads (from the record cache, or compiled), derives again, and adds
+   the new graphs' triples to the merge;
+3. runs every check on the whole graph, as a cold build does, with the declarations and
+   references of the unchanged files taken from the record cache;
+4. recomputes the manifest's statement hashes only for the changed sources (and for sources whose
+   claims are now about other entities).
+
+When no source changed at all, nothing is dropped, derived or checked again: the graph is the
+previous one, and so are its warnings, kept in the state.
+
+The published build is the same as a cold build's (tests/test_build_incremental.py). When the
+previous store cannot be trusted (no state, another graph version, a store served with
+updates), the build is cold and says why.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from graph.config import Settings
+from graph.problems import Problem, Severity
+from graph.rdf.files import write_atomic
+from graph.rdf.store import COMPLETE_MARKER, UNION_MARKER, Lease, OxigraphStore, lease_build
+
+STATE_FILE = "alliances.build-state.json"
+STATE_FORMAT = 1
+PACKAGE = Path(__file__).resolve().parent.parent
+# Libraries whose answers are part of the derived graph, the checks or the manifest.
+LIBRARIES = ("pyoxigraph", "rdflib", "pyshacl")
+
+
+def graph_version(settings: Settings) -> str:
+    """What the graph depends on besides the records' own results: any change makes the next
+    build cold. The whole package, not a list of modules, so that no rule is forgotten."""
+    digest = hashlib.sha256(f"{settings.base}\0{','.join(settings.label_languages)}\0".encode())
+    code = sorted(PACKAGE.rglob("*.py")) + sorted(PACKAGE.rglob("*.rq")) + sorted(PACKAGE.rglob("*.yaml"))
+    vocabulary = sorted(p for p in settings.ontology_dir.rglob("*") if p.is_file())
+    for root, paths in ((PACKAGE, code), (settings.ontology_dir, vocabulary)):
+        for path in paths:
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for library in LIBRARIES:
+        try:
+            digest.update(f"{library}={metadata.version(library)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{library}=none".encode())
+    return digest.hexdigest()
+
+
+class Untrusted(Exception):
+    """The previous build cannot be the start of this one: build cold (the message says why)."""
+
+
+@dataclass
+class State:
+    """What a build left for the next one."""
+
+    graph_version: str
+    sources: dict[str, str]  # source id -> the record-cache key its graph was loaded from
+    digests: dict[str, dict[str, str]]  # source id -> entity -> statement hash
+    problems: list[Problem]  # the build's warnings and notes: a build with nothing changed has the same
+
+    def write(self, folder: Path) -> None:
+        data = {"format": STATE_FORMAT, "graph_version": self.graph_version, "sources": self.sources, "digests": self.digests,
+                "problems": [[p.file, p.line, p.rule, p.message, p.fix, p.severity.value] for p in self.problems]}
+        write_atomic(folder / STATE_FILE, json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode())
+
+    @classmethod
+    def read(cls, folder: Path) -> State | None:
+        try:
+            data: Any = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
+            if data.get("format") != STATE_FORMAT:
+                return None
+            problems = [Problem(str(p[0]), int(p[1]), str(p[2]), str(p[3]), str(p[4]), Severity(p[5])) for p in data["problems"]]
+            return cls(str(data["graph_version"]), dict(data["sources"]), dict(data["digests"]), problems)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+            return None
+
+
+@dataclass
+class Previous:
+    """The published build an incremental build starts from, leased while it is copied."""
+
+    lease: Lease
+    state: State
+
+
+def trusted_previous(settings: Settings, version: str) -> tuple[Previous | None, str]:
+    """The published build if an incremental build can start from it, else None and why not."""
+    if not settings.store_path.is_symlink():
+        return None, "no earlier build"
+    try:
+        lease = lease_build(settings.store_path)
+    except Exception:  # StoreMissing, or a folder gone meanwhile
+        return None, "no earlier build"
+    folder = lease.folder
+    why = ""
+    state = State.read(folder)
+    if not (folder / COMPLETE_MARKER).exists():
+        why = "the earlier build is not complete"
+    elif (folder / UNION_MARKER).exists():
+        why = "the earlier build was served with updates"
+    elif state is None:
+        why = "the earlier build left no build state"
+    elif state.graph_version != version:
+        why = "the code, ontology, shapes, taxonomies or settings changed since the earlier build"
+    if why or state is None:
+        lease.release()
+        return None, why
+    return Previous(lease, state), ""
+
+
+def copy_store(previous: Path, folder: Path) -> OxigraphStore:
+    """The previous store, copied into the (empty) build folder ``folder`` with hard links, open
+    for writing, its default graph the stored merge of its named graphs."""
+    incoming = folder / "incoming"
+    ox.Store.read_only(str(previous)).backup(str(incoming))
+    for entry in os.listdir(incoming):
+        os.replace(incoming / entry, folder / entry)
+    os.rmdir(incoming)
+    return OxigraphStore(ox.Store(str(folder)), folder=folder, union=False)
+
+
+def values(iris: list[str]) -> str:
+    return " ".join(f"<{iri}>" for iri in iris)
+
+
+def drop_graphs(store: OxigraphStore, graphs: list[str]) -> None:
+    """Remove ``graphs`` and take their triples out of the stored merge, except those another
+    graph still states."""
+    if not graphs:
+        return
+    store.update(f"""
+DELETE {{ ?s ?p ?o }} WHERE {{
+  VALUES ?g {{ {values(graphs)} }}
+  GRAPH ?g {{ ?s ?p ?o }}
+  FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} FILTER (?h NOT IN ({", ".join(f"<{g}>" for g in graphs)})) }}
+}}""")
+    for graph in graphs:
+        store.remove_graph(graph)
+
+
+def loaded_graphs(nquads: bytes) -> set[str] | None:
+    """The named graphs of ``nquads``; None if some quad is in the default graph: a stored merge
+    would hide it, so such a build is made cold, where the integrity check reports it."""
+    graphs: set[str] = set()
+    for quad in ox.parse(nquads, format=ox.RdfFormat.N_QUADS):
+        if not isinstance(quad.graph_name, ox.NamedNode):
+            return None
+        graphs.add(quad.graph_name.value)
+    return graphs

@@ -1,0 +1,135 @@
+"""An incremental build (graph/build/incremental.py) publishes exactly what a cold build of the
+same data publishes: the same quads in every graph, the stored merge included, the same manifest
+and the same warnings; and it starts cold whenever the previous build cannot be trusted."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+import pytest
+
+import graph.build.pipeline as pipeline
+from graph.build.incremental import STATE_FILE, graph_version, trusted_previous
+from graph.build.pipeline import BuildSummary, build
+from graph.changes.manifest import MANIFEST_FILE
+from graph.config import Settings
+from graph.rdf.store import UNION_MARKER
+
+from conftest import FIXTURES
+
+EDITED_FROM = "Example recycling supply agreement"
+
+
+@pytest.fixture
+def copies(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The published builds that builds started from (graph.build.incremental.copy_store)."""
+    seen: list[Path] = []
+    copy_store = pipeline.copy_store
+
+    def counting(previous: Path, folder: Path) -> Any:
+        seen.append(previous)
+        return copy_store(previous, folder)
+
+    monkeypatch.setattr(pipeline, "copy_store", counting)
+    return seen
+
+
+def _published(settings: Settings) -> tuple[set[str], dict[str, Any], dict[str, Any]]:
+    """Every quad of the published store (the default graph, the stored merge, too), its manifest
+    without the build's id and time, and its build state."""
+    folder = Path(os.path.realpath(settings.store_path))
+    store = ox.Store.read_only(str(folder))
+    quads = {str(quad) for quad in store}
+    del store
+    manifest = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+    manifest["build"].pop("id")
+    manifest["build"].pop("created")
+    state = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
+    return quads, manifest, state
+
+
+def _summary(summary: BuildSummary) -> tuple[Any, ...]:
+    return summary.files, summary.graphs, summary.triples, summary.counts, sorted(summary.warnings)
+
+
+def test_an_incremental_build_publishes_what_a_cold_build_does(own_data: Settings, copies: list[Path], tmp_path: Path) -> None:
+    sources = own_data.data_dir / "sources"
+    shutil.copy(FIXTURES / "records" / "valid" / "minimal-new-deal.yaml", sources)
+    build(own_data)
+    assert copies == []  # the first build has nothing to start from
+
+    edited = sources / "minimal-new-deal.yaml"
+    text = edited.read_text(encoding="utf-8")
+    assert EDITED_FROM in text
+    edited.write_text(text.replace(EDITED_FROM, "An edited recycling agreement"), encoding="utf-8")
+    shutil.copy(FIXTURES / "records" / "valid" / "offtake-with-volume-money-and-plant.yaml", sources)
+    removed = sources / "second-source-adds-a-date.yaml"
+    shutil.copy(FIXTURES / "records" / "valid" / removed.name, removed)
+    incremental_first = build(own_data)  # adds the file that is removed below
+    removed.unlink()
+    incremental = build(own_data)
+    assert len(copies) == 2
+
+    cold_settings = Settings(data_dir=own_data.data_dir, store_path=tmp_path / "cold" / "store")
+    cold = build(cold_settings)
+    assert len(copies) == 2  # a new store: cold
+    assert _summary(incremental) == _summary(cold)
+    assert incremental_first.files == cold.files + 1
+    ours, ours_manifest, ours_state = _published(own_data)
+    theirs, theirs_manifest, theirs_state = _published(cold_settings)
+    assert ours == theirs
+    assert ours_manifest == theirs_manifest
+    assert ours_state == theirs_state
+    assert "An edited recycling agreement" in json.dumps(ours_manifest)
+
+
+def test_nothing_changed_loads_derives_and_checks_nothing_and_changes_nothing(
+        own_data: Settings, copies: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    first = build(own_data)
+    assert first.warnings  # the seed corpus has warnings: they must come back with nothing changed
+    before = _published(own_data)
+    work: list[str] = []
+    monkeypatch.setattr(pipeline, "derive", lambda *args: work.append("derive"))
+    monkeypatch.setattr(pipeline, "check_graph", lambda *args: work.append("check") or [])
+    again = build(own_data)
+    assert len(copies) == 1
+    assert work == []
+    assert _summary(first) == _summary(again)
+    assert _published(own_data) == before
+
+
+def test_a_build_that_cannot_be_trusted_is_cold_and_says_why(own_data: Settings, copies: list[Path]) -> None:
+    build(own_data)
+    version = graph_version(own_data)
+    previous, why = trusted_previous(own_data, "another version")
+    assert previous is None and "changed since the earlier build" in why
+    other_languages = Settings(data_dir=own_data.data_dir, store_path=own_data.store_path, label_languages=("de", "en"))
+    assert graph_version(other_languages) != version
+    build(other_languages)
+    assert copies == []
+    (Path(os.path.realpath(own_data.store_path)) / UNION_MARKER).write_bytes(b"served with updates\n")
+    previous, why = trusted_previous(own_data, graph_version(own_data))
+    assert previous is None and "served with updates" in why
+    build(own_data)
+    assert copies == []
+    previous, why = trusted_previous(own_data, graph_version(own_data))
+    assert previous is not None and why == ""
+    previous.lease.release()
+
+
+def test_records_that_cannot_be_loaded_incrementally_make_the_build_cold(own_data: Settings, copies: list[Path],
+                                                                          monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    build(own_data)
+    monkeypatch.setattr(pipeline, "loaded_graphs", lambda data: None)  # as for a quad outside every named graph
+    edited = own_data.data_dir / "sources" / "minimal-new-deal.yaml"
+    text = (FIXTURES / "records" / "valid" / edited.name).read_text(encoding="utf-8")
+    edited.write_text(text.replace(EDITED_FROM, "An edited recycling agreement"), encoding="utf-8")
+    build(own_data)
+    assert len(copies) == 1  # tried, given up, built cold in the same folder
+    cold_settings = Settings(data_dir=own_data.data_dir, store_path=tmp_path / "cold" / "store")
+    build(cold_settings)
+    assert _published(own_data) == _published(cold_settings)
