@@ -35,10 +35,7 @@ from test_named_queries import answer, first_example
 # the day it answers the same, the test says so: then remove the entry.
 VIRTUOSO_DIFFERS = {
     "volumes-by-status": "the alliances of a row are concatenated in the store's own order (no order is asked for)",
-    "signatories": "Virtuoso 7's SPARQL compiler fails on it (SP031 sparp_gp_deprecate: equiv replaces filter); the party's "
-                   "label as a plain triple instead of '?party ?named ?label FILTER (?named = al:displayLabel)' mends "
-                   "it, but takes the embedded store from 0.2 s to 25 s",
-    **dict.fromkeys(("agreements-by-year", "pathway-pursuers"),
+    **dict.fromkeys(("agreements-by-year",),
                     "Virtuoso refuses to sort or group a string over about 4,000 characters (SR319 Max row length)"),
 }
 # Named queries whose answer on Virtuoso varies from run to run, and why: a loose xfail there.

@@ -98,6 +98,7 @@ class AL(DefinedNamespace):
     timing: URIRef
     year: URIRef
     yearBasis: URIRef
+    yearDate: URIRef
 
 
 PREFIXES: dict[str, str] = {
