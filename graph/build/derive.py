@@ -45,7 +45,6 @@ def derive(store: OxigraphStore, settings: Settings) -> int:
     # Summaries (derivations/summaries/*.rq: the lists answers show) read the labels and groups above.
     summaries = {t for path in sorted((DERIVATIONS / "summaries").glob("*.rq"))
                  for t in construct(store, path.read_text(encoding="utf-8"))}
-    if summaries:
-        store.load(ox.serialize(sorted(summaries, key=str), format=ox.RdfFormat.N_TRIPLES), ox.RdfFormat.N_TRIPLES,
-                   settings.graph_iri("derived"))
+    if data := ox.serialize(sorted(summaries, key=str), format=ox.RdfFormat.N_TRIPLES):
+        store.load(data, ox.RdfFormat.N_TRIPLES, settings.graph_iri("derived"))
     return len(triples) + len(summaries)
