@@ -15,11 +15,7 @@ import pytest
 from graph.ask.query import ENTITY_PARAM_TYPES, named_queries
 
 # Queries allowed to compute a sub-query for every entity, with the reason.
-WHOLE_GRAPH_SUBQUERIES = {
-    "alliances-by-material": "a broad material (steel) covers a large share of all alliances: one pass over "
-                             "every alliance is cheaper than the material's narrower terms in every sub-query",
-    "alliances-timeline": "the same broad material as alliances-by-material, for the same reason",
-}
+WHOLE_GRAPH_SUBQUERIES: dict[str, str] = {}
 ENTITY_QUERIES = sorted(name for name, query in named_queries().items()
                         if any(p.type in ENTITY_PARAM_TYPES for p in query.parameters))
 INLINE_COMMENT = re.compile(r"(^|\s)#\s.*$", re.MULTILINE)

@@ -34,13 +34,7 @@ from test_named_queries import answer, first_example
 
 # Named queries whose answer Virtuoso 7 cannot give yet, and why; each is a strict xfail there, so
 # the day it answers the same, the test says so: then remove the entry.
-VIRTUOSO_DIFFERS = {
-    "signatories": "Virtuoso 7's SPARQL compiler fails on it (SP031 sparp_gp_deprecate: equiv replaces filter); the party's "
-                   "label as a plain triple instead of '?party ?named ?label FILTER (?named = al:displayLabel)' mends "
-                   "it, but takes the embedded store from 0.2 s to 25 s",
-    **dict.fromkeys(("pathway-pursuers",),
-                    "Virtuoso refuses to sort or group a string over about 4,000 characters (SR319 Max row length)"),
-}
+VIRTUOSO_DIFFERS: dict[str, str] = {}
 # Named queries whose answer on Virtuoso varies from run to run, and why: a loose xfail there.
 VIRTUOSO_VARIES: dict[str, str] = {}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import IO
 
 import pyoxigraph as ox
 
@@ -33,7 +34,9 @@ def derive(store: OxigraphStore, settings: Settings) -> None:
     """Run every derivation and load what they make into the derived graph.
 
     The CONSTRUCTs' triples are serialised by the store itself, never made Python objects (a
-    fifth of the derivation's time at 100,000 triples); the store keeps a triple stated twice once."""
+    fifth of the derivation's time at 100,000 triples); the store keeps a triple stated twice once.
+    The summaries (``derivations/summaries/*.rq``: the lists that answers show) run second, because
+    they read the display labels and groups that the first stage loads."""
     with tempfile.TemporaryFile() as derived:
         for path in sorted(DERIVATIONS.glob("*.rq")):
             construct(store, path.read_text(encoding="utf-8")).serialize(derived, format=ox.RdfFormat.N_TRIPLES)
@@ -45,5 +48,16 @@ def derive(store: OxigraphStore, settings: Settings) -> None:
                 triples.add(ox.Triple(row["entity"], HIDDEN_LABEL, ox.Literal(key)))
         triples |= display_triples(store, settings)
         ox.serialize(triples, derived, format=ox.RdfFormat.N_TRIPLES)
-        derived.seek(0)
-        store.load(derived, ox.RdfFormat.N_TRIPLES, settings.graph_iri("derived"))
+        _load(store, derived, settings)
+    with tempfile.TemporaryFile() as summaries:
+        for path in sorted((DERIVATIONS / "summaries").glob("*.rq")):
+            construct(store, path.read_text(encoding="utf-8")).serialize(summaries, format=ox.RdfFormat.N_TRIPLES)
+        _load(store, summaries, settings)
+
+
+def _load(store: OxigraphStore, triples: IO[bytes], settings: Settings) -> None:
+    """Load into the derived graph and, in a store that holds the merge of its graphs (an
+    incremental build's copy), into the merge too: the summaries read the first stage there."""
+    for graph in (settings.graph_iri("derived"), None) if store.holds_merge else (settings.graph_iri("derived"),):
+        triples.seek(0)
+        store.load(triples, ox.RdfFormat.N_TRIPLES, graph)

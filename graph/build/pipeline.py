@@ -168,9 +168,7 @@ def compile_all(store: OxigraphStore, settings: Settings, files: list[Path] | No
         return compiled, sorted(update.previous.problems)
     progress.problems(early_problems(taxonomy, compiled))
     progress.stage("deriving")
-    derive(store, settings)
-    if update is not None:
-        store.add_to_merge([settings.graph_iri("derived")])
+    derive(store, settings)  # into the stored merge too, when the store holds one (an incremental build's)
     progress.stage("checking")
     return compiled, sorted(check_graph(store, settings, taxonomy, compiled, progress.problems))
 

@@ -46,6 +46,7 @@ class AL(DefinedNamespace):
     copiesTextOf: URIRef
     currentStatus: URIRef
     dateBasis: URIRef
+    directAllianceCount: URIRef
     displayDescription: URIRef
     displayLabel: URIRef
     displayLocation: URIRef
@@ -54,21 +55,33 @@ class AL(DefinedNamespace):
     displayScope: URIRef
     gemPlantId: URIRef
     goal: URIRef
+    groupAllianceCount: URIRef
+    groupAllianceNames: URIRef
+    groupNames: URIRef
     identifiedAs: URIRef
+    identifiedAsNames: URIRef
     indicator: URIRef
     inGroup: URIRef
     jointVentureOf: URIRef
     material: URIRef
+    materialNames: URIRef
     measure: URIRef
+    memberPartyNames: URIRef
     normalisedUnit: URIRef
     normalisedValue: URIRef
     operator: URIRef
     participation: URIRef
     partner: URIRef
     party: URIRef
+    partyNames: URIRef
     pathway: URIRef
+    pathwayNames: URIRef
     plant: URIRef
     platform: URIRef
+    postNames: URIRef
+    pursuerNames: URIRef
+    pursuingAllianceCount: URIRef
+    pursuingAllianceNames: URIRef
     quantityKind: URIRef
     quote: URIRef
     role: URIRef
@@ -76,12 +89,16 @@ class AL(DefinedNamespace):
     sector: URIRef
     signatory: URIRef
     signing: URIRef
+    signingDates: URIRef
+    startDates: URIRef
     status: URIRef
     statusChange: URIRef
     succeeds: URIRef
+    throughPathwayNames: URIRef
     timing: URIRef
     year: URIRef
     yearBasis: URIRef
+    yearDate: URIRef
 
 
 PREFIXES: dict[str, str] = {
