@@ -196,6 +196,14 @@ def export_network(store: GraphStore, fmt: str, path: Path, level: Level = "comp
 
     ``edge_width``: line width by the number of shared alliances or by contracted volume;
     ``sources``: images list their sources in one line (compact) or in full below the picture."""
+    if fmt in ("graphml", "gexf", "csv"):  # the network and its measures only: no layout, no page data
+        from graph.network.files import write_network_file
+        from graph.network.landscape import load_landscape
+        from graph.network.measures import measure
+        from graph.network.projections import organisation_network
+        graph = organisation_network(load_landscape(store), network_filter(store, **filters), level)
+        write_network_file(graph, measure(graph, only=size_by), path, fmt)
+        return path
     view = network_view(store, level, size_by, edge_colour, title, edge_width=edge_width, **filters)
     if fmt == "html":
         from graph.visualise.html import write_html
@@ -203,9 +211,7 @@ def export_network(store: GraphStore, fmt: str, path: Path, level: Level = "comp
     if fmt in ("png", "svg"):
         from graph.visualise.image import export_image
         return export_image(view, path, fmt, width=width, height=height, sources=sources)
-    from graph.network.files import write_network_file
-    write_network_file(view.graph, view.report, path, fmt)
-    return path
+    raise ValueError(fmt)
 
 
 def __getattr__(name: str) -> object:

@@ -16,7 +16,9 @@ For each size it prints CPU and wall seconds of:
 - how well sampled betweenness agrees with igraph's exact one: shared top 10 and Spearman's rank
   correlation, for our sample and for networkx's.
 
-    scripts/bench network [--sizes 5000 15000] [--no-page]
+    scripts/bench network [--scale-sizes 5000 15000] [--cache DIR] [--no-page]
+
+``--cache DIR`` keeps the stores in DIR/<organisations>/ instead of ``.alliances/bench-network``.
 """
 from __future__ import annotations
 
@@ -53,7 +55,7 @@ def build_store(organisations: int, folder: Path) -> None:
     from bench_build import make_data
 
     from graph.build.derive import derive
-    from graph.build.pipeline import compile_records, load_vocabulary
+    from graph.build.pipeline import compile_records, vocabulary_nquads
     from graph.config import Settings
     from graph.rdf.store import OxigraphStore
     from graph.records.taxonomy import load_taxonomy
@@ -62,8 +64,8 @@ def build_store(organisations: int, folder: Path) -> None:
         make_data(Path(tmp) / "data", organisations * 5)
         settings = Settings(data_dir=Path(tmp) / "data", store_path=Path(tmp) / "unused")
         store = OxigraphStore.create(folder)
-        load_vocabulary(store, settings)
-        compiled = compile_records(store, settings, load_taxonomy(settings.ontology_dir))
+        compiled = compile_records(store, settings, load_taxonomy(settings.ontology_dir),
+                                   preamble=vocabulary_nquads(settings))
         if compiled.problems:
             raise SystemExit(f"the synthetic records have problems: {compiled.problems[:3]}")
         derive(store, settings)
@@ -72,18 +74,18 @@ def build_store(organisations: int, folder: Path) -> None:
         store.close()
 
 
-def open_store(organisations: int) -> Any:
+def open_store(organisations: int, cache: Path = CACHE) -> Any:
     import pyoxigraph as ox
 
     from graph.rdf.store import OxigraphStore
 
-    folder = CACHE / str(organisations)
+    folder = cache / str(organisations)
     expected = stamp()
     stamp_file = folder / "bench-stamp"
     if not (stamp_file.exists() and stamp_file.read_text().strip() == expected):
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
-        print(f"  building the store of {organisations:,} organisations (kept in {folder.relative_to(ROOT)}) ...", flush=True)
+        print(f"  building the store of {organisations:,} organisations (kept in {folder}) ...", flush=True)
         build_store(organisations, folder / "store")
         stamp_file.write_text(expected + "\n")
     # The build stores the merge of the source graphs as the default graph (materialise_union).
