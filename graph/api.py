@@ -36,6 +36,7 @@ from graph.records import record_files
 from graph.ask.query import NamedQuery, named_queries, run_named, run_sparql
 from graph.ask.render import render_matches, render_profile
 from graph.ask.resolve import Match, resolve, search as _search
+from graph.network.landscape import cycles_uncollected
 from graph.ask.results import OutputFormat, format_results
 from graph.rdf.store import GraphStore, OxigraphStore, QueryResult
 
@@ -128,6 +129,7 @@ def network_filter(store: GraphStore, **filters: Any) -> "NetworkFilter":
     return make_filter(store, **filters)
 
 
+@cycles_uncollected()  # the whole command: a collection between its steps walks all they made
 def rank(store: GraphStore, by: str = "pagerank", level: Level = "company", **filters: Any) -> "Ranking":
     """Organisations ranked by a measure, with degree, community and component (the other measures
     are not computed)."""
@@ -164,6 +166,7 @@ class Connections:
         return {"from": self.a, "to": self.b, "paths": paths_as_json(self.paths)}
 
 
+@cycles_uncollected()  # the whole command: a collection between its steps walks all they made
 def connections(store: GraphStore, a: str, b: str, **filters: Any) -> Connections:
     """Shortest connections between two organisations (any names), each hop explained."""
     from graph.network.landscape import load_landscape
@@ -180,6 +183,7 @@ def timeline(store: GraphStore, by: By = "material", **filters: Any) -> list[dic
     return _timeline(load_landscape(store, frozenset(("topics",))), by, network_filter(store, **filters))
 
 
+@cycles_uncollected()  # the whole command: a collection between its steps walks all they made
 def network_view(store: GraphStore, level: Level = "company", size_by: str = "pagerank", edge_colour: EdgeBy = "material",
                  title: str | None = None, edge_width: "EdgeWidth" = "alliances", **filters: Any) -> "AllianceView":
     """The drawing of the network as an object (a pyvis Network and the page's data)."""
@@ -189,6 +193,7 @@ def network_view(store: GraphStore, level: Level = "company", size_by: str = "pa
                       edge_width)
 
 
+@cycles_uncollected()  # the whole command: a collection between its steps walks all they made
 def export_network(store: GraphStore, fmt: str, path: Path, level: Level = "company", size_by: str = "pagerank",
                    edge_colour: EdgeBy = "material", title: str | None = None, width: int = 1920, height: int = 1080,
                    edge_width: EdgeWidth = "alliances", sources: str = "compact", **filters: Any) -> Path:
@@ -196,6 +201,14 @@ def export_network(store: GraphStore, fmt: str, path: Path, level: Level = "comp
 
     ``edge_width``: line width by the number of shared alliances or by contracted volume;
     ``sources``: images list their sources in one line (compact) or in full below the picture."""
+    if fmt in ("graphml", "gexf", "csv"):  # the network and its measures only: no layout, no page data
+        from graph.network.files import write_network_file
+        from graph.network.landscape import load_landscape
+        from graph.network.measures import measure
+        from graph.network.projections import organisation_network
+        graph = organisation_network(load_landscape(store), network_filter(store, **filters), level)
+        write_network_file(graph, measure(graph, only=size_by), path, fmt)
+        return path
     view = network_view(store, level, size_by, edge_colour, title, edge_width=edge_width, **filters)
     if fmt == "html":
         from graph.visualise.html import write_html
@@ -203,9 +216,7 @@ def export_network(store: GraphStore, fmt: str, path: Path, level: Level = "comp
     if fmt in ("png", "svg"):
         from graph.visualise.image import export_image
         return export_image(view, path, fmt, width=width, height=height, sources=sources)
-    from graph.network.files import write_network_file
-    write_network_file(view.graph, view.report, path, fmt)
-    return path
+    raise ValueError(fmt)
 
 
 def __getattr__(name: str) -> object:

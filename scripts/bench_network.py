@@ -15,7 +15,7 @@ graphs with a seed, plus programme hubs), it measures:
 
 Targets: 5,000 organisations drawn and usable within 3 s; the file under 10 MB.
 
-    scripts/bench network [--scale-sizes 5000 15000] [--no-scale] [--no-page] [--sizes 100 1000 5000] [--runs 3]
+    scripts/bench network [--scale-sizes 5000 15000] [--cache DIR] [--no-scale] [--no-page] [--sizes 100 1000 5000] [--runs 3]
 """
 from __future__ import annotations
 
@@ -246,6 +246,7 @@ def main() -> None:
     parser.add_argument("--peer", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--scale-sizes", type=int, nargs="+", default=[5000, 15000],
                         help="organisations in the landscapes the network commands are timed on")
+    parser.add_argument("--cache", type=Path, help="keep the landscapes' stores here (default: .alliances/bench-network)")
     parser.add_argument("--no-scale", action="store_true", help="skip the network commands at scale")
     parser.add_argument("--no-page", action="store_true", help="skip the page in Chromium")
     args = parser.parse_args()
@@ -256,7 +257,7 @@ def main() -> None:
         import bench_network_scale
 
         print(f"machine: {machine()}", flush=True)
-        bench_network_scale.main(args.scale_sizes)
+        bench_network_scale.main(args.scale_sizes, args.cache or bench_network_scale.CACHE)
     if args.no_page:
         return
 

@@ -9,19 +9,23 @@ build on a loaded 2-core machine (about 40 minutes at 15,000), so it is kept in
 and rebuilt when they change.
 
 For each size it prints CPU and wall seconds of:
-- ``network --measure degree``, ``network --measure betweenness``, ``path`` and ``export html``
-  (the API calls the commands make);
+- ``network`` (PageRank, the default), ``network --measure degree``, ``network --measure betweenness``,
+  ``path``, ``export html`` and ``export graphml``, ``gexf`` and ``csv`` (the API calls the commands
+  make; png and svg are ``export html`` drawn in Chromium, timed by the page part of ``scripts/bench network``);
 - the peer: networkx on the same organisation network: PageRank, Louvain, betweenness from 256
   sampled sources (what the commands did before), and all shortest paths;
 - how well sampled betweenness agrees with igraph's exact one: shared top 10 and Spearman's rank
   correlation, for our sample and for networkx's.
 
-    scripts/bench network [--sizes 5000 15000] [--no-page]
+    scripts/bench network [--scale-sizes 5000 15000] [--cache DIR] [--no-page]
+
+``--cache DIR`` keeps the stores in DIR/<organisations>/ instead of ``.alliances/bench-network``.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -53,7 +57,7 @@ def build_store(organisations: int, folder: Path) -> None:
     from bench_build import make_data
 
     from graph.build.derive import derive
-    from graph.build.pipeline import compile_records, load_vocabulary
+    from graph.build.pipeline import compile_records, vocabulary_nquads
     from graph.config import Settings
     from graph.rdf.store import OxigraphStore
     from graph.records.taxonomy import load_taxonomy
@@ -62,8 +66,8 @@ def build_store(organisations: int, folder: Path) -> None:
         make_data(Path(tmp) / "data", organisations * 5)
         settings = Settings(data_dir=Path(tmp) / "data", store_path=Path(tmp) / "unused")
         store = OxigraphStore.create(folder)
-        load_vocabulary(store, settings)
-        compiled = compile_records(store, settings, load_taxonomy(settings.ontology_dir))
+        compiled = compile_records(store, settings, load_taxonomy(settings.ontology_dir),
+                                   preamble=vocabulary_nquads(settings))
         if compiled.problems:
             raise SystemExit(f"the synthetic records have problems: {compiled.problems[:3]}")
         derive(store, settings)
@@ -72,18 +76,18 @@ def build_store(organisations: int, folder: Path) -> None:
         store.close()
 
 
-def open_store(organisations: int) -> Any:
+def open_store(organisations: int, cache: Path = CACHE) -> Any:
     import pyoxigraph as ox
 
     from graph.rdf.store import OxigraphStore
 
-    folder = CACHE / str(organisations)
+    folder = cache / str(organisations)
     expected = stamp()
     stamp_file = folder / "bench-stamp"
     if not (stamp_file.exists() and stamp_file.read_text().strip() == expected):
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
-        print(f"  building the store of {organisations:,} organisations (kept in {folder.relative_to(ROOT)}) ...", flush=True)
+        print(f"  building the store of {organisations:,} organisations (kept in {folder}) ...", flush=True)
         build_store(organisations, folder / "store")
         stamp_file.write_text(expected + "\n")
     # The build stores the merge of the source graphs as the default graph (materialise_union).
@@ -108,7 +112,7 @@ def agreement(sample: dict[str, float], exact: dict[str, float]) -> str:
     return f"{len(top(sample) & top(exact))}/10 of the top 10, Spearman {rho:.3f}"
 
 
-def measure_size(organisations: int) -> dict[str, Any]:
+def measure_size(organisations: int, cache: Path = CACHE) -> dict[str, Any]:
     import networkx as nx
 
     from graph import api
@@ -116,17 +120,22 @@ def measure_size(organisations: int) -> dict[str, Any]:
     from graph.network.landscape import load_landscape
     from graph.network.projections import organisation_network
 
-    store = open_store(organisations)
+    store = open_store(organisations, cache)
     row: dict[str, Any] = {"organisations": organisations}
-    for name, call in (("network degree", lambda: api.rank(store, by="degree")),
+    out = Path(tempfile.mkdtemp(prefix="bench-network-"))
+    for name, call in (("network", lambda: api.rank(store)),
+                       ("network degree", lambda: api.rank(store, by="degree")),
                        ("network betweenness", lambda: api.rank(store, by="betweenness")),
                        ("path", lambda: api.connections(store, "org-10", f"org-{organisations - 1}")),
-                       ("export html", lambda: api.export_network(store, "html", Path(tempfile.mkdtemp()) / "n.html"))):
+                       ("export html", lambda: api.export_network(store, "html", out / "n.html")),
+                       ("export graphml", lambda: api.export_network(store, "graphml", out / "n.graphml")),
+                       ("export gexf", lambda: api.export_network(store, "gexf", out / "n.gexf")),
+                       ("export csv", lambda: api.export_network(store, "csv", out / "n.csv"))):
         result, cpu, wall = timed(call)
         row[name] = (cpu, wall)
         if name == "network betweenness":
             row["betweenness note"] = next(n for n in result.notes if n.startswith("betweenness"))
-        print(f"  {organisations:,}: {name} {cpu:.1f} s CPU, {wall:.1f} s wall", flush=True)
+        print(f"  {organisations:,}: {name} {cpu:.1f} s CPU, {wall:.1f} s wall, load average {os.getloadavg()[0]:.1f}", flush=True)
 
     landscape = load_landscape(store, frozenset())
     graph = organisation_network(landscape, details=False)
@@ -160,20 +169,22 @@ def store_base(landscape: Any) -> str:
     return any_org.rpartition("/")[0] + "/"
 
 
-def main(sizes: list[int]) -> None:
-    rows = [measure_size(size) for size in sizes]
+def main(sizes: list[int], cache: Path = CACHE) -> None:
+    rows = [measure_size(size, cache) for size in sizes]
     print()
-    print("| organisations | links | network --measure degree | network --measure betweenness | path | export html "
+    print("| organisations | links | network | network --measure degree | network --measure betweenness | path | export html "
+          "| export graphml | export gexf | export csv "
           "| networkx PageRank + Louvain | networkx betweenness, 256 samples | igraph exact betweenness |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         def cell(name: str) -> str:
             cpu, wall = r[name]
             return f"{cpu:.1f} ({wall:.1f})"
         peer_cpu = r["networkx pagerank"][0] + r["networkx louvain"][0]
         peer_wall = r["networkx pagerank"][1] + r["networkx louvain"][1]
-        print(f"| {r['organisations']:,} | {r['links']:,} | {cell('network degree')} | {cell('network betweenness')} "
-              f"| {cell('path')} | {cell('export html')} | {peer_cpu:.1f} ({peer_wall:.1f}) "
+        print(f"| {r['organisations']:,} | {r['links']:,} | {cell('network')} | {cell('network degree')} "
+              f"| {cell('network betweenness')} | {cell('path')} | {cell('export html')} | {cell('export graphml')} "
+              f"| {cell('export gexf')} | {cell('export csv')} | {peer_cpu:.1f} ({peer_wall:.1f}) "
               f"| {cell('networkx betweenness (256 samples)')} | {cell('igraph exact betweenness')} |")
     print()
     print("Seconds of CPU (and wall, in brackets) in this process; the commands' times include reading the store.")
@@ -189,4 +200,6 @@ if __name__ == "__main__":
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[5000, 15000])
-    main(parser.parse_args().sizes)
+    parser.add_argument("--cache", type=Path, default=CACHE, help="keep the stores here (default: %(default)s)")
+    arguments = parser.parse_args()
+    main(arguments.sizes, arguments.cache)

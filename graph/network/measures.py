@@ -30,8 +30,8 @@ from typing import Any
 import igraph
 import networkx as nx
 import numpy as np
-import scipy.sparse as sparse
 
+from graph.network.landscape import cycles_uncollected
 from graph.network.options import MEASURES
 
 SEED = 42
@@ -93,6 +93,8 @@ def effective_size(ig: Indexed) -> list[float]:
     """Burt's effective size with weights, as networkx's ``effective_size(G, weight=...)``: for node i,
     the sum over neighbours j of 1 - sum_q p_iq m_jq (p: weight share of i's ties, m: weight over
     j's strongest tie). NaN for an isolated node."""
+    import scipy.sparse as sparse  # here: only this measure needs scipy, a third of a second to import
+
     n = ig.graph.vcount()
     if n == 0:
         return []
@@ -129,6 +131,7 @@ def _numbered(membership: list[int], ig: Indexed, graph: nx.Graph[str]) -> dict[
     return {node: index for index, group in enumerate(ordered, start=1) for node in group}
 
 
+@cycles_uncollected()
 def measure(graph: nx.Graph[str], only: str | None = None) -> MeasureReport:
     """Every measure, or with ``only`` just that one (plus degree, weighted degree, component and
     community): a ranking by degree or a drawing sized by PageRank need not pay for betweenness."""

@@ -12,7 +12,7 @@ from itertools import islice
 import networkx as nx
 
 from graph.network.filters import NetworkFilter
-from graph.network.landscape import Alliance, Landscape, add_details
+from graph.network.landscape import Alliance, Landscape, add_details, cycles_uncollected
 from graph.network.projections import organisation_network
 from graph.rdf.store import GraphStore
 
@@ -52,6 +52,7 @@ def connection_graph(landscape: Landscape, flt: NetworkFilter) -> nx.Graph[str]:
     return graph
 
 
+@cycles_uncollected()
 def explain_paths(landscape: Landscape, a: str, b: str, flt: NetworkFilter | None = None,
                   limit: int = MAX_PATHS, store: GraphStore | None = None) -> list[list[Hop]]:
     """Up to ``limit`` shortest paths from ``a`` to ``b``; [] if they are not connected. A landscape

@@ -14,7 +14,7 @@ from typing import Literal
 import networkx as nx
 
 from graph.network.filters import NetworkFilter
-from graph.network.landscape import Alliance, Landscape
+from graph.network.landscape import Alliance, Landscape, cycles_uncollected
 
 Level = Literal["company", "group"]
 
@@ -23,7 +23,8 @@ def kept_alliances(landscape: Landscape, flt: NetworkFilter) -> list[Alliance]:
     missing = flt.needs - landscape.parts
     if missing:  # a filter on topics that were not read would silently keep nothing
         raise ValueError(f"this filter needs the landscape's {', '.join(sorted(missing))}: load_landscape(store, parts=...)")
-    return [a for iri, a in sorted(landscape.alliances.items()) if flt.keeps_alliance(a)]
+    alliances = landscape.alliances
+    return [a for a in (alliances[iri] for iri in sorted(alliances)) if flt.keeps_alliance(a)]
 
 
 def _members(landscape: Landscape, flt: NetworkFilter, alliance: Alliance, level: Level) -> dict[str, set[str]]:
@@ -46,6 +47,7 @@ def _add_organisation(graph: nx.Graph[str], landscape: Landscape, iri: str) -> N
                    groups=sorted(landscape.organisations[g].label for g in landscape.groups_of(iri) if g != iri and g in landscape.organisations))
 
 
+@cycles_uncollected()
 def organisation_network(landscape: Landscape, flt: NetworkFilter | None = None, level: Level = "company",
                          details: bool = True) -> nx.Graph[str]:
     """Each edge has its weight and alliance ids; with ``details`` also the alliances' types,
@@ -86,6 +88,7 @@ def focus(graph: nx.Graph[str], flt: NetworkFilter) -> nx.Graph[str]:
     return neighbourhood
 
 
+@cycles_uncollected()
 def bipartite_network(landscape: Landscape, flt: NetworkFilter | None = None) -> nx.Graph[str]:
     flt = flt or NetworkFilter()
     graph: nx.Graph[str] = nx.Graph()
@@ -101,6 +104,7 @@ def bipartite_network(landscape: Landscape, flt: NetworkFilter | None = None) ->
     return graph
 
 
+@cycles_uncollected()
 def topic_layer(landscape: Landscape, topic: Literal["material", "pathway"], flt: NetworkFilter | None = None) -> nx.Graph[str]:
     """Organisation-material or organisation-pathway; weight = number of alliances."""
     flt = flt or NetworkFilter()

@@ -35,6 +35,7 @@ from markupsafe import Markup
 
 from graph.rdf.files import write_atomic
 from graph.errors import AllianceError
+from graph.network.landscape import cycles_uncollected
 
 PAGE_DIR = Path(__file__).parent / "page"
 VIS_DIR = Path(pyvis.__file__).parent / "lib" / "vis-9.1.2"
@@ -111,6 +112,7 @@ def view_from_json(path: str | os.PathLike[str]) -> StoredView:
     return StoredView(network=network, data=stored["data"])
 
 
+@cycles_uncollected()
 def render_html(view: ViewLike, *, compress: bool | None = None) -> str:
     """The page of a view, as one string. The same view always gives the same bytes.
 

@@ -29,7 +29,7 @@ import networkx as nx
 from pyvis.network import Network
 
 from graph.network.filters import NetworkFilter
-from graph.network.landscape import Alliance, Landscape
+from graph.network.landscape import Alliance, Landscape, cycles_uncollected
 from graph.network.measures import MeasureReport, measure
 from graph.network.projections import Level, kept_alliances, organisation_network
 
@@ -183,6 +183,7 @@ def layout_positions(view: nx.Graph[str]) -> dict[str, tuple[int, int]]:
     return {node: (round((x - cx) * scale * WIDE), round((y - cy) * scale)) for node, (x, y) in zip(nodes, coordinates)}
 
 
+@cycles_uncollected()
 def build_view(landscape: Landscape, flt: NetworkFilter | None = None, level: Level = "company",
                size_by: str = "pagerank", edge_by: EdgeBy = "material",
                title: str | None = None, edge_width: EdgeWidth = "alliances") -> AllianceView:
