@@ -40,7 +40,10 @@ OF_CLASS = "SELECT ?s WHERE { ?s a <{c}> }"
 PARTY_OF = "SELECT ?s ?o WHERE { ?s al:participation/al:party ?o }"
 PARTY_AND_ROLE = "SELECT DISTINCT ?s ?party ?role WHERE { ?s al:participation ?p . ?p al:party ?party ; al:role ?role }"
 PROPERTY = "SELECT ?s ?o WHERE { ?s <{p}> ?o }"
-SIGNED = "SELECT ?s ?o WHERE { ?s al:signing/schema:startDate ?o }"
+# Dates are read where the sources state them: Virtuoso keeps one of two literals of equal value
+# in the merge ("2024"^^xsd:gYear and "2024-01-01"^^xsd:date), and which one differs from the embedded store.
+SIGNED = "SELECT DISTINCT ?s ?o WHERE { ?s al:signing ?e . GRAPH ?g { ?e schema:startDate ?o } }"
+STATED = "SELECT DISTINCT ?s ?o WHERE { GRAPH ?g { ?s <{p}> ?o } }"
 CONCEPTS = """
 SELECT DISTINCT ?concept ?label ?broader WHERE {
   ?concept skos:inScheme ?scheme .
@@ -338,7 +341,7 @@ def _read_details(store: GraphStore, alliances: dict[str, Alliance], only: bool 
         if iri in alliances:
             alliances[iri].dates.add(term)
     for name in ("start", "end"):
-        for iri, term in _values(store, _only(PROPERTY.replace("{p}", SCHEMA + f"{name}Date"), subset)):
+        for iri, term in _values(store, _only(STATED.replace("{p}", SCHEMA + f"{name}Date"), subset)):
             if iri in alliances:
                 a = alliances[iri]
                 setattr(a, name, min(filter(None, [getattr(a, name), term])))

@@ -32,8 +32,9 @@ each answer.
   0): that becomes the boolean again.
 - **Values.** Virtuoso keeps an ``xsd:duration`` of years and months as a number of months and
   writes it so ("36"^^xsd:duration for "P3Y"): results get the duration back ("P3Y", "P1Y6M").
-  It also takes "2024"^^xsd:gYear and "2024-01-01"^^xsd:date for one value, so a subject with both
-  keeps one of them there; this is not mended.
+  It writes a boolean as "1" or "0": results get "true" and "false" back. It also takes
+  "2024"^^xsd:gYear and "2024-01-01"^^xsd:date for one value, so its merge keeps one of the two
+  where a subject has both: the network reads dates from the source graphs (graph.network.landscape).
 - **Sorting long strings.** Virtuoso refuses to sort a row that holds a string over about 4,000
   characters (``SR319 Max row length is exceeded ... temp col``), such as a long GROUP_CONCAT under
   the query's ORDER BY. Then the query is sent again without its top-level ORDER BY and the answer
@@ -75,6 +76,7 @@ MERGE_GRAPH = "urn:alliance-graph:merge"
 # Graphs a fresh Virtuoso holds for itself: its schema of RDF views and the LDP vocabulary.
 VIRTUOSO_SYSTEM_GRAPHS = ("http://www.openlinksw.com/schemas/virtrdf#", "http://www.w3.org/ns/ldp#")
 DURATION = "http://www.w3.org/2001/XMLSchema#duration"
+BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 ASK_VARIABLE = "__ASK_RETVAL"  # Virtuoso's one column for an ASK answer
 SORT_REFUSED = "SR319"  # Virtuoso: 'Max row length is exceeded when trying to store a string of N chars into a temp col'
 AGGREGATES = frozenset({"COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE", "GROUP_CONCAT"})
@@ -99,14 +101,16 @@ class Engine:
         return "\n".join(pragmas) + "\n" + without_graph(unescaped_names(text), MERGE_GRAPH)
 
     def results_body(self, body: bytes) -> bytes:
-        """SPARQL JSON results with the values Virtuoso rewrites written back (durations)."""
-        if not self.virtuoso or DURATION.encode() not in body:
+        """SPARQL JSON results with the values Virtuoso rewrites written back (durations, booleans)."""
+        if not self.virtuoso or (DURATION.encode() not in body and BOOLEAN.encode() not in body):
             return body
         document = json.loads(body)
         for row in document.get("results", {}).get("bindings", []):
             for term in row.values():
                 if term.get("datatype") == DURATION and str(term.get("value", "")).isdigit():
                     term["value"] = months_as_duration(int(term["value"]))
+                elif term.get("datatype") == BOOLEAN and term.get("value") in ("0", "1"):
+                    term["value"] = "true" if term["value"] == "1" else "false"
         return json.dumps(document).encode()
 
     def result(self, result: QueryResult) -> QueryResult:

@@ -32,7 +32,7 @@ from graph.rdf.engines import (MERGE_GRAPH, PROBE, PUBLICATION_GRAPH, PUBLICATIO
 from graph.rdf.location import RemoteEndpoint
 from graph.rdf.namespaces import PREFIXES
 from graph.rdf.sparql_text import insert, undeclared_prefixes, where_body_offset
-from graph.rdf.store import QueryResult
+from graph.rdf.store import QueryResult, unique
 
 RESULTS_JSON = ox.QueryResultsFormat.JSON.media_type  # one home for media types: pyoxigraph and graph.rdf.formats
 # A results document larger than this is refused rather than held in memory (ALLIANCES_STORE_MAX_BYTES).
@@ -42,6 +42,8 @@ SWITCH_POLL_SECONDS = 0.2
 # The graphs of the dataset, without a server's description of itself (Virtuoso keeps one in a
 # graph named after its endpoint) and a publication mark (graph.rdf.engines, 'Publishing').
 NAMED_GRAPHS = f"""SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != <{PUBLICATION_GRAPH}>)
+  FILTER NOT EXISTS {{ GRAPH ?g {{ ?g a <http://www.w3.org/ns/sparql-service-description#Service> }} }} }}"""
+EXPORT_QUADS = f"""SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != <{PUBLICATION_GRAPH}>)
   FILTER NOT EXISTS {{ GRAPH ?g {{ ?g a <http://www.w3.org/ns/sparql-service-description#Service> }} }} }}"""
 
 
@@ -190,8 +192,18 @@ class RemoteStore:
         return sorted(row["g"].value for row in select(self, NAMED_GRAPHS) if isinstance(row["g"], ox.NamedNode))
 
     def export(self, output: IO[bytes], format: ox.RdfFormat) -> None:
-        raise AllianceError("export from a remote store is not available yet: use the server's own export "
-                            "(its Graph Store Protocol endpoint) or a local build")
+        """The named graphs (dataset formats) or their merge, read in ONE query: a server answers
+        each request from one state of the graph, so an export never mixes two builds (on Virtuoso
+        the publication marks check it). Bounded as every answer is (ALLIANCES_STORE_MAX_BYTES).
+        The merge is made here from the named graphs, each triple once, not read from the server's
+        default graph: Virtuoso's keeps one of two literals of equal value (graph.rdf.engines)."""
+        from graph.rdf.query_forms import select
+
+        quads = (ox.Quad(row["s"], row["p"], row["o"], row["g"]) for row in select(self, EXPORT_QUADS))
+        if format.supports_datasets:
+            ox.serialize(quads, output, format=format)
+        else:
+            ox.serialize(unique(ox.Triple(q.subject, q.predicate, q.object) for q in quads), output, format=format)
 
     def close(self) -> None:
         self._client.close()

@@ -146,7 +146,7 @@ class OxigraphStore:
         elif not self._union:  # one graph: the store holds the merge already
             self._store.dump(output, format=format, from_graph=ox.DefaultGraph())
         else:  # the union of every graph, made here, each triple once
-            ox.serialize(_unique(ox.Triple(q.subject, q.predicate, q.object) for q in self._store), output, format=format)
+            ox.serialize(unique(ox.Triple(q.subject, q.predicate, q.object) for q in self._store), output, format=format)
 
     def named_graphs(self) -> list[str]:
         return sorted(node.value for node in self._store.named_graphs())
@@ -247,7 +247,8 @@ def union_default_graph(store: ox.Store, folder: Path | None, writable: bool) ->
     return writable
 
 
-def _unique(triples: Iterator[ox.Triple]) -> Iterator[ox.Triple]:
+def unique(triples: Iterator[ox.Triple]) -> Iterator[ox.Triple]:
+    """Each triple once, in the order first met (the union of graphs that state some triples twice)."""
     seen: set[ox.Triple] = set()
     for triple in triples:
         if triple not in seen:
