@@ -37,6 +37,7 @@ class AL(DefinedNamespace):
     StatusChange: URIRef
     UnnamedParty: URIRef
     about: URIRef
+    aboutMaterial: URIRef
     allianceClass: URIRef
     allianceType: URIRef
     announcement: URIRef
@@ -94,6 +95,7 @@ class AL(DefinedNamespace):
     status: URIRef
     statusChange: URIRef
     succeeds: URIRef
+    supplierParticipation: URIRef
     throughPathwayNames: URIRef
     timing: URIRef
     year: URIRef
