@@ -97,7 +97,8 @@ def _layout(cls: type) -> tuple[list[str], list[tuple[int, Callable[[Any], Any]]
     return [f.name for f in fields], converters
 
 
-LAYOUTS = {cls: _layout(cls) for cls in (Alliance, Organisation, Source)}
+LAYOUTS: dict[type, tuple[list[str], list[tuple[int, Callable[[Any], Any]]]]] = {
+    cls: _layout(cls) for cls in (Alliance, Organisation, Source)}
 
 
 def _row(item: Any) -> list[Any]:
