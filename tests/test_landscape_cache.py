@@ -171,7 +171,7 @@ def _damaged(path: Path) -> Iterator[tuple[str, bytes]]:
     flipped = bytearray(payload)
     flipped[len(flipped) // 2] ^= 0x01
     yield "corrupt", header + b"\n" + bytes(flipped)
-    for key, value in (("build", "2"), ("version", "0" * 16), ("format", "other/1"), ("parts", ["topics"])):
+    for key, value in (("build", "2"), ("store", "0" * 16), ("version", "0" * 16), ("format", "other/1"), ("parts", ["topics"])):
         yield f"foreign {key}", json.dumps({**stated, key: value}).encode() + b"\n" + payload
     forged = json.dumps([["x"]]).encode()  # a checksum that matches a payload of another shape
     yield "wrong shape", json.dumps({**stated, "bytes": len(forged), "sha256": hashlib.sha256(forged).hexdigest()}).encode() \
@@ -294,3 +294,36 @@ def test_no_cache_for_a_remote_store_or_a_store_in_memory(seed: Path) -> None:
     assert landscape_of(memory, frozenset()).organisations.keys() == load_landscape(store, frozenset()).organisations.keys()
     assert not kept(seed)
     store.close()
+
+
+def test_a_change_of_the_landscape_reading_makes_old_caches_foreign(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from graph.network import landscape as reading
+
+    before = landscape_cache.code_version()
+    changed = tmp_path / "landscape.py"
+    changed.write_bytes(Path(reading.__file__).read_bytes() + b"\n# a change of the reading\n")
+    landscape_cache.code_version.cache_clear()
+    monkeypatch.setattr(reading, "__file__", str(changed))
+    try:
+        assert landscape_cache.code_version() != before
+    finally:
+        landscape_cache.code_version.cache_clear()
+
+
+def test_a_copied_build_changed_in_place_does_not_read_the_cache_it_was_copied_with(seed: Path, tmp_path: Path) -> None:
+    """As tests/test_hostile_output.py does: a build copied with its kept landscape, then edited."""
+    clear(seed)
+    store = OxigraphStore.open(seed)
+    landscape_of(store)
+    store.close()
+    copy = tmp_path / "copy" / "1"  # the same folder name as the original build
+    shutil.copytree(Path(os.path.realpath(seed)), copy)
+    assert cache_file(copy, PARTS).exists()
+    writable = ox.Store(str(copy))
+    writable.update('INSERT DATA { <urn:x:new> a <http://www.w3.org/ns/org#Organization> }')  # into the stored merge
+    writable.flush()
+    del writable
+    edited = OxigraphStore(ox.Store.read_only(str(copy)), read_only=True, folder=copy, union=False)
+    assert cache_folder(edited) == copy
+    assert "urn:x:new" in landscape_of(edited).organisations
+    assert "urn:x:new" in landscape_of(edited).organisations  # the replaced cache, read warm

@@ -10,7 +10,8 @@ command on a build saves the landscape in the build's folder (pruned with it); l
   has ``UNION_MARKER``, checked at every load), a remote store or a store in memory.
 - JSON (stdlib, no pickle: anyone who can write the folder can replace the file, and reading it must
   run no code). A header line names the format, the landscape code's version (a hash of
-  landscape.py and this module: a change of the reading never reads an old cache), the build folder,
+  landscape.py, this module, and the prefixes and concept keys they use: a change of the reading
+  never reads an old cache), the build folder's name and a hash of its store files,
   the parts read, and the payload's length and SHA-256. A file that is truncated, corrupt, larger
   than ``MAX_BYTES``, or made for another build, version or parts is ignored and replaced; a cache
   that cannot be written (read-only folder, full disk) is skipped. Neither is the user's concern.
@@ -25,14 +26,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
+from graph.ask import resolve
 from graph.errors import AllianceError
 from graph.network import landscape as reading
 from graph.network.landscape import Alliance, Landscape, Organisation, Part, Source, cycles_uncollected, load_landscape
+from graph.rdf import namespaces
 from graph.rdf.files import atomic_writer
 from graph.rdf.store import COMPLETE_MARKER, UNION_MARKER, GraphStore, OxigraphStore
 
 FORMAT = "alliances-landscape/1"
-MAX_BYTES = 512 * 1024 * 1024  # about 100 MB at 15,000 organisations with every part read
+MAX_BYTES = 512 * 1024 * 1024  # 53.5 MB at 15,000 organisations with every part read (docs/benchmarks.md)
 PREFIX = "alliances.landscape-"
 
 
@@ -40,7 +43,7 @@ PREFIX = "alliances.landscape-"
 def code_version() -> str:
     """A hash of the code that reads and keeps landscapes: any change to it makes old caches foreign."""
     digest = hashlib.sha256(FORMAT.encode())
-    for module in (reading.__file__, __file__):
+    for module in (reading.__file__, __file__, namespaces.__file__, resolve.__file__):  # resolve: concept keys
         digest.update(Path(module).read_bytes())
     return digest.hexdigest()[:16]
 
@@ -66,7 +69,10 @@ def landscape_of(store: GraphStore, parts: frozenset[Part] = reading.PARTS) -> L
     if folder is None:
         return load_landscape(store, parts)
     path = cache_file(folder, parts)
-    header = _header(folder, parts)
+    try:
+        header = _header(folder, parts)
+    except OSError:  # the folder's files could not be listed: read the store
+        return load_landscape(store, parts)
     kept = _read(path, header)
     if kept is not None:
         return kept
@@ -76,7 +82,21 @@ def landscape_of(store: GraphStore, parts: frozenset[Part] = reading.PARTS) -> L
 
 
 def _header(folder: Path, parts: frozenset[Part]) -> dict[str, Any]:
-    return {"format": FORMAT, "version": code_version(), "build": folder.name, "parts": sorted(parts)}
+    return {"format": FORMAT, "version": code_version(), "build": folder.name, "store": store_files(folder),
+            "parts": sorted(parts)}
+
+
+def store_files(folder: Path) -> str:
+    """A hash of the store's own files in the build folder (RocksDB's CURRENT, manifests, tables and
+    logs, by name and size; a read-only open writes none of them): a store changed in place after
+    its landscape was kept (a copied build edited, a backup restored into the folder) no longer
+    matches, where the folder's name alone would."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.iterdir()):
+        if path.suffix in (".sst", ".log") or path.name.startswith("MANIFEST-") or path.name == "CURRENT":
+            digest.update(f"{path.name}\0{path.stat().st_size}\0".encode())
+    digest.update((folder / "CURRENT").read_bytes())
+    return digest.hexdigest()[:16]
 
 
 # ------------------------------------------------------------------ encoding
