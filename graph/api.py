@@ -133,11 +133,11 @@ def network_filter(store: GraphStore, **filters: Any) -> "NetworkFilter":
 def rank(store: GraphStore, by: str = "pagerank", level: Level = "company", **filters: Any) -> "Ranking":
     """Organisations ranked by a measure, with degree, community and component (the other measures
     are not computed)."""
-    from graph.network.landscape import load_landscape
+    from graph.network.landscape_cache import landscape_of
     from graph.network.measures import measure, ranked
     from graph.network.projections import organisation_network
     flt = network_filter(store, **filters)
-    landscape = load_landscape(store, flt.needs)  # organisations and parties, and topics only to filter by them
+    landscape = landscape_of(store, flt.needs)  # organisations and parties, and topics only to filter by them
     report = measure(organisation_network(landscape, flt, level, details=False), only=by)
     rows = [{k: v for k, v in row.items() if k != "iri"} for row in ranked(report, by)]
     for row in rows:
@@ -169,27 +169,27 @@ class Connections:
 @cycles_uncollected()  # the whole command: a collection between its steps walks all they made
 def connections(store: GraphStore, a: str, b: str, **filters: Any) -> Connections:
     """Shortest connections between two organisations (any names), each hop explained."""
-    from graph.network.landscape import load_landscape
+    from graph.network.landscape_cache import landscape_of
     from graph.network.paths import explain_paths
     first, second = resolve(store, a, "organisation"), resolve(store, b, "organisation")
     flt = network_filter(store, **filters)
-    landscape = load_landscape(store, flt.needs)  # the hops' alliances are read in full once found
+    landscape = landscape_of(store, flt.needs)  # the hops' alliances are read in full once found
     return Connections(first.label, second.label, explain_paths(landscape, first.iri, second.iri, flt, store=store))
 
 
 def timeline(store: GraphStore, by: By = "material", **filters: Any) -> list[dict[str, Any]]:
-    from graph.network.landscape import load_landscape
+    from graph.network.landscape_cache import landscape_of
     from graph.network.timeline import timeline as _timeline
-    return _timeline(load_landscape(store, frozenset(("topics",))), by, network_filter(store, **filters))
+    return _timeline(landscape_of(store, frozenset(("topics",))), by, network_filter(store, **filters))
 
 
 @cycles_uncollected()  # the whole command: a collection between its steps walks all they made
 def network_view(store: GraphStore, level: Level = "company", size_by: str = "pagerank", edge_colour: EdgeBy = "material",
                  title: str | None = None, edge_width: "EdgeWidth" = "alliances", **filters: Any) -> "AllianceView":
     """The drawing of the network as an object (a pyvis Network and the page's data)."""
-    from graph.network.landscape import load_landscape
+    from graph.network.landscape_cache import landscape_of
     from graph.visualise.view import build_view
-    return build_view(load_landscape(store), network_filter(store, **filters), level, size_by, edge_colour, title,
+    return build_view(landscape_of(store), network_filter(store, **filters), level, size_by, edge_colour, title,
                       edge_width)
 
 
@@ -203,10 +203,10 @@ def export_network(store: GraphStore, fmt: str, path: Path, level: Level = "comp
     ``sources``: images list their sources in one line (compact) or in full below the picture."""
     if fmt in ("graphml", "gexf", "csv"):  # the network and its measures only: no layout, no page data
         from graph.network.files import write_network_file
-        from graph.network.landscape import load_landscape
+        from graph.network.landscape_cache import landscape_of
         from graph.network.measures import measure
         from graph.network.projections import organisation_network
-        graph = organisation_network(load_landscape(store), network_filter(store, **filters), level)
+        graph = organisation_network(landscape_of(store), network_filter(store, **filters), level)
         write_network_file(graph, measure(graph, only=size_by), path, fmt)
         return path
     view = network_view(store, level, size_by, edge_colour, title, edge_width=edge_width, **filters)

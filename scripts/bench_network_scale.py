@@ -8,7 +8,8 @@ build on a loaded 2-core machine (about 40 minutes at 15,000), so it is kept in
 ``.alliances/bench-network/<organisations>/`` with a stamp of the code and ontology that built it,
 and rebuilt when they change.
 
-For each size it prints CPU and wall seconds of:
+For each size it prints CPU and wall seconds of, each twice: cold (the landscape read from the store and
+kept beside the build, graph.network.landscape_cache) and warm (the kept landscape loaded):
 - ``network`` (PageRank, the default), ``network --measure degree``, ``network --measure betweenness``,
   ``path``, ``export html`` and ``export graphml``, ``gexf`` and ``csv`` (the API calls the commands
   make; png and svg are ``export html`` drawn in Chromium, timed by the page part of ``scripts/bench network``);
@@ -18,6 +19,7 @@ For each size it prints CPU and wall seconds of:
   correlation, for our sample and for networkx's.
 
     scripts/bench network [--scale-sizes 5000 15000] [--cache DIR] [--no-page]
+    scripts/bench_network_scale.py [--sizes 15000] [--cache DIR] [--no-peer]
 
 ``--cache DIR`` keeps the stores in DIR/<organisations>/ instead of ``.alliances/bench-network``.
 """
@@ -59,7 +61,7 @@ def build_store(organisations: int, folder: Path) -> None:
     from graph.build.derive import derive
     from graph.build.pipeline import compile_records, vocabulary_nquads
     from graph.config import Settings
-    from graph.rdf.store import OxigraphStore
+    from graph.rdf.store import COMPLETE_MARKER, OxigraphStore
     from graph.records.taxonomy import load_taxonomy
 
     with tempfile.TemporaryDirectory(prefix="bench-network-data-") as tmp:
@@ -74,12 +76,13 @@ def build_store(organisations: int, folder: Path) -> None:
         store.materialise_union()
         store.flush()
         store.close()
+    (folder / COMPLETE_MARKER).write_bytes(b"")  # as publish marks a build: its landscape may be kept
 
 
 def open_store(organisations: int, cache: Path = CACHE) -> Any:
     import pyoxigraph as ox
 
-    from graph.rdf.store import OxigraphStore
+    from graph.rdf.store import COMPLETE_MARKER, OxigraphStore
 
     folder = cache / str(organisations)
     expected = stamp()
@@ -90,8 +93,9 @@ def open_store(organisations: int, cache: Path = CACHE) -> Any:
         print(f"  building the store of {organisations:,} organisations (kept in {folder}) ...", flush=True)
         build_store(organisations, folder / "store")
         stamp_file.write_text(expected + "\n")
+    (folder / "store" / COMPLETE_MARKER).touch()  # stores built before the landscape cache have no marker
     # The build stores the merge of the source graphs as the default graph (materialise_union).
-    return OxigraphStore(ox.Store.read_only(str(folder / "store")), read_only=True, union=False)
+    return OxigraphStore(ox.Store.read_only(str(folder / "store")), read_only=True, folder=folder / "store", union=False)
 
 
 def timed(function: Callable[[], Any]) -> tuple[Any, float, float]:
@@ -112,11 +116,16 @@ def agreement(sample: dict[str, float], exact: dict[str, float]) -> str:
     return f"{len(top(sample) & top(exact))}/10 of the top 10, Spearman {rho:.3f}"
 
 
-def measure_size(organisations: int, cache: Path = CACHE) -> dict[str, Any]:
+def folder_of(store: Any) -> Path:
+    folder: Path = store.folder
+    return folder
+
+
+def measure_size(organisations: int, cache: Path = CACHE, with_peer: bool = True) -> dict[str, Any]:
     import networkx as nx
 
     from graph import api
-    from graph.network import measures
+    from graph.network import landscape_cache, measures
     from graph.network.landscape import load_landscape
     from graph.network.projections import organisation_network
 
@@ -131,11 +140,18 @@ def measure_size(organisations: int, cache: Path = CACHE) -> dict[str, Any]:
                        ("export graphml", lambda: api.export_network(store, "graphml", out / "n.graphml")),
                        ("export gexf", lambda: api.export_network(store, "gexf", out / "n.gexf")),
                        ("export csv", lambda: api.export_network(store, "csv", out / "n.csv"))):
-        result, cpu, wall = timed(call)
-        row[name] = (cpu, wall)
-        if name == "network betweenness":
-            row["betweenness note"] = next(n for n in result.notes if n.startswith("betweenness"))
-        print(f"  {organisations:,}: {name} {cpu:.1f} s CPU, {wall:.1f} s wall, load average {os.getloadavg()[0]:.1f}", flush=True)
+        for path in (folder_of(store)).glob(f"{landscape_cache.PREFIX}*"):
+            path.unlink()  # cold: the command reads the store and keeps the landscape; warm: it loads it
+        for run in ("cold", "warm"):
+            result, cpu, wall = timed(call)
+            row[f"{name} {run}"] = (cpu, wall)
+            if name == "network betweenness":
+                row["betweenness note"] = next(n for n in result.notes if n.startswith("betweenness"))
+            print(f"  {organisations:,}: {name} ({run}) {cpu:.1f} s CPU, {wall:.1f} s wall, "
+                  f"load average {os.getloadavg()[0]:.1f}", flush=True)
+    row["kept landscapes"] = {p.name: p.stat().st_size for p in folder_of(store).glob(f"{landscape_cache.PREFIX}*")}
+    if not with_peer:
+        return row
 
     landscape = load_landscape(store, frozenset())
     graph = organisation_network(landscape, details=False)
@@ -169,29 +185,42 @@ def store_base(landscape: Any) -> str:
     return any_org.rpartition("/")[0] + "/"
 
 
-def main(sizes: list[int], cache: Path = CACHE) -> None:
-    rows = [measure_size(size, cache) for size in sizes]
+COMMANDS = ("network", "network degree", "network betweenness", "path", "export html", "export graphml", "export gexf",
+            "export csv")
+
+
+def main(sizes: list[int], cache: Path = CACHE, with_peer: bool = True) -> None:
+    rows = [measure_size(size, cache, with_peer) for size in sizes]
     print()
-    print("| organisations | links | network | network --measure degree | network --measure betweenness | path | export html "
-          "| export graphml | export gexf | export csv "
-          "| networkx PageRank + Louvain | networkx betweenness, 256 samples | igraph exact betweenness |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for r in rows:
-        def cell(name: str) -> str:
-            cpu, wall = r[name]
-            return f"{cpu:.1f} ({wall:.1f})"
-        peer_cpu = r["networkx pagerank"][0] + r["networkx louvain"][0]
-        peer_wall = r["networkx pagerank"][1] + r["networkx louvain"][1]
-        print(f"| {r['organisations']:,} | {r['links']:,} | {cell('network')} | {cell('network degree')} "
-              f"| {cell('network betweenness')} | {cell('path')} | {cell('export html')} | {cell('export graphml')} "
-              f"| {cell('export gexf')} | {cell('export csv')} | {peer_cpu:.1f} ({peer_wall:.1f}) "
-              f"| {cell('networkx betweenness (256 samples)')} | {cell('igraph exact betweenness')} |")
+    print("Each command cold (reads the store, keeps the landscape beside the build) and warm (loads it): "
+          "seconds of CPU (wall).")
     print()
-    print("Seconds of CPU (and wall, in brackets) in this process; the commands' times include reading the store.")
+    print("| organisations | " + " | ".join(COMMANDS) + " |")
+    print("|---:|" + "---:|" * len(COMMANDS))
     for r in rows:
-        print(f"{r['organisations']:,}: {r['betweenness note']}.")
-        print(f"  our sample against the exact betweenness: {r['our sample agrees']}; networkx's 256 samples: "
-              f"{r['networkx sample agrees']}.")
+        for run in ("cold", "warm"):
+            cells = [f"{r[f'{c} {run}'][0]:.1f} ({r[f'{c} {run}'][1]:.1f})" for c in COMMANDS]
+            print(f"| {r['organisations']:,} {run} | " + " | ".join(cells) + " |")
+        print("| warm / cold (CPU) | " + " | ".join(f"{r[f'{c} warm'][0] / r[f'{c} cold'][0]:.2f}" for c in COMMANDS) + " |")
+    for r in rows:
+        print(f"{r['organisations']:,}: kept landscapes (bytes): {r['kept landscapes']}")
+    if with_peer:
+        print()
+        print("| organisations | links | networkx PageRank + Louvain | networkx betweenness, 256 samples | igraph exact betweenness |")
+        print("|---:|---:|---:|---:|---:|")
+        for r in rows:
+            def cell(name: str) -> str:
+                cpu, wall = r[name]
+                return f"{cpu:.1f} ({wall:.1f})"
+            peer_cpu = r["networkx pagerank"][0] + r["networkx louvain"][0]
+            peer_wall = r["networkx pagerank"][1] + r["networkx louvain"][1]
+            print(f"| {r['organisations']:,} | {r['links']:,} | {peer_cpu:.1f} ({peer_wall:.1f}) "
+                  f"| {cell('networkx betweenness (256 samples)')} | {cell('igraph exact betweenness')} |")
+        print()
+        for r in rows:
+            print(f"{r['organisations']:,}: {r['betweenness note']}.")
+            print(f"  our sample against the exact betweenness: {r['our sample agrees']}; networkx's 256 samples: "
+                  f"{r['networkx sample agrees']}.")
     print(json.dumps([{k: v for k, v in r.items()} for r in rows]))
 
 
@@ -201,5 +230,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[5000, 15000])
     parser.add_argument("--cache", type=Path, default=CACHE, help="keep the stores here (default: %(default)s)")
+    parser.add_argument("--no-peer", action="store_true", help="time the commands only, not networkx and igraph")
     arguments = parser.parse_args()
-    main(arguments.sizes, arguments.cache)
+    main(arguments.sizes, arguments.cache, not arguments.no_peer)

@@ -1,0 +1,196 @@
+"""The landscape of a published build, read from the store once and kept beside it as JSON.
+
+A published build never changes (each build is a new folder that the store link swaps to), so what
+``load_landscape`` reads from it is the same for every command on that build, and reading it is
+most of a network command's time at scale (5-7 µs a row in Oxigraph; docs/benchmarks.md). The first
+command on a build saves the landscape in the build's folder (pruned with it); later ones load it.
+
+- Kept only where the store cannot change: an embedded store opened from a complete, published
+  build whose default graph is the build's merge. Never for a build served with updates (its folder
+  has ``UNION_MARKER``, checked at every load), a remote store or a store in memory.
+- JSON (stdlib, no pickle: anyone who can write the folder can replace the file, and reading it must
+  run no code). A header line names the format, the landscape code's version (a hash of
+  landscape.py, this module, and the prefixes and concept keys they use: a change of the reading
+  never reads an old cache), the build folder's name and a hash of its store files,
+  the parts read, and the payload's length and SHA-256. A file that is truncated, corrupt, larger
+  than ``MAX_BYTES``, or made for another build, version or parts is ignored and replaced; a cache
+  that cannot be written (read-only folder, full disk) is skipped. Neither is the user's concern.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable
+
+from graph.ask import resolve
+from graph.errors import AllianceError
+from graph.network import landscape as reading
+from graph.network.landscape import Alliance, Landscape, Organisation, Part, Source, cycles_uncollected, load_landscape
+from graph.rdf import namespaces
+from graph.rdf.files import atomic_writer
+from graph.rdf.store import COMPLETE_MARKER, UNION_MARKER, GraphStore, OxigraphStore
+
+FORMAT = "alliances-landscape/1"
+MAX_BYTES = 512 * 1024 * 1024  # 53.5 MB at 15,000 organisations with every part read (docs/benchmarks.md)
+PREFIX = "alliances.landscape-"
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """A hash of the code that reads and keeps landscapes: any change to it makes old caches foreign."""
+    digest = hashlib.sha256(FORMAT.encode())
+    for module in (reading.__file__, __file__, namespaces.__file__, resolve.__file__):  # resolve: concept keys
+        digest.update(Path(module).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def cache_folder(store: GraphStore) -> Path | None:
+    """The build folder whose landscape may be kept, or None where the store can change or is not a build."""
+    if not isinstance(store, OxigraphStore) or store.folder is None or not store.holds_merge:
+        return None
+    folder = store.folder
+    if not (folder / COMPLETE_MARKER).exists() or (folder / UNION_MARKER).exists():
+        return None
+    return folder
+
+
+def cache_file(folder: Path, parts: frozenset[Part]) -> Path:
+    return folder / f"{PREFIX}{'-'.join(sorted(parts)) or 'base'}.json"
+
+
+@cycles_uncollected()
+def landscape_of(store: GraphStore, parts: frozenset[Part] = reading.PARTS) -> Landscape:
+    """``load_landscape(store, parts)``, from the build's cache when it has a valid one (else read and kept)."""
+    folder = cache_folder(store)
+    if folder is None:
+        return load_landscape(store, parts)
+    path = cache_file(folder, parts)
+    try:
+        header = _header(folder, parts)
+    except OSError:  # the folder's files could not be listed: read the store
+        return load_landscape(store, parts)
+    kept = _read(path, header)
+    if kept is not None:
+        return kept
+    landscape = load_landscape(store, parts)
+    _write(path, header, landscape)
+    return landscape
+
+
+def _header(folder: Path, parts: frozenset[Part]) -> dict[str, Any]:
+    return {"format": FORMAT, "version": code_version(), "build": folder.name, "store": store_files(folder),
+            "parts": sorted(parts)}
+
+
+def store_files(folder: Path) -> str:
+    """A hash of the store's own files in the build folder (RocksDB's CURRENT, manifests, tables and
+    logs, by name and size; a read-only open writes none of them): a store changed in place after
+    its landscape was kept (a copied build edited, a backup restored into the folder) no longer
+    matches, where the folder's name alone would."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.iterdir()):
+        if path.suffix in (".sst", ".log") or path.name.startswith("MANIFEST-") or path.name == "CURRENT":
+            digest.update(f"{path.name}\0{path.stat().st_size}\0".encode())
+    digest.update((folder / "CURRENT").read_bytes())
+    return digest.hexdigest()[:16]
+
+
+# ------------------------------------------------------------------ encoding
+
+def _converter(annotation: str) -> Callable[[Any], Any] | None:
+    """How a field's JSON value becomes its Python value again, from its annotation (sets and tuples
+    are JSON lists); None when JSON gives it as it is."""
+    if annotation.startswith("set["):
+        return set
+    if annotation.startswith("list[tuple["):
+        return lambda rows: [tuple(row) for row in rows]
+    return None
+
+
+def _layout(cls: type) -> tuple[list[str], list[tuple[int, Callable[[Any], Any]]]]:
+    fields = [f for f in dataclasses.fields(cls) if f.init]
+    converters = [(i, c) for i, f in enumerate(fields) if (c := _converter(str(f.type))) is not None]
+    return [f.name for f in fields], converters
+
+
+LAYOUTS: dict[type, tuple[list[str], list[tuple[int, Callable[[Any], Any]]]]] = {
+    cls: _layout(cls) for cls in (Alliance, Organisation, Source)}
+
+
+def _row(item: Any) -> list[Any]:
+    names, converters = LAYOUTS[type(item)]
+    row = [getattr(item, name) for name in names]
+    for i, _ in converters:
+        row[i] = sorted(row[i]) if isinstance(row[i], set) else row[i]
+    return row
+
+
+def _objects(cls: type, rows: list[list[Any]]) -> list[Any]:
+    names, converters = LAYOUTS[cls]
+    made = []
+    for row in rows:
+        if len(row) != len(names):
+            raise ValueError("a row of another layout")
+        for i, convert in converters:
+            row[i] = convert(row[i])
+        made.append(cls(*row))
+    return made
+
+
+def encode(landscape: Landscape) -> bytes:
+    payload = {"concept_labels": landscape.concept_labels,
+               "sources": [_row(s) for s in landscape.sources.values()],
+               "organisations": [_row(o) for o in landscape.organisations.values()],
+               "alliances": [_row(a) for a in landscape.alliances.values()]}
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def decode(payload: bytes, parts: frozenset[Part]) -> Landscape:
+    data = json.loads(payload)
+    sources = _objects(Source, data["sources"])
+    organisations = _objects(Organisation, data["organisations"])
+    alliances = _objects(Alliance, data["alliances"])
+    labels = data["concept_labels"]
+    if not isinstance(labels, dict):
+        raise ValueError("concept labels are no object")
+    return Landscape({a.iri: a for a in alliances}, {o.iri: o for o in organisations}, labels,
+                     {s.id: s for s in sources}, parts)
+
+
+# ------------------------------------------------------------------ the file
+
+def _read(path: Path, header: dict[str, Any]) -> Landscape | None:
+    """The kept landscape, or None for a missing, oversized, corrupt, truncated or foreign file."""
+    try:
+        with open(path, "rb") as stream:
+            if os.fstat(stream.fileno()).st_size > MAX_BYTES:
+                return None
+            content = stream.read(MAX_BYTES + 1)
+        first, _, payload = content.partition(b"\n")
+        stated = json.loads(first)
+        if not isinstance(stated, dict) or {k: stated.get(k) for k in header} != header:
+            return None
+        if stated.get("bytes") != len(payload) or stated.get("sha256") != hashlib.sha256(payload).hexdigest():
+            return None
+        return decode(payload, frozenset(header["parts"]))
+    except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
+        return None  # json's errors are ValueErrors; a wrong shape fails in the dataclasses
+
+
+def _write(path: Path, header: dict[str, Any], landscape: Landscape) -> None:
+    """Keep the landscape, whole or not at all (a temporary file renamed), if it fits ``MAX_BYTES``."""
+    payload = encode(landscape)
+    stated = json.dumps({**header, "bytes": len(payload), "sha256": hashlib.sha256(payload).hexdigest()}).encode()
+    try:
+        if len(stated) + 1 + len(payload) > MAX_BYTES:
+            path.unlink(missing_ok=True)
+            return
+        with atomic_writer(path) as stream:
+            stream.write(stated + b"\n")
+            stream.write(payload)
+    except (OSError, ValueError, AllianceError):  # a read-only folder or a full disk: the next command reads the store again
+        return
