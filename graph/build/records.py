@@ -31,7 +31,7 @@ CHUNK = 16
 PACKAGE = Path(__file__).resolve().parent.parent
 # Libraries whose answers are part of a file's checks or quads (units, countries, LEI digits, the
 # schema validator, the literals' forms).
-LIBRARIES = ("pyoxigraph", "rdflib", "jsonschema", "pyyaml", "pint", "pycountry", "python-stdnum")
+LIBRARIES = ("pyoxigraph", "rdflib", "jsonschema", "jsonschema-rs", "pyyaml", "pint", "pycountry", "python-stdnum")
 
 
 @dataclass
