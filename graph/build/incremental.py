@@ -12,8 +12,10 @@ links on the same file system), then:
    triples out of the stored merge (the default graph) unless another graph still states them;
 2. loads the changed files' N-Quads (from the record cache, or compiled), derives again, and adds
    the new graphs' triples to the merge;
-3. runs every check on the whole graph, as a cold build does, with the declarations and
-   references of the unchanged files taken from the record cache;
+3. runs the checks as a cold build does, with the declarations and references of the unchanged
+   files taken from the record cache; the duplicate-alliance check only on the pairs with an
+   alliance the changed graphs (before and after) reach, the previous problems of the other pairs
+   kept (graph.validate.integrity.Scope);
 4. recomputes the manifest's statement hashes only for the changed sources (and for sources whose
    claims are now about other entities).
 
@@ -39,6 +41,7 @@ import pyoxigraph as ox
 from graph.config import Settings
 from graph.problems import Problem, Severity
 from graph.rdf.files import write_atomic
+from graph.rdf.query_forms import select
 from graph.rdf.store import COMPLETE_MARKER, UNION_MARKER, Lease, OxigraphStore, lease_build
 
 STATE_FILE = "alliances.build-state.json"
@@ -156,6 +159,22 @@ DELETE {{ ?s ?p ?o }} WHERE {{
 }}""")
     for graph in graphs:
         store.remove_graph(graph)
+
+
+TOUCHED_QUERY = """
+SELECT DISTINCT ?node WHERE {
+  VALUES ?g { %s }
+  GRAPH ?g { { ?node ?p ?o } UNION { ?s ?p ?node } }
+  FILTER (isIRI(?node))
+}"""
+
+
+def touched_nodes(store: OxigraphStore, graphs: list[str]) -> set[str]:
+    """The IRIs that ``graphs`` state something about or point at: what a change of those graphs
+    can reach (graph.validate.integrity.Scope)."""
+    if not graphs:
+        return set()
+    return {row["node"].value for row in select(store, TOUCHED_QUERY % values(graphs)) if isinstance(row["node"], ox.NamedNode)}
 
 
 def loaded_graphs(nquads: bytes) -> set[str] | None:

@@ -17,7 +17,8 @@ import pyoxigraph as ox
 
 from graph.config import Settings
 from graph.build.derive import derive
-from graph.build.incremental import State, Untrusted, copy_store, drop_graphs, graph_version, loaded_graphs, trusted_previous, values
+from graph.build.incremental import (State, Untrusted, copy_store, drop_graphs, graph_version, loaded_graphs, touched_nodes,
+                                     trusted_previous, values)
 from graph.changes.manifest import archive_manifest, claims_about, make_manifest, statement_digests, write_manifest
 from graph.errors import InvalidData
 from graph.problems import Problem, Severity, has_violations
@@ -31,7 +32,7 @@ from graph.rdf.query_forms import select
 from graph.rdf.store import GraphStore, OxigraphStore, discard, ensure_publishable, new_build_dir, publish
 from graph.records.taxonomy import Taxonomy, load_taxonomy, taxonomy_files
 from graph.validate import check_graph
-from graph.validate.integrity import early_problems
+from graph.validate.integrity import Scope, early_problems
 from graph.validate.shape_filter import chunks
 
 
@@ -170,7 +171,8 @@ def compile_all(store: OxigraphStore, settings: Settings, files: list[Path] | No
     progress.stage("deriving")
     derive(store, settings)  # into the stored merge too, when the store holds one (an incremental build's)
     progress.stage("checking")
-    return compiled, sorted(check_graph(store, settings, taxonomy, compiled, progress.problems))
+    scope = None if update is None else Scope(frozenset(update.touched), update.previous.problems)
+    return compiled, sorted(check_graph(store, settings, taxonomy, compiled, progress.problems, scope))
 
 
 @dataclass
@@ -181,6 +183,7 @@ class Update:
     present: dict[str, str] = field(default_factory=dict)  # source id -> key its graph was loaded with
     about_before: dict[str, frozenset[str]] = field(default_factory=dict)
     changed: list[str] = field(default_factory=list)  # source ids dropped or loaded again
+    touched: set[str] = field(default_factory=set)  # IRIs the changed graphs, old and new, are about or point at
 
     def __post_init__(self) -> None:
         self.present = dict(self.previous.sources)
@@ -200,9 +203,11 @@ class Update:
             return
         self.about_before = claims_about(store, settings)
         graphs = [settings.entity_iri("source", source) for source in self.changed]
+        self.touched = touched_nodes(store, graphs)
         drop_graphs(store, [graph for graph in graphs if graph in set(store.named_graphs())] + [settings.graph_iri("derived")])
         if data:
             store.load(data, ox.RdfFormat.N_QUADS)
+            self.touched |= touched_nodes(store, graphs)
         store.add_to_merge([graph for graph in graphs if graph in set(store.named_graphs())])
 
     def digests(self, store: OxigraphStore, settings: Settings) -> dict[str, dict[str, str]]:
