@@ -15,6 +15,7 @@ import pytest
 
 import graph.build.pipeline as pipeline
 import graph.validate.integrity as integrity
+import graph.validate.shacl as shacl
 from graph.build.incremental import STATE_FILE, graph_version, trusted_previous
 from graph.build.pipeline import BuildSummary, build
 from graph.changes.manifest import MANIFEST_FILE
@@ -199,3 +200,40 @@ def test_a_removed_organisation_fails_the_references_to_it_as_a_cold_build_does(
         build(Settings(data_dir=own_data.data_dir, store_path=tmp_path / "cold" / "store"))
     assert incremental.value.problems == cold.value.problems
     assert any(p.rule == "reference-resolves" and "dup-deals" in p.file for p in incremental.value.problems)
+
+
+def test_shape_problems_after_a_change_are_those_of_a_cold_build(own_data: Settings, copies: list[Path],
+                                                                 monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The shapes are asked only about what the change reaches; a problem the change ends (a
+    publication date added) goes, one it makes (an organisation without a sector) comes, and the
+    other files' problems stay; a change that breaks a shape fails as a cold build does."""
+    sources = own_data.data_dir / "sources"
+    build(own_data)
+    asked: list[set[str] | None] = []
+    candidates = shacl.candidate_focus_nodes
+    monkeypatch.setattr(shacl, "candidate_focus_nodes", lambda store, shapes, within=None: asked.append(within) or candidates(store, shapes, within))
+    edited = sources / "ansteel-wikipedia.yaml"
+    text = edited.read_text(encoding="utf-8")
+    edited.write_text(text.replace("  publisher: Wikipedia\n", "  publisher: Wikipedia\n  published: '2024-05-01'\n"), encoding="utf-8")
+    (sources / "no-sector.yaml").write_text(
+        "source: {title: No sector, url: 'https://example.org/no-sector', publisher: Example, published: '2025', language: en, "
+        "kind: web-page}\norganisations:\n  - id: org-no-sector\n    kind: company\n    label: {en: No Sector Steel}\n"
+        "    country: CN\n    quote: \"No Sector Steel is a company\"\n", encoding="utf-8")
+    incremental = build(own_data)
+    assert len(copies) == 1
+    assert asked and all(within is not None for within in asked)  # scoped, never the whole graph
+
+    cold_settings = Settings(data_dir=own_data.data_dir, store_path=tmp_path / "cold" / "store")
+    cold = build(cold_settings)
+    assert _summary(incremental) == _summary(cold)
+    assert _published(own_data)[2] == _published(cold_settings)[2]
+    shown = {p.message.split(":")[0] for p in incremental.warnings if p.rule.startswith("shape")}
+    assert "organisation/org-no-sector" in shown and "source/ansteel-wikipedia" not in shown
+
+    shutil.copy(FIXTURES / "records" / "invalid" / "agreement-without-type.yaml", sources)
+    with pytest.raises(InvalidData) as failed:
+        build(own_data)
+    with pytest.raises(InvalidData) as failed_cold:
+        build(Settings(data_dir=own_data.data_dir, store_path=tmp_path / "cold2" / "store"))
+    assert failed.value.problems == failed_cold.value.problems
+    assert any(p.rule.startswith("shape") and p.severity.value == "violation" for p in failed.value.problems)

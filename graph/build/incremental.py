@@ -177,6 +177,37 @@ def touched_nodes(store: OxigraphStore, graphs: list[str]) -> set[str]:
     return {row["node"].value for row in select(store, TOUCHED_QUERY % values(graphs)) if isinstance(row["node"], ox.NamedNode)}
 
 
+def nodes_of(data: bytes, format: ox.RdfFormat) -> tuple[set[str], set[str]]:
+    """The IRIs that the quads or triples ``data`` are about or point at, and those they give a type."""
+    nodes: set[str] = set()
+    typed: set[str] = set()
+    for quad in ox.parse(data, format=format):
+        nodes |= {term.value for term in (quad.subject, quad.object) if isinstance(term, ox.NamedNode)}
+        if quad.predicate == RDF_TYPE and isinstance(quad.subject, ox.NamedNode):
+            typed.add(quad.subject.value)
+    return nodes, typed
+
+
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+TYPES_QUERY = "SELECT ?node ?type WHERE { VALUES ?node { %s } ?node rdf:type ?type }"
+
+
+def types_of(store: OxigraphStore, iris: set[str]) -> dict[str, set[str]]:
+    """The types the stored merge gives ``iris``."""
+    types: dict[str, set[str]] = {}
+    ordered = sorted(iris)
+    for start in range(0, len(ordered), 500):
+        for row in select(store, TYPES_QUERY % values(ordered[start:start + 500])):
+            types.setdefault(row["node"].value, set()).add(row["type"].value)
+    return types
+
+
+def changed_lines(before: bytes, after: bytes) -> bytes:
+    """The N-Triples lines in one dump and not the other (the store writes a triple the same way each time)."""
+    old, new = set(before.splitlines()), set(after.splitlines())
+    return b"\n".join(sorted(old ^ new)) + b"\n"
+
+
 def loaded_graphs(nquads: bytes) -> set[str] | None:
     """The named graphs of ``nquads``; None if some quad is in the default graph: a stored merge
     would hide it, so such a build is made cold, where the integrity check reports it."""

@@ -17,8 +17,8 @@ import pyoxigraph as ox
 
 from graph.config import Settings
 from graph.build.derive import derive
-from graph.build.incremental import (State, Untrusted, copy_store, drop_graphs, graph_version, loaded_graphs, touched_nodes,
-                                     trusted_previous, values)
+from graph.build.incremental import (State, Untrusted, changed_lines, copy_store, drop_graphs, graph_version, loaded_graphs,
+                                     nodes_of, touched_nodes, trusted_previous, types_of, values)
 from graph.changes.manifest import archive_manifest, claims_about, make_manifest, statement_digests, write_manifest
 from graph.errors import InvalidData
 from graph.problems import Problem, Severity, has_violations
@@ -171,7 +171,7 @@ def compile_all(store: OxigraphStore, settings: Settings, files: list[Path] | No
     progress.stage("deriving")
     derive(store, settings)  # into the stored merge too, when the store holds one (an incremental build's)
     progress.stage("checking")
-    scope = None if update is None else Scope(frozenset(update.touched), update.previous.problems)
+    scope = None if update is None else update.scope(store, settings)
     return compiled, sorted(check_graph(store, settings, taxonomy, compiled, progress.problems, scope))
 
 
@@ -184,6 +184,8 @@ class Update:
     about_before: dict[str, frozenset[str]] = field(default_factory=dict)
     changed: list[str] = field(default_factory=list)  # source ids dropped or loaded again
     touched: set[str] = field(default_factory=set)  # IRIs the changed graphs, old and new, are about or point at
+    types_before: dict[str, set[str]] = field(default_factory=dict)  # of the touched IRIs
+    derived_before: bytes = b""  # the previous derived graph, as N-Triples
 
     def __post_init__(self) -> None:
         self.present = dict(self.previous.sources)
@@ -203,12 +205,23 @@ class Update:
             return
         self.about_before = claims_about(store, settings)
         graphs = [settings.entity_iri("source", source) for source in self.changed]
-        self.touched = touched_nodes(store, graphs)
+        self.touched = touched_nodes(store, graphs) | nodes_of(data, ox.RdfFormat.N_QUADS)[0]
+        self.types_before = types_of(store, self.touched)
+        self.derived_before = store.dump_graph(settings.graph_iri("derived"))
         drop_graphs(store, [graph for graph in graphs if graph in set(store.named_graphs())] + [settings.graph_iri("derived")])
         if data:
             store.load(data, ox.RdfFormat.N_QUADS)
-            self.touched |= touched_nodes(store, graphs)
         store.add_to_merge([graph for graph in graphs if graph in set(store.named_graphs())])
+
+    def scope(self, store: OxigraphStore, settings: Settings) -> Scope:
+        """What the change reaches, for the checks (graph.validate.integrity.Scope): once derived,
+        the nodes of the derived triples that changed are touched too, and a node whose types
+        changed is retyped."""
+        derived, typed = nodes_of(changed_lines(self.derived_before, store.dump_graph(settings.graph_iri("derived"))),
+                                  ox.RdfFormat.N_TRIPLES)
+        after = types_of(store, self.touched)
+        retyped = typed | {iri for iri in self.touched if after.get(iri) != self.types_before.get(iri)}
+        return Scope(frozenset(self.touched | derived), self.previous.problems, frozenset(retyped))
 
     def digests(self, store: OxigraphStore, settings: Settings) -> dict[str, dict[str, str]]:
         """The statement hashes of every source: the previous build's where neither the source

@@ -29,5 +29,5 @@ def check_graph(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy, co
     if report is not None:
         report(problems)
     if not any(p.rule == "reference-resolves" for p in problems):  # a missing id would only repeat as shape noise
-        problems += shacl_problems(store, settings, locations)
+        problems += shacl_problems(store, settings, locations, scope)
     return sorted(set(problems))

@@ -76,11 +76,13 @@ DUPLICATE_RULES = ("alliance-unique", "likely-duplicate")
 @dataclass
 class Scope:
     """An incremental build's change, for the checks that can be limited to it: ``touched`` are
-    the IRIs that the changed sources' graphs, before and after the change, state something about
-    or point at; ``previous`` are the previous build's problems."""
+    the IRIs that the changed sources' graphs, before and after the change, and the derived
+    triples that changed, state something about or point at; ``previous`` are the previous
+    build's problems."""
 
     touched: frozenset[str]
     previous: list[Problem]
+    retyped: frozenset[str] = frozenset()  # IRIs whose rdf:type changed
 
 
 def integrity_problems(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy, compiled: Compiled,
