@@ -60,15 +60,17 @@ SELECT DISTINCT ?alliance ?type ?party ?date ?title ?year ?other WHERE {
 # signing or announcement (nodes of their own, which ALLIANCE_KEYS and al:year read) they are.
 ALLIANCES_REACHED = """
 SELECT DISTINCT ?alliance WHERE {
-  { VALUES ?alliance { %(nodes)s } } UNION { VALUES ?node { %(nodes)s } ?alliance al:participation|al:signing|al:announcement ?node }
-  ?alliance a al:Alliance .
+  { VALUES ?alliance { %(nodes)s } ?alliance a al:Alliance }
+  UNION { VALUES ?node { %(nodes)s } ?alliance al:participation ?node }
+  UNION { VALUES ?node { %(nodes)s } ?alliance al:signing ?node }
+  UNION { VALUES ?node { %(nodes)s } ?alliance al:announcement ?node }
 }"""
 # The alliances that share a party with the given ones: the only ones that can be their duplicates.
 SHARING_A_PARTY = """
 SELECT DISTINCT ?other WHERE {
   VALUES ?alliance { %s }
-  ?alliance al:participation/al:party ?party .
-  ?other al:participation/al:party ?party .
+  ?alliance al:participation ?mine . ?mine al:party ?party .
+  ?theirs al:party ?party . ?other al:participation ?theirs .
 }"""
 DUPLICATE_RULES = ("alliance-unique", "likely-duplicate")
 
