@@ -55,12 +55,15 @@ LIBRARIES = ("pyoxigraph", "rdflib", "pyshacl")
 
 
 def graph_version(settings: Settings) -> str:
-    """What the graph depends on besides the records' own results: any change makes the next
-    build cold. The whole package, not a list of modules, so that no rule is forgotten."""
+    """What the graph and its checks depend on besides the records' own results: any change makes
+    the next build cold. The whole package, not a list of modules, so that no rule is forgotten."""
     digest = hashlib.sha256(f"{settings.base}\0{','.join(settings.label_languages)}\0".encode())
     code = sorted(PACKAGE.rglob("*.py")) + sorted(PACKAGE.rglob("*.rq")) + sorted(PACKAGE.rglob("*.yaml"))
     vocabulary = sorted(p for p in settings.ontology_dir.rglob("*") if p.is_file())
-    for root, paths in ((PACKAGE, code), (settings.ontology_dir, vocabulary)):
+    # The reference lists (data/reference/) are no source graph, but the checks read them: a change
+    # must check again (a build with no source changed keeps the previous problems).
+    reference = sorted(p for p in (settings.data_dir / "reference").rglob("*") if p.is_file())
+    for root, paths in ((PACKAGE, code), (settings.ontology_dir, vocabulary), (settings.data_dir, reference)):
         for path in paths:
             digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     for library in LIBRARIES:
@@ -130,7 +133,7 @@ def trusted_previous(settings: Settings, version: str) -> tuple[Previous | None,
     elif not (folder / DERIVED_FILE).is_file():
         why = "the earlier build left no copy of its derived graph"
     elif state.graph_version != version:
-        why = "the code, ontology, shapes, taxonomies or settings changed since the earlier build"
+        why = "the code, ontology, shapes, taxonomies, reference lists or settings changed since the earlier build"
     if why or state is None:
         lease.release()
         return None, why
