@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -13,10 +14,13 @@ import pyoxigraph as ox
 import pytest
 
 import graph.build.pipeline as pipeline
+import graph.validate.integrity as integrity
+import graph.validate.shacl as shacl
 from graph.build.incremental import STATE_FILE, graph_version, trusted_previous
 from graph.build.pipeline import BuildSummary, build
 from graph.changes.manifest import MANIFEST_FILE
 from graph.config import Settings
+from graph.errors import InvalidData
 from graph.rdf.store import UNION_MARKER
 
 from conftest import FIXTURES
@@ -133,3 +137,103 @@ def test_records_that_cannot_be_loaded_incrementally_make_the_build_cold(own_dat
     cold_settings = Settings(data_dir=own_data.data_dir, store_path=tmp_path / "cold" / "store")
     build(cold_settings)
     assert _published(own_data) == _published(cold_settings)
+
+
+def _deals(name: str, deals: list[tuple[str, str, str]], organisations: str = "") -> str:
+    """A news record of ``deals`` (id, signing date, title) between org-dup-a and org-dup-b."""
+    entries = "".join(
+        f"  - id: {ident}\n    type: memorandum-of-understanding\n    title: {{en: {title}}}\n    parties:\n"
+        "      - {organisation: org-dup-a, role: buyer}\n      - {organisation: org-dup-b, role: supplier}\n"
+        f"    signing: {{date: {date}}}\n    quote: \"{title} was signed\"\n" for ident, date, title in deals)
+    return (f"source: {{title: {name}, url: 'https://example.org/{name}', publisher: Example, published: '2025', "
+            f"language: en, kind: news-article}}\n{organisations}alliances:\n{entries}")
+
+
+ORGANISATIONS = "organisations:\n" + "".join(
+    f"  - id: org-dup-{x}\n    kind: company\n    label: {{en: Dup {x} Steel}}\n    sector: steel\n    country: CN\n"
+    f"    quote: \"Dup {x} is a company\"\n" for x in "ab")
+
+
+def test_duplicates_that_a_change_makes_or_ends_are_those_of_a_cold_build(own_data: Settings, copies: list[Path],
+                                                                          monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Likely duplicates between unchanged files are kept from the previous build; a change that
+    ends one (the alliance removed) or makes one (a new alliance like an old one) is seen; only the
+    alliances the change reaches are read again."""
+    sources = own_data.data_dir / "sources"
+    (sources / "dup-first.yaml").write_text(_deals("dup-first", [("deal-dup-1", "2024-03", "First deal")], ORGANISATIONS), encoding="utf-8")
+    (sources / "dup-second.yaml").write_text(_deals("dup-second", [("deal-dup-2", "2024-05", "Second deal")]), encoding="utf-8")
+    changed = sources / "dup-third.yaml"
+    changed.write_text(_deals("dup-third", [("deal-dup-3", "2024-07", "Third deal")]), encoding="utf-8")
+    first = build(own_data)
+    pairs = [p for p in first.warnings if p.rule == "likely-duplicate" and "deal-dup" in p.message]
+    assert len(pairs) == 3  # every two of the three
+
+    queries: list[str] = []
+    select = integrity.select
+    monkeypatch.setattr(integrity, "select", lambda store, sparql, *rest: queries.append(sparql) or select(store, sparql, *rest))
+    changed.write_text(_deals("dup-third", [("deal-dup-5", "2023-07", "Fifth deal"), ("deal-dup-4", "2024-09", "Fourth deal")]),
+                       encoding="utf-8")
+    incremental = build(own_data)
+    assert len(copies) == 1
+    keys = [q for q in queries if "?alliance ?type ?party" in q]
+    assert keys and all("VALUES ?alliance" in q for q in keys)  # the scoped check, not the whole one
+
+    cold_settings = Settings(data_dir=own_data.data_dir, store_path=tmp_path / "cold" / "store")
+    cold = build(cold_settings)
+    assert _summary(incremental) == _summary(cold)
+    assert _published(own_data)[2] == _published(cold_settings)[2]  # the state: its problems
+    now = sorted(" ".join(re.findall(r"deal-dup-\d", p.message)) for p in incremental.warnings if p.rule == "likely-duplicate")
+    assert now == ["deal-dup-2 deal-dup-1", "deal-dup-4 deal-dup-1", "deal-dup-4 deal-dup-2"]
+
+
+def test_a_removed_organisation_fails_the_references_to_it_as_a_cold_build_does(own_data: Settings, tmp_path: Path) -> None:
+    """A change in one file can make a problem in another: the removed organisation's name is now unknown there."""
+    sources = own_data.data_dir / "sources"
+    (sources / "dup-orgs.yaml").write_text(_deals("dup-orgs", [], ORGANISATIONS).replace("alliances:\n", "alliances: []\n"),
+                                           encoding="utf-8")
+    (sources / "dup-deals.yaml").write_text(_deals("dup-deals", [("deal-dup-1", "2024-03", "First deal")]), encoding="utf-8")
+    build(own_data)
+    (sources / "dup-orgs.yaml").unlink()
+    with pytest.raises(InvalidData) as incremental:
+        build(own_data)
+    with pytest.raises(InvalidData) as cold:
+        build(Settings(data_dir=own_data.data_dir, store_path=tmp_path / "cold" / "store"))
+    assert incremental.value.problems == cold.value.problems
+    assert any(p.rule == "reference-resolves" and "dup-deals" in p.file for p in incremental.value.problems)
+
+
+def test_shape_problems_after_a_change_are_those_of_a_cold_build(own_data: Settings, copies: list[Path],
+                                                                 monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The shapes are asked only about what the change reaches; a problem the change ends (a
+    publication date added) goes, one it makes (an organisation without a sector) comes, and the
+    other files' problems stay; a change that breaks a shape fails as a cold build does."""
+    sources = own_data.data_dir / "sources"
+    build(own_data)
+    asked: list[set[str] | None] = []
+    candidates = shacl.candidate_focus_nodes
+    monkeypatch.setattr(shacl, "candidate_focus_nodes", lambda store, shapes, within=None: asked.append(within) or candidates(store, shapes, within))
+    edited = sources / "ansteel-wikipedia.yaml"
+    text = edited.read_text(encoding="utf-8")
+    edited.write_text(text.replace("  publisher: Wikipedia\n", "  publisher: Wikipedia\n  published: '2024-05-01'\n"), encoding="utf-8")
+    (sources / "no-sector.yaml").write_text(
+        "source: {title: No sector, url: 'https://example.org/no-sector', publisher: Example, published: '2025', language: en, "
+        "kind: web-page}\norganisations:\n  - id: org-no-sector\n    kind: company\n    label: {en: No Sector Steel}\n"
+        "    country: CN\n    quote: \"No Sector Steel is a company\"\n", encoding="utf-8")
+    incremental = build(own_data)
+    assert len(copies) == 1
+    assert asked and all(within is not None for within in asked)  # scoped, never the whole graph
+
+    cold_settings = Settings(data_dir=own_data.data_dir, store_path=tmp_path / "cold" / "store")
+    cold = build(cold_settings)
+    assert _summary(incremental) == _summary(cold)
+    assert _published(own_data)[2] == _published(cold_settings)[2]
+    shown = {p.message.split(":")[0] for p in incremental.warnings if p.rule.startswith("shape")}
+    assert "organisation/org-no-sector" in shown and "source/ansteel-wikipedia" not in shown
+
+    shutil.copy(FIXTURES / "records" / "invalid" / "agreement-without-type.yaml", sources)
+    with pytest.raises(InvalidData) as failed:
+        build(own_data)
+    with pytest.raises(InvalidData) as failed_cold:
+        build(Settings(data_dir=own_data.data_dir, store_path=tmp_path / "cold2" / "store"))
+    assert failed.value.problems == failed_cold.value.problems
+    assert any(p.rule.startswith("shape") and p.severity.value == "violation" for p in failed.value.problems)

@@ -76,6 +76,20 @@ def test_filter_finds_what_pyshacl_finds_on_each_shape_fixture(path: Path) -> No
     assert shacl_problems(store, settings, locations) == expected
 
 
+def test_candidates_within_some_nodes_are_the_candidates_among_them() -> None:
+    """An incremental build asks only about the nodes a change reaches (``within``): on data that
+    breaks every shape, the answer is the whole answer restricted to them, for any split."""
+    store, settings, _ = _compiled(seed_corpus())
+    _break_every_shape(store, settings)
+    shapes = shapes_graph(settings)
+    whole = candidate_focus_nodes(store, shapes)
+    assert whole is not None
+    subjects = sorted({q.subject.value for q in store.quads() if isinstance(q.subject, ox.NamedNode)})
+    for within in (set(subjects[::2]), set(subjects[1::3]), set(sorted(whole)[:3]) | {"https://example.org/nowhere"}):
+        assert candidate_focus_nodes(store, shapes, within) == whole & within
+    assert candidate_focus_nodes(store, shapes, set()) == set()
+
+
 def test_valid_data_leaves_few_candidates() -> None:
     """The point of the filter: on the seed corpus, pySHACL sees a small part of the nodes."""
     store, settings, _ = _compiled(seed_corpus())

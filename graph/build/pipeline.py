@@ -17,10 +17,12 @@ import pyoxigraph as ox
 
 from graph.config import Settings
 from graph.build.derive import derive
-from graph.build.incremental import State, Untrusted, copy_store, drop_graphs, graph_version, loaded_graphs, trusted_previous, values
+from graph.build.incremental import (DERIVED_FILE, State, Untrusted, changed_lines, copy_store, drop_graphs, graph_version, loaded_graphs,
+                                     nodes_of, touched_nodes, trusted_previous, types_of, values)
 from graph.changes.manifest import archive_manifest, claims_about, make_manifest, statement_digests, write_manifest
 from graph.errors import InvalidData
 from graph.problems import Problem, Severity, has_violations
+from graph.rdf.files import write_atomic
 from graph.rdf.location import RemoteEndpoint
 from graph.build.cache import RecordCache
 from graph.build.progress import Progress
@@ -31,7 +33,7 @@ from graph.rdf.query_forms import select
 from graph.rdf.store import GraphStore, OxigraphStore, discard, ensure_publishable, new_build_dir, publish
 from graph.records.taxonomy import Taxonomy, load_taxonomy, taxonomy_files
 from graph.validate import check_graph
-from graph.validate.integrity import early_problems
+from graph.validate.integrity import Scope, early_problems
 from graph.validate.shape_filter import chunks
 
 
@@ -46,6 +48,7 @@ class Compiled:
     whole: bool = True  # every record of the data folder, not a chosen few (cross-file checks need all)
     keys: dict[str, str] = field(default_factory=dict)  # source id -> record-cache key (graph.build.records.file_key)
     loaded: list[str] = field(default_factory=list)  # the source ids whose N-Quads were loaded
+    derived: bytes = b""  # the derived graph's triples as loaded (graph.build.incremental.DERIVED_FILE)
 
 
 @dataclass
@@ -165,12 +168,16 @@ def compile_all(store: OxigraphStore, settings: Settings, files: list[Path] | No
     if compiled.problems:  # fix each file first: cross-file checks would only repeat the noise
         return compiled, sorted(compiled.problems)
     if update is not None and not update.changed:  # the previous graph, with its problems
+        compiled.derived = update.derived_before
         return compiled, sorted(update.previous.problems)
     progress.problems(early_problems(taxonomy, compiled))
     progress.stage("deriving")
+    store.record_loads(settings.graph_iri("derived"))
     derive(store, settings)  # into the stored merge too, when the store holds one (an incremental build's)
+    compiled.derived = store.recorded(settings.graph_iri("derived"))
     progress.stage("checking")
-    return compiled, sorted(check_graph(store, settings, taxonomy, compiled, progress.problems))
+    scope = None if update is None else update.scope(store, settings)
+    return compiled, sorted(check_graph(store, settings, taxonomy, compiled, progress.problems, scope))
 
 
 @dataclass
@@ -181,6 +188,9 @@ class Update:
     present: dict[str, str] = field(default_factory=dict)  # source id -> key its graph was loaded with
     about_before: dict[str, frozenset[str]] = field(default_factory=dict)
     changed: list[str] = field(default_factory=list)  # source ids dropped or loaded again
+    touched: set[str] = field(default_factory=set)  # IRIs the changed graphs, old and new, are about or point at
+    derived_before: bytes = b""  # the previous derived graph, as N-Triples (graph.build.incremental.DERIVED_FILE)
+    types_before: dict[str, set[str]] = field(default_factory=dict)  # of the touched IRIs
 
     def __post_init__(self) -> None:
         self.present = dict(self.previous.sources)
@@ -200,10 +210,22 @@ class Update:
             return
         self.about_before = claims_about(store, settings)
         graphs = [settings.entity_iri("source", source) for source in self.changed]
+        self.touched = touched_nodes(store, graphs) | nodes_of(data, ox.RdfFormat.N_QUADS)[0]
+        self.types_before = types_of(store, self.touched)
         drop_graphs(store, [graph for graph in graphs if graph in set(store.named_graphs())] + [settings.graph_iri("derived")])
         if data:
             store.load(data, ox.RdfFormat.N_QUADS)
         store.add_to_merge([graph for graph in graphs if graph in set(store.named_graphs())])
+
+    def scope(self, store: OxigraphStore, settings: Settings) -> Scope:
+        """What the change reaches, for the checks (graph.validate.integrity.Scope): once derived,
+        the nodes of the derived triples that changed are touched too, and a node whose types
+        changed is retyped."""
+        derived, typed = nodes_of(changed_lines(self.derived_before, store.recorded(settings.graph_iri("derived"))),
+                                  ox.RdfFormat.N_TRIPLES)
+        after = types_of(store, self.touched)
+        retyped = typed | {iri for iri in self.touched if after.get(iri) != self.types_before.get(iri)}
+        return Scope(frozenset(self.touched | derived), self.previous.problems, frozenset(retyped))
 
     def digests(self, store: OxigraphStore, settings: Settings) -> dict[str, dict[str, str]]:
         """The statement hashes of every source: the previous build's where neither the source
@@ -294,7 +316,7 @@ def _build_into(build_path: Path, settings: Settings, progress: Progress,
             try:
                 progress.note(f"incremental build from build {previous.lease.folder.name}")
                 return _build_from(build_path, settings, progress, version, then, copy_store(previous.lease.folder, build_path),
-                                   Update(previous.state))
+                                   Update(previous.state, derived_before=previous.derived))
             finally:
                 previous.lease.release()
         except Untrusted as error:
@@ -325,6 +347,7 @@ def _build_from(build_path: Path, settings: Settings, progress: Progress, versio
         graphs = len(store.named_graphs())
         write_manifest(build_path, make_manifest(store, settings, build_path.name, digests))  # before publish: no build without one
         State(version, dict(sorted(compiled.keys.items())), digests, problems).write(build_path)
+        write_atomic(build_path / DERIVED_FILE, compiled.derived)
         store.flush(optimize=update is None)  # compacting a copied store would rewrite all of it
         if then is not None:
             then(store)

@@ -5,10 +5,12 @@ two sources, and the organisations the ranking of the largest producers names.
 from __future__ import annotations
 
 import difflib
+import re
 from urllib.parse import urlsplit
 from collections import Counter
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from graph.config import Settings
 from graph.problems import Problem, Severity
@@ -18,6 +20,7 @@ from graph.records.read import RecordProblems
 from graph.records.reference import read_largest_producers, unknown_organisations
 from graph.records.taxonomy import Taxonomy
 from graph.validate.locations import Locations
+from graph.validate.shape_filter import chunks
 
 if TYPE_CHECKING:
     from graph.build.pipeline import Compiled
@@ -42,6 +45,7 @@ SELECT DISTINCT ?entity ?first ?second ?g WHERE {
 
 ALLIANCE_KEYS = """
 SELECT DISTINCT ?alliance ?type ?party ?date ?title ?year ?other WHERE {
+  %s
   ?alliance a al:Alliance .
   OPTIONAL { ?alliance al:allianceType ?type }
   OPTIONAL { ?alliance al:participation/al:party ?party }
@@ -52,14 +56,49 @@ SELECT DISTINCT ?alliance ?type ?party ?date ?title ?year ?other WHERE {
 }"""
 
 
+# The alliances a set of nodes reaches: those nodes, and the alliances whose participations,
+# signing or announcement (nodes of their own, which ALLIANCE_KEYS and al:year read) they are.
+ALLIANCES_REACHED = """
+SELECT DISTINCT ?alliance WHERE {
+  { VALUES ?alliance { %(nodes)s } ?alliance a al:Alliance }
+  UNION { VALUES ?node { %(nodes)s } ?alliance al:participation ?node }
+  UNION { VALUES ?node { %(nodes)s } ?alliance al:signing ?node }
+  UNION { VALUES ?node { %(nodes)s } ?alliance al:announcement ?node }
+}"""
+# The alliances that share a party with the given ones: the only ones that can be their duplicates.
+SHARING_A_PARTY = """
+SELECT DISTINCT ?other WHERE {
+  VALUES ?alliance { %s }
+  ?alliance al:participation ?mine . ?mine al:party ?party .
+  ?theirs al:party ?party . ?other al:participation ?theirs .
+}"""
+DUPLICATE_RULES = ("alliance-unique", "likely-duplicate")
+
+
+@dataclass
+class Scope:
+    """An incremental build's change, for the checks that can be limited to it: ``touched`` are
+    the IRIs that the changed sources' graphs, before and after the change, and the derived
+    triples that changed, state something about or point at; ``previous`` are the previous
+    build's problems."""
+
+    touched: frozenset[str]
+    previous: list[Problem]
+    retyped: frozenset[str] = frozenset()  # IRIs whose rdf:type changed
+
+
 def integrity_problems(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy, compiled: Compiled,
-                       locations: Locations) -> list[Problem]:
+                       locations: Locations, scope: Scope | None = None) -> list[Problem]:
+    """Every rule on the whole graph, except the duplicate alliances with ``scope``: then only the
+    pairs with an alliance the change reaches are checked again, the others' problems kept.
+    The other rules stay whole: they cost a few seconds at a million triples, and a change can
+    move their verdicts far from it (a removed name makes another organisation's alias unique)."""
     problems = list(_unresolved_references(taxonomy, compiled))
     problems += _repeated_entries(compiled)
     problems += _facts_outside_source_graphs(store, settings)
     problems += _shared_aliases(store, locations)
     problems += _two_preferred_names(store, locations)
-    problems += _duplicate_alliances(store, locations)
+    problems += _duplicate_alliances(store, locations) if scope is None else _scoped_duplicates(store, locations, scope)
     problems += _one_page_one_source(store, locations)
     problems += _ranking_problems(settings, compiled)
     return problems
@@ -185,13 +224,64 @@ def _duplicate_alliances(store: OxigraphStore, locations: Locations) -> Iterator
     violation; with only the same year it is a likely duplicate (a second report of one deal written
     as a second alliance), a warning until the records link them (succeeds:) or say they differ
     (distinct_from:)."""
+    yield from _duplicate_pairs(store, locations, _alliance_facts(store, [""]), None)
+
+
+def _scoped_duplicates(store: OxigraphStore, locations: Locations, scope: Scope) -> Iterator[Problem]:
+    """The duplicate-alliance problems after a change: the previous ones between two alliances the
+    change does not reach (their facts and places are the same), and those of every pair with
+    one it reaches, checked again. An alliance is reached if it is a touched node or its
+    participation, signing or announcement is: its facts (type, parties, dates, title, links, and
+    al:year, derived from its dates and the publication date of the sources that describe it:
+    graph/build/derivations/alliance-year.rq) are stated about it or those nodes, so an alliance
+    not reached keeps them. Its duplicates share a party with it. (A source's publication date
+    stated in another source's file would escape this; records state only their own.)"""
+    reached: set[str] = set()
+    for batch in chunks(sorted(scope.touched), 500):
+        reached |= {row["alliance"].value for row in select(store, ALLIANCES_REACHED % {"nodes": _values(batch)})}
+    related = set(reached)
+    for batch in chunks(sorted(reached), 500):
+        related |= {row["other"].value for row in select(store, SHARING_A_PARTY % _values(batch))}
+    previous = [(p, _duplicate_pair(p)) for p in scope.previous if p.rule in DUPLICATE_RULES]
+    if any(pair is None for _, pair in previous):
+        yield from _duplicate_alliances(store, locations)
+        return
+    gone = {locations.kind_and_id(iri) for iri in scope.touched | reached}
+    yield from (p for p, pair in previous if pair is not None and not set(pair) & gone)
+    if related:
+        facts = _alliance_facts(store, [f"VALUES ?alliance {{ {_values(batch)} }}" for batch in chunks(sorted(related), 500)])
+        yield from _duplicate_pairs(store, locations, facts, reached)
+
+
+def _values(iris: Iterable[str]) -> str:
+    return " ".join(f"<{iri}>" for iri in iris)
+
+
+PAIR = re.compile(r"^(\S+) has the type, the parties and .* of (\S+) \(.*\)(?:: two reports of one deal\?)?$", re.DOTALL)
+
+
+def _duplicate_pair(problem: Problem) -> tuple[str, str] | None:
+    """The two alliances (as ``Locations.kind_and_id``) of a problem that _duplicate_pairs made;
+    None if the message cannot be read so (then the check runs whole)."""
+    match = PAIR.match(problem.message)
+    return (match.group(1), match.group(2)) if match else None
+
+
+def _alliance_facts(store: OxigraphStore, restrictions: list[str]) -> dict[str, dict[str, set[str]]]:
     facts: dict[str, dict[str, set[str]]] = {}
-    for row in select(store, ALLIANCE_KEYS):
+    rows = (row for restriction in restrictions for row in select(store, ALLIANCE_KEYS % restriction))
+    for row in rows:
         entry = facts.setdefault(row["alliance"].value,
                                  {"type": set(), "party": set(), "date": set(), "title": set(), "year": set(), "other": set()})
         for key in entry:
             if row[key] is not None:
                 entry[key].add(row[key].value)
+    return facts
+
+
+def _duplicate_pairs(store: OxigraphStore, locations: Locations, facts: dict[str, dict[str, set[str]]],
+                     reached: set[str] | None) -> Iterator[Problem]:
+    """The problems of the pairs among ``facts`` (only those with a member in ``reached``, if given)."""
     groups: dict[tuple[frozenset[str], frozenset[str]], list[str]] = {}
     for alliance, entry in sorted(facts.items()):
         if len(entry["party"]) >= 2:
@@ -199,7 +289,7 @@ def _duplicate_alliances(store: OxigraphStore, locations: Locations) -> Iterator
     for members in groups.values():
         for index, first in enumerate(members):
             for second in members[index + 1:]:
-                if second in facts[first]["other"]:
+                if second in facts[first]["other"] or (reached is not None and first not in reached and second not in reached):
                     continue
                 same_title = facts[first]["title"] & facts[second]["title"]
                 same_date = {d for d in facts[first]["date"] & facts[second]["date"] if not d.startswith("--")}

@@ -25,6 +25,7 @@ from graph.config import Settings
 from graph.problems import Problem, Severity
 from graph.rdf.query_forms import construct, select
 from graph.rdf.store import OxigraphStore
+from graph.validate.integrity import Scope
 from graph.validate.locations import Locations
 from graph.validate.shape_filter import candidate_focus_nodes, chunks
 
@@ -67,13 +68,48 @@ def _batches(graphs: list[str]) -> Iterator[list[str]]:
         yield batch
 
 
-def shacl_problems(store: OxigraphStore, settings: Settings, locations: Locations) -> list[Problem]:
-    """pySHACL's results for the nodes that may break a shape (all nodes if that is not known)."""
+# The nodes that point at the given ones: their sh:class constraints read the given ones' types.
+POINTING_AT = "SELECT DISTINCT ?f WHERE { VALUES ?o { %s } ?f ?p ?o FILTER (isIRI(?f)) }"
+
+
+def shape_scope(store: OxigraphStore, locations: Locations, scope: Scope) -> set[str]:
+    """The focus nodes whose shape results a change can alter: pySHACL sees of a node its own
+    triples (the merge's, derived ones included), the types of the nodes it points at, and the
+    vocabulary (unchanged in an incremental build); its problems name the place of its entry, or
+    of its owner's (a participation's alliance). So: the touched nodes (``Scope.touched``: the
+    changed graphs' nodes and those of derived triples that changed), the nodes that point at a
+    node whose types changed, and the nodes with a previous problem whose owner is touched."""
+    nodes = set(scope.touched)
+    for batch in chunks(sorted(scope.retyped), 500):
+        nodes |= {row["f"].value for row in select(store, POINTING_AT % " ".join(f"<{iri}>" for iri in batch))}
+    touched = {locations.kind_and_id(iri) for iri in scope.touched}
+    for problem in scope.previous:
+        if problem.rule.startswith("shape"):
+            shown = _focus_shown(problem)
+            owners = [shown.rsplit("/", depth)[0] for depth in range(shown.count("/") + 1)]
+            if any(owner in touched for owner in owners):
+                nodes.add(shown if "://" in shown else locations.settings.base + shown)
+    return nodes
+
+
+def _focus_shown(problem: Problem) -> str:
+    """The focus node of a problem _read_report made, as ``Locations.kind_and_id`` (an IRI has no spaces)."""
+    return problem.message.split(": ", 1)[0]
+
+
+def shacl_problems(store: OxigraphStore, settings: Settings, locations: Locations, scope: Scope | None = None) -> list[Problem]:
+    """pySHACL's results for the nodes that may break a shape (all nodes if that is not known).
+    With ``scope`` (an incremental build's change), only the nodes in ``shape_scope`` are asked
+    about, and the previous problems of the others are kept."""
     shapes = shapes_graph(settings)
-    candidates = candidate_focus_nodes(store, shapes)
+    within = None if scope is None else shape_scope(store, locations, scope)
+    candidates = candidate_focus_nodes(store, shapes, within)
     if candidates is None:
         return all_shacl_problems(store, settings, locations, shapes)
     problems: set[Problem] = set()
+    if scope is not None and within is not None:
+        again = {locations.kind_and_id(iri) for iri in within}
+        problems |= {p for p in scope.previous if p.rule.startswith("shape") and _focus_shown(p) not in again}
     vocabulary: Graph | None = None
     for batch in chunks(sorted(candidates), NODES_PER_BATCH):
         values = " ".join(f"<{node}>" for node in batch)
