@@ -5,9 +5,14 @@ members, attached preferentially so that a few players dominate as in the real d
 Used by the image tests at 1,000 organisations, where building records would take minutes."""
 from __future__ import annotations
 
+import importlib.util
 import random
+import sys
+from pathlib import Path
 
 from graph.network.landscape import Alliance, Landscape, Organisation, Source
+
+SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 
 SECTORS = ("sector/steel", "sector/automotive", "sector/aluminium", "sector/battery-materials", "sector/energy")
 STATUSES: tuple[tuple[str | None, set[str]], ...] = (("status/binding", {"status/binding"}), ("status/delivering", {"status/delivering", "status/binding"}),
@@ -59,3 +64,18 @@ def synthetic_landscape(organisations: int = 1000, seed: int = 7) -> Landscape:
                for a in range(len(alliances))}
     labels = {"material/steel": "steel", "alliance-type/agreement": "agreement", "role/party": "party"}
     return Landscape(alliances, orgs, labels, sources)
+
+
+def bench_store(folder: Path, organisations: int) -> Path:
+    """A store at ``folder`` built as ``scripts/bench network`` builds its landscapes (five deals an
+    organisation from the generator of ``scripts/bench build``, compiled and derived, no SHACL)."""
+    sys.path.insert(0, str(SCRIPTS))  # bench_network_scale imports bench_build, its neighbour
+    try:
+        spec = importlib.util.spec_from_file_location("bench_network_scale", SCRIPTS / "bench_network_scale.py")
+        assert spec is not None and spec.loader is not None
+        bench = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(bench)
+        bench.build_store(organisations, folder)
+    finally:
+        sys.path.remove(str(SCRIPTS))
+    return folder

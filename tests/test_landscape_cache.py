@@ -10,11 +10,9 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import shutil
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -32,7 +30,8 @@ from graph.rdf.location import store_location
 from graph.rdf.remote import RemoteStore
 from graph.rdf.store import COMPLETE_MARKER, OxigraphStore, union_default_graph
 
-SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
+from landscape_support import bench_store
+
 ALL_PARTS: list[frozenset[Part]] = [frozenset(), frozenset({"topics"}), frozenset({"details"}), PARTS]
 
 
@@ -60,17 +59,7 @@ def seed(built: Settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """250 deals between 50 organisations, built as ``scripts/bench network`` builds its landscapes."""
-    sys.path.insert(0, str(SCRIPTS))
-    try:
-        spec = importlib.util.spec_from_file_location("bench_network_scale", SCRIPTS / "bench_network_scale.py")
-        assert spec is not None and spec.loader is not None
-        bench = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(bench)
-        folder = tmp_path_factory.mktemp("synthetic") / "store"
-        bench.build_store(50, folder)
-    finally:
-        sys.path.remove(str(SCRIPTS))
-    return published(folder)
+    return published(bench_store(tmp_path_factory.mktemp("synthetic") / "store", 50))
 
 
 @pytest.fixture(params=["seed", "synthetic"])
@@ -223,18 +212,24 @@ def test_an_unwritable_build_folder_reads_the_store_without_error(seed: Path, mo
     store.close()
 
 
-def test_no_cache_for_a_build_served_with_updates(seed: Path, tmp_path: Path) -> None:
-    """A build once opened for updates (``serve --allow-update``) may change: an old cache is not
-    read, and none is written."""
+def _copy_with_cache(seed: Path, tmp_path: Path) -> Path:
+    """A copy of the seed build whose landscape a first command kept."""
     build = tmp_path / "served"
     shutil.copytree(Path(os.path.realpath(seed)), build)
     for path in build.glob(f"{landscape_cache.PREFIX}*"):
         path.unlink()
     before = OxigraphStore.open(build)
     landscape_of(before)
-    assert cache_file(build, PARTS).exists()
     before.close()
     del before
+    assert cache_file(build, PARTS).exists()
+    return build
+
+
+def test_no_cache_for_a_build_served_with_updates(seed: Path, tmp_path: Path) -> None:
+    """A build once opened for updates (``serve --allow-update``) may change: an old cache is not
+    read, and none is written."""
+    build = _copy_with_cache(seed, tmp_path)
     writable = ox.Store(str(build))
     assert union_default_graph(writable, build, writable=True)  # what serve --allow-update does
     writable.update('INSERT DATA { GRAPH <urn:x:g> { <urn:x:new> a <http://www.w3.org/ns/org#Organization> } }')
@@ -250,14 +245,7 @@ def test_no_cache_for_a_build_served_with_updates(seed: Path, tmp_path: Path) ->
 
 
 def test_an_old_cache_is_not_read_once_the_build_is_served_with_updates(seed: Path, tmp_path: Path) -> None:
-    build = tmp_path / "served"
-    shutil.copytree(Path(os.path.realpath(seed)), build)
-    for path in build.glob(f"{landscape_cache.PREFIX}*"):
-        path.unlink()
-    before = OxigraphStore.open(build)
-    landscape_of(before)
-    before.close()
-    del before
+    build = _copy_with_cache(seed, tmp_path)
     writable = ox.Store(str(build))
     union_default_graph(writable, build, writable=True)
     writable.update('INSERT DATA { GRAPH <urn:x:g> { <urn:x:new> a <http://www.w3.org/ns/org#Organization> } }')

@@ -8,8 +8,6 @@ small synthetic landscape built from ``scripts/bench build``'s generator.
 """
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +21,8 @@ from graph.network.landscape import PARTY_AND_ROLE, concept_key, load_landscape
 from graph.rdf.query_forms import select
 from graph.rdf.store import OxigraphStore
 
-SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
+from landscape_support import bench_store
+
 
 
 @pytest.fixture(scope="module")
@@ -31,16 +30,7 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphStor
     """250 deals between 50 organisations from the generator of ``scripts/bench build``, compiled and
     derived as ``scripts/bench network`` builds its landscapes (random deals may repeat one another,
     which a build refuses; the commands must read them all the same)."""
-    sys.path.insert(0, str(SCRIPTS))  # bench_network_scale imports bench_build, its neighbour
-    try:
-        spec = importlib.util.spec_from_file_location("bench_network_scale", SCRIPTS / "bench_network_scale.py")
-        assert spec is not None and spec.loader is not None
-        bench = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(bench)
-        folder = tmp_path_factory.mktemp("synthetic") / "store"
-        bench.build_store(50, folder)
-    finally:
-        sys.path.remove(str(SCRIPTS))
+    folder = bench_store(tmp_path_factory.mktemp("synthetic") / "store", 50)
     store = OxigraphStore(ox.Store.read_only(str(folder)), read_only=True, union=False)
     yield store
     store.close()

@@ -33,12 +33,12 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
+from graph.build.records import library_versions
 from graph.config import Settings
 from graph.problems import Problem, Severity
 from graph.rdf.files import write_atomic
@@ -67,11 +67,7 @@ def graph_version(settings: Settings) -> str:
     for root, paths in ((PACKAGE, code), (settings.ontology_dir, vocabulary), (settings.data_dir, reference)):
         for path in paths:
             digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    for library in LIBRARIES:
-        try:
-            digest.update(f"{library}={metadata.version(library)}".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"{library}=none".encode())
+    digest.update(library_versions(LIBRARIES))
     return digest.hexdigest()
 
 

@@ -65,12 +65,19 @@ def version(settings: Settings) -> str:
               PACKAGE / "config.py", PACKAGE / "problems.py", PACKAGE / "rdf" / "namespaces.py", Path(__file__)]
     for path in inputs:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    for library in LIBRARIES:
-        try:
-            digest.update(f"{library}={metadata.version(library)}".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"{library}=none".encode())
+    digest.update(library_versions(LIBRARIES))
     return digest.hexdigest()
+
+
+def library_versions(libraries: tuple[str, ...]) -> bytes:
+    """The installed versions of ``libraries`` (whose answers a build's output depends on), for a digest."""
+    versions = []
+    for library in libraries:
+        try:
+            versions.append(f"{library}={metadata.version(library)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{library}=none")
+    return "".join(versions).encode()
 
 
 def file_key(path: Path, display: str, code_version: str) -> str | None:
