@@ -38,8 +38,7 @@ def derive(store: OxigraphStore, settings: Settings) -> None:
     The summaries (``derivations/summaries/*.rq``: the lists that answers show) run second, because
     they read the display labels and groups that the first stage loads."""
     with tempfile.TemporaryFile() as derived:
-        for path in sorted(DERIVATIONS.glob("*.rq")):
-            construct(store, path.read_text(encoding="utf-8")).serialize(derived, format=ox.RdfFormat.N_TRIPLES)
+        _construct_all(store, DERIVATIONS, derived)
         # Concepts of the taxonomies get the same normalised labels as records (graph.records.names), so
         # that one exact-match lookup finds "绿钢" or "Green Steel" as it finds "HBIS".
         triples: set[ox.Triple] = set()
@@ -50,9 +49,14 @@ def derive(store: OxigraphStore, settings: Settings) -> None:
         ox.serialize(triples, derived, format=ox.RdfFormat.N_TRIPLES)
         _load(store, derived, settings)
     with tempfile.TemporaryFile() as summaries:
-        for path in sorted((DERIVATIONS / "summaries").glob("*.rq")):
-            construct(store, path.read_text(encoding="utf-8")).serialize(summaries, format=ox.RdfFormat.N_TRIPLES)
+        _construct_all(store, DERIVATIONS / "summaries", summaries)
         _load(store, summaries, settings)
+
+
+def _construct_all(store: OxigraphStore, folder: Path, out: IO[bytes]) -> None:
+    """Every CONSTRUCT of ``folder`` (not its subfolders), its triples written to ``out`` as N-Triples."""
+    for path in sorted(folder.glob("*.rq")):
+        construct(store, path.read_text(encoding="utf-8")).serialize(out, format=ox.RdfFormat.N_TRIPLES)
 
 
 def _load(store: OxigraphStore, triples: IO[bytes], settings: Settings) -> None:

@@ -41,10 +41,20 @@ TIMEOUT_SECONDS = 120.0  # ALLIANCES_STORE_TIMEOUT; also the longest wait for a 
 SWITCH_POLL_SECONDS = 0.2
 # The graphs of the dataset, without a server's description of itself (Virtuoso keeps one in a
 # graph named after its endpoint) and a publication mark (graph.rdf.engines, 'Publishing').
-NAMED_GRAPHS = f"""SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != <{PUBLICATION_GRAPH}>)
-  FILTER NOT EXISTS {{ GRAPH ?g {{ ?g a <http://www.w3.org/ns/sparql-service-description#Service> }} }} }}"""
-EXPORT_QUADS = f"""SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != <{PUBLICATION_GRAPH}>)
-  FILTER NOT EXISTS {{ GRAPH ?g {{ ?g a <http://www.w3.org/ns/sparql-service-description#Service> }} }} }}"""
+DATASET_GRAPHS = f"""GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != <{PUBLICATION_GRAPH}>)
+  FILTER NOT EXISTS {{ GRAPH ?g {{ ?g a <http://www.w3.org/ns/sparql-service-description#Service> }} }}"""
+NAMED_GRAPHS = f"SELECT DISTINCT ?g WHERE {{ {DATASET_GRAPHS} }}"
+EXPORT_QUADS = f"SELECT ?s ?p ?o ?g WHERE {{ {DATASET_GRAPHS} }}"
+
+
+def http_client(endpoint: RemoteEndpoint, timeout: float, connections: int | None = None) -> httpx.Client:
+    """The one HTTP client to a store: every phase within ``timeout``, credentials from the
+    environment, no redirect followed, no proxy settings read; ``connections`` kept open at most."""
+    auth = httpx.BasicAuth(endpoint.user, endpoint.password or "") if endpoint.user else None
+    if connections is None:  # httpx's own pool limits
+        return httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False, trust_env=False, auth=auth)
+    return httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False, trust_env=False, auth=auth,
+                        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections))
 
 
 class Refused(AllianceError):
@@ -65,10 +75,8 @@ class RemoteStore:
         self.endpoint = endpoint
         self.isolated = isolated
         self.max_bytes = int(os.environ.get("ALLIANCES_STORE_MAX_BYTES", MAX_RESPONSE_BYTES))
-        auth = httpx.BasicAuth(endpoint.user, endpoint.password or "") if endpoint.user else None
         self.timeout = float(os.environ.get("ALLIANCES_STORE_TIMEOUT", TIMEOUT_SECONDS))
-        self._client = client or httpx.Client(timeout=self.timeout,
-                                              follow_redirects=False, auth=auth, trust_env=False)
+        self._client = client or http_client(endpoint, self.timeout)
         self._engine: Engine | None = None
         self._marks: frozenset[str] | None = None  # the publication marks read last (Virtuoso)
 

@@ -30,8 +30,6 @@ import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import httpx
-
 from graph.errors import AllianceError
 from graph.rdf.location import RemoteEndpoint
 from graph.serve.execute import Limits, Outcome, execute, text_outcome
@@ -70,13 +68,10 @@ class RemotePool(QueryPool):
         self._remote: RemoteStore | None = None
 
     async def start(self) -> None:
-        from graph.rdf.remote import RemoteStore
+        from graph.rdf.remote import RemoteStore, http_client
 
         # Each phase of the exchange (connect, write, every read) within the deadline.
-        client = httpx.Client(timeout=httpx.Timeout(self.deadline_s), follow_redirects=False, trust_env=False,
-                              auth=httpx.BasicAuth(self.endpoint.user, self.endpoint.password or "") if self.endpoint.user else None,
-                              limits=httpx.Limits(max_connections=self.size, max_keepalive_connections=self.size))
-        self._remote = RemoteStore(self.endpoint, client=client)
+        self._remote = RemoteStore(self.endpoint, client=http_client(self.endpoint, self.deadline_s, self.size))
         self._remote.max_bytes = REMOTE_BYTES_FACTOR * self.limits.max_result_bytes
         for slot in range(self.size):
             self.slots.add(slot)
