@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from enum import Enum
 
 
@@ -16,7 +16,13 @@ class Severity(str, Enum):
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One thing to fix. ``file`` is relative to the project root where possible."""
+    """One thing to fix. ``file`` is relative to the project root where possible.
+
+    ``about``: the IRIs of the entities the problem is about, for an incremental build to know
+    which problems a change can alter without reading the wording of messages (a wording is for
+    people and may change): a duplicate alliance's two alliances, a shape result's focus node and
+    then the entity whose entry places it (graph.validate.locations.Locations.owner) if another.
+    Empty for the rules that are always checked whole. Not shown to users (text or JSON)."""
 
     file: str
     line: int
@@ -24,6 +30,7 @@ class Problem:
     message: str
     fix: str = ""
     severity: Severity = Severity.VIOLATION
+    about: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
@@ -31,9 +38,9 @@ class Problem:
         return f"{text}\n    fix: {self.fix}" if self.fix else text
 
     def to_json(self) -> dict[str, object]:
-        data = asdict(self)
-        data["severity"] = self.severity.value
-        return data
+        """The fields docs/schemas/validate.schema.json describes (``about`` is the build's own)."""
+        return {"file": self.file, "line": self.line, "rule": self.rule, "message": self.message, "fix": self.fix,
+                "severity": self.severity.value}
 
 
 def has_violations(problems: list[Problem]) -> bool:

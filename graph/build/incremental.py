@@ -46,7 +46,8 @@ from graph.rdf.query_forms import select
 from graph.rdf.store import COMPLETE_MARKER, UNION_MARKER, Lease, OxigraphStore, lease_build
 
 STATE_FILE = "alliances.build-state.json"
-STATE_FORMAT = 2
+# 3: each problem names the entities it is about (Problem.about); an older state makes the build cold.
+STATE_FORMAT = 3
 # The derived graph's triples as derive loaded them (N-Triples): the next build compares its own
 # with them to know which nodes derived facts changed for (reading them from the store takes seconds).
 DERIVED_FILE = "alliances.derived.nt"
@@ -86,7 +87,7 @@ class State:
 
     def write(self, folder: Path) -> None:
         data = {"format": STATE_FORMAT, "graph_version": self.graph_version, "sources": self.sources, "digests": self.digests,
-                "problems": [[p.file, p.line, p.rule, p.message, p.fix, p.severity.value] for p in self.problems]}
+                "problems": [[p.file, p.line, p.rule, p.message, p.fix, p.severity.value, list(p.about)] for p in self.problems]}
         write_atomic(folder / STATE_FILE, json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode())
 
     @classmethod
@@ -95,7 +96,8 @@ class State:
             data: Any = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
             if data.get("format") != STATE_FORMAT:
                 return None
-            problems = [Problem(str(p[0]), int(p[1]), str(p[2]), str(p[3]), str(p[4]), Severity(p[5])) for p in data["problems"]]
+            problems = [Problem(str(p[0]), int(p[1]), str(p[2]), str(p[3]), str(p[4]), Severity(p[5]), tuple(map(str, p[6])))
+                        for p in data["problems"]]
             return cls(str(data["graph_version"]), dict(data["sources"]), dict(data["digests"]), problems)
         except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
             return None

@@ -5,7 +5,6 @@ two sources, and the organisations the ranking of the largest producers names.
 from __future__ import annotations
 
 import difflib
-import re
 from urllib.parse import urlsplit
 from collections import Counter
 from dataclasses import dataclass
@@ -229,7 +228,8 @@ def _duplicate_alliances(store: OxigraphStore, locations: Locations) -> Iterator
 
 def _scoped_duplicates(store: OxigraphStore, locations: Locations, scope: Scope) -> Iterator[Problem]:
     """The duplicate-alliance problems after a change: the previous ones between two alliances the
-    change does not reach (their facts and places are the same), and those of every pair with
+    change does not reach (named by ``Problem.about``; their facts and places are the same; if a
+    previous one does not name its pair, the check runs whole), and those of every pair with
     one it reaches, checked again. An alliance is reached if it is a touched node or its
     participation, signing or announcement is: its facts (type, parties, dates, title, links, and
     al:year, derived from its dates and the publication date of the sources that describe it:
@@ -242,12 +242,12 @@ def _scoped_duplicates(store: OxigraphStore, locations: Locations, scope: Scope)
     related = set(reached)
     for batch in chunks(sorted(reached), 500):
         related |= {row["other"].value for row in select(store, SHARING_A_PARTY % _values(batch))}
-    previous = [(p, _duplicate_pair(p)) for p in scope.previous if p.rule in DUPLICATE_RULES]
-    if any(pair is None for _, pair in previous):
+    previous = [p for p in scope.previous if p.rule in DUPLICATE_RULES]
+    if any(len(p.about) != 2 for p in previous):  # a problem that does not name its pair: check whole
         yield from _duplicate_alliances(store, locations)
         return
-    gone = {locations.kind_and_id(iri) for iri in scope.touched | reached}
-    yield from (p for p, pair in previous if pair is not None and not set(pair) & gone)
+    gone = scope.touched | reached
+    yield from (p for p in previous if not gone.intersection(p.about))
     if related:
         facts = _alliance_facts(store, [f"VALUES ?alliance {{ {_values(batch)} }}" for batch in chunks(sorted(related), 500)])
         yield from _duplicate_pairs(store, locations, facts, reached)
@@ -255,16 +255,6 @@ def _scoped_duplicates(store: OxigraphStore, locations: Locations, scope: Scope)
 
 def _values(iris: Iterable[str]) -> str:
     return " ".join(f"<{iri}>" for iri in iris)
-
-
-PAIR = re.compile(r"^(\S+) has the type, the parties and .* of (\S+) \(.*\)(?:: two reports of one deal\?)?$", re.DOTALL)
-
-
-def _duplicate_pair(problem: Problem) -> tuple[str, str] | None:
-    """The two alliances (as ``Locations.kind_and_id``) of a problem that _duplicate_pairs made;
-    None if the message cannot be read so (then the check runs whole)."""
-    match = PAIR.match(problem.message)
-    return (match.group(1), match.group(2)) if match else None
 
 
 def _alliance_facts(store: OxigraphStore, restrictions: list[str]) -> dict[str, dict[str, set[str]]]:
@@ -298,16 +288,18 @@ def _duplicate_pairs(store: OxigraphStore, locations: Locations, facts: dict[str
                     continue
                 file, line = locations.of(second)
                 other_file, other_line = locations.of(first)
+                pair = (second, first)
                 if same_title or same_date:
                     why = f"the title '{sorted(same_title)[0]}'" if same_title else f"the signing date {sorted(same_date)[0]}"
                     yield Problem(file, line, "alliance-unique",
                                   f"{locations.kind_and_id(second)} has the type, the parties and {why} of "
                                   f"{locations.kind_and_id(first)} ({other_file}:{other_line})",
-                                  "if it is the same agreement, use one id in both files; if it is a later stage, say so with succeeds:")
+                                  "if it is the same agreement, use one id in both files; if it is a later stage, say so with succeeds:",
+                                  about=pair)
                 else:
                     yield Problem(file, line, "likely-duplicate",
                                   f"{locations.kind_and_id(second)} has the type, the parties and the year ({sorted(same_year)[0]}) of "
                                   f"{locations.kind_and_id(first)} ({other_file}:{other_line}): two reports of one deal?",
                                   "if it is the same deal, use one id in both files (the second source corroborates it); "
                                   "if it is a later stage, add succeeds:; if they are different deals, add distinct_from: to one of them",
-                                  Severity.WARNING)
+                                  Severity.WARNING, pair)

@@ -26,13 +26,19 @@ class Locations:
                 file_of_source[iri] = file
         return cls(settings, dict(by_iri), file_of_source)
 
-    def of(self, iri: str, in_graph: str | None = None) -> tuple[str, int]:
-        """The entry that wrote ``iri`` (or its owner: a participation belongs to its alliance),
-        preferring the one in the file of source graph ``in_graph``."""
+    def owner(self, iri: str) -> str | None:
+        """The entity whose entries place ``iri``: itself if a record describes it, else the one it
+        belongs to (a participation belongs to its alliance); None if no record describes either."""
         owner = iri
         while owner not in self.by_iri and "/" in owner.removeprefix(self.settings.base):
             owner = owner.rsplit("/", 1)[0]
-        places = self.by_iri.get(owner, [])
+        return owner if owner in self.by_iri else None
+
+    def of(self, iri: str, in_graph: str | None = None) -> tuple[str, int]:
+        """The entry that wrote ``iri`` (or its owner's, Locations.owner), preferring the one in the
+        file of source graph ``in_graph``."""
+        owner = self.owner(iri)
+        places = self.by_iri.get(owner, []) if owner is not None else []
         if in_graph and in_graph in self.file_of_source:
             wanted = self.file_of_source[in_graph]
             for place in places:
@@ -42,4 +48,5 @@ class Locations:
         return places[0] if places else ("(built graph)", 0)
 
     def kind_and_id(self, iri: str) -> str:
+        """How messages show an entity; for people only (the checks know problems by ``Problem.about``)."""
         return iri.removeprefix(self.settings.base)

@@ -72,29 +72,27 @@ def _batches(graphs: list[str]) -> Iterator[list[str]]:
 POINTING_AT = "SELECT DISTINCT ?f WHERE { VALUES ?o { %s } ?f ?p ?o FILTER (isIRI(?f)) }"
 
 
-def shape_scope(store: OxigraphStore, locations: Locations, scope: Scope) -> set[str]:
+def shape_scope(store: OxigraphStore, locations: Locations, scope: Scope) -> set[str] | None:
     """The focus nodes whose shape results a change can alter: pySHACL sees of a node its own
     triples (the merge's, derived ones included), the types of the nodes it points at, and the
     vocabulary (unchanged in an incremental build); its problems name the place of its entry, or
-    of its owner's (a participation's alliance). So: the touched nodes (``Scope.touched``: the
-    changed graphs' nodes and those of derived triples that changed), the nodes that point at a
-    node whose types changed, and the nodes with a previous problem whose owner is touched."""
+    of its owner's (Locations.owner: a participation's alliance). So: the touched nodes
+    (``Scope.touched``: the changed graphs' nodes and those of derived triples that changed), the
+    nodes that point at a node whose types changed, and the focus nodes of previous problems
+    whose owner, before or after the change, is touched (``Problem.about``: focus, then owner).
+    None (check every node) if a previous shape problem does not name its focus node."""
+    previous = [p for p in scope.previous if p.rule.startswith("shape")]
+    if any(not p.about for p in previous):
+        return None
     nodes = set(scope.touched)
     for batch in chunks(sorted(scope.retyped), 500):
         nodes |= {row["f"].value for row in select(store, POINTING_AT % " ".join(f"<{iri}>" for iri in batch))}
-    touched = {locations.kind_and_id(iri) for iri in scope.touched}
-    for problem in scope.previous:
-        if problem.rule.startswith("shape"):
-            shown = _focus_shown(problem)
-            owners = [shown.rsplit("/", depth)[0] for depth in range(shown.count("/") + 1)]
-            if any(owner in touched for owner in owners):
-                nodes.add(shown if "://" in shown else locations.settings.base + shown)
+    for problem in previous:
+        focus = problem.about[0]
+        owner_now = locations.owner(focus)
+        if any(iri in scope.touched for iri in problem.about) or (owner_now is not None and owner_now in scope.touched):
+            nodes.add(focus)
     return nodes
-
-
-def _focus_shown(problem: Problem) -> str:
-    """The focus node of a problem _read_report made, as ``Locations.kind_and_id`` (an IRI has no spaces)."""
-    return problem.message.split(": ", 1)[0]
 
 
 def shacl_problems(store: OxigraphStore, settings: Settings, locations: Locations, scope: Scope | None = None) -> list[Problem]:
@@ -108,8 +106,7 @@ def shacl_problems(store: OxigraphStore, settings: Settings, locations: Location
         return all_shacl_problems(store, settings, locations, shapes)
     problems: set[Problem] = set()
     if scope is not None and within is not None:
-        again = {locations.kind_and_id(iri) for iri in within}
-        problems |= {p for p in scope.previous if p.rule.startswith("shape") and _focus_shown(p) not in again}
+        problems |= {p for p in scope.previous if p.rule.startswith("shape") and p.about[0] not in within}
     vocabulary: Graph | None = None
     for batch in chunks(sorted(candidates), NODES_PER_BATCH):
         values = " ".join(f"<{node}>" for node in batch)
@@ -151,10 +148,12 @@ def _read_report(report: Graph, locations: Locations) -> Iterator[tuple[str, Pro
         path = report.value(result, SH.resultPath)
         value = report.value(result, SH.value)
         file, line = locations.of(focus)
+        owner = locations.owner(focus)
         shown = locations.kind_and_id(focus)
         detail = f" (value {value})" if isinstance(value, (Literal, URIRef)) and value != URIRef(focus) else ""
         rule = f"shape:{_short(path)}" if path is not None else "shape"
-        yield focus, Problem(file, line, rule, f"{shown}: {message}{detail}", "", severity)
+        about = (focus, owner) if owner is not None and owner != focus else (focus,)
+        yield focus, Problem(file, line, rule, f"{shown}: {message}{detail}", "", severity, about)
 
 
 def _short(iri: object) -> str:
