@@ -17,6 +17,7 @@ import graph.validate.shacl as shacl
 from graph.build.incremental import STATE_FILE
 from graph.build.pipeline import build
 from graph.config import Settings
+from graph.problems import Problem, Severity, problems_as_json
 from graph.validate.locations import Locations
 
 from conftest import seed_corpus
@@ -157,3 +158,14 @@ def test_a_state_from_before_problems_named_their_entities_makes_the_build_cold(
     assert copies == []
     cold = build(Settings(data_dir=own_data.data_dir, store_path=tmp_path / "cold" / "store"))
     assert _summary(again) == _summary(cold)
+
+
+def test_what_a_problem_is_about_is_not_shown_to_users() -> None:
+    """The entities are the build's own: the text and the JSON of a problem (docs/schemas/
+    validate.schema.json, which allows no other field) are those of the same problem without them."""
+    about = ("https://w3id.org/alliance-graph/id/alliance/a/party/b", "https://w3id.org/alliance-graph/id/alliance/a")
+    named = Problem("data/sources/a.yaml", 3, "shape:role", "alliance/a/party/b: needs a role", "", Severity.WARNING, about)
+    plain = Problem("data/sources/a.yaml", 3, "shape:role", "alliance/a/party/b: needs a role", "", Severity.WARNING)
+    assert str(named) == str(plain)
+    assert problems_as_json([named]) == problems_as_json([plain])
+    assert set(named.to_json()) == {"file", "line", "rule", "message", "fix", "severity"}

@@ -15,8 +15,9 @@ links on the same file system), then:
 3. runs the checks as a cold build does, with the declarations and references of the unchanged
    files taken from the record cache; the duplicate-alliance check and the SHACL shapes only on
    what the changed graphs (before and after) and the changed derived triples (against the copy
-   the previous build kept, DERIVED_FILE) reach, the previous problems of the rest kept
-   (graph.validate.integrity.Scope, graph.validate.shacl.shape_scope);
+   the previous build kept, DERIVED_FILE) reach, the previous problems of the rest kept, known by
+   the entities each names (Problem.about, in the state; graph.validate.integrity.Scope,
+   graph.validate.shacl.shape_scope);
 4. recomputes the manifest's statement hashes only for the changed sources (and for sources whose
    claims are now about other entities).
 
