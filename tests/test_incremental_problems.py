@@ -18,6 +18,8 @@ from graph.build.incremental import STATE_FILE
 from graph.build.pipeline import build
 from graph.config import Settings
 from graph.problems import Problem, Severity, problems_as_json
+from graph.rdf.store import OxigraphStore
+from graph.validate.integrity import Scope
 from graph.validate.locations import Locations
 
 from conftest import seed_corpus
@@ -109,6 +111,26 @@ def test_the_owner_of_a_node_is_the_entity_whose_entry_places_it() -> None:
     assert places.of(f"{alliance}/party/org-dup-a") == ("data/sources/dup-orgs.yaml", 3)
     assert places.owner(alliance) == alliance
     assert places.owner(settings.entity_iri("alliance", "other") + "/signing") is None
+
+
+def test_a_kept_shape_problem_is_checked_again_when_its_owner_then_or_now_is_touched(store: OxigraphStore) -> None:
+    """The place of a node's problem is its owner's entry: touching the owner it named, or the one
+    it has now, asks about the node again; a problem that names no focus node makes every node be asked."""
+    settings = Settings()
+    alliance = settings.entity_iri("alliance", "deal-dup-1")
+    participation = f"{alliance}/party/org-dup-a"
+    owned = Locations(settings, {alliance: [("data/sources/dup-orgs.yaml", 3)]}, {})
+    unowned = Locations(settings, {}, {})
+
+    def asked(locations: Locations, about: tuple[str, ...], touched: set[str]) -> set[str] | None:
+        previous = [Problem("data/sources/dup-orgs.yaml", 3, "shape:role", "a role", "", Severity.WARNING, about)]
+        return shacl.shape_scope(store, locations, Scope(frozenset(touched), previous))
+
+    assert asked(unowned, (participation, alliance), {alliance}) == {alliance, participation}  # the owner it named
+    assert asked(owned, (participation,), {alliance}) == {alliance, participation}  # the owner it has now
+    assert asked(owned, (participation, alliance), set()) == set()
+    assert asked(unowned, (participation,), {alliance}) == {alliance}
+    assert asked(owned, (), set()) is None
 
 
 def test_previous_problems_that_name_no_entity_make_the_scoped_checks_run_whole(
