@@ -121,3 +121,11 @@ def test_scope_lines_become_values_and_stay_comments_otherwise() -> None:
     query = "SELECT ?a WHERE {\n  #@scope ?a\n  ?a ?p ?o }"
     assert scoped(query, None) == query
     assert "VALUES ?a { <https://e/1> <https://e/2> }" in scoped(query, {"https://e/2", "https://e/1"})
+
+
+def test_no_two_derivations_make_the_same_predicate() -> None:
+    """A key's old triples are found by the predicates of its derivation: two derivations making one
+    predicate would each take the other's triples for its own."""
+    makes = [derivation.makes for derivation in _derivations()]
+    assert all(makes)
+    assert sum(len(m) for m in makes) == len(set().union(*makes))
