@@ -112,6 +112,8 @@ def derive(store: OxigraphStore, settings: Settings, changes: Iterable[ox.Quad] 
                     made.write(derivation.make(store, settings, None))
                 _load(store, made, settings)
         return b""
+    if not store.holds_merge:  # the difference is applied to the stored merge as well
+        raise ValueError("derive by difference needs a copy of a published build (a store that holds its merge); pass changes=None")
     return _by_difference(store, settings, Changes(changes), note)
 
 
