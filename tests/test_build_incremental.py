@@ -237,3 +237,160 @@ def test_shape_problems_after_a_change_are_those_of_a_cold_build(own_data: Setti
         build(Settings(data_dir=own_data.data_dir, store_path=tmp_path / "cold2" / "store"))
     assert failed.value.problems == failed_cold.value.problems
     assert any(p.rule.startswith("shape") and p.severity.value == "violation" for p in failed.value.problems)
+
+
+# A small landscape for the derived graph's difference (graph/build/derive.py, graph/build/reach.py):
+# a group with a member, two more organisations, a signatory holding a post, and two deals (one
+# dated by its signing, one by its source's publication date).
+LANDSCAPE = {
+    "grp-orgs.yaml": """source: {title: Group pages, url: 'https://example.org/grp-orgs', publisher: Example, published: '2024', language: en, kind: web-page}
+organisations:
+  - {id: grp-parent, kind: group, label: {en: Parent Group}, sector: automotive, country: CN, quote: "Parent Group is a group"}
+  - {id: grp-child, kind: company, label: {en: Child Motors}, sector: automotive, country: CN, part_of: [grp-parent], quote: "Child Motors is a company"}
+  - {id: grp-steel, kind: company, label: {en: Steel Maker}, sector: steel, country: CN, quote: "Steel Maker is a company"}
+  - {id: grp-lone, kind: company, label: {en: Lone Recycler}, sector: aluminium, country: CN, quote: "Lone Recycler is a company"}
+posts:
+  - {id: grp-ceo, title: {en: CEO}, organisation: grp-child, quote: "CEO of Child Motors"}
+people:
+  - {id: grp-person, name: {en: Jane Doe}, holds: [grp-ceo], quote: "Jane Doe, CEO of Child Motors"}
+""",
+    "grp-deals.yaml": """source: {title: Group deals, url: 'https://example.org/grp-deals', publisher: Example, published: '2023-05', language: en, kind: news-article}
+alliances:
+  - id: grp-deal-1
+    type: memorandum-of-understanding
+    title: {en: Child and Steel deal}
+    parties:
+      - {organisation: grp-child, role: buyer, signatory: grp-person}
+      - {organisation: grp-steel, role: supplier}
+      - {organisation: grp-lone, role: participant}
+    materials: [green-steel]
+    pathways: [hydrogen-dri]
+    signing: {date: 2024-03}
+    status:
+      - {status: non-binding, quote: "a memorandum"}
+    quote: "Child Motors and Steel Maker signed a memorandum"
+  - id: grp-deal-2
+    type: memorandum-of-understanding
+    title: {en: Lone and Steel deal}
+    parties:
+      - {organisation: grp-lone, role: participant}
+      - {organisation: grp-steel, role: supplier}
+    materials: [recycled-aluminium]
+    pathways: [closed-loop-recycling]
+    quote: "Lone Recycler and Steel Maker agreed"
+""",
+}
+ADDED = """source: {title: Third deal, url: 'https://example.org/grp-third', publisher: Example, published: '2025-02', language: en, kind: news-article}
+organisations:
+  - {id: grp-unnamed, kind: unnamed, label: {en: "unnamed steel maker (example)"}, description: {en: a steel maker the article does not name},
+     identified_as: grp-steel, quote: "a steel maker"}
+alliances:
+  - id: grp-deal-3
+    type: memorandum-of-understanding
+    title: {en: Child and unnamed deal}
+    parties:
+      - {organisation: grp-child, role: buyer, signatory_post: grp-ceo}
+      - {organisation: grp-unnamed, role: supplier}
+    materials: [low-carbon-automotive-steel]
+    pathways: [electric-arc-furnace-scrap]
+    announcement: {date: 2025-01-20}
+    status:
+      - {status: binding, quote: "a binding deal"}
+    quote: "Child Motors and a steel maker signed a binding deal"
+"""
+
+
+def _replace(name: str, old: str, new: str) -> Any:
+    def edit(sources: Path) -> None:
+        text = (sources / name).read_text(encoding="utf-8")
+        assert old in text
+        (sources / name).write_text(text.replace(old, new), encoding="utf-8")
+    return edit
+
+
+def _remove(name: str) -> Any:
+    return lambda sources: (sources / name).unlink()
+
+
+def _add(name: str, text: str) -> Any:
+    return lambda sources: (sources / name).write_text(text, encoding="utf-8")
+
+
+DERIVED_EDITS = {
+    # display labels and every list that shows a name: parties, pathways' pursuers, a group's
+    # members and a member's groups, an unnamed party's identification
+    "organisations renamed": lambda sources: [_replace("grp-orgs.yaml", f"label: {{en: {old}}}", f"label: {{en: {old} Renamed}}")(sources)
+                                              for old in ("Steel Maker", "Child Motors", "Parent Group")],
+    "an organisation moved into a group": _replace("grp-orgs.yaml", "label: {en: Lone Recycler}, sector: aluminium, country: CN,",
+                                                   "label: {en: Lone Recycler}, sector: aluminium, country: CN, part_of: [grp-parent],"),
+    "an organisation moved out of its group": _replace("grp-orgs.yaml", " part_of: [grp-parent],", ""),
+    "a group's parent changed": _replace("grp-orgs.yaml", "label: {en: Parent Group}, sector: automotive, country: CN,",
+                                         "label: {en: Parent Group}, sector: automotive, country: CN, part_of: [grp-steel],"),
+    # the material closure and the alliance's material list; its pathway list and the pathways' lists old and new
+    "an alliance's material changed": _replace("grp-deals.yaml", "materials: [green-steel]", "materials: [recycled-aluminium]"),
+    "an alliance's pathway changed": _replace("grp-deals.yaml", "pathways: [hydrogen-dri]", "pathways: [renewable-electricity]"),
+    # alliance-year, alliance-date, current-status, signing dates; a year taken from the source's publication date
+    "dates and status changed": lambda sources: (
+        _replace("grp-deals.yaml", "signing: {date: 2024-03}", "signing: {date: 2021-05-02}")(sources),
+        _replace("grp-deals.yaml", '- {status: non-binding, quote: "a memorandum"}',
+                 '- {status: non-binding, quote: "a memorandum"}\n      - {status: binding, quote: "now binding"}')(sources),
+        _replace("grp-deals.yaml", "published: '2023-05'", "published: '2022'")(sources)),
+    # post lists: the signatory's post now in another organisation; supplier pairs: a participant
+    # that was an aluminium supplier is now an automaker
+    "a post and a sector changed": lambda sources: (
+        _replace("grp-orgs.yaml", "organisation: grp-child, quote", "organisation: grp-steel, quote")(sources),
+        _replace("grp-orgs.yaml", "label: {en: Lone Recycler}, sector: aluminium", "label: {en: Lone Recycler}, sector: automotive")(sources)),
+    "a file removed": _remove("grp-deals.yaml"),
+    "a file added": _add("grp-third.yaml", ADDED),
+}
+
+
+def _landscape(own_data: Settings, extra: dict[str, str] | None = None) -> Path:
+    sources = own_data.data_dir / "sources"
+    for name, text in {**LANDSCAPE, **(extra or {})}.items():
+        (sources / name).write_text(text, encoding="utf-8")
+    return sources
+
+
+def _derivation_notes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What the build said about derivations made whole (graph.build.derive's note)."""
+    notes: list[str] = []
+    derive = pipeline.derive
+    monkeypatch.setattr(pipeline, "derive", lambda store, settings, quads=None, note=None: derive(store, settings, quads, notes.append))
+    return notes
+
+
+@pytest.mark.parametrize("edit", list(DERIVED_EDITS), ids=list(DERIVED_EDITS))
+def test_the_derived_graph_after_a_change_is_a_cold_builds(own_data: Settings, copies: list[Path], monkeypatch: pytest.MonkeyPatch,
+                                                           tmp_path: Path, edit: str) -> None:
+    """The derived graph is changed by its difference, each derivation run only for what the change
+    reaches: the published quads (derived graph and stored merge included) are a cold build's."""
+    sources = _landscape(own_data, {"grp-third.yaml": ADDED} if edit != "a file added" else None)
+    build(own_data)
+    notes = _derivation_notes(monkeypatch)
+    DERIVED_EDITS[edit](sources)
+    incremental = build(own_data)
+    assert len(copies) == 1
+    assert notes == []  # every derivation scoped, none made whole
+    cold_settings = Settings(data_dir=own_data.data_dir, store_path=tmp_path / "cold" / "store")
+    cold = build(cold_settings)
+    assert _summary(incremental) == _summary(cold)
+    assert _published(own_data) == _published(cold_settings)
+
+
+def test_a_scope_too_narrow_would_be_seen(own_data: Settings, copies: list[Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The comparison above can fail: derivations run only for the subjects of the changed quads
+    (not what they reach) leave the lists that show a renamed organisation stale."""
+    import graph.build.derive as derive_module
+
+    sources = _landscape(own_data)
+    build(own_data)
+    monkeypatch.setattr(derive_module, "keys", lambda store, paths, changes, limit, known=None: {
+        term.value for term in changes.all_subjects if isinstance(term, ox.NamedNode)})
+    DERIVED_EDITS["organisations renamed"](sources)
+    build(own_data)
+    assert len(copies) == 1
+    cold_settings = Settings(data_dir=own_data.data_dir, store_path=tmp_path / "cold" / "store")
+    build(cold_settings)
+    ours, theirs = _published(own_data)[0], _published(cold_settings)[0]
+    assert any("Steel Maker (supplier)" in quad for quad in ours - theirs)  # a party list with the old name

@@ -1,67 +1,181 @@
 """Derived facts (partners, group membership, the alliance's year, display labels, matchable
-labels), rebuilt with every build into their own graph.
+labels, the lists that answers show), made by every build into their own graph.
 
 Each ``derivations/*.rq`` file is a CONSTRUCT over the source graphs; its triples go into the
 ``derived`` graph, so a derived fact never pretends to come from a source. Display labels
 (graph.build.display) and normalised labels (graph.records.names) need Python, so they are made here.
+The summaries (``derivations/summaries/*.rq``) run second, because they read the display labels,
+groups and years of the first stage.
+
+A cold build runs every derivation over the whole graph. An incremental build keeps the previous
+derived graph and changes it by its difference: each derivation runs only for the keys (the
+subjects of its triples) that the changed quads reach (graph.build.reach, from the ``#@reads``
+paths of its file; ``#@scope ?key`` lines become a VALUES block of those keys), its triples are
+compared with the derived triples those keys had, and only what differs is removed and added,
+in the derived graph and in the stored merge. A derivation whose keys are too many runs whole
+(and is compared whole), and the build says so.
 """
 from __future__ import annotations
 
+import re
 import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 import pyoxigraph as ox
 
+from graph.build.display import DISPLAYED, READS as DISPLAY_READS, display_triples
+from graph.build.reach import Changes, Step, TooWide, can_scope, expand, keys, parse_path, reads_of, scoped
 from graph.config import Settings
-from graph.build.display import display_triples
 from graph.records.names import normalise
 from graph.rdf.query_forms import construct, select
 from graph.rdf.store import OxigraphStore
 
 DERIVATIONS = Path(__file__).with_name("derivations")
 
-
+# Entities with a name but no normalised label from their source (the taxonomies' concepts). The
+# derived graph's own hidden labels are not looked at: an incremental build keeps them in the merge.
 UNMATCHABLE_LABELS = """
 SELECT DISTINCT ?entity ?label WHERE {
+  #@scope ?entity
   ?entity skos:prefLabel|skos:altLabel ?label .
-  FILTER NOT EXISTS { ?entity skos:hiddenLabel ?any }
+  FILTER NOT EXISTS { GRAPH ?g { ?entity skos:hiddenLabel ?any } FILTER (?g != <%s>) }
 }"""
 HIDDEN_LABEL = ox.NamedNode("http://www.w3.org/2004/02/skos/core#hiddenLabel")
+# More keys than this and a derivation runs whole: a VALUES block that long costs more than it saves.
+MAX_KEYS = 20_000
+# More changed quads than this and every derivation runs whole (a large part of the graph changed).
+MAX_CHANGES = 200_000
+NT = ox.RdfFormat.N_TRIPLES
 
 
-def derive(store: OxigraphStore, settings: Settings) -> None:
-    """Run every derivation and load what they make into the derived graph.
+@dataclass(frozen=True)
+class Derivation:
+    """One derivation: its name, what it reads from a key (graph.build.reach), the predicates of the
+    triples it makes, and how it makes them (as N-Triples), for some keys or (None) every key."""
 
-    The CONSTRUCTs' triples are serialised by the store itself, never made Python objects (a
-    fifth of the derivation's time at 100,000 triples); the store keeps a triple stated twice once.
-    The summaries (``derivations/summaries/*.rq``: the lists that answers show) run second, because
-    they read the display labels and groups that the first stage loads."""
-    with tempfile.TemporaryFile() as derived:
-        _construct_all(store, DERIVATIONS, derived)
-        # Concepts of the taxonomies get the same normalised labels as records (graph.records.names), so
-        # that one exact-match lookup finds "绿钢" or "Green Steel" as it finds "HBIS".
-        triples: set[ox.Triple] = set()
-        for row in select(store, UNMATCHABLE_LABELS):
-            if key := normalise(row["label"].value):
-                triples.add(ox.Triple(row["entity"], HIDDEN_LABEL, ox.Literal(key)))
-        triples |= display_triples(store, settings)
-        ox.serialize(triples, derived, format=ox.RdfFormat.N_TRIPLES)
-        _load(store, derived, settings)
-    with tempfile.TemporaryFile() as summaries:
-        _construct_all(store, DERIVATIONS / "summaries", summaries)
-        _load(store, summaries, settings)
+    name: str
+    reads: tuple[tuple[Step, ...], ...]
+    makes: frozenset[str]
+    make: Callable[[OxigraphStore, Settings, set[str] | None], bytes]
+    scopable: bool = True
 
 
-def _construct_all(store: OxigraphStore, folder: Path, out: IO[bytes]) -> None:
-    """Every CONSTRUCT of ``folder`` (not its subfolders), its triples written to ``out`` as N-Triples."""
-    for path in sorted(folder.glob("*.rq")):
-        construct(store, path.read_text(encoding="utf-8")).serialize(out, format=ox.RdfFormat.N_TRIPLES)
+def _query_derivation(path: Path) -> Derivation:
+    query = path.read_text(encoding="utf-8")
+    template = re.search(r"CONSTRUCT\s*\{(.*?)\}\s*WHERE", query, re.DOTALL)
+    if template is None:
+        raise ValueError(f"{path}: a derivation is a CONSTRUCT query; write it as one")
+    makes = frozenset(expand(token) for token in re.findall(r"[^\s;.,]+", template.group(1)) if not token.startswith("?"))
+
+    def make(store: OxigraphStore, settings: Settings, iris: set[str] | None) -> bytes:
+        return construct(store, scoped(query, iris)).serialize(format=NT) or b""
+
+    return Derivation(path.stem, reads_of(query), makes, make, can_scope(query))
+
+
+def _matchable_labels(store: OxigraphStore, settings: Settings, iris: set[str] | None) -> bytes:
+    """Concepts of the taxonomies get the same normalised labels as records (graph.records.names),
+    so that one exact-match lookup finds "绿钢" or "Green Steel" as it finds "HBIS"."""
+    triples = set()
+    for row in select(store, scoped(UNMATCHABLE_LABELS % settings.graph_iri("derived"), iris)):
+        if key := normalise(row["label"].value):
+            triples.add(ox.Triple(row["entity"], HIDDEN_LABEL, ox.Literal(key)))
+    return ox.serialize(triples, format=NT) or b""
+
+
+def _display(store: OxigraphStore, settings: Settings, iris: set[str] | None) -> bytes:
+    return ox.serialize(display_triples(store, settings, iris), format=NT) or b""
+
+
+def stages() -> tuple[list[Derivation], list[Derivation]]:
+    """The derivations of the first stage (over the source graphs) and of the second (the summaries)."""
+    first = [_query_derivation(path) for path in sorted(DERIVATIONS.glob("*.rq"))]
+    first.append(Derivation("matchable labels", tuple(parse_path(p) for p in ("skos:prefLabel", "skos:altLabel", "skos:hiddenLabel")),
+                            frozenset({HIDDEN_LABEL.value}), _matchable_labels))
+    first.append(Derivation("display values", tuple(parse_path(p) for p in DISPLAY_READS),
+                            frozenset(str(display) for _, display, _ in DISPLAYED), _display))
+    return first, [_query_derivation(path) for path in sorted((DERIVATIONS / "summaries").glob("*.rq"))]
+
+
+def derive(store: OxigraphStore, settings: Settings, changes: Iterable[ox.Quad] | None = None,
+           note: Callable[[str], None] = lambda text: None) -> bytes:
+    """Make the derived graph: whole (``changes`` None), or, in a copy of the previous build
+    (an incremental build's), by its difference after the source quads ``changes`` were added or
+    removed. Returns the derived triples that were removed or added (N-Triples; empty when whole)."""
+    if changes is None:
+        for stage in stages():
+            with tempfile.TemporaryFile() as made:
+                for derivation in stage:
+                    made.write(derivation.make(store, settings, None))
+                _load(store, made, settings)
+        return b""
+    if not store.holds_merge:  # the difference is applied to the stored merge as well
+        raise ValueError("derive by difference needs a copy of a published build (a store that holds its merge); pass changes=None")
+    return _by_difference(store, settings, Changes(changes), note)
 
 
 def _load(store: OxigraphStore, triples: IO[bytes], settings: Settings) -> None:
-    """Load into the derived graph and, in a store that holds the merge of its graphs (an
-    incremental build's copy), into the merge too: the summaries read the first stage there."""
+    """Load into the derived graph and, in a store that holds the merge of its graphs, into the merge too."""
     for graph in (settings.graph_iri("derived"), None) if store.holds_merge else (settings.graph_iri("derived"),):
         triples.seek(0)
-        store.load(triples, ox.RdfFormat.N_TRIPLES, graph)
+        store.load(triples, NT, graph)
+
+
+OLD_TRIPLES = """
+CONSTRUCT { ?s ?p ?o } WHERE {
+  #@scope ?s
+  VALUES ?p { %s }
+  GRAPH <%s> { ?s ?p ?o }
+}"""
+
+
+def _by_difference(store: OxigraphStore, settings: Settings, changes: Changes, note: Callable[[str], None]) -> bytes:
+    derived = settings.graph_iri("derived")
+    whole = changes.count > MAX_CHANGES
+    if whole:
+        note(f"derived graph made again whole: {changes.count} quads changed")
+    changed: list[bytes] = []
+    for stage in stages():
+        removed: set[bytes] = set()
+        added: set[bytes] = set()
+        known: dict[tuple[str, frozenset[ox.NamedNode | ox.Literal | ox.BlankNode]], set[str]] = {}
+        for derivation in stage:
+            iris: set[str] | None = None
+            if not whole and derivation.scopable:
+                try:
+                    iris = keys(store, derivation.reads, changes, MAX_KEYS, known)
+                except TooWide as wide:
+                    note(f"derivation '{derivation.name}' made again whole: {wide}")
+            elif not whole:
+                note(f"derivation '{derivation.name}' made again whole: it has no #@scope line")
+            if iris is not None and not iris:
+                continue
+            new = set(derivation.make(store, settings, iris).splitlines())
+            old_query = scoped(OLD_TRIPLES % (" ".join(f"<{p}>" for p in sorted(derivation.makes)), derived), iris)
+            old = set((construct(store, old_query).serialize(format=NT) or b"").splitlines())
+            removed |= old - new
+            added |= new - old
+        _apply(store, derived, sorted(removed), sorted(added))
+        difference = sorted(removed | added)
+        changes.add(ox.parse(b"\n".join(difference), format=NT))  # the summaries read the first stage
+        changed += difference
+    return b"".join(line + b"\n" for line in changed)
+
+
+BATCH = 5_000  # triples per update
+
+
+def _apply(store: OxigraphStore, derived: str, removed: list[bytes], added: list[bytes]) -> None:
+    """Remove and add derived triples, in the derived graph and in the stored merge; a removed
+    triple stays in the merge while another graph states it."""
+    for start in range(0, len(removed), BATCH):
+        lines = b"\n".join(removed[start:start + BATCH])
+        rows = " ".join(f"({t.subject} {t.predicate} {t.object})" for t in ox.parse(lines, format=NT))
+        store.update(f"DELETE DATA {{ GRAPH <{derived}> {{ {lines.decode()} }} }} ;\n"
+                     f"DELETE {{ ?s ?p ?o }} WHERE {{ VALUES (?s ?p ?o) {{ {rows} }} FILTER NOT EXISTS {{ GRAPH ?g {{ ?s ?p ?o }} }} }}")
+    for start in range(0, len(added), BATCH):
+        text = b"\n".join(added[start:start + BATCH]).decode()
+        store.update(f"INSERT DATA {{ GRAPH <{derived}> {{ {text} }}\n{text} }}")

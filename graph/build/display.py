@@ -22,6 +22,7 @@ from collections.abc import Sequence
 
 import pyoxigraph as ox
 
+from graph.build.reach import scoped
 from graph.config import Settings
 from graph.rdf.namespaces import AL, SCHEMA
 from graph.rdf.query_forms import select
@@ -44,12 +45,18 @@ NAMED_CLASSES = ("al:Alliance", "org:Organization", "foaf:Person", "org:Post", "
 
 CANDIDATES = """
 SELECT DISTINCT ?entity ?display ?tier ?text WHERE {
+  #@scope ?entity
   VALUES (?property ?display ?tier) { %s }
   ?entity ?property ?text .
   FILTER (isIRI(?entity) && isLiteral(?text))
 }""" % " ".join(f"(<{prop}> <{display}> {tier})" for prop, display, tier in DISPLAYED)
 NAMED_ENTITIES = """
-SELECT DISTINCT ?entity WHERE { VALUES ?class { %s } ?entity a ?class FILTER (isIRI(?entity)) }""" % " ".join(NAMED_CLASSES)
+SELECT DISTINCT ?entity WHERE {
+  #@scope ?entity
+  VALUES ?class { %s } ?entity a ?class FILTER (isIRI(?entity))
+}""" % " ".join(NAMED_CLASSES)
+# What an entity's display values read (graph.build.reach): its names and texts, and its types.
+READS = ("a",) + tuple(dict.fromkeys(f"<{prop}>" for prop, _, _ in DISPLAYED))
 
 Preference = tuple[int, int, str, str]
 
@@ -69,16 +76,17 @@ def preference(text: ox.Literal, tier: int, languages: Sequence[str]) -> Prefere
     return (tier, language_rank(tag, languages) if tag else len(languages), tag, text.value)
 
 
-def display_triples(store: OxigraphStore, settings: Settings) -> set[ox.Triple]:
-    """One triple per entity and display property, for the derived graph."""
+def display_triples(store: OxigraphStore, settings: Settings, within: set[str] | None = None) -> set[ox.Triple]:
+    """One triple per entity and display property, for the derived graph: of every entity, or of
+    the entities ``within`` (an incremental build's, graph.build.reach)."""
     best: dict[tuple[ox.NamedNode, ox.NamedNode], tuple[Preference, ox.Literal]] = {}
-    for row in select(store, CANDIDATES):
+    for row in select(store, scoped(CANDIDATES, within)):
         key = (row["entity"], row["display"])
         ranked = preference(row["text"], int(row["tier"].value), settings.label_languages)
         if key not in best or ranked < best[key][0]:
             best[key] = (ranked, row["text"])
     chosen = {key: text for key, (_, text) in best.items()}
     label = ox.NamedNode(str(AL.displayLabel))
-    for row in select(store, NAMED_ENTITIES):
+    for row in select(store, scoped(NAMED_ENTITIES, within)):
         chosen.setdefault((row["entity"], label), ox.Literal(row["entity"].value.rstrip("/").rsplit("/", 1)[-1]))
     return {ox.Triple(entity, display, text) for (entity, display), text in chosen.items()}

@@ -8,16 +8,16 @@ of each source's statements about each entity (graph.changes.manifest.statement_
 next build, when that state matches, copies the published store with ``Store.backup`` (hard
 links on the same file system), then:
 
-1. drops the graphs of changed and removed sources and the derived graph, and takes their
-   triples out of the stored merge (the default graph) unless another graph still states them;
-2. loads the changed files' N-Quads (from the record cache, or compiled), derives again, and adds
-   the new graphs' triples to the merge;
+1. drops the graphs of changed and removed sources, and takes their triples out of the stored
+   merge (the default graph) unless another graph still states them;
+2. loads the changed files' N-Quads (from the record cache, or compiled) and adds the new graphs'
+   triples to the merge; changes the derived graph by its difference, deriving only for what the
+   changed quads (``changed_quads``) reach (graph.build.derive);
 3. runs the checks as a cold build does, with the declarations and references of the unchanged
    files taken from the record cache; the duplicate-alliance check and the SHACL shapes only on
-   what the changed graphs (before and after) and the changed derived triples (against the copy
-   the previous build kept, DERIVED_FILE) reach, the previous problems of the rest kept, known by
-   the entities each names (Problem.about, in the state; graph.validate.integrity.Scope,
-   graph.validate.shacl.shape_scope);
+   what the changed graphs (before and after) and the changed derived triples reach, the previous
+   problems of the rest kept, known by the entities each names (Problem.about, in the state;
+   graph.validate.integrity.Scope, graph.validate.shacl.shape_scope);
 4. recomputes the manifest's statement hashes only for the changed sources (and for sources whose
    claims are now about other entities).
 
@@ -49,9 +49,6 @@ from graph.rdf.store import COMPLETE_MARKER, UNION_MARKER, Lease, OxigraphStore,
 STATE_FILE = "alliances.build-state.json"
 # 3: each problem names the entities it is about (Problem.about); an older state makes the build cold.
 STATE_FORMAT = 3
-# The derived graph's triples as derive loaded them (N-Triples): the next build compares its own
-# with them to know which nodes derived facts changed for (reading them from the store takes seconds).
-DERIVED_FILE = "alliances.derived.nt"
 PACKAGE = Path(__file__).resolve().parent.parent
 # Libraries whose answers are part of the derived graph, the checks or the manifest.
 LIBRARIES = ("pyoxigraph", "rdflib", "pyshacl")
@@ -110,7 +107,6 @@ class Previous:
 
     lease: Lease
     state: State
-    derived: bytes  # the previous derived graph (DERIVED_FILE)
 
 
 def trusted_previous(settings: Settings, version: str) -> tuple[Previous | None, str]:
@@ -130,14 +126,12 @@ def trusted_previous(settings: Settings, version: str) -> tuple[Previous | None,
         why = "the earlier build was served with updates"
     elif state is None:
         why = "the earlier build left no build state"
-    elif not (folder / DERIVED_FILE).is_file():
-        why = "the earlier build left no copy of its derived graph"
     elif state.graph_version != version:
         why = "the code, ontology, shapes, taxonomies, reference lists or settings changed since the earlier build"
     if why or state is None:
         lease.release()
         return None, why
-    return Previous(lease, state, (folder / DERIVED_FILE).read_bytes()), ""
+    return Previous(lease, state), ""
 
 
 def copy_store(previous: Path, folder: Path) -> OxigraphStore:
@@ -212,10 +206,12 @@ def types_of(store: OxigraphStore, iris: set[str]) -> dict[str, set[str]]:
     return types
 
 
-def changed_lines(before: bytes, after: bytes) -> bytes:
-    """The N-Triples lines in one dump and not the other (the store writes a triple the same way each time)."""
-    old, new = set(before.splitlines()), set(after.splitlines())
-    return b"\n".join(sorted(old ^ new)) + b"\n"
+def changed_quads(store: OxigraphStore, graphs: list[str], nquads: bytes) -> set[ox.Quad]:
+    """The quads that replacing ``graphs`` (as the store holds them) with ``nquads`` adds or
+    removes: what the derived graph's difference starts from (graph.build.derive). A quad that an
+    edited file states before and after is no change, whatever else in the file changed."""
+    before = {quad for graph in graphs for quad in store.quads(graph)}
+    return before ^ set(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
 
 
 def loaded_graphs(nquads: bytes) -> set[str] | None:

@@ -17,12 +17,11 @@ import pyoxigraph as ox
 
 from graph.config import Settings
 from graph.build.derive import derive
-from graph.build.incremental import (DERIVED_FILE, State, Untrusted, changed_lines, copy_store, drop_graphs, graph_version, loaded_graphs,
+from graph.build.incremental import (State, Untrusted, changed_quads, copy_store, drop_graphs, graph_version, loaded_graphs,
                                      nodes_of, touched_nodes, trusted_previous, types_of, values)
 from graph.changes.manifest import archive_manifest, claims_about, make_manifest, statement_digests, write_manifest
 from graph.errors import InvalidData
 from graph.problems import Problem, Severity, has_violations
-from graph.rdf.files import write_atomic
 from graph.rdf.location import RemoteEndpoint
 from graph.build.cache import RecordCache
 from graph.build.progress import Progress
@@ -48,7 +47,6 @@ class Compiled:
     whole: bool = True  # every record of the data folder, not a chosen few (cross-file checks need all)
     keys: dict[str, str] = field(default_factory=dict)  # source id -> record-cache key (graph.build.records.file_key)
     loaded: list[str] = field(default_factory=list)  # the source ids whose N-Quads were loaded
-    derived: bytes = b""  # the derived graph's triples as loaded (graph.build.incremental.DERIVED_FILE)
 
 
 @dataclass
@@ -168,13 +166,12 @@ def compile_all(store: OxigraphStore, settings: Settings, files: list[Path] | No
     if compiled.problems:  # fix each file first: cross-file checks would only repeat the noise
         return compiled, sorted(compiled.problems)
     if update is not None and not update.changed:  # the previous graph, with its problems
-        compiled.derived = update.derived_before
         return compiled, sorted(update.previous.problems)
     progress.problems(early_problems(taxonomy, compiled))
     progress.stage("deriving")
-    store.record_loads(settings.graph_iri("derived"))
-    derive(store, settings)  # into the stored merge too, when the store holds one (an incremental build's)
-    compiled.derived = store.recorded(settings.graph_iri("derived"))
+    derived = derive(store, settings, None if update is None else update.quads, progress.note)
+    if update is not None:
+        update.derived = derived
     progress.stage("checking")
     scope = None if update is None else update.scope(store, settings)
     return compiled, sorted(check_graph(store, settings, taxonomy, compiled, progress.problems, scope))
@@ -189,15 +186,16 @@ class Update:
     about_before: dict[str, frozenset[str]] = field(default_factory=dict)
     changed: list[str] = field(default_factory=list)  # source ids dropped or loaded again
     touched: set[str] = field(default_factory=set)  # IRIs the changed graphs, old and new, are about or point at
-    derived_before: bytes = b""  # the previous derived graph, as N-Triples (graph.build.incremental.DERIVED_FILE)
+    quads: set[ox.Quad] = field(default_factory=set)  # the source quads added or removed (graph.build.incremental.changed_quads)
+    derived: bytes = b""  # the derived triples added or removed, as N-Triples (graph.build.derive)
     types_before: dict[str, set[str]] = field(default_factory=dict)  # of the touched IRIs
 
     def __post_init__(self) -> None:
         self.present = dict(self.previous.sources)
 
     def replace_sources(self, store: OxigraphStore, settings: Settings, stream: IO[bytes]) -> None:
-        """Drop the graphs of changed and removed sources and the derived graph, then load the
-        changed files' N-Quads (``stream``) and add them to the stored merge."""
+        """Drop the graphs of changed and removed sources, then load the changed files' N-Quads
+        (``stream``) and add them to the stored merge; the derived graph is changed later, by its difference."""
         data = stream.read()
         loaded = loaded_graphs(data)
         if loaded is None:
@@ -212,7 +210,8 @@ class Update:
         graphs = [settings.entity_iri("source", source) for source in self.changed]
         self.touched = touched_nodes(store, graphs) | nodes_of(data, ox.RdfFormat.N_QUADS)[0]
         self.types_before = types_of(store, self.touched)
-        drop_graphs(store, [graph for graph in graphs if graph in set(store.named_graphs())] + [settings.graph_iri("derived")])
+        self.quads = changed_quads(store, graphs, data)
+        drop_graphs(store, [graph for graph in graphs if graph in set(store.named_graphs())])
         if data:
             store.load(data, ox.RdfFormat.N_QUADS)
         store.add_to_merge([graph for graph in graphs if graph in set(store.named_graphs())])
@@ -221,8 +220,7 @@ class Update:
         """What the change reaches, for the checks (graph.validate.integrity.Scope): once derived,
         the nodes of the derived triples that changed are touched too, and a node whose types
         changed is retyped."""
-        derived, typed = nodes_of(changed_lines(self.derived_before, store.recorded(settings.graph_iri("derived"))),
-                                  ox.RdfFormat.N_TRIPLES)
+        derived, typed = nodes_of(self.derived, ox.RdfFormat.N_TRIPLES)
         after = types_of(store, self.touched)
         retyped = typed | {iri for iri in self.touched if after.get(iri) != self.types_before.get(iri)}
         return Scope(frozenset(self.touched | derived), self.previous.problems, frozenset(retyped))
@@ -316,7 +314,7 @@ def _build_into(build_path: Path, settings: Settings, progress: Progress,
             try:
                 progress.note(f"incremental build from build {previous.lease.folder.name}")
                 return _build_from(build_path, settings, progress, version, then, copy_store(previous.lease.folder, build_path),
-                                   Update(previous.state, derived_before=previous.derived))
+                                   Update(previous.state))
             finally:
                 previous.lease.release()
         except Untrusted as error:
@@ -347,7 +345,6 @@ def _build_from(build_path: Path, settings: Settings, progress: Progress, versio
         graphs = len(store.named_graphs())
         write_manifest(build_path, make_manifest(store, settings, build_path.name, digests))  # before publish: no build without one
         State(version, dict(sorted(compiled.keys.items())), digests, problems).write(build_path)
-        write_atomic(build_path / DERIVED_FILE, compiled.derived)
         store.flush(optimize=update is None)  # compacting a copied store would rewrite all of it
         if then is not None:
             then(store)
