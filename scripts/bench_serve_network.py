@@ -20,7 +20,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -120,4 +119,4 @@ if __name__ == "__main__":
     parser.add_argument("--code", type=Path, default=ROOT, help="the checkout whose code runs (default: this one)")
     parser.add_argument("--skip", nargs="*", default=[], choices=["serve", "stats"])
     arguments = parser.parse_args()
-    sys.exit(main(arguments.store, arguments.code.resolve(), set(arguments.skip)))
+    main(arguments.store, arguments.code.resolve(), set(arguments.skip))

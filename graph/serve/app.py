@@ -258,11 +258,13 @@ def _explorer_routes(context: ServerContext) -> list[BaseRoute]:
 
 
 # Full collections at most once per this many collections of the middle generation (Python's
-# default: 10). A page that builds a landscape view makes a million containers and no cycles, and each
-# full collection walks them all: the default cost 6 s of CPU in 18 s drawing the network of 15,000
-# organisations (docs/benchmarks.md). The collector is never paused in a server
+# default: 10). A page that builds a landscape or draws a network makes a million containers and no
+# cycles, and each full collection walks them all: measured at 15,000 organisations, drawing took
+# 18-20 s CPU with the default, 15 s with the collector paused and 12 s with this, and loading a kept
+# landscape 2.6, 1.5 and 1.3 s (docs/benchmarks.md). Young collections go on as usual, so short-lived
+# cycles are still freed at once. The collector is never paused in a server
 # (graph.network.landscape.cycles_uncollected): a pause would hold for every request's thread.
-FULL_COLLECTION_EVERY = 100
+FULL_COLLECTION_EVERY = 1000
 
 
 def rarer_full_collections() -> None:
