@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -300,4 +301,25 @@ def test_a_process_of_one_thread_pauses_the_collector_and_one_of_several_does_no
     finally:
         stop.set()
         other.join(WAIT_S)
+    assert gc.isenabled()
+
+
+def test_serve_makes_full_collections_rarer_before_it_answers(seed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    from graph.serve import app
+    from graph.serve.context import ServeSettings
+
+    seen: list[tuple[int, int, int]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: seen.append(gc.get_threshold()))
+    saved = gc.get_threshold()
+    gc.set_threshold(saved[0], saved[1], 10)  # Python's default
+    try:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        app.serve(ServeSettings(store_path=seed, port=port, access_log=False))
+    finally:
+        gc.set_threshold(*saved)
+    assert seen == [(saved[0], saved[1], app.FULL_COLLECTION_EVERY)]
     assert gc.isenabled()
