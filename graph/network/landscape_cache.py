@@ -7,7 +7,11 @@ command on a build saves the landscape in the build's folder (pruned with it); l
 
 - Kept only where the store cannot change: an embedded store opened from a complete, published
   build whose default graph is the build's merge. Never for a build served with updates (its folder
-  has ``UNION_MARKER``, checked at every load), a remote store or a store in memory.
+  has ``UNION_MARKER``, checked at every load), a remote store or a store in memory. A store that
+  follows the published build (``serve``'s PublishedStore) is read as the build answering now.
+- Several readers at once (two requests of a server, a server and a command) may each read the
+  store and write the file; each writes a temporary file and renames it, so a reader sees one whole
+  file or none, never a mix.
 - JSON (stdlib, no pickle: anyone who can write the folder can replace the file, and reading it must
   run no code). A header line names the format, the landscape code's version (a hash of
   landscape.py, this module, and the prefixes and concept keys they use: a change of the reading
@@ -32,7 +36,7 @@ from graph.network import landscape as reading
 from graph.network.landscape import Alliance, Landscape, Organisation, Part, Source, cycles_uncollected, load_landscape
 from graph.rdf import namespaces
 from graph.rdf.files import atomic_writer
-from graph.rdf.store import COMPLETE_MARKER, UNION_MARKER, GraphStore, OxigraphStore
+from graph.rdf.store import COMPLETE_MARKER, UNION_MARKER, GraphStore, OxigraphStore, PublishedStore
 
 FORMAT = "alliances-landscape/1"
 MAX_BYTES = 512 * 1024 * 1024  # 53.5 MB at 15,000 organisations with every part read (docs/benchmarks.md)
@@ -46,6 +50,12 @@ def code_version() -> str:
     for module in (reading.__file__, __file__, namespaces.__file__, resolve.__file__):  # resolve: concept keys
         digest.update(Path(module).read_bytes())
     return digest.hexdigest()[:16]
+
+
+def answering(store: GraphStore | PublishedStore) -> GraphStore:
+    """The store to read a landscape from: for one that follows the published build, the build
+    answering now, taken once, so that the landscape and the folder it is kept in are one build's."""
+    return store.current() if isinstance(store, PublishedStore) else store
 
 
 def cache_folder(store: GraphStore) -> Path | None:
@@ -63,8 +73,9 @@ def cache_file(folder: Path, parts: frozenset[Part]) -> Path:
 
 
 @cycles_uncollected()
-def landscape_of(store: GraphStore, parts: frozenset[Part] = reading.PARTS) -> Landscape:
+def landscape_of(store: GraphStore | PublishedStore, parts: frozenset[Part] = reading.PARTS) -> Landscape:
     """``load_landscape(store, parts)``, from the build's cache when it has a valid one (else read and kept)."""
+    store = answering(store)
     folder = cache_folder(store)
     if folder is None:
         return load_landscape(store, parts)

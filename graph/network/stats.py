@@ -4,7 +4,8 @@ Counts by alliance type, material, pathway, sector, country and year; alliances 
 its basis) and with a current status (by status); named organisations with a sector, a country, an
 English name and a Wikidata id; claims with a unit or currency (by kind); the share of entries that
 carry a quote; organisations that lack a name in their home language or a group; sources by
-language. Built from the landscape (graph.network.landscape) and a few SPARQL counts.
+language. Built from the landscape (graph.network.landscape, kept beside the build:
+graph.network.landscape_cache) and a few SPARQL counts.
 """
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from collections import Counter
 from typing import Any
 
 from graph.network.coverage import balance, by_region, corroboration, largest_without_deal
-from graph.network.landscape import Landscape, load_landscape
+from graph.network.landscape import Landscape
+from graph.network.landscape_cache import landscape_of
 from graph.rdf.namespaces import WIKIDATA
 from graph.rdf.query_forms import select
 from graph.rdf.store import GraphStore
@@ -48,8 +50,8 @@ def _counter(values: list[str] | Counter[str]) -> dict[str, int]:
 
 def stats(store: GraphStore, landscape: Landscape | None = None, ranking: Ranking | None = None) -> dict[str, Any]:
     """The figures; ``ranking`` (data/reference/largest-producers.yaml) adds the largest producers
-    with no deal."""
-    landscape = landscape or load_landscape(store)
+    with no deal. The landscape is the build's kept one where it may be kept (graph.network.landscape_cache)."""
+    landscape = landscape or landscape_of(store)
     alliances = list(landscape.alliances.values())
     orgs = [o for o in landscape.organisations.values() if o.kind != "unnamed"]
     quoted = next(iter(select(store, QUOTED)))

@@ -2,8 +2,9 @@
 query parameters, and ``orgs=a,b,c`` for a chosen set of organisations ("Show as network" on the
 query page).
 
-The landscape is read from the store once per published build (the server follows each build,
-graph.rdf.store.PublishedStore) and pages are kept for the most recent builds and parameter sets. Drawing takes a lock: the layout seeds igraph's global random
+The landscape is read once per published build (the server follows each build,
+graph.rdf.store.PublishedStore), from the file kept beside the build where there is one
+(graph.network.landscape_cache), and pages are kept for the most recent builds and parameter sets. Drawing takes a lock: the layout seeds igraph's global random
 number generator, and two layouts at once would not be reproducible.
 """
 from __future__ import annotations
@@ -20,7 +21,8 @@ from starlette.responses import HTMLResponse, Response
 
 from graph.errors import AllianceError
 from graph.network.filters import NetworkFilter
-from graph.network.landscape import Alliance, Landscape, Organisation, load_landscape
+from graph.network.landscape import Alliance, Landscape, Organisation
+from graph.network.landscape_cache import answering, landscape_of
 from graph.network.options import make_filter
 from graph.ask.resolve import ID_LIKE
 from graph.serve.explorer.render import NETWORK_POLICY, SECURITY_HEADERS, Links, error_page
@@ -62,15 +64,20 @@ class NetworkPages:
     def __init__(self, store: Any, base: str) -> None:
         self.store, self.base = store, base
         self._landscape: tuple[Any, Landscape] | None = None  # (build folder, its landscape)
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the kept pages
+        self._reading = threading.Lock()  # the landscape: cached pages are answered while it is read
         self._draw = threading.Lock()
         self._pages: OrderedDict[tuple[Any, tuple[tuple[str, str], ...]], str] = OrderedDict()
 
     def landscape(self) -> Landscape:
-        with self._lock:
-            folder = self.store.folder
+        """The landscape of the build answering now: kept in memory for this build, else loaded from
+        the file kept beside the build (or read from the store and kept there for the next server
+        or command). One request reads it while the others wait for it."""
+        with self._reading:
+            store = answering(self.store)
+            folder = getattr(store, "folder", None)
             if self._landscape is None or self._landscape[0] != folder:
-                self._landscape = (folder, load_landscape(self.store))
+                self._landscape = (folder, landscape_of(store))
             return self._landscape[1]
 
     def page(self, params: dict[str, str]) -> str:
