@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graph import api
-from graph.network.files import flat_graph, gexf_bytes, graphml_bytes, write_network_file
+from graph.network.files import flat_graph, flat_items, gexf_bytes, graphml_bytes, write_network_file
 from graph.network.landscape_cache import landscape_of
-from graph.network.measures import measure
+from graph.network.measures import MeasureReport, measure
 from graph.network.projections import organisation_network
 from graph.rdf.store import OxigraphStore
 from graph.safe_output import xml_safe
@@ -66,6 +66,20 @@ def test_graphml_is_what_networkx_writes(graph: nx.Graph[str]) -> None:
 @given(graphs())
 def test_gexf_is_what_networkx_writes(graph: nx.Graph[str]) -> None:
     assert gexf_bytes(graph) == networkx_bytes(nx.write_gexf, graph)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(graphs(), st.data())
+def test_the_flat_items_are_the_flat_graphs_in_its_order(graph: nx.Graph[str], data: st.DataObject) -> None:
+    """What the writers write without building the flattened copy is that copy's nodes and edges, in
+    networkx's order of iteration (which decides the order of the file and of GEXF's edge ids)."""
+    for a, b in graph.edges:
+        graph.edges[a, b]["alliances"] = data.draw(st.lists(TEXT, max_size=3))  # lists become '; '-joined text
+    rows = [{"iri": node, "label": "not written", "pagerank": data.draw(VALUE), "groups": data.draw(st.lists(TEXT, max_size=2) | st.none())}
+            for node in graph.nodes if data.draw(st.booleans())]
+    report = MeasureReport(rows, [])
+    flat = flat_graph(graph, report)
+    assert flat_items(graph, report) == (list(flat.nodes.items()), list(flat.edges(data=True)))
 
 
 def hostile() -> nx.Graph[str]:

@@ -40,12 +40,24 @@ class Unsupported(Exception):
     """The graph has something the text writers do not cover: networkx's writer writes it."""
 
 
+Nodes = list[tuple[str, dict[str, object]]]
+Edges = list[tuple[str, str, dict[str, object]]]
+MEASURED = ("iri", "label", "id")  # a report row's keys that are not measures
+
+
 def _flat(value: object) -> object:
     if value is None:
         return ""
     if isinstance(value, (list, tuple, set)):
-        return "; ".join(str(v) for v in value)
+        return "; ".join(map(str, value))
     return value
+
+
+def _flat_node(data: dict[str, object], row: dict[str, object] | None) -> dict[str, object]:
+    attributes = {k: _flat(v) for k, v in data.items()}
+    if row:
+        attributes.update({k: _flat(v) for k, v in row.items() if k not in MEASURED})
+    return attributes
 
 
 def flat_graph(graph: nx.Graph[str], report: MeasureReport) -> nx.Graph[str]:
@@ -53,12 +65,27 @@ def flat_graph(graph: nx.Graph[str], report: MeasureReport) -> nx.Graph[str]:
     rows = {row["iri"]: row for row in report.rows}
     flat: nx.Graph[str] = nx.Graph()
     for node, data in sorted(graph.nodes.items()):
-        attributes = {k: _flat(v) for k, v in data.items()}
-        attributes.update({k: _flat(v) for k, v in rows.get(node, {}).items() if k not in ("iri", "label", "id")})
-        flat.add_node(node, **attributes)
+        flat.add_node(node, **_flat_node(data, rows.get(node)))
     for a, b, data in sorted(graph.edges(data=True)):
         flat.add_edge(a, b, **{k: _flat(v) for k, v in data.items()})
     return flat
+
+
+def flat_items(graph: nx.Graph[str], report: MeasureReport) -> tuple[Nodes, Edges]:
+    """``flat_graph``'s nodes and edges, with their data, in the order networkx iterates them (each
+    edge from the end met first, the neighbours of a node in the order their edges were added),
+    without building the graph: at 15,000 organisations the copy cost more than writing the file."""
+    rows = {row["iri"]: row for row in report.rows}
+    nodes = [(node, _flat_node(data, rows.get(node))) for node, data in sorted(graph.nodes.items())]
+    adjacency: dict[str, dict[str, dict[str, object]]] = {node: {} for node, _ in nodes}
+    for a, b, data in sorted(graph.edges(data=True)):
+        adjacency[a][b] = adjacency[b][a] = {k: _flat(v) for k, v in data.items()}
+    edges: Edges = []
+    seen: set[str] = set()
+    for node, neighbours in adjacency.items():
+        edges.extend((node, other, data) for other, data in neighbours.items() if other not in seen)
+        seen.add(node)
+    return nodes, edges
 
 
 def write_network_file(graph: nx.Graph[str], report: MeasureReport | None, path: Path, fmt: str) -> None:
@@ -66,8 +93,12 @@ def write_network_file(graph: nx.Graph[str], report: MeasureReport | None, path:
     if fmt in ("graphml", "gexf"):
         if report is None:
             raise ValueError(f"{fmt} writes the measures of the nodes: pass their report")
-        flat = flat_graph(graph, report)
-        write_atomic(path, xml_safe(graphml_bytes(flat) if fmt == "graphml" else gexf_bytes(flat)))
+        nodes, edges = flat_items(graph, report)
+        try:
+            document = _graphml(nodes, edges) if fmt == "graphml" else _gexf(nodes, edges)
+        except Unsupported:
+            document = _networkx_bytes(nx.write_graphml if fmt == "graphml" else nx.write_gexf, flat_graph(graph, report))
+        write_atomic(path, xml_safe(document))
     elif fmt == "csv":
         write_atomic(path, edge_list_csv(graph).encode("utf-8"))
     else:
@@ -128,14 +159,15 @@ def _networkx_bytes(write: Callable[[nx.Graph[str], io.BytesIO], None], graph: n
 def graphml_bytes(graph: nx.Graph[str]) -> bytes:
     """``nx.write_graphml(graph)``'s bytes (its ElementTree writer, pretty-printed)."""
     try:
-        return _graphml(graph)
+        if graph.graph or graph.is_directed() or graph.is_multigraph():
+            raise Unsupported
+        return _graphml(list(graph.nodes.items()), list(graph.edges(data=True)))
     except Unsupported:
         return _networkx_bytes(nx.write_graphml, graph)
 
 
-def _graphml(graph: nx.Graph[str]) -> bytes:
-    if graph.graph or graph.is_directed() or graph.is_multigraph():
-        raise Unsupported
+def _graphml(nodes: Nodes, edges: Edges) -> bytes:
+    """An undirected graph without graph attributes, as networkx's writer writes it."""
     types = GraphML()
     types.construct_types()
     xml_type = types.xml_type
@@ -156,14 +188,14 @@ def _graphml(graph: nx.Graph[str]) -> bytes:
             out.append(f'      <data key="{key}">{_cdata(text)}</data>\n' if text else f'      <data key="{key}" />\n')
 
     body: list[str] = []
-    for node, attributes in graph.nodes(data=True):
+    for node, attributes in nodes:
         if attributes:
             body.append(f'    <node id="{_attribute(str(node))}">\n')
             data("node", attributes, body)
             body.append("    </node>\n")
         else:
             body.append(f'    <node id="{_attribute(str(node))}" />\n')
-    for a, b, attributes in graph.edges(data=True):
+    for a, b, attributes in edges:
         ends = f'source="{_attribute(str(a))}" target="{_attribute(str(b))}"'
         if attributes:
             body.append(f"    <edge {ends}>\n")
@@ -181,14 +213,15 @@ def _graphml(graph: nx.Graph[str]) -> bytes:
 def gexf_bytes(graph: nx.Graph[str]) -> bytes:
     """``nx.write_gexf(graph)``'s bytes (GEXF 1.2draft, pretty-printed, dated today)."""
     try:
-        return _gexf(graph)
+        if graph.graph or graph.is_directed() or graph.is_multigraph():
+            raise Unsupported
+        return _gexf(list(graph.nodes.items()), list(graph.edges(data=True)))
     except Unsupported:
         return _networkx_bytes(nx.write_gexf, graph)
 
 
-def _gexf(graph: nx.Graph[str]) -> bytes:
-    if graph.graph or graph.is_directed() or graph.is_multigraph():
-        raise Unsupported
+def _gexf(nodes: Nodes, edges: Edges) -> bytes:
+    """An undirected, static graph without graph attributes, as networkx's writer writes it."""
     gexf = GEXF()
     gexf.construct_types()
     gexf.set_version(GEXF_VERSION)
@@ -218,33 +251,33 @@ def _gexf(graph: nx.Graph[str]) -> bytes:
             out.append(f'          <attvalue for="{ident}" value="{_attribute(text)}" />\n')
         out.append("        </attvalues>\n")
 
-    nodes: list[str] = []
-    for node, data in graph.nodes(data=True):
+    node_lines: list[str] = []
+    ids: dict[str, str] = {}
+    for node, data in nodes:
         if GEXF_NODE_KEYS & data.keys():
             raise Unsupported
         rest = {k: v for k, v in data.items() if k not in ("id", "label")}
-        opening = f'<node id="{_attribute(str(data.get("id", node)))}" label="{_attribute(str(data.get("label", node)))}"'
+        ids[node] = ident = _attribute(str(data.get("id", node)))
+        opening = f'<node id="{ident}" label="{_attribute(str(data.get("label", node)))}"'
         if rest:
-            nodes.append(f"      {opening}>\n")
-            attvalues("node", rest, nodes)
-            nodes.append("      </node>\n")
+            node_lines.append(f"      {opening}>\n")
+            attvalues("node", rest, node_lines)
+            node_lines.append("      </node>\n")
         else:
-            nodes.append(f"      {opening} />\n")
-    edges: list[str] = []
-    node_data = graph.nodes
-    for number, (a, b, data) in enumerate(graph.edges(data=True)):
+            node_lines.append(f"      {opening} />\n")
+    edge_lines: list[str] = []
+    for number, (a, b, data) in enumerate(edges):
         if GEXF_EDGE_KEYS & data.keys():
             raise Unsupported
         rest = {k: v for k, v in data.items() if k != "weight"}
-        opening = (f'<edge source="{_attribute(str(node_data[a].get("id", a)))}" '
-                   f'target="{_attribute(str(node_data[b].get("id", b)))}" id="{number}"'
+        opening = (f'<edge source="{ids[a]}" target="{ids[b]}" id="{number}"'
                    + (f' weight="{_attribute(str(data["weight"]))}"' if "weight" in data else ""))
         if rest:
-            edges.append(f"      {opening}>\n")
-            attvalues("edge", rest, edges)
-            edges.append("      </edge>\n")
+            edge_lines.append(f"      {opening}>\n")
+            attvalues("edge", rest, edge_lines)
+            edge_lines.append("      </edge>\n")
         else:
-            edges.append(f"      {opening} />\n")
+            edge_lines.append(f"      {opening} />\n")
     parts = [DECLARATION,
              f'<gexf xmlns="{gexf.NS_GEXF}" xmlns:xsi="{gexf.NS_XSI}" xsi:schemaLocation="{gexf.SCHEMALOCATION}" '
              f'version="{gexf.VERSION}">\n',
@@ -255,7 +288,7 @@ def _gexf(graph: nx.Graph[str]) -> bytes:
     for scope in ("edge", "node"):  # networkx inserts each class's declarations first: the edges' end up on top
         if declarations[scope]:
             parts += [f'    <attributes mode="static" class="{scope}">\n', *declarations[scope], "    </attributes>\n"]
-    parts += (["    <nodes>\n", *nodes, "    </nodes>\n"] if nodes else ["    <nodes />\n"])
-    parts += (["    <edges>\n", *edges, "    </edges>\n"] if edges else ["    <edges />\n"])
+    parts += (["    <nodes>\n", *node_lines, "    </nodes>\n"] if node_lines else ["    <nodes />\n"])
+    parts += (["    <edges>\n", *edge_lines, "    </edges>\n"] if edge_lines else ["    <edges />\n"])
     parts += ["  </graph>\n", "</gexf>\n"]
     return _encoded(parts)
