@@ -6,7 +6,8 @@ characters XML 1.0 forbids become U+FFFD in GraphML and GEXF (with a comment say
 
 GraphML and GEXF are written here as text, not by networkx's writers: those build an ElementTree of
 every node, edge and value (about a million elements at 15,000 organisations) and took most of an
-export's time. The text written is byte for byte what ``nx.write_graphml`` (without lxml) and
+export's time. The text written is byte for byte what ``nx.write_graphml_xml`` (``nx.write_graphml``
+without lxml; with lxml installed it writes otherwise, so the file no longer depends on it) and
 ``nx.write_gexf`` write for the same graph, with the same keys, types, order, indentation and escapes
 (``tests/test_network_files.py`` compares them); a graph this writer does not cover (graph
 attributes, GEXF's special keys such as ``start`` or ``viz``, a list or other value type) is handed
@@ -97,7 +98,7 @@ def write_network_file(graph: nx.Graph[str], report: MeasureReport | None, path:
         try:
             document = _graphml(nodes, edges) if fmt == "graphml" else _gexf(nodes, edges)
         except Unsupported:
-            document = _networkx_bytes(nx.write_graphml if fmt == "graphml" else nx.write_gexf, flat_graph(graph, report))
+            document = _networkx_bytes(nx.write_graphml_xml if fmt == "graphml" else nx.write_gexf, flat_graph(graph, report))
         write_atomic(path, xml_safe(document))
     elif fmt == "csv":
         write_atomic(path, edge_list_csv(graph).encode("utf-8"))
@@ -157,13 +158,13 @@ def _networkx_bytes(write: Callable[[nx.Graph[str], io.BytesIO], None], graph: n
 
 
 def graphml_bytes(graph: nx.Graph[str]) -> bytes:
-    """``nx.write_graphml(graph)``'s bytes (its ElementTree writer, pretty-printed)."""
+    """``nx.write_graphml_xml(graph)``'s bytes (networkx's ElementTree writer, pretty-printed)."""
     try:
         if graph.graph or graph.is_directed() or graph.is_multigraph():
             raise Unsupported
         return _graphml(list(graph.nodes.items()), list(graph.edges(data=True)))
     except Unsupported:
-        return _networkx_bytes(nx.write_graphml, graph)
+        return _networkx_bytes(nx.write_graphml_xml, graph)
 
 
 def _graphml(nodes: Nodes, edges: Edges) -> bytes:
