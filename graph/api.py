@@ -207,7 +207,7 @@ def export_network(store: GraphStore, fmt: str, path: Path, level: Level = "comp
         from graph.network.measures import measure
         from graph.network.projections import organisation_network
         graph = organisation_network(landscape_of(store), network_filter(store, **filters), level)
-        write_network_file(graph, measure(graph, only=size_by), path, fmt)
+        write_network_file(graph, None if fmt == "csv" else measure(graph, only=size_by), path, fmt)  # CSV has no measures
         return path
     view = network_view(store, level, size_by, edge_colour, title, edge_width=edge_width, **filters)
     if fmt == "html":
