@@ -64,6 +64,7 @@ def time_cap(seconds: float) -> Iterator[None]:
 
 
 SAMPLE_S = 0.05  # a sample of a sub-millisecond query is the mean of enough calls to last this long
+BATCHED_SAMPLES = 9  # at least, of a query timed in batches (a second each): their ratios are of tens of µs
 
 
 def best_of(repeat: int, *runs: Callable[[], object]) -> list[float]:
@@ -78,7 +79,7 @@ def best_of(repeat: int, *runs: Callable[[], object]) -> list[float]:
     if max(first) >= SAMPLE_S:  # slow: a 0.1 ms cache filled in the first call is in its noise
         batch, times, rounds = 1, [[taken] for taken in first], repeat - 1
     else:
-        batch, times, rounds = math.ceil(SAMPLE_S / max(min(first), 1e-6)), [[] for _ in runs], repeat
+        batch, times, rounds = math.ceil(SAMPLE_S / max(min(first), 1e-6)), [[] for _ in runs], max(repeat, BATCHED_SAMPLES)
     for _ in range(rounds):
         for run, taken in zip(runs, times):
             started = time.perf_counter()
