@@ -31,6 +31,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from graph.ask.resolve import resolve_iri
 from graph.errors import AllianceError
 from graph.rdf.store import GraphStore, QueryResult
 
@@ -96,8 +97,6 @@ def get_query(name: str) -> NamedQuery:
 
 def bind(store: GraphStore, query: NamedQuery, values: dict[str, str]) -> dict[str, ox.NamedNode | ox.Literal]:
     """Check and convert the given parameter values; names are resolved to IRIs."""
-    from graph.ask.resolve import resolve_iri
-
     unknown = set(values) - {p.name for p in query.parameters}
     if unknown:
         known = ", ".join(p.name for p in query.parameters) or "none"

@@ -86,6 +86,12 @@ class OxigraphStore:
         opened._release = weakref.finalize(opened, lease.release)
         return opened
 
+    @property
+    def read_only(self) -> bool:
+        """Opened read-only: what it answers cannot change while it is open (pyoxigraph leaves a write
+        by another process meanwhile undefined), so what was read from it may be kept as long."""
+        return self._read_only
+
     def load(self, data: bytes | IO[bytes], format: ox.RdfFormat, graph: str | None = None) -> None:
         to_graph = ox.NamedNode(graph) if graph else ox.DefaultGraph()
         if graph is not None and graph in self._recorded:
