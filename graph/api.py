@@ -24,6 +24,7 @@ HBIS Group
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -196,27 +197,48 @@ def network_view(store: GraphStore, level: Level = "company", size_by: str = "pa
 @cycles_uncollected()  # the whole command: a collection between its steps walks all they made
 def export_network(store: GraphStore, fmt: str, path: Path, level: Level = "company", size_by: str = "pagerank",
                    edge_colour: EdgeBy = "material", title: str | None = None, width: int = 1920, height: int = 1080,
-                   edge_width: EdgeWidth = "alliances", sources: str = "compact", **filters: Any) -> Path:
+                   edge_width: EdgeWidth = "alliances", sources: str = "compact", progress: "Stage | None" = None,
+                   **filters: Any) -> Path:
     """Write the network as html, png, svg, graphml, gexf or csv; nothing is written on failure.
 
     ``edge_width``: line width by the number of shared alliances or by contracted volume;
-    ``sources``: images list their sources in one line (compact) or in full below the picture."""
+    ``sources``: images list their sources in one line (compact) or in full below the picture;
+    ``progress``: told each step as it starts (the CLI shows them on a terminal)."""
+    from graph.network.landscape_cache import landscape_of
+    stage = progress or _quiet
+    stage("reading the network")
+    landscape = landscape_of(store)
+    flt = network_filter(store, **filters)
     if fmt in ("graphml", "gexf", "csv"):  # the network and its measures only: no layout, no page data
         from graph.network.files import write_network_file
-        from graph.network.landscape_cache import landscape_of
         from graph.network.measures import measure
         from graph.network.projections import organisation_network
-        graph = organisation_network(landscape_of(store), network_filter(store, **filters), level)
-        write_network_file(graph, None if fmt == "csv" else measure(graph, only=size_by), path, fmt)  # CSV has no measures
+        graph = organisation_network(landscape, flt, level)
+        if fmt != "csv":
+            stage("measuring")
+        report = None if fmt == "csv" else measure(graph, only=size_by)  # CSV has no measures
+        stage(f"writing {path.name}")
+        write_network_file(graph, report, path, fmt)
         return path
-    view = network_view(store, level, size_by, edge_colour, title, edge_width=edge_width, **filters)
+    from graph.visualise.view import build_view
+    stage("measuring and laying out")
+    view = build_view(landscape, flt, level, size_by, edge_colour, title, edge_width)
     if fmt == "html":
         from graph.visualise.html import write_html
+        stage(f"writing {path.name}")
         return write_html(view, path)
     if fmt in ("png", "svg"):
         from graph.visualise.image import export_image
+        stage(f"drawing {path.name} in Chromium")
         return export_image(view, path, fmt, width=width, height=height, sources=sources)
     raise ValueError(fmt)
+
+
+Stage = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    """No progress to show."""
 
 
 def __getattr__(name: str) -> object:

@@ -12,7 +12,7 @@ import pytest
 
 import graph.build.records as records
 from graph.build.pipeline import build, compile_all
-from graph.build.progress import Progress
+from graph.progress import Progress
 from graph.build.records import compile_files
 from graph.config import PROJECT_ROOT, Settings
 from graph.errors import InvalidData

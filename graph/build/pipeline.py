@@ -24,7 +24,7 @@ from graph.errors import InvalidData
 from graph.problems import Problem, Severity, has_violations
 from graph.rdf.location import RemoteEndpoint
 from graph.build.cache import RecordCache
-from graph.build.progress import Progress
+from graph.progress import Progress
 from graph.build.records import FileResult, compile_files, file_key, in_order, version
 from graph.records import record_files
 from graph.records.emit import Reference

@@ -13,6 +13,7 @@ from graph.cli.context import Context
 from graph.cli.errors import fail
 from graph.cli.network import NETWORK_FORMATS, export_network, filters_given, network_options, split_filters
 from graph.network.options import MEASURES
+from graph.progress import Progress
 from graph.rdf.files import atomic_writer
 
 
@@ -45,9 +46,15 @@ def export(obj: Context, /, fmt: str, output: Path | None, **kwargs: Any) -> Non
     if filters_given(filters):
         fail(f"filters apply to network formats ({', '.join(NETWORK_FORMATS)}), not to {fmt}")
     store = obj.open()
-    if output is None:
-        api.export(store, sys.stdout.buffer, ExportFormat(fmt))
-        return
-    with atomic_writer(output) as handle:
-        api.export(store, handle, ExportFormat(fmt))
+    # Not over the RDF itself when both go to one terminal.
+    progress = Progress(enabled=None if output else sys.stderr.isatty() and not sys.stdout.isatty())
+    progress.stage(f"writing {output.name if output else fmt}")
+    try:
+        if output is None:
+            api.export(store, sys.stdout.buffer, ExportFormat(fmt))
+            return
+        with atomic_writer(output) as handle:
+            api.export(store, handle, ExportFormat(fmt))
+    finally:
+        progress.done()
     click.echo(f"Wrote {output}", err=True)

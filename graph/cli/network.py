@@ -142,6 +142,12 @@ def export_network(obj: Context, fmt: str, output: Path | None, options: dict[st
     """The network formats of ``alliances export``."""
     from graph import api
 
+    from graph.progress import Progress
+
     target = output or Path(f"alliances-network.{fmt}")
-    api.export_network(obj.open(), fmt, target, **options)
+    progress = Progress()
+    try:
+        api.export_network(obj.open(), fmt, target, progress=progress.stage, **options)
+    finally:
+        progress.done()
     click.echo(f"Wrote {target}", err=True)

@@ -1,4 +1,4 @@
-"""What a long build is doing, on a terminal; nothing when the output is not one (a pipe, a log).
+"""What a long build or export is doing, on a terminal; nothing when the output is not one (a pipe, a log).
 
 A few lines of our own: tqdm or rich would be a dependency for one counter. Problems that will
 fail the build are printed as soon as they are found, so that a mistake in one file is seen
