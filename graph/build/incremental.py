@@ -18,7 +18,11 @@ links on the same file system), then:
    the previous build kept, DERIVED_FILE) reach, the previous problems of the rest kept
    (graph.validate.integrity.Scope, graph.validate.shacl.shape_scope);
 4. recomputes the manifest's statement hashes only for the changed sources (and for sources whose
-   claims are now about other entities).
+   claims are now about other entities), and patches the previous manifest for the entities the
+   change reached (graph.changes.manifest.patch_manifest).
+
+Finding what changed reads only the files whose stat changed and one index of what every file
+declares and refers to (graph.build.cache.SourceIndex), not every file and every cache entry.
 
 When no source changed at all, nothing is dropped, derived or checked again: the graph is the
 previous one, and so are its warnings, kept in the state.
@@ -38,7 +42,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from graph.build.cache import SourceIndex
 from graph.build.records import library_versions
+from graph.changes.manifest import MANIFEST_FILE, Manifest
 from graph.config import Settings
 from graph.problems import Problem, Severity
 from graph.rdf.files import write_atomic
@@ -108,6 +114,8 @@ class Previous:
     lease: Lease
     state: State
     derived: bytes  # the previous derived graph (DERIVED_FILE)
+    index: SourceIndex | None  # its record files (None: the next build hashes them all)
+    manifest: Manifest | None  # its manifest (None: the next build makes one from the whole graph)
 
 
 def trusted_previous(settings: Settings, version: str) -> tuple[Previous | None, str]:
@@ -134,7 +142,15 @@ def trusted_previous(settings: Settings, version: str) -> tuple[Previous | None,
     if why or state is None:
         lease.release()
         return None, why
-    return Previous(lease, state, (folder / DERIVED_FILE).read_bytes()), ""
+    return Previous(lease, state, (folder / DERIVED_FILE).read_bytes(), SourceIndex.read(folder), _manifest(folder)), ""
+
+
+def _manifest(folder: Path) -> Manifest | None:
+    try:
+        data: Any = json.loads((folder / MANIFEST_FILE).read_bytes())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def copy_store(previous: Path, folder: Path) -> OxigraphStore:

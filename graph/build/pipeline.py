@@ -19,12 +19,13 @@ from graph.config import Settings
 from graph.build.derive import derive
 from graph.build.incremental import (DERIVED_FILE, State, Untrusted, changed_lines, copy_store, drop_graphs, graph_version, loaded_graphs,
                                      nodes_of, touched_nodes, trusted_previous, types_of, values)
-from graph.changes.manifest import archive_manifest, claims_about, make_manifest, statement_digests, write_manifest
+from graph.changes.manifest import (Manifest, archive_manifest, claims_about, entities_of, make_manifest, patch_manifest,
+                                    statement_digests, write_manifest)
 from graph.errors import InvalidData
 from graph.problems import Problem, Severity, has_violations
 from graph.rdf.files import write_atomic
 from graph.rdf.location import RemoteEndpoint
-from graph.build.cache import RecordCache
+from graph.build.cache import Head, RecordCache, SourceIndex, head_of, result_of
 from graph.build.progress import Progress
 from graph.build.records import FileResult, compile_files, file_key, in_order, version
 from graph.records import record_files
@@ -49,6 +50,8 @@ class Compiled:
     keys: dict[str, str] = field(default_factory=dict)  # source id -> record-cache key (graph.build.records.file_key)
     loaded: list[str] = field(default_factory=list)  # the source ids whose N-Quads were loaded
     derived: bytes = b""  # the derived graph's triples as loaded (graph.build.incremental.DERIVED_FILE)
+    hashes: dict[str, str] = field(default_factory=dict)  # source id -> hash of its file's bytes (the manifest's)
+    index: SourceIndex | None = None  # the record files as this build saw them, for the next one
 
 
 @dataclass
@@ -90,14 +93,15 @@ def vocabulary_nquads(settings: Settings) -> bytes:
 def compile_records(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy, files: list[Path] | None = None,
                     cache: RecordCache | None = None, progress: Progress | None = None, preamble: bytes = b"",
                     present: dict[str, str] | None = None,
-                    load: Callable[[IO[bytes]], None] | None = None) -> Compiled:
+                    load: Callable[[IO[bytes]], None] | None = None, previous: SourceIndex | None = None) -> Compiled:
     """Compile every record (graph.build.records: on every core, from ``cache`` where a file is
     unchanged), write the N-Quads to one stream in file order after ``preamble``, and bulk-load
     that stream (or hand it to ``load``).
 
     ``present`` (an incremental build's) maps the source ids whose graphs the store holds already
     to the cache key they were loaded from: such a file, still with that key, is neither compiled
-    (its declarations come from the cache) nor loaded again.
+    (its declarations come from ``previous``, the previous build's index, or the cache) nor loaded
+    again. With ``cache``, a file is hashed only if its stat differs from ``previous``'s.
 
     A file that fails its own checks is left out, its problems are kept and shown at once, and
     nothing is loaded: the build will fail, but every file is still checked.
@@ -109,18 +113,28 @@ def compile_records(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy
     keys: dict[int, str] = {}
     known: dict[int, FileResult] = {}
     kept: set[int] = set()
+    heads: dict[int, Head] = {}  # from the previous index
     code_version = version(settings) if cache is not None else ""
     if cache is not None:
+        compiled.index = SourceIndex(code_version)
+        compiled.index.start(cache.folder, settings.data_dir)
         for index, path in enumerate(paths):
-            key = file_key(path, settings.display(path), code_version)
-            if key is not None:
-                keys[index] = key
-                compiled.keys[path.stem] = key
-                in_store = present.get(path.stem) == key
-                if (hit := cache.get(key, quads=not in_store)) is not None:
-                    known[index] = hit
-                    if in_store:
-                        kept.add(index)
+            seen = compiled.index.see(path, settings.display(path), previous)
+            if seen is None:
+                continue
+            key = keys[index] = compiled.keys[path.stem] = seen.key
+            compiled.hashes[path.stem] = seen.hash
+            in_store = present.get(path.stem) == key
+            head = previous.heads.get(key) if in_store and previous is not None else None
+            if head is not None and (hit := result_of(head)) is not None:
+                heads[index] = head
+                cache.keep(key)
+            else:
+                hit = cache.get(key, quads=not in_store)
+            if hit is not None:
+                known[index] = hit
+                if in_store:
+                    kept.add(index)
     todo = [path for index, path in enumerate(paths) if index not in known]
     with tempfile.TemporaryFile() as stream:
         stream.write(preamble)
@@ -132,6 +146,8 @@ def compile_records(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy
             if cache is not None and not result.cached and index in keys \
                     and file_key(path, result.display, code_version) == keys[index]:
                 cache.put(keys[index], result)
+            if compiled.index is not None and index in keys:
+                compiled.index.heads[keys[index]] = heads[index] if index in heads else head_of(result)
             if result.problems:
                 compiled.problems.extend(result.problems)
                 progress.problems(result.problems)
@@ -164,7 +180,7 @@ def compile_all(store: OxigraphStore, settings: Settings, files: list[Path] | No
         compiled = compile_records(store, settings, taxonomy, files, cache, progress, vocabulary_nquads(settings))
     else:
         compiled = compile_records(store, settings, taxonomy, files, cache, progress, present=update.present,
-                                   load=lambda stream: update.replace_sources(store, settings, stream))
+                                   load=lambda stream: update.replace_sources(store, settings, stream), previous=update.index)
     if compiled.problems:  # fix each file first: cross-file checks would only repeat the noise
         return compiled, sorted(compiled.problems)
     if update is not None and not update.changed:  # the previous graph, with its problems
@@ -191,6 +207,10 @@ class Update:
     touched: set[str] = field(default_factory=set)  # IRIs the changed graphs, old and new, are about or point at
     derived_before: bytes = b""  # the previous derived graph, as N-Triples (graph.build.incremental.DERIVED_FILE)
     types_before: dict[str, set[str]] = field(default_factory=dict)  # of the touched IRIs
+    index: SourceIndex | None = None  # the previous build's record files (graph.build.cache.SourceIndex)
+    manifest: Manifest | None = None  # the previous build's manifest
+    derived_touched: set[str] = field(default_factory=set)  # IRIs of the derived triples that changed
+    about_after: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.present = dict(self.previous.sources)
@@ -223,6 +243,7 @@ class Update:
         changed is retyped."""
         derived, typed = nodes_of(changed_lines(self.derived_before, store.recorded(settings.graph_iri("derived"))),
                                   ox.RdfFormat.N_TRIPLES)
+        self.derived_touched = derived
         after = types_of(store, self.touched)
         retyped = typed | {iri for iri in self.touched if after.get(iri) != self.types_before.get(iri)}
         return Scope(frozenset(self.touched | derived), self.previous.problems, frozenset(retyped))
@@ -234,7 +255,7 @@ class Update:
         sources = {g.removeprefix(prefix) for g in store.named_graphs() if g.startswith(prefix)}
         if not self.changed:
             return dict(self.previous.digests)
-        about = claims_about(store, settings)
+        about = self.about_after = claims_about(store, settings)
         moved = [claim for claim in set(about) | set(self.about_before) if about.get(claim) != self.about_before.get(claim)]
         again = set(self.changed) | (sources - set(self.previous.digests))
         for batch in chunks(sorted(moved), 500):
@@ -242,6 +263,22 @@ class Update:
             again |= {row["g"].value.removeprefix(prefix) for row in rows}
         kept = {source: self.previous.digests[source] for source in sources - again}
         return {**kept, **statement_digests(store, settings, sorted(again & sources), about)}
+
+    def make_manifest(self, store: OxigraphStore, settings: Settings, build_id: str, digests: dict[str, dict[str, str]],
+                      hashes: dict[str, str]) -> Manifest:
+        """The previous manifest patched for the entities the change reached: those the changed
+        graphs (before and after) and the changed derived triples are about or point at, and
+        those whose statement hashes changed."""
+        if self.manifest is None:
+            return make_manifest(store, settings, build_id, digests, hashes)
+        reached: set[str] = set()
+        for node in self.touched | self.derived_touched:
+            reached |= entities_of(node, settings.base, self.about_before) | entities_of(node, settings.base, self.about_after)
+        for source in set(digests) | set(self.previous.digests):
+            before, after = self.previous.digests.get(source, {}), digests.get(source, {})
+            if before != after:
+                reached |= {entity for entity in before.keys() | after.keys() if before.get(entity) != after.get(entity)}
+        return patch_manifest(self.manifest, store, settings, build_id, digests, reached, hashes)
 
 
 def check(settings: Settings | None = None, files: list[Path] | None = None) -> list[Problem]:
@@ -316,7 +353,8 @@ def _build_into(build_path: Path, settings: Settings, progress: Progress,
             try:
                 progress.note(f"incremental build from build {previous.lease.folder.name}")
                 return _build_from(build_path, settings, progress, version, then, copy_store(previous.lease.folder, build_path),
-                                   Update(previous.state, derived_before=previous.derived))
+                                   Update(previous.state, derived_before=previous.derived, index=previous.index,
+                                          manifest=previous.manifest))
             finally:
                 previous.lease.release()
         except Untrusted as error:
@@ -341,11 +379,15 @@ def _build_from(build_path: Path, settings: Settings, progress: Progress, versio
         if update is None:
             store.materialise_union()  # after validation, which checks that no fact sits outside a source graph
             digests = statement_digests(store, settings)
+            manifest = make_manifest(store, settings, build_path.name, digests, compiled.hashes)
         else:
             digests = update.digests(store, settings)
+            manifest = update.make_manifest(store, settings, build_path.name, digests, compiled.hashes)
         counts = summary_counts(store)
         graphs = len(store.named_graphs())
-        write_manifest(build_path, make_manifest(store, settings, build_path.name, digests))  # before publish: no build without one
+        write_manifest(build_path, manifest)  # before publish: no build without one
+        if compiled.index is not None:
+            compiled.index.write(build_path)
         State(version, dict(sorted(compiled.keys.items())), digests, problems).write(build_path)
         write_atomic(build_path / DERIVED_FILE, compiled.derived)
         store.flush(optimize=update is None)  # compacting a copied store would rewrite all of it
