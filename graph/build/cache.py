@@ -105,6 +105,11 @@ INDEX_FORMAT = 1
 OTHER_DEVICE_MARGIN_NS = 2_000_000_000
 
 
+def file_times(found: os.stat_result) -> tuple[int, int]:
+    """A file's mtime and ctime, as its file system keeps them (ns; the tick may be coarser)."""
+    return found.st_mtime_ns, found.st_ctime_ns
+
+
 @dataclass(frozen=True)
 class Seen:
     """One record file as a build saw it: its stat (None when it was "racily clean": hash it
@@ -143,7 +148,7 @@ class SourceIndex:
         probe = folder / f".stamp.{os.getpid()}"
         probe.write_bytes(b"")
         try:
-            self.stamp = probe.stat().st_mtime_ns
+            self.stamp = max(file_times(probe.stat()))
             self.margin = 0 if os.stat(data).st_dev == probe.stat().st_dev else OTHER_DEVICE_MARGIN_NS
         finally:
             probe.unlink(missing_ok=True)
@@ -155,13 +160,14 @@ class SourceIndex:
             found = os.lstat(path)
             if not stat.S_ISREG(found.st_mode):
                 return None
-            now = (found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino, found.st_dev)
+            times = file_times(found)
+            now = (found.st_size, *times, found.st_ino, found.st_dev)
             old = previous.files.get(display) if previous is not None and previous.version == self.version else None
             if old is not None and old.stat == now:
                 seen = old
             else:
                 data = path.read_bytes()
-                racy = max(found.st_mtime_ns, found.st_ctime_ns) >= self.stamp - self.margin
+                racy = max(times) >= self.stamp - self.margin
                 seen = Seen(None if racy else now, content_key(data, display, self.version), file_hash(data))
         except OSError:
             return None

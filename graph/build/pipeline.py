@@ -52,6 +52,7 @@ class Compiled:
     derived: bytes = b""  # the derived graph's triples as loaded (graph.build.incremental.DERIVED_FILE)
     hashes: dict[str, str] = field(default_factory=dict)  # source id -> hash of its file's bytes (the manifest's)
     index: SourceIndex | None = None  # the record files as this build saw them, for the next one
+    paths: list[Path] = field(default_factory=list)  # the record files compiled
 
 
 @dataclass
@@ -93,10 +94,10 @@ def vocabulary_nquads(settings: Settings) -> bytes:
 def compile_records(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy, files: list[Path] | None = None,
                     cache: RecordCache | None = None, progress: Progress | None = None, preamble: bytes = b"",
                     present: dict[str, str] | None = None,
-                    load: Callable[[IO[bytes]], None] | None = None, previous: SourceIndex | None = None) -> Compiled:
+                    load: Callable[[IO[bytes], list[Path]], None] | None = None, previous: SourceIndex | None = None) -> Compiled:
     """Compile every record (graph.build.records: on every core, from ``cache`` where a file is
     unchanged), write the N-Quads to one stream in file order after ``preamble``, and bulk-load
-    that stream (or hand it to ``load``).
+    that stream (or hand it and the files to ``load``).
 
     ``present`` (an incremental build's) maps the source ids whose graphs the store holds already
     to the cache key they were loaded from: such a file, still with that key, is neither compiled
@@ -109,7 +110,7 @@ def compile_records(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy
     progress = progress or Progress(enabled=False)
     present = present or {}
     compiled = Compiled(whole=files is None)
-    paths = files if files is not None else record_files(settings.data_dir)
+    paths = compiled.paths = files if files is not None else record_files(settings.data_dir)
     keys: dict[int, str] = {}
     known: dict[int, FileResult] = {}
     kept: set[int] = set()
@@ -118,8 +119,8 @@ def compile_records(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy
     if cache is not None:
         compiled.index = SourceIndex(code_version)
         compiled.index.start(cache.folder, settings.data_dir)
-        for index, path in enumerate(paths):
-            seen = compiled.index.see(path, settings.display(path), previous)
+        for index, (path, display) in enumerate(zip(paths, displays(settings, paths))):
+            seen = compiled.index.see(path, display, previous)
             if seen is None:
                 continue
             key = keys[index] = compiled.keys[path.stem] = seen.key
@@ -163,7 +164,7 @@ def compile_records(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy
             progress.stage("loading")
             stream.seek(0)
             if load is not None:
-                load(stream)
+                load(stream, paths)
             else:
                 store.load(stream, ox.RdfFormat.N_QUADS)
     return compiled
@@ -180,7 +181,8 @@ def compile_all(store: OxigraphStore, settings: Settings, files: list[Path] | No
         compiled = compile_records(store, settings, taxonomy, files, cache, progress, vocabulary_nquads(settings))
     else:
         compiled = compile_records(store, settings, taxonomy, files, cache, progress, present=update.present,
-                                   load=lambda stream: update.replace_sources(store, settings, stream), previous=update.index)
+                                   load=lambda stream, paths: update.replace_sources(store, settings, stream, paths),
+                                   previous=update.index)
     if compiled.problems:  # fix each file first: cross-file checks would only repeat the noise
         return compiled, sorted(compiled.problems)
     if update is not None and not update.changed:  # the previous graph, with its problems
@@ -215,14 +217,15 @@ class Update:
     def __post_init__(self) -> None:
         self.present = dict(self.previous.sources)
 
-    def replace_sources(self, store: OxigraphStore, settings: Settings, stream: IO[bytes]) -> None:
+    def replace_sources(self, store: OxigraphStore, settings: Settings, stream: IO[bytes], paths: list[Path]) -> None:
         """Drop the graphs of changed and removed sources and the derived graph, then load the
-        changed files' N-Quads (``stream``) and add them to the stored merge."""
+        changed files' N-Quads (``stream``; ``paths`` are the record files now) and add them to
+        the stored merge."""
         data = stream.read()
         loaded = loaded_graphs(data)
         if loaded is None:
             raise Untrusted("a record's quads are outside every named graph")
-        current = {path.stem for path in record_files(settings.data_dir)}
+        current = {path.stem for path in paths}
         prefix = settings.entity_iri("source", "")
         self.changed = sorted({source for source in self.present if source not in current}
                               | {graph.removeprefix(prefix) for graph in loaded})
@@ -265,12 +268,12 @@ class Update:
         return {**kept, **statement_digests(store, settings, sorted(again & sources), about)}
 
     def make_manifest(self, store: OxigraphStore, settings: Settings, build_id: str, digests: dict[str, dict[str, str]],
-                      hashes: dict[str, str]) -> Manifest:
+                      hashes: dict[str, str], paths: list[Path]) -> Manifest:
         """The previous manifest patched for the entities the change reached: those the changed
         graphs (before and after) and the changed derived triples are about or point at, and
         those whose statement hashes changed."""
         if self.manifest is None:
-            return make_manifest(store, settings, build_id, digests, hashes)
+            return make_manifest(store, settings, build_id, digests, hashes, paths)
         reached: set[str] = set()
         for node in self.touched | self.derived_touched:
             reached |= entities_of(node, settings.base, self.about_before) | entities_of(node, settings.base, self.about_after)
@@ -278,7 +281,20 @@ class Update:
             before, after = self.previous.digests.get(source, {}), digests.get(source, {})
             if before != after:
                 reached |= {entity for entity in before.keys() | after.keys() if before.get(entity) != after.get(entity)}
-        return patch_manifest(self.manifest, store, settings, build_id, digests, reached, hashes)
+        return patch_manifest(self.manifest, store, settings, build_id, digests, reached, hashes, paths)
+
+
+def displays(settings: Settings, paths: list[Path]) -> list[str]:
+    """``settings.display`` of each path, resolving each folder once (all record files share one:
+    resolving each path took 3 s for 7,197 files on a loaded machine). A path is shown as its
+    folder is, followed by its name."""
+    folders: dict[Path, str] = {}
+    shown = []
+    for path in paths:
+        if path.parent not in folders:
+            folders[path.parent] = settings.display(path).removesuffix(path.name)
+        shown.append(folders[path.parent] + path.name)
+    return shown
 
 
 def check(settings: Settings | None = None, files: list[Path] | None = None) -> list[Problem]:
@@ -379,10 +395,10 @@ def _build_from(build_path: Path, settings: Settings, progress: Progress, versio
         if update is None:
             store.materialise_union()  # after validation, which checks that no fact sits outside a source graph
             digests = statement_digests(store, settings)
-            manifest = make_manifest(store, settings, build_path.name, digests, compiled.hashes)
+            manifest = make_manifest(store, settings, build_path.name, digests, compiled.hashes, compiled.paths)
         else:
             digests = update.digests(store, settings)
-            manifest = update.make_manifest(store, settings, build_path.name, digests, compiled.hashes)
+            manifest = update.make_manifest(store, settings, build_path.name, digests, compiled.hashes, compiled.paths)
         counts = summary_counts(store)
         graphs = len(store.named_graphs())
         write_manifest(build_path, manifest)  # before publish: no build without one

@@ -89,20 +89,22 @@ class BuildInfo:
 # ------------------------------------------------------------------ making one
 
 def make_manifest(store: OxigraphStore, settings: Settings, build_id: str,
-                  digests: dict[str, dict[str, str]] | None = None, hashes: dict[str, str] | None = None) -> Manifest:
+                  digests: dict[str, dict[str, str]] | None = None, hashes: dict[str, str] | None = None,
+                  paths: list[Path] | None = None) -> Manifest:
     """The manifest of the graph in ``store`` (a finished build of ``settings.data_dir``);
-    ``digests`` are its ``statement_digests`` and ``hashes`` its files' ``file_hash`` by source
-    id, when the caller has them already."""
+    ``digests`` are its ``statement_digests``, ``paths`` its record files and ``hashes`` their
+    ``file_hash`` by source id, when the caller has them already."""
     digests = digests if digests is not None else statement_digests(store, settings)
     by_entity = _by_entity(digests, None)
     alliances, parties = _alliances(store, settings, by_entity, None)
     organisations = _organisations(store, settings, by_entity, None, parties)
     _add_claims(store, settings, alliances, organisations, None)
-    return _manifest(settings, build_id, hashes, alliances, organisations)
+    return _manifest(settings, build_id, hashes, paths, alliances, organisations)
 
 
 def patch_manifest(previous: Manifest, store: OxigraphStore, settings: Settings, build_id: str,
-                   digests: dict[str, dict[str, str]], reached: set[str], hashes: dict[str, str] | None = None) -> Manifest:
+                   digests: dict[str, dict[str, str]], reached: set[str], hashes: dict[str, str] | None = None,
+                   paths: list[Path] | None = None) -> Manifest:
     """What ``make_manifest`` makes, from ``previous`` (the manifest of the graph that ``store``
     was before a change) and ``reached``: every entity (``kind/ident``) whose statements, derived
     facts or claims the change may have changed. Only those entries are read from the store
@@ -119,17 +121,17 @@ def patch_manifest(previous: Manifest, store: OxigraphStore, settings: Settings,
                 + (_iris(settings, "organisation", organisation_ids) or []))
     kept_alliances = {ident: entry for ident, entry in previous["alliances"].items() if ident not in alliance_ids}
     kept_organisations = {ident: entry for ident, entry in previous["organisations"].items() if ident not in organisation_ids}
-    return _manifest(settings, build_id, hashes, {**kept_alliances, **alliances}, {**kept_organisations, **organisations})
+    return _manifest(settings, build_id, hashes, paths, {**kept_alliances, **alliances}, {**kept_organisations, **organisations})
 
 
 def _parties_of(manifest: Manifest, alliance_ids: set[str]) -> set[str]:
     return {party for ident in alliance_ids for party in manifest["alliances"].get(ident, {}).get("parties", [])}
 
 
-def _manifest(settings: Settings, build_id: str, hashes: dict[str, str] | None,
+def _manifest(settings: Settings, build_id: str, hashes: dict[str, str] | None, paths: list[Path] | None,
               alliances: dict[str, dict[str, Any]], organisations: dict[str, dict[str, Any]]) -> Manifest:
     return {"manifest": MANIFEST_FORMAT, "build": {"id": build_id, "created": _now(), **git_state(settings)},
-            "base": settings.base, "sources": source_files(settings, hashes),
+            "base": settings.base, "sources": source_files(settings, hashes, paths),
             "alliances": dict(sorted(alliances.items())), "organisations": dict(sorted(organisations.items()))}
 
 
@@ -291,11 +293,13 @@ def _claim(settings: Settings, row: ox.QuerySolution) -> dict[str, Any] | None:
     return {"id": ident, "measure": _value(row["measure"]) or "", "value": row["value"].value, "unit": unit, "source": source}
 
 
-def source_files(settings: Settings, hashes: dict[str, str] | None = None) -> dict[str, dict[str, str]]:
-    """Each record file: its path (relative to the data folder's parent, e.g. data/sources/x.yaml)
-    and hash, from ``hashes`` (by source id: the build hashed the files already) or read here."""
+def source_files(settings: Settings, hashes: dict[str, str] | None = None,
+                 paths: list[Path] | None = None) -> dict[str, dict[str, str]]:
+    """Each record file (``paths``, or those of the data folder): its path (relative to the data
+    folder's parent, e.g. data/sources/x.yaml) and hash, from ``hashes`` (by source id: the
+    build hashed the files already) or read here."""
     files = {}
-    for path in record_files(settings.data_dir):
+    for path in paths if paths is not None else record_files(settings.data_dir):
         relative = path.relative_to(settings.data_dir.parent).as_posix()
         known = (hashes or {}).get(path.stem)
         files[path.stem] = {"file": relative, "hash": known if known is not None else file_hash(path.read_bytes())}
