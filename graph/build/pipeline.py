@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -27,7 +28,7 @@ from graph.errors import InvalidData
 from graph.problems import Problem, Severity, has_violations
 from graph.rdf.files import write_atomic
 from graph.rdf.location import RemoteEndpoint
-from graph.build.cache import FORMAT as CACHE_FORMAT, INDEX_FILE, Head, RecordCache, SourceIndex, head_of, result_of
+from graph.build.cache import INDEX_FILE, RecordCache, SourceIndex, head_of, result_of
 from graph.build.progress import Progress
 from graph.build.records import FileResult, compile_files, file_key, in_order, version
 from graph.records import record_files
@@ -56,7 +57,7 @@ class Compiled:
     # What each file without problems declares and refers to, in file order: its result, or the
     # head the previous build's index kept for it, decoded only if asked (a build with nothing
     # changed never asks: 2.5 s for 7,197 files).
-    parts: list[FileResult | Head] = field(default_factory=list)
+    parts: list[FileResult | str] = field(default_factory=list)
 
     @cached_property
     def declared(self) -> list[tuple[str, str, str, int]]:
@@ -133,7 +134,7 @@ def compile_records(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy
     keys: dict[int, str] = {}
     known: dict[int, FileResult] = {}
     kept: set[int] = set()
-    heads: dict[int, Head] = {}  # from the previous index
+    heads: dict[int, str] = {}  # from the previous index
     code_version = version(settings) if cache is not None else ""
     if cache is not None:
         compiled.index = SourceIndex(code_version)
@@ -147,9 +148,9 @@ def compile_records(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy
             in_store = present.get(path.stem) == key
             head = previous.heads.get(key) if in_store and previous is not None else None
             hit: FileResult | None
-            if head is not None and head.get("format") == CACHE_FORMAT and not head.get("problems"):
+            if head is not None:
                 heads[index] = head
-                hit = FileResult(head["display"], cached=True)  # what it declares stays in the head until asked
+                hit = FileResult(display, cached=True)  # what it declares stays in the head until asked
                 cache.keep(key)
             else:
                 hit = cache.get(key, quads=not in_store)
@@ -169,7 +170,8 @@ def compile_records(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy
                     and file_key(path, result.display, code_version) == keys[index]:
                 cache.put(keys[index], result)
             if compiled.index is not None and index in keys:
-                compiled.index.heads[keys[index]] = heads[index] if index in heads else head_of(result)
+                if index in heads or not result.problems:
+                    compiled.index.heads[keys[index]] = heads[index] if index in heads else json.dumps(head_of(result), ensure_ascii=False)
             if result.problems:
                 compiled.problems.extend(result.problems)
                 progress.problems(result.problems)
