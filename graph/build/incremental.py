@@ -13,10 +13,11 @@ links on the same file system), then:
 2. loads the changed files' N-Quads (from the record cache, or compiled), derives again, and adds
    the new graphs' triples to the merge;
 3. runs the checks as a cold build does, with the declarations and references of the unchanged
-   files taken from the record cache; the duplicate-alliance check and the SHACL shapes only on
-   what the changed graphs (before and after) and the changed derived triples (against the copy
-   the previous build kept, DERIVED_FILE) reach, the previous problems of the rest kept
-   (graph.validate.integrity.Scope, graph.validate.shacl.shape_scope);
+   files taken from the previous build's index (graph.build.cache.SourceIndex); the
+   duplicate-alliance check and the SHACL shapes only on what the changed graphs (before and
+   after) and the changed derived triples (against the copy the previous build kept,
+   DERIVED_FILE) reach, the previous problems of the rest kept (graph.validate.integrity.Scope,
+   graph.validate.shacl.shape_scope);
 4. recomputes the manifest's statement hashes only for the changed sources (and for sources whose
    claims are now about other entities), and patches the previous manifest for the entities the
    change reached (graph.changes.manifest.patch_manifest).
