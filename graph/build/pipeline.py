@@ -10,7 +10,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -61,18 +61,19 @@ class Compiled:
 
     @cached_property
     def declared(self) -> list[tuple[str, str, str, int]]:
-        return [declared for part in self._results() for declared in part.declared]
+        return [declared for part in self._results for declared in part.declared]
 
     @cached_property
     def references(self) -> list[Reference]:
-        return [reference for part in self._results() for reference in part.references]
+        return [reference for part in self._results for reference in part.references]
 
-    def _results(self) -> Iterator[FileResult]:
-        for part in self.parts:
-            result = part if isinstance(part, FileResult) else result_of(part)
-            if result is None:  # an index this code did not write: the build starts again, cold
-                raise Untrusted("the earlier build's index of record files cannot be read")
-            yield result
+    @cached_property
+    def _results(self) -> list[FileResult]:
+        """Each part as a result, each head parsed once."""
+        results = [part if isinstance(part, FileResult) else result_of(part) for part in self.parts]
+        if None in results:  # an index this code did not write: the build starts again, cold
+            raise Untrusted("the earlier build's index of record files cannot be read")
+        return [result for result in results if result is not None]
 
 
 @dataclass
