@@ -149,15 +149,19 @@ class SourceIndex:
     margin: int = 0
 
     def start(self, folder: Path, data: Path) -> None:
-        """Take the file system's clock (a file written in ``folder``) before any file is looked at."""
-        folder.mkdir(parents=True, exist_ok=True)
+        """Take the file system's clock (a file written in ``folder``) before any file is looked
+        at; where no file can be written there, every file counts as racy (hashed every time)."""
         probe = folder / f".stamp.{os.getpid()}"
-        probe.write_bytes(b"")
         try:
+            folder.mkdir(parents=True, exist_ok=True)
+            probe.write_bytes(b"")
             self.stamp = max(file_times(probe.stat()))
             self.margin = 0 if os.stat(data).st_dev == probe.stat().st_dev else OTHER_DEVICE_MARGIN_NS
+        except OSError:
+            self.stamp, self.margin = 0, 1 << 62  # every time is after "the stamp less the margin"
         finally:
-            probe.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                probe.unlink(missing_ok=True)
 
     def see(self, path: Path, display: str, previous: SourceIndex | None) -> Seen | None:
         """``path`` as it is now, from ``previous`` when its stat is the same; None for what is not
