@@ -4,6 +4,7 @@ that a build will fail."""
 from __future__ import annotations
 
 import io
+import os
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pyoxigraph as ox
 import pytest
 
 import graph.build.records as records
+from graph.build.incremental import STATE_FILE
 from graph.build.pipeline import build, compile_all
 from graph.progress import Progress
 from graph.build.records import compile_files
@@ -79,6 +81,9 @@ def test_a_damaged_cache_entry_is_compiled_again(own_data: Settings, compiled_fi
     entries = sorted(own_data.store_path.parent.glob("store.cache/*/*.nq"))
     assert len(entries) == len(seed_corpus())
     entries[0].write_bytes(b"{not json\n")
+    # An incremental build reads no entry of a file whose graph it keeps (the build folder's index
+    # of record files holds what it declares): a build that loads every file reads them all.
+    (Path(os.path.realpath(own_data.store_path)) / STATE_FILE).unlink()
     compiled_files.clear()
     build(own_data)
     assert len(compiled_files) == 1

@@ -13,9 +13,12 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
+import graph.build.cache as cache_module
 import graph.build.pipeline as pipeline
+import graph.changes.manifest as manifest_module
 import graph.validate.integrity as integrity
 import graph.validate.shacl as shacl
+from graph.build.cache import INDEX_FILE
 from graph.build.incremental import STATE_FILE, graph_version, trusted_previous
 from graph.build.pipeline import BuildSummary, build
 from graph.changes.manifest import MANIFEST_FILE
@@ -238,7 +241,6 @@ def test_shape_problems_after_a_change_are_those_of_a_cold_build(own_data: Setti
     assert failed.value.problems == failed_cold.value.problems
     assert any(p.rule.startswith("shape") and p.severity.value == "violation" for p in failed.value.problems)
 
-
 # A small landscape for the derived graph's difference (graph/build/derive.py, graph/build/reach.py):
 # a group with a member, two more organisations, a signatory holding a post, and two deals (one
 # dated by its signing, one by its source's publication date).
@@ -394,3 +396,131 @@ def test_a_scope_too_narrow_would_be_seen(own_data: Settings, copies: list[Path]
     build(cold_settings)
     ours, theirs = _published(own_data)[0], _published(cold_settings)[0]
     assert any("Steel Maker (supplier)" in quad for quad in ours - theirs)  # a party list with the old name
+
+
+# -- finding what changed (graph.build.cache.SourceIndex) and the patched manifest -----------------
+
+def _news(name: str, deals: list[tuple[str, str, str, str]], organisations: tuple[str, ...] = ()) -> str:
+    """A news record of ``deals`` (id, title, party, party) that declares the companies ``organisations``."""
+    declared = "".join(f"  - id: {o}\n    kind: company\n    label: {{en: {o} Steel}}\n    sector: steel\n    country: CN\n"
+                       f"    quote: \"{o} is a company\"\n" for o in organisations)
+    entries = "".join(
+        f"  - id: {ident}\n    type: memorandum-of-understanding\n    title: {{en: {title}}}\n    parties:\n"
+        f"      - {{organisation: {a}, role: buyer}}\n      - {{organisation: {b}, role: supplier}}\n"
+        f"    signing: {{date: 2024-03}}\n    quote: \"{title} was signed\"\n" for ident, title, a, b in deals)
+    return (f"source: {{title: {name}, url: 'https://example.org/{name}', publisher: Example, published: '2025', "
+            f"language: en, kind: news-article}}\n" + (f"organisations:\n{declared}" if declared else "")
+            + (f"alliances:\n{entries}" if entries else "alliances: []\n"))
+
+
+def _manifest_bytes(settings: Settings) -> bytes:
+    """The published manifest as written, with the build's id and time blanked (key order kept)."""
+    manifest = json.loads((Path(os.path.realpath(settings.store_path)) / MANIFEST_FILE).read_bytes())
+    manifest["build"]["id"] = manifest["build"]["created"] = ""
+    return json.dumps(manifest, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def test_the_manifest_patched_after_editing_adding_and_removing_entities_is_a_cold_builds_byte_for_byte(
+        own_data: Settings, copies: list[Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The incremental build reads only the reached entities from the store (every manifest query
+    has a VALUES clause), yet writes the manifest a cold build writes: an alliance edited, one
+    removed, two added, an organisation added, partners gained and lost, a claim's value changed."""
+    sources = own_data.data_dir / "sources"
+    (sources / "m-one.yaml").write_text(_news("m-one", [("deal-m-1", "First deal", "org-m-a", "org-m-b"),
+                                                        ("deal-m-2", "Second deal", "org-m-a", "org-m-c")],
+                                              ("org-m-a", "org-m-b", "org-m-c")), encoding="utf-8")
+    (sources / "m-two.yaml").write_text(_news("m-two", [("deal-m-3", "Third deal", "org-m-b", "org-m-c")]), encoding="utf-8")
+    offtake = sources / "offtake-with-volume-money-and-plant.yaml"
+    shutil.copy(FIXTURES / "records" / "valid" / offtake.name, offtake)
+    build(own_data)
+
+    (sources / "m-one.yaml").write_text(_news("m-one", [("deal-m-1", "First deal renamed", "org-m-a", "org-m-b")],
+                                              ("org-m-a", "org-m-b", "org-m-c")), encoding="utf-8")
+    (sources / "m-two.yaml").write_text(_news("m-two", [("deal-m-3", "Third deal", "org-m-b", "org-m-c"),
+                                                        ("deal-m-4", "Fourth deal", "org-m-b", "org-m-d"),
+                                                        ("deal-m-5", "Fifth deal", "org-m-c", "org-m-a")], ("org-m-d",)),
+                                        encoding="utf-8")
+    text = offtake.read_text(encoding="utf-8")
+    assert 'value: "45"' in text
+    offtake.write_text(text.replace('value: "45"', 'value: "46"'), encoding="utf-8")
+    queries: list[str] = []
+    select = manifest_module.select
+    monkeypatch.setattr(manifest_module, "select", lambda store, sparql, *rest: queries.append(sparql) or select(store, sparql, *rest))
+    incremental = build(own_data)
+    assert len(copies) == 1
+    entries = [q for q in queries if "al:about ?x" not in q]  # claims_about: the statement hashes' input, not the entries'
+    assert entries and all("VALUES" in q for q in entries)  # patched: no query over the whole graph
+
+    cold_settings = Settings(data_dir=own_data.data_dir, store_path=tmp_path / "cold" / "store")
+    cold = build(cold_settings)
+    assert _summary(incremental) == _summary(cold)
+    assert _manifest_bytes(own_data) == _manifest_bytes(cold_settings)
+    assert _published(own_data) == _published(cold_settings)
+    manifest = json.loads(_manifest_bytes(own_data))
+    assert "deal-m-2" not in manifest["alliances"] and manifest["alliances"]["deal-m-1"]["label"] == "First deal renamed"
+    assert manifest["organisations"]["org-m-b"]["partners"] == {"org-m-a": ["deal-m-1"], "org-m-c": ["deal-m-3"], "org-m-d": ["deal-m-4"]}
+    assert manifest["organisations"]["org-m-a"]["partners"] == {"org-m-b": ["deal-m-1"], "org-m-c": ["deal-m-5"]}
+    values = [c["value"] for c in manifest["alliances"]["example-binding-offtake"]["claims"]]
+    assert "46" in values and "45" not in values
+
+
+def test_a_file_touched_but_unchanged_is_hashed_again_alone_and_changes_nothing(
+        own_data: Settings, copies: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only files whose stat changed are read; a touched file with the same bytes is no change.
+    Without the previous build's index every file is hashed, with the same outcome."""
+    build(own_data)
+    build(own_data)  # every file's stat is older than this build's clock: none left to hash again
+    before = _published(own_data)
+    hashed: list[str] = []
+    content_key = cache_module.content_key
+    monkeypatch.setattr(cache_module, "content_key", lambda data, display, version: hashed.append(display) or content_key(data, display, version))
+    work: list[str] = []
+    monkeypatch.setattr(pipeline, "derive", lambda *args: work.append("derive"))
+    monkeypatch.setattr(pipeline, "check_graph", lambda *args: work.append("check") or [])
+    touched = sorted((own_data.data_dir / "sources").glob("*.yaml"))[3]
+    os.utime(touched)
+    build(own_data)
+    assert [Path(display).name for display in hashed] == [touched.name]
+    assert work == []
+    assert _published(own_data) == before
+
+    hashed.clear()
+    (Path(os.path.realpath(own_data.store_path)) / INDEX_FILE).unlink()
+    build(own_data)
+    assert len(hashed) == len(list((own_data.data_dir / "sources").glob("*.yaml")))
+    assert work == [] and len(copies) == 3
+    assert _published(own_data) == before
+
+
+HOUR = 3_600_000_000_000
+
+
+def test_files_renamed_or_rewritten_within_their_timestamp_tick_are_seen(
+        own_data: Settings, copies: list[Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """On a file system whose clock ticks once an hour, a file rewritten with the same size and
+    its old mtime has the stat it had: it was written within the tick of the build that saw it,
+    so that build kept no stat for it ("racily clean", as git says) and this one reads it again.
+    A renamed file is a source removed and another added."""
+    monkeypatch.setattr(cache_module, "file_times", lambda found: (found.st_mtime_ns // HOUR * HOUR, found.st_ctime_ns // HOUR * HOUR))
+    sources = own_data.data_dir / "sources"
+    shutil.copy(FIXTURES / "records" / "valid" / "minimal-new-deal.yaml", sources)
+    build(own_data)
+
+    edited = sources / "minimal-new-deal.yaml"
+    was = edited.stat()
+    text = edited.read_text(encoding="utf-8")
+    edited.write_text(text.replace("Example recycling supply", "Example recycling SUPPLY"), encoding="utf-8")
+    os.utime(edited, ns=(was.st_atime_ns, was.st_mtime_ns))
+    now = edited.stat()
+    assert (now.st_size, now.st_ino, now.st_mtime_ns // HOUR) == (was.st_size, was.st_ino, was.st_mtime_ns // HOUR)
+    renamed = sorted(sources.glob("*.yaml"))[5]
+    renamed.rename(sources / f"renamed-{renamed.name}")
+    incremental = build(own_data)
+    assert len(copies) == 1
+
+    cold_settings = Settings(data_dir=own_data.data_dir, store_path=tmp_path / "cold" / "store")
+    cold = build(cold_settings)
+    assert _summary(incremental) == _summary(cold)
+    assert _published(own_data) == _published(cold_settings)
+    assert "Example recycling SUPPLY agreement" in json.dumps(_published(own_data)[1])
+    assert f"renamed-{renamed.stem}" in _published(own_data)[2]["sources"]

@@ -89,6 +89,11 @@ def file_key(path: Path, display: str, code_version: str) -> str | None:
         data = path.read_bytes()
     except OSError:
         return None
+    return content_key(data, display, code_version)
+
+
+def content_key(data: bytes, display: str, code_version: str) -> str:
+    """``file_key`` of a file whose bytes are ``data`` (graph.build.cache.SourceIndex reads each file once)."""
     return hashlib.sha256(code_version.encode() + b"\0" + display.encode() + b"\0" + data).hexdigest()
 
 

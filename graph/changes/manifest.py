@@ -22,6 +22,7 @@ import hashlib
 import json
 import subprocess
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -43,8 +44,9 @@ MANIFEST_HISTORY = 50  # manifests kept in <store>.manifests/ (about 300 KB each
 AL = "https://w3id.org/alliance-graph/ontology#"
 Manifest = dict[str, Any]
 
+# Each query has a %s where a VALUES clause restricts it to some entities (an incremental build's).
 ALLIANCES = """
-SELECT ?a ?label ?status ?year ?basis WHERE {
+SELECT ?a ?label ?status ?year ?basis WHERE { %s
   ?a a al:Alliance .
   OPTIONAL { ?a al:displayLabel ?label }
   OPTIONAL { ?a al:currentStatus ?status }
@@ -52,15 +54,18 @@ SELECT ?a ?label ?status ?year ?basis WHERE {
   OPTIONAL { ?a al:yearBasis ?basis }
 }"""
 STATUS_SOURCES = """
-SELECT DISTINCT ?a ?g WHERE { ?a al:currentStatus ?status . GRAPH ?g { ?a al:statusChange ?c . ?c al:status ?status } }"""
-PARTIES = "SELECT DISTINCT ?a ?o WHERE { ?a al:participation/al:party ?o }"
-ORGANISATIONS = "SELECT ?o ?label WHERE { ?o a org:Organization OPTIONAL { ?o al:displayLabel ?label } }"
+SELECT DISTINCT ?a ?g WHERE { %s ?a al:currentStatus ?status . GRAPH ?g { ?a al:statusChange ?c . ?c al:status ?status } }"""
+PARTIES = "SELECT DISTINCT ?a ?o WHERE { %s ?a al:participation/al:party ?o }"
+# The parties of every alliance that ?m is a party of: ?m's partners.
+MEMBERSHIPS = "SELECT DISTINCT ?a ?o WHERE { %s ?a al:participation/al:party ?m . ?a a al:Alliance . ?a al:participation/al:party ?o }"
+ORGANISATIONS = "SELECT ?o ?label WHERE { %s ?o a org:Organization OPTIONAL { ?o al:displayLabel ?label } }"
 CLAIMS = """
-SELECT ?c ?about ?g ?value ?unit ?currency ?measure WHERE {
+SELECT ?c ?about ?g ?value ?unit ?currency ?measure WHERE { %s
   GRAPH ?g { ?c a al:Claim ; al:about ?about ; schema:value ?value
              OPTIONAL { ?c schema:unitText ?unit } OPTIONAL { ?c schema:currency ?currency } }
   OPTIONAL { ?c al:displayMeasure ?measure }
 }"""
+BATCH = 500  # IRIs in one VALUES clause
 
 
 @dataclass(frozen=True)
@@ -84,16 +89,81 @@ class BuildInfo:
 # ------------------------------------------------------------------ making one
 
 def make_manifest(store: OxigraphStore, settings: Settings, build_id: str,
-                  digests: dict[str, dict[str, str]] | None = None) -> Manifest:
+                  digests: dict[str, dict[str, str]] | None = None, hashes: dict[str, str] | None = None,
+                  paths: list[Path] | None = None) -> Manifest:
     """The manifest of the graph in ``store`` (a finished build of ``settings.data_dir``);
-    ``digests`` are its ``statement_digests`` when the caller has them already."""
+    ``digests`` are its ``statement_digests``, ``paths`` its record files and ``hashes`` their
+    ``file_hash`` by source id, when the caller has them already."""
     digests = digests if digests is not None else statement_digests(store, settings)
+    by_entity = _by_entity(digests, None)
+    alliances, parties = _alliances(store, settings, by_entity, None)
+    organisations = _organisations(store, settings, by_entity, None, parties)
+    _add_claims(store, settings, alliances, organisations, None)
+    return _manifest(settings, build_id, hashes, paths, alliances, organisations)
+
+
+def patch_manifest(previous: Manifest, store: OxigraphStore, settings: Settings, build_id: str,
+                   digests: dict[str, dict[str, str]], reached: set[str], hashes: dict[str, str] | None = None,
+                   paths: list[Path] | None = None) -> Manifest:
+    """What ``make_manifest`` makes, from ``previous`` (the manifest of the graph that ``store``
+    was before a change) and ``reached``: every entity (``kind/ident``) whose statements, derived
+    facts or claims the change may have changed. Only those entries are read from the store
+    again, with the organisations whose partners may have changed (the parties, before and
+    after, of each reached alliance); the others are kept. A query over the whole graph costs
+    seconds at a million triples; these cost what the change is."""
+    alliance_ids = {entity.removeprefix("alliance/") for entity in reached if entity.startswith("alliance/")}
+    alliances, parties = _alliances(store, settings, _by_entity(digests, {f"alliance/{a}" for a in alliance_ids}), alliance_ids)
+    organisation_ids = ({entity.removeprefix("organisation/") for entity in reached if entity.startswith("organisation/")}
+                        | _parties_of(previous, alliance_ids) | {party for members in parties.values() for party in members})
+    organisations = _organisations(store, settings, _by_entity(digests, {f"organisation/{o}" for o in organisation_ids}),
+                                   organisation_ids, None)
+    _add_claims(store, settings, alliances, organisations, (_iris(settings, "alliance", alliance_ids) or [])
+                + (_iris(settings, "organisation", organisation_ids) or []))
+    kept_alliances = {ident: entry for ident, entry in previous["alliances"].items() if ident not in alliance_ids}
+    kept_organisations = {ident: entry for ident, entry in previous["organisations"].items() if ident not in organisation_ids}
+    return _manifest(settings, build_id, hashes, paths, {**kept_alliances, **alliances}, {**kept_organisations, **organisations})
+
+
+def _parties_of(manifest: Manifest, alliance_ids: set[str]) -> set[str]:
+    return {party for ident in alliance_ids for party in manifest["alliances"].get(ident, {}).get("parties", [])}
+
+
+def _manifest(settings: Settings, build_id: str, hashes: dict[str, str] | None, paths: list[Path] | None,
+              alliances: dict[str, dict[str, Any]], organisations: dict[str, dict[str, Any]]) -> Manifest:
+    return {"manifest": MANIFEST_FORMAT, "build": {"id": build_id, "created": _now(), **git_state(settings)},
+            "base": settings.base, "sources": source_files(settings, hashes, paths),
+            "alliances": dict(sorted(alliances.items())), "organisations": dict(sorted(organisations.items()))}
+
+
+def _by_entity(digests: dict[str, dict[str, str]], entities: set[str] | None) -> dict[str, dict[str, str]]:
+    """Each entity's statement hashes by source (all entities, or ``entities``)."""
     by_entity: dict[str, dict[str, str]] = defaultdict(dict)
-    for graph, entities in sorted(digests.items()):
-        for entity, digest in entities.items():
-            by_entity[entity][graph] = digest
+    for graph, hashes in sorted(digests.items()):
+        for entity, digest in hashes.items():
+            if entities is None or entity in entities:
+                by_entity[entity][graph] = digest
+    return by_entity
+
+
+def _rows(store: OxigraphStore, query: str, variable: str, iris: list[str] | None) -> Iterator[ox.QuerySolution]:
+    """The rows of ``query`` over the whole graph (``iris`` None) or with ``variable`` one of ``iris``."""
+    if iris is None:
+        yield from select(store, query % "")
+        return
+    for start in range(0, len(iris), BATCH):
+        yield from select(store, query % ("VALUES ?%s { %s }" % (variable, " ".join(f"<{iri}>" for iri in iris[start:start + BATCH]))))
+
+
+def _iris(settings: Settings, kind: str, idents: set[str] | None) -> list[str] | None:
+    return None if idents is None else [settings.entity_iri(kind, ident) for ident in sorted(idents)]
+
+
+def _alliances(store: OxigraphStore, settings: Settings, by_entity: dict[str, dict[str, str]],
+               idents: set[str] | None) -> tuple[dict[str, dict[str, Any]], dict[str, set[str]]]:
+    """The entries of the alliances (all, or ``idents``) and each one's parties."""
+    iris = _iris(settings, "alliance", idents)
     alliances: dict[str, dict[str, Any]] = {}
-    for row in select(store, ALLIANCES):
+    for row in _rows(store, ALLIANCES, "a", iris):
         ident = _local(settings, row["a"], "alliance")
         if ident is None:
             continue
@@ -101,27 +171,52 @@ def make_manifest(store: OxigraphStore, settings: Settings, build_id: str,
                             "status": _concept(row["status"]), "status_sources": [],
                             "year": int(row["year"].value) if row["year"] is not None else None,
                             "year_basis": _value(row["basis"]), "parties": [], "claims": []}
-    organisations: dict[str, dict[str, Any]] = {}
-    for row in select(store, ORGANISATIONS):
-        ident = _local(settings, row["o"], "organisation")
-        if ident is not None:
-            organisations[ident] = {"label": _value(row["label"]) or ident,
-                                    **_hashes(by_entity.get(f"organisation/{ident}", {})), "partners": {}, "claims": []}
-    for row in select(store, STATUS_SOURCES):
+    for row in _rows(store, STATUS_SOURCES, "a", iris):
         ident, source = _local(settings, row["a"], "alliance"), _local(settings, row["g"], "source")
         if ident in alliances and source is not None:
             alliances[ident]["status_sources"].append(source)
     parties: dict[str, set[str]] = defaultdict(set)
-    for row in select(store, PARTIES):
+    for row in _rows(store, PARTIES, "a", iris):
         ident, party = _local(settings, row["a"], "alliance"), _local(settings, row["o"], "organisation")
         if ident in alliances and party is not None:
             parties[ident].add(party)
     for ident, members in parties.items():
         alliances[ident]["parties"] = sorted(members)
+    for entry in alliances.values():
+        entry["status_sources"].sort()
+    return alliances, parties
+
+
+def _organisations(store: OxigraphStore, settings: Settings, by_entity: dict[str, dict[str, str]],
+                   idents: set[str] | None, parties: dict[str, set[str]] | None) -> dict[str, dict[str, Any]]:
+    """The entries of the organisations (all, or ``idents``); their partners from ``parties``
+    (every alliance's) or, when it is None, from the alliances of those organisations."""
+    iris = _iris(settings, "organisation", idents)
+    organisations: dict[str, dict[str, Any]] = {}
+    for row in _rows(store, ORGANISATIONS, "o", iris):
+        ident = _local(settings, row["o"], "organisation")
+        if ident is not None:
+            organisations[ident] = {"label": _value(row["label"]) or ident,
+                                    **_hashes(by_entity.get(f"organisation/{ident}", {})), "partners": {}, "claims": []}
+    if parties is None:
+        parties = defaultdict(set)
+        for row in _rows(store, MEMBERSHIPS, "m", iris):
+            ident, party = _local(settings, row["a"], "alliance"), _local(settings, row["o"], "organisation")
+            if ident is not None and party is not None:
+                parties[ident].add(party)
+    for ident, members in parties.items():
         for member in members & organisations.keys():
             for partner in members - {member}:
                 organisations[member]["partners"].setdefault(partner, []).append(ident)
-    for row in select(store, CLAIMS):
+    for entry in organisations.values():
+        entry["partners"] = {partner: sorted(shared) for partner, shared in sorted(entry["partners"].items())}
+    return organisations
+
+
+def _add_claims(store: OxigraphStore, settings: Settings, alliances: dict[str, dict[str, Any]],
+                organisations: dict[str, dict[str, Any]], iris: list[str] | None) -> None:
+    """Each entry's claims (about any entity, or about one of ``iris``)."""
+    for row in _rows(store, CLAIMS, "about", iris):
         claim = _claim(settings, row)
         for kind, table in (("alliance", alliances), ("organisation", organisations)):
             about = _local(settings, row["about"], kind)
@@ -130,12 +225,6 @@ def make_manifest(store: OxigraphStore, settings: Settings, build_id: str,
     for table in (alliances, organisations):
         for entry in table.values():
             entry["claims"].sort(key=lambda c: (c["id"], c["source"]))
-            entry.get("status_sources", []).sort()
-            for shared in entry.get("partners", {}).values():
-                shared.sort()
-    return {"manifest": MANIFEST_FORMAT, "build": {"id": build_id, "created": _now(), **git_state(settings)},
-            "base": settings.base, "sources": source_files(settings),
-            "alliances": dict(sorted(alliances.items())), "organisations": dict(sorted(organisations.items()))}
 
 
 CLAIMS_ABOUT = "SELECT DISTINCT ?c ?x WHERE { GRAPH ?g { ?c a al:Claim ; al:about ?x } }"
@@ -172,14 +261,14 @@ def statement_digests(store: OxigraphStore, settings: Settings, sources: list[st
         for line in dumped.decode("utf-8").splitlines():
             subject = line[1:line.index(">")] if line.startswith("<") else ""
             if subject not in entity_of:
-                entity_of[subject] = _entities_of(subject, base, about)
+                entity_of[subject] = entities_of(subject, base, about)
             for entity in entity_of[subject]:
                 lines[entity].append(line)
         digests[source] = {entity: _sha256("\n".join(sorted(found))) for entity, found in sorted(lines.items())}
     return digests
 
 
-def _entities_of(subject: str, base: str, about: dict[str, frozenset[str]]) -> frozenset[str]:
+def entities_of(subject: str, base: str, about: dict[str, frozenset[str]]) -> frozenset[str]:
     """The entities a statement about ``subject`` is part of: an alliance's own nodes
     (``alliance/<id>/party/<org>``...) belong to it, a claim to what it is about."""
     if not subject.startswith(base):
@@ -204,12 +293,16 @@ def _claim(settings: Settings, row: ox.QuerySolution) -> dict[str, Any] | None:
     return {"id": ident, "measure": _value(row["measure"]) or "", "value": row["value"].value, "unit": unit, "source": source}
 
 
-def source_files(settings: Settings) -> dict[str, dict[str, str]]:
-    """Each record file: its path (relative to the data folder's parent, e.g. data/sources/x.yaml) and hash."""
+def source_files(settings: Settings, hashes: dict[str, str] | None = None,
+                 paths: list[Path] | None = None) -> dict[str, dict[str, str]]:
+    """Each record file (``paths``, or those of the data folder): its path (relative to the data
+    folder's parent, e.g. data/sources/x.yaml) and hash, from ``hashes`` (by source id: the
+    build hashed the files already) or read here."""
     files = {}
-    for path in record_files(settings.data_dir):
+    for path in paths if paths is not None else record_files(settings.data_dir):
         relative = path.relative_to(settings.data_dir.parent).as_posix()
-        files[path.stem] = {"file": relative, "hash": _sha256_bytes(path.read_bytes())}
+        known = (hashes or {}).get(path.stem)
+        files[path.stem] = {"file": relative, "hash": known if known is not None else file_hash(path.read_bytes())}
     return files
 
 
@@ -238,6 +331,11 @@ def _now() -> str:
 
 def _sha256(text: str) -> str:
     return _sha256_bytes(text.encode("utf-8"))
+
+
+def file_hash(data: bytes) -> str:
+    """A record file's hash in the manifest (its ``sources``)."""
+    return _sha256_bytes(data)
 
 
 def _sha256_bytes(data: bytes) -> str:

@@ -79,11 +79,14 @@ class Scope:
     """An incremental build's change, for the checks that can be limited to it: ``touched`` are
     the IRIs that the changed sources' graphs, before and after the change, and the derived
     triples that changed, state something about or point at; ``previous`` are the previous
-    build's problems."""
+    build's problems; ``described`` are the IRIs whose own statements changed (the
+    subjects of the source quads and derived triples added or removed: what the shapes look at),
+    None if not known."""
 
     touched: frozenset[str]
     previous: list[Problem]
     retyped: frozenset[str] = frozenset()  # IRIs whose rdf:type changed
+    described: frozenset[str] | None = None
 
 
 def integrity_problems(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy, compiled: Compiled,

@@ -76,15 +76,17 @@ def shape_scope(store: OxigraphStore, locations: Locations, scope: Scope) -> set
     """The focus nodes whose shape results a change can alter: pySHACL sees of a node its own
     triples (the merge's, derived ones included), the types of the nodes it points at, and the
     vocabulary (unchanged in an incremental build); its problems name the place of its entry, or
-    of its owner's (Locations.owner: a participation's alliance). So: the touched nodes
-    (``Scope.touched``: the changed graphs' nodes and those of derived triples that changed), the
-    nodes that point at a node whose types changed, and the focus nodes of previous problems
-    whose owner, before or after the change, is touched (``Problem.about``: focus, then owner).
-    None (check every node) if a previous shape problem does not name its focus node."""
+    of its owner's (Locations.owner: a participation's alliance). So: the nodes whose own
+    statements changed (``Scope.described``; else every touched node), the nodes that point at a
+    node whose types changed, and the focus nodes of previous problems whose owner, before or
+    after the change, is touched (``Problem.about``: focus, then owner). A node the change only
+    points at (a class, a concept, a partner) keeps its results: the shapes use no inverse path,
+    and a value's own shape here (alsh:DateValue) looks at a literal. None (check every node) if a
+    previous shape problem does not name its focus node."""
     previous = [p for p in scope.previous if p.rule.startswith("shape")]
     if any(not p.about for p in previous):
         return None
-    nodes = set(scope.touched)
+    nodes = set(scope.touched if scope.described is None else scope.described)
     for batch in chunks(sorted(scope.retyped), 500):
         nodes |= {row["f"].value for row in select(store, POINTING_AT % " ".join(f"<{iri}>" for iri in batch))}
     for problem in previous:
