@@ -7,7 +7,8 @@ For each size it prints one JSON line:
 - cold: a build with no cache (every file read, checked, emitted; the graph derived and checked);
 - unchanged: a build again with nothing changed (incremental: it starts from the published build);
 - one_file: a build after one record file changed (incremental: that file compiled and its graph
-  replaced; derivations and cross-file checks on the whole graph);
+  replaced, the derived graph changed by its difference, the checks that can be scoped run on
+  what the change reaches, the manifest patched);
 - bulk_load: pyoxigraph loading the build's N-Quads into a new on-disk store.
 Each as seconds and triples a second, and cold against the floor (``cold_over_bulk_load``).
 
@@ -15,6 +16,7 @@ Each as seconds and triples a second, and cold against the floor (``cold_over_bu
     scripts/bench build --triples 1000000       # about 1 million triples (35,273 alliances)
     scripts/bench build --alliances 1000 10000  # several sizes, one line each
     scripts/bench build --profile out.txt       # pyinstrument's profile of the cold build, if installed
+    scripts/bench build --profile-one-file out.txt  # ... and of the build after one file changed
 
 The machine matters: say how many cores it has and how loaded it was (the first line says the cores).
 """
@@ -87,7 +89,7 @@ def _note(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def measure_one(alliances: int, profile: str | None = None) -> dict[str, object]:
+def measure_one(alliances: int, profile: str | None = None, profile_one_file: str | None = None) -> dict[str, object]:
     """Runs in a child process so that peak memory belongs to this size alone."""
     import pyoxigraph as ox
 
@@ -105,7 +107,7 @@ def measure_one(alliances: int, profile: str | None = None) -> dict[str, object]
         _note(f"{alliances} alliances: nothing changed {unchanged_s:.1f} s")
         changed = data / "sources" / "news-0.yaml"
         changed.write_text(changed.read_text(encoding="utf-8").replace("Deal 0}", "Deal zero}"), encoding="utf-8")
-        one_file_s, _ = _timed_build(settings)
+        one_file_s, _ = _timed_build(settings, profile_one_file)
         _note(f"{alliances} alliances: one file changed {one_file_s:.1f} s")
         nquads = Path(tmp) / "graph.nq"
         with nquads.open("wb") as out:
@@ -135,19 +137,21 @@ def main() -> None:
     sizes.add_argument("--alliances", type=int, nargs="+", help="sizes in alliances (default 4000)")
     sizes.add_argument("--triples", type=int, nargs="+", help=f"sizes in triples (about {TRIPLES_PER_ALLIANCE} an alliance)")
     parser.add_argument("--profile", help="write pyinstrument's profile of the (last size's) cold build to this file")
+    parser.add_argument("--profile-one-file", help="write pyinstrument's profile of the (last size's) one-file build to this file")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         import warnings
         warnings.simplefilter("ignore", DeprecationWarning)
-        print(json.dumps(measure_one(args.child, args.profile)))
+        print(json.dumps(measure_one(args.child, args.profile, args.profile_one_file)))
         return
     alliances = args.alliances or [round(t / TRIPLES_PER_ALLIANCE) for t in args.triples or []] or [4000]
     print(f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
           f"{subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores, "
           f"load average {' '.join(f'{x:.1f}' for x in __import__('os').getloadavg())}")
     for size in alliances:
-        command = [sys.executable, __file__, "--child", str(size)] + (["--profile", args.profile] if args.profile else [])
+        command = [sys.executable, __file__, "--child", str(size)] + (["--profile", args.profile] if args.profile else []) \
+            + (["--profile-one-file", args.profile_one_file] if args.profile_one_file else [])
         result = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True)
         print(result.stdout.strip(), flush=True)
 
