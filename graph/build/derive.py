@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple
 
 import pyoxigraph as ox
 
@@ -100,18 +100,27 @@ def stages() -> tuple[list[Derivation], list[Derivation]]:
     return first, [_query_derivation(path) for path in sorted((DERIVATIONS / "summaries").glob("*.rq"))]
 
 
+class Difference(NamedTuple):
+    """What deriving by difference changed: the derived triples removed or added (N-Triples), and
+    how many more triples the derived graph holds (added less removed: the build's count of triples
+    follows it instead of counting the whole graph again)."""
+
+    triples: bytes
+    growth: int
+
+
 def derive(store: OxigraphStore, settings: Settings, changes: Iterable[ox.Quad] | None = None,
-           note: Callable[[str], None] = lambda text: None) -> bytes:
+           note: Callable[[str], None] = lambda text: None) -> Difference:
     """Make the derived graph: whole (``changes`` None), or, in a copy of the previous build
     (an incremental build's), by its difference after the source quads ``changes`` were added or
-    removed. Returns the derived triples that were removed or added (N-Triples; empty when whole)."""
+    removed. Returns what changed (nothing when whole)."""
     if changes is None:
         for stage in stages():
             with tempfile.TemporaryFile() as made:
                 for derivation in stage:
                     made.write(derivation.make(store, settings, None))
                 _load(store, made, settings)
-        return b""
+        return Difference(b"", 0)
     if not store.holds_merge:  # the difference is applied to the stored merge as well
         raise ValueError("derive by difference needs a copy of a published build (a store that holds its merge); pass changes=None")
     return _by_difference(store, settings, Changes(changes), note)
@@ -132,12 +141,13 @@ CONSTRUCT { ?s ?p ?o } WHERE {
 }"""
 
 
-def _by_difference(store: OxigraphStore, settings: Settings, changes: Changes, note: Callable[[str], None]) -> bytes:
+def _by_difference(store: OxigraphStore, settings: Settings, changes: Changes, note: Callable[[str], None]) -> Difference:
     derived = settings.graph_iri("derived")
     whole = changes.count > MAX_CHANGES
     if whole:
         note(f"derived graph made again whole: {changes.count} quads changed")
     changed: list[bytes] = []
+    growth = 0
     for stage in stages():
         removed: set[bytes] = set()
         added: set[bytes] = set()
@@ -159,10 +169,11 @@ def _by_difference(store: OxigraphStore, settings: Settings, changes: Changes, n
             removed |= old - new
             added |= new - old
         _apply(store, derived, sorted(removed), sorted(added))
+        growth += len(added) - len(removed)  # added: none was in the graph; removed: each was
         difference = sorted(removed | added)
         changes.add(ox.parse(b"\n".join(difference), format=NT))  # the summaries read the first stage
         changed += difference
-    return b"".join(line + b"\n" for line in changed)
+    return Difference(b"".join(line + b"\n" for line in changed), growth)
 
 
 BATCH = 5_000  # triples per update

@@ -233,12 +233,14 @@ def types_of(store: OxigraphStore, iris: set[str]) -> dict[str, set[str]]:
     return types
 
 
-def changed_quads(store: OxigraphStore, graphs: list[str], nquads: bytes) -> set[ox.Quad]:
+def changed_quads(store: OxigraphStore, graphs: list[str], nquads: bytes) -> tuple[set[ox.Quad], int]:
     """The quads that replacing ``graphs`` (as the store holds them) with ``nquads`` adds or
-    removes: what the derived graph's difference starts from (graph.build.derive). A quad that an
-    edited file states before and after is no change, whatever else in the file changed."""
+    removes: what the derived graph's difference starts from (graph.build.derive); a quad that an
+    edited file states before and after is no change, whatever else in the file changed. And how
+    many more quads those graphs hold after (fewer: negative), for the build's count of triples."""
     before = {quad for graph in graphs for quad in store.quads(graph)}
-    return before ^ set(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
+    after = set(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
+    return before ^ after, len(after) - len(before)
 
 
 def loaded_graphs(nquads: bytes) -> set[str] | None:
