@@ -208,7 +208,8 @@ def compile_all(store: OxigraphStore, settings: Settings, files: list[Path] | No
         return compiled, sorted(compiled.problems)
     if update is not None and not update.changed:  # the previous graph, with its problems
         return compiled, sorted(update.previous.problems)
-    progress.problems(early_problems(taxonomy, compiled))
+    early = early_problems(taxonomy, compiled)
+    progress.problems(early)
     progress.stage("deriving")
     difference = derive(store, settings, None if update is None else update.quads, progress.note)
     if update is not None:
@@ -216,7 +217,7 @@ def compile_all(store: OxigraphStore, settings: Settings, files: list[Path] | No
         update.growth += difference.growth
     progress.stage("checking")
     scope = None if update is None else update.scope(store, settings)
-    return compiled, sorted(check_graph(store, settings, taxonomy, compiled, progress.problems, scope))
+    return compiled, sorted(check_graph(store, settings, taxonomy, compiled, progress.problems, scope, early))
 
 
 @dataclass

@@ -20,12 +20,14 @@ if TYPE_CHECKING:
 
 
 def check_graph(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy, compiled: Compiled,
-                report: Callable[[list[Problem]], None] | None = None, scope: Scope | None = None) -> list[Problem]:
+                report: Callable[[list[Problem]], None] | None = None, scope: Scope | None = None,
+                early: list[Problem] | None = None) -> list[Problem]:
     """Integrity, then shapes; ``report`` gets the integrity problems before the shapes run, so
     that a build that will fail says so early. With ``scope`` (an incremental build's change),
-    the checks that can be limited to what the change reaches are (graph.validate.integrity.Scope)."""
+    the checks that can be limited to what the change reaches are (graph.validate.integrity.Scope);
+    ``early``: the problems graph.validate.integrity.early_problems found already."""
     locations = Locations.from_declared(settings, compiled.declared)
-    problems = integrity_problems(store, settings, taxonomy, compiled, locations, scope)
+    problems = integrity_problems(store, settings, taxonomy, compiled, locations, scope, early)
     if report is not None:
         report(problems)
     if not any(p.rule == "reference-resolves" for p in problems):  # a missing id would only repeat as shape noise

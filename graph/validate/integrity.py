@@ -90,13 +90,13 @@ class Scope:
 
 
 def integrity_problems(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy, compiled: Compiled,
-                       locations: Locations, scope: Scope | None = None) -> list[Problem]:
+                       locations: Locations, scope: Scope | None = None, early: list[Problem] | None = None) -> list[Problem]:
     """Every rule on the whole graph, except the duplicate alliances with ``scope``: then only the
     pairs with an alliance the change reaches are checked again, the others' problems kept.
     The other rules stay whole: they cost a few seconds at a million triples, and a change can
-    move their verdicts far from it (a removed name makes another organisation's alias unique)."""
-    problems = list(_unresolved_references(taxonomy, compiled))
-    problems += _repeated_entries(compiled)
+    move their verdicts far from it (a removed name makes another organisation's alias unique).
+    ``early``: what ``early_problems`` found already (not found again: 0.5 s at a million triples)."""
+    problems = early_problems(taxonomy, compiled) if early is None else list(early)
     problems += _facts_outside_source_graphs(store, settings)
     problems += _shared_aliases(store, locations)
     problems += _two_preferred_names(store, locations)
