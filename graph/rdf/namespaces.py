@@ -64,6 +64,7 @@ class AL(DefinedNamespace):
     indicator: URIRef
     inGroup: URIRef
     jointVentureOf: URIRef
+    kindNames: URIRef
     listedYear: URIRef
     listedYearBasis: URIRef
     material: URIRef
