@@ -87,3 +87,45 @@ def test_an_automakers_participation_leads_to_its_suppliers_in_the_alliance(stor
                 and (sectors[party[supplier]] & metals or role[supplier] == tax + "role/supplier")}
     assert len(expected) > 3
     assert _pairs(store, "?x al:supplierParticipation ?y") == expected
+
+
+def test_a_year_list_counts_and_names_the_alliances_of_its_year_and_basis(store: OxigraphStore) -> None:
+    titles: dict[tuple[str | None, str], set[str]] = defaultdict(set)
+    alliances: dict[tuple[str | None, str], set[str]] = defaultdict(set)
+    for row in select(store, "SELECT ?a ?y ?b ?l WHERE { ?a al:yearBasis ?b ; al:displayLabel ?l OPTIONAL { ?a al:year ?y } }"):
+        year = row["y"].value if row["y"] is not None else None
+        titles[(year, row["b"].value)].add(row["l"].value)
+        alliances[(year, row["b"].value)].add(row["a"].value)
+    assert len(titles) > 3 and (None, "no date known") in titles
+    stored = {}
+    for row in select(store, """SELECT ?list ?y ?b ?n ?t WHERE { ?list al:listedYearBasis ?b ; al:yearAllianceCount ?n ;
+                                  al:yearAllianceNames ?t OPTIONAL { ?list al:listedYear ?y } }"""):
+        stored[(row["y"].value if row["y"] is not None else None, row["b"].value)] = (int(row["n"].value), row["t"].value)
+    assert stored == {key: (len(alliances[key]), " | ".join(sorted(found))) for key, found in titles.items()}
+    # each alliance points to the list of its own year and basis (the key by which a change finds the list)
+    assert not list(select(store, """SELECT ?a WHERE { ?a al:yearList ?list ; al:yearBasis ?b .
+        OPTIONAL { ?a al:year ?y } OPTIONAL { ?list al:listedYear ?ly } ?list al:listedYearBasis ?lb
+        FILTER (?b != ?lb || COALESCE(?y, -1) != COALESCE(?ly, -1)) }"""))
+
+
+def test_an_alliance_s_record_stages_are_itself_and_every_record_it_succeeds(store: OxigraphStore) -> None:
+    succeeds: dict[str, set[str]] = defaultdict(set)
+    for later, earlier in _pairs(store, "?x al:succeeds ?y"):
+        succeeds[later].add(earlier)
+    expected = set()
+    for row in select(store, "SELECT ?a WHERE { ?a a al:Alliance }"):
+        found, todo = {row["a"].value}, [row["a"].value]
+        while todo:
+            for earlier in succeeds[todo.pop()] - found:
+                found.add(earlier)
+                todo.append(earlier)
+        expected |= {(row["a"].value, stage) for stage in found}
+    assert any(alliance != stage for alliance, stage in expected)  # the data has deals with earlier records
+    assert _pairs(store, "?x al:recordStage ?y") == expected
+
+
+def test_an_organisation_names_its_kinds(store: OxigraphStore) -> None:
+    kinds = _expected(store, """?e a ?class . ?class rdfs:subClassOf ?super ; al:displayLabel ?l
+                                FILTER (?super IN (org:Organization, org:FormalOrganization)) BIND (STR(?l) AS ?name)""")
+    assert any(", " in names for names in kinds.values())  # some organisations are of several kinds
+    assert _stored(store, "al:kindNames") == kinds

@@ -64,6 +64,9 @@ class AL(DefinedNamespace):
     indicator: URIRef
     inGroup: URIRef
     jointVentureOf: URIRef
+    kindNames: URIRef
+    listedYear: URIRef
+    listedYearBasis: URIRef
     material: URIRef
     materialNames: URIRef
     measure: URIRef
@@ -85,6 +88,7 @@ class AL(DefinedNamespace):
     pursuingAllianceNames: URIRef
     quantityKind: URIRef
     quote: URIRef
+    recordStage: URIRef
     role: URIRef
     scope: URIRef
     sector: URIRef
@@ -99,8 +103,11 @@ class AL(DefinedNamespace):
     throughPathwayNames: URIRef
     timing: URIRef
     year: URIRef
+    yearAllianceCount: URIRef
+    yearAllianceNames: URIRef
     yearBasis: URIRef
     yearDate: URIRef
+    yearList: URIRef
 
 
 PREFIXES: dict[str, str] = {
