@@ -342,6 +342,8 @@ DERIVED_EDITS = {
     "a post and a sector changed": lambda sources: (
         _replace("grp-orgs.yaml", "organisation: grp-child, quote", "organisation: grp-steel, quote")(sources),
         _replace("grp-orgs.yaml", "label: {en: Lone Recycler}, sector: aluminium", "label: {en: Lone Recycler}, sector: automotive")(sources)),
+    # an alliance's title: the lists of its parties, its pathways and materials, and its year's list
+    "an alliance renamed": _replace("grp-deals.yaml", "title: {en: Child and Steel deal}", "title: {en: A renamed deal}"),
     "a file removed": _remove("grp-deals.yaml"),
     "a file added": _add("grp-third.yaml", ADDED),
 }
