@@ -182,24 +182,29 @@ def _script_safe(text: str) -> str:
 
 
 def _finite(value: Any) -> bool:
-    """No float in ``value`` is infinite or not a number."""
+    """No float in ``value`` is infinite or not a number. Each container's items are looked at in
+    place and only containers are stacked: the page of 15,000 organisations is millions of strings."""
     stack = [value]
     while stack:
         item = stack.pop()
         kind = type(item)
-        if kind is str or kind is int or item is None or kind is bool:
-            continue
-        if kind is dict:
-            stack.extend(item.values())
-        elif kind is list or kind is tuple:
-            stack.extend(item)
-        elif isinstance(item, float):
-            if not math.isfinite(item):
+        if kind is dict or (kind is not list and kind is not tuple and isinstance(item, dict)):
+            children = item.values()
+        elif kind is list or kind is tuple or isinstance(item, (list, tuple)):
+            children = item
+        else:
+            if isinstance(item, float) and not math.isfinite(item):
                 return False
-        elif isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple)):
-            stack.extend(item)
+            continue
+        for child in children:
+            kind = type(child)
+            if kind is str or kind is int or child is None or kind is bool:
+                continue
+            if kind is float:
+                if not math.isfinite(child):
+                    return False
+            else:
+                stack.append(child)
     return True
 
 
@@ -274,7 +279,8 @@ def _clean_items(items: list[dict[str, Any]], what: str) -> list[dict[str, Any]]
         for key, value in item.items():
             if isinstance(value, float) and not math.isfinite(value):
                 raise AllianceError(f"The {what} {ident!r} has a {key} that is not a finite number: {value}")
-        cleaned.append({key: value for key, value in item.items() if key != "title"})
+        # The item itself when it has no title: a copy of each of 100,000 items is a tenth of a second.
+        cleaned.append({key: value for key, value in item.items() if key != "title"} if "title" in item else item)
     return cleaned
 
 
