@@ -225,6 +225,7 @@ def build_view(landscape: Landscape, flt: NetworkFilter | None = None, level: Le
             fraction = 1 - fraction  # a low constraint marks a broker: draw it large
         return round(14 + 36 * fraction)
 
+    label = lru_cache(maxsize=None)(landscape.label)
     net = Network(height="100%", width="100%", directed=False, cdn_resources="remote")
     vis_nodes, node_data = [], {}
     for node in drawing.nodes:
@@ -245,26 +246,32 @@ def build_view(landscape: Landscape, flt: NetworkFilter | None = None, level: Le
                           "color": colour, "size": size(node)})
         node_data[node] = {
             "label": attributes["label"], "kind": kind,
-            "sector": landscape.label(attributes["sector"]) if attributes.get("sector") else None,
+            "sector": label(attributes["sector"]) if attributes.get("sector") else None,
             "country": attributes.get("country"), "groups": attributes.get("groups", []),
             "names": {lang: list(names) for lang, names in sorted(org.names.items())} if org else {},
             "measure": float(rows[node][size_by] or 0), "rank": ranks[node], "community": int(rows[node]["community"]),
             "alliances": sorted(set(drawing.alliances_of.get(node, ()))),
         }
     palette = EDGE_MATERIAL_COLOURS if edge_by == "material" else EDGE_TYPE_COLOURS
-    label = lru_cache(maxsize=None)(landscape.label)
     volumes = {i: alliance_volume(a) for i, a in shown.items()}
     unit = "t/yr" if any(v and v[1] == "t/yr" for v in volumes.values()) else "t"
     edges = [(a, b, d) for (a, b), d in sorted(drawing.edges.items(), key=lambda e: e[0])]
     edge_volumes = [sum(v[0] for i in d["alliances"] if (v := volumes[i]) and v[1] == unit) for _, _, d in edges]
     largest = max(edge_volumes, default=0.0)
     vis_edges, edge_data, statuses, colours_used = [], {}, set(), set()
+    one: dict[str, tuple[str, str]] = {}  # an alliance's own colour key and status: a hub's edges share them
     for index, ((a, b, data), volume) in enumerate(zip(edges, edge_volumes)):
         edge_id = f"e{index}"
-        alliances = [shown[i] for i in data["alliances"]]
-        key = _edge_key(alliances, edge_by)
+        ids = data["alliances"]
+        if len(ids) == 1 and ids[0] in one:
+            key, status = one[ids[0]]
+        else:
+            alliances = [shown[i] for i in ids]
+            key, status = _edge_key(alliances, edge_by), edge_status(alliances)
+            if len(ids) == 1:
+                one[ids[0]] = key, status
         colours_used.add(key)
-        status = "member" if data["relation"] == "member" else edge_status(alliances)
+        status = "member" if data["relation"] == "member" else status
         statuses.add(status)
         if edge_width == "volume":
             width = 1 + 11 * math.sqrt(volume / largest) if volume and largest else 1
@@ -356,18 +363,20 @@ def _legend(landscape: Landscape, graph: nx.Graph[str], edge_by: str, hubs: bool
 
 def _alliance_data(landscape: Landscape, a: Alliance, label: Callable[[str], str]) -> dict[str, Any]:
     """``label``: ``landscape.label``, remembered (75,000 alliances at 15,000 organisations name a few concepts)."""
-    orgs = landscape.organisations
+    orgs, sources = landscape.organisations, landscape.sources
+    parties = []
+    for p, role in a.parties:
+        org = orgs.get(p)
+        parties.append({"id": org.id if org else p, "label": org.label if org else p, "role": label(f"role/{role}")})
     return {
         "title": a.title, "type": label(a.type_key) if a.type_key else None, "type_keys": sorted(a.type_keys),
         "date": ", ".join(sorted(a.dates)) or a.start, "year": a.year,
         "materials": sorted(label(k) for k in a.materials), "material_keys": sorted(a.material_keys),
         "pathways": sorted(label(k) for k in a.pathways), "pathway_keys": sorted(a.pathway_keys),
-        "parties": [{"id": orgs[p].id if p in orgs else p, "label": orgs[p].label if p in orgs else p,
-                     "role": label(f"role/{role}")} for p, role in a.parties],
+        "parties": parties,
         "claims": a.claims,
-        "sources": [{"title": landscape.sources[s].title, "publisher": landscape.sources[s].publisher,
-                     "url": landscape.sources[s].url, "published": landscape.sources[s].published}
-                    for s in a.sources if s in landscape.sources],
+        "sources": [{"title": source.title, "publisher": source.publisher, "url": source.url, "published": source.published}
+                    for s in a.sources if (source := sources.get(s)) is not None],
     }
 
 
