@@ -371,8 +371,8 @@ def _alliance_data(landscape: Landscape, a: Alliance, label: Callable[[str], str
     return {
         "title": a.title, "type": label(a.type_key) if a.type_key else None, "type_keys": sorted(a.type_keys),
         "date": ", ".join(sorted(a.dates)) or a.start, "year": a.year,
-        "materials": sorted(label(k) for k in a.materials), "material_keys": sorted(a.material_keys),
-        "pathways": sorted(label(k) for k in a.pathways), "pathway_keys": sorted(a.pathway_keys),
+        "materials": sorted(map(label, a.materials)), "material_keys": sorted(a.material_keys),
+        "pathways": sorted(map(label, a.pathways)), "pathway_keys": sorted(a.pathway_keys),
         "parties": parties,
         "claims": a.claims,
         "sources": [{"title": source.title, "publisher": source.publisher, "url": source.url, "published": source.published}
