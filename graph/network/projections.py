@@ -38,6 +38,18 @@ def _members(landscape: Landscape, flt: NetworkFilter, alliance: Alliance, level
     return nodes
 
 
+def _nodes(landscape: Landscape, flt: NetworkFilter, alliance: Alliance, level: Level) -> list[str]:
+    """The keys of ``_members``, sorted, without the roles the organisation network never reads."""
+    keeps, organisations = flt.keeps_organisation, landscape.organisations
+    if level != "group":
+        return sorted({party for party, _ in alliance.parties if keeps(organisations.get(party))})
+    found: set[str] = set()
+    for party, _ in alliance.parties:
+        if keeps(organisations.get(party)):
+            found |= landscape.groups_of(party)
+    return sorted(found)
+
+
 def _add_organisation(graph: nx.Graph[str], landscape: Landscape, iri: str) -> None:
     o = landscape.organisations.get(iri)
     if o is None:
@@ -68,7 +80,7 @@ def organisation_network_and_members(landscape: Landscape, flt: NetworkFilter | 
     pairs: dict[tuple[str, str], list[Alliance]] = {}
     memberships: Memberships = []
     for alliance in kept_alliances(landscape, flt):
-        members = sorted(_members(landscape, flt, alliance, level))
+        members = _nodes(landscape, flt, alliance, level)
         memberships.append((alliance, members))
         nodes.update(dict.fromkeys(members))
         for a, b in combinations(members, 2):
