@@ -55,7 +55,7 @@ def test_the_seed_graphs_page_has_the_same_payloads_either_way(store: OxigraphSt
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     view = api.network_view(store, size_by=size_by)
     fast = render_html(view, compress=True)
-    monkeypatch.setattr(html, "page_json", json_for_script)
+    monkeypatch.setattr(html, "page_json_bytes", lambda value: json_for_script(value).encode("utf-8"))
     plain = render_html(view, compress=True)
     assert read_payloads(fast) == read_payloads(plain)
     assert read_payloads(fast)["alliance-network"]["nodes"]

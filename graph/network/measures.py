@@ -56,11 +56,25 @@ class Indexed:
 
 
 def indexed(graph: nx.Graph[str]) -> Indexed:
+    """Read through ``graph.adj``, each edge from its first end in sorted order: ``graph.edges`` and
+    ``graph.degree`` keep a view that refers back to the graph, and that cycle leaves the graph of
+    15,000 organisations to the cycle collector (0.7 s of CPU) instead of freeing it when dropped."""
     nodes = sorted(graph.nodes)
     index = {node: i for i, node in enumerate(nodes)}
-    edges = sorted((min(index[a], index[b]), max(index[a], index[b]), float(w))
-                   for a, b, w in graph.edges(data="weight", default=1))
+    edges = sorted((i, j, float(d.get("weight", 1))) for a, neighbours in graph.adj.items() for b, d in neighbours.items()
+                   if (i := index[a]) <= (j := index[b]))
     return Indexed(nodes, igraph.Graph(n=len(nodes), edges=[(a, b) for a, b, _ in edges]), [w for _, _, w in edges])
+
+
+def degrees(graph: nx.Graph[str]) -> dict[str, tuple[int, Any]]:
+    """Each node's degree and weighted degree, as ``graph.degree`` and ``graph.degree(weight="weight")``
+    count them (a self-loop twice), without the view that would tie the graph in a cycle (``indexed``)."""
+    found: dict[str, tuple[int, Any]] = {}
+    for node, neighbours in graph.adj.items():
+        loop = node in neighbours
+        found[node] = (len(neighbours) + loop,
+                       sum(d.get("weight", 1) for d in neighbours.values()) + (loop and neighbours[node].get("weight", 1)))
+    return found
 
 
 @contextmanager
@@ -156,14 +170,14 @@ def measure(graph: nx.Graph[str], only: str | None = None) -> MeasureReport:
     components = _numbered(ig.graph.connected_components().membership, ig, graph)
     community = _numbered(communities(ig), ig, graph)
     notes.append(f"communities: Leiden (modularity), seed {SEED}")
-    weighted = dict(graph.degree(weight="weight"))
+    degree = degrees(graph)
     position = {node: i for i, node in enumerate(ig.nodes)}
     rows = []
     for node, data in graph.nodes(data=True):
         i = position[node]
         row: dict[str, Any] = {"id": data.get("id", node), "label": data.get("label", node), "kind": data.get("kind"),
                                "sector": data.get("sector"), "country": data.get("country"),
-                               "degree": graph.degree(node), "weighted-degree": weighted[node]}
+                               "degree": degree[node][0], "weighted-degree": degree[node][1]}
         for name in ("pagerank", "betweenness"):
             if name in computed:
                 row[name] = round(computed[name][i], 6)

@@ -38,6 +38,18 @@ def _members(landscape: Landscape, flt: NetworkFilter, alliance: Alliance, level
     return nodes
 
 
+def _nodes(landscape: Landscape, flt: NetworkFilter, alliance: Alliance, level: Level) -> list[str]:
+    """The keys of ``_members``, sorted, without the roles the organisation network never reads."""
+    keeps, organisations = flt.keeps_organisation, landscape.organisations
+    if level != "group":
+        return sorted({party for party, _ in alliance.parties if keeps(organisations.get(party))})
+    found: set[str] = set()
+    for party, _ in alliance.parties:
+        if keeps(organisations.get(party)):
+            found |= landscape.groups_of(party)
+    return sorted(found)
+
+
 def _add_organisation(graph: nx.Graph[str], landscape: Landscape, iri: str) -> None:
     o = landscape.organisations.get(iri)
     if o is None:
@@ -52,11 +64,24 @@ def organisation_network(landscape: Landscape, flt: NetworkFilter | None = None,
                          details: bool = True) -> nx.Graph[str]:
     """Each edge has its weight and alliance ids; with ``details`` also the alliances' types,
     materials, pathways, dates and sources (what exports write; measures and paths need none)."""
+    return organisation_network_and_members(landscape, flt, level, details)[0]
+
+
+Memberships = list[tuple[Alliance, list[str]]]  # each kept alliance and its nodes at the level, sorted
+
+
+@cycles_uncollected()
+def organisation_network_and_members(landscape: Landscape, flt: NetworkFilter | None = None,
+                                     level: Level = "company", details: bool = True) -> tuple[nx.Graph[str], Memberships]:
+    """``organisation_network`` and each kept alliance's nodes (before the focus): the drawing
+    (graph.visualise.view) draws from them instead of pairing up every alliance's parties again."""
     flt = flt or NetworkFilter()
     nodes: dict[str, None] = {}
     pairs: dict[tuple[str, str], list[Alliance]] = {}
+    memberships: Memberships = []
     for alliance in kept_alliances(landscape, flt):
-        members = sorted(_members(landscape, flt, alliance, level))
+        members = _nodes(landscape, flt, alliance, level)
+        memberships.append((alliance, members))
         nodes.update(dict.fromkeys(members))
         for a, b in combinations(members, 2):
             pairs.setdefault((a, b), []).append(alliance)
@@ -64,12 +89,19 @@ def organisation_network(landscape: Landscape, flt: NetworkFilter | None = None,
     for node in nodes:
         _add_organisation(graph, landscape, node)
     graph.add_edges_from((a, b, _edge(alliances, details)) for (a, b), alliances in pairs.items())
-    return focus(graph, flt)
+    return focus(graph, flt), memberships
 
 
 def _edge(alliances: list[Alliance], details: bool) -> dict[str, object]:
     data: dict[str, object] = {"weight": len(alliances), "alliances": [a.id for a in alliances]}
-    if details:
+    if details and len(alliances) == 1:  # most pairs share one alliance: its sets, without the unions
+        a = alliances[0]
+        data["types"] = [a.type_key] if a.type_key else []
+        data["materials"] = sorted(a.materials - {""})
+        data["pathways"] = sorted(a.pathways - {""})
+        data["dates"] = sorted((a.dates | {a.start or ""}) - {""})
+        data["sources"] = sorted(set(a.sources) - {""})
+    elif details:
         data["types"] = sorted({a.type_key for a in alliances if a.type_key})
         data["materials"] = sorted(set().union(*(a.materials for a in alliances)) - {""})
         data["pathways"] = sorted(set().union(*(a.pathways for a in alliances)) - {""})

@@ -167,13 +167,22 @@ def page_json(value: Any) -> str:
     otherwise, 1e-05 as 0.00001), six times faster on the page of 15,000 organisations (0.4 s against 2.4 s).
     What orjson writes otherwise than ``json`` or refuses (a number that is not finite, which orjson
     would write as null; keys that are not text; integers over 64 bits) is left to ``json_for_script``."""
+    return page_json_bytes(value).decode("utf-8")
+
+
+def page_json_bytes(value: Any) -> bytes:
+    """``page_json`` encoded in UTF-8, made safe as bytes: a compressed page never decodes the JSON
+    orjson wrote to text and encodes it again (68 MB at 15,000 organisations, 0.3 s of CPU with the
+    escapes done on the text). The escapes are the same: ``<``, ``>`` and ``&`` are one byte each in
+    UTF-8, and U+2028 and U+2029 are three bytes that cannot start inside another character."""
     if not _finite(value):
-        return json_for_script(value)
+        return json_for_script(value).encode("utf-8")
     try:
-        text = orjson.dumps(value).decode("utf-8")
+        raw = orjson.dumps(value)
     except orjson.JSONEncodeError:
-        return json_for_script(value)
-    return _script_safe(text)
+        return json_for_script(value).encode("utf-8")
+    return (raw.replace(b"<", b"\\u003c").replace(b">", b"\\u003e").replace(b"&", b"\\u0026")
+            .replace("\u2028".encode(), b"\\u2028").replace("\u2029".encode(), b"\\u2029"))
 
 
 def _script_safe(text: str) -> str:
@@ -239,17 +248,26 @@ def read_payloads(page: str) -> dict[str, Any]:
 
 
 def _payloads(blocks: dict[str, Any], compress: bool | None) -> list[dict[str, Any]]:
-    texts = {ident: page_json(value) for ident, value in blocks.items()}
-    if compress is None:
-        compress = sum(len(text) for text in texts.values()) > COMPRESS_ABOVE
+    texts = {ident: page_json_bytes(value) for ident, value in blocks.items()}
+    if compress is None:  # counted in characters, as when the JSON was text
+        compress = _characters_over(list(texts.values()), COMPRESS_ABOVE)
     payloads: list[dict[str, Any]] = []
     for ident, text in texts.items():
         if compress:
-            packed = base64.b64encode(gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)).decode("ascii")
+            packed = base64.b64encode(gzip.compress(text, compresslevel=6, mtime=0)).decode("ascii")
             payloads.append({"id": ident, "type": "application/gzip", "encoding": "gzip+base64", "text": packed})
         else:
-            payloads.append({"id": ident, "type": "application/json", "encoding": None, "text": Markup(text)})
+            payloads.append({"id": ident, "type": "application/json", "encoding": None, "text": Markup(text.decode("utf-8"))})
     return payloads
+
+
+def _characters_over(texts: list[bytes], limit: int) -> bool:
+    """Whether UTF-8 texts hold more than ``limit`` characters, decoding them only when their bytes
+    cannot tell (a character is one to four bytes)."""
+    size = sum(len(text) for text in texts)
+    if size <= limit or size > 4 * limit:
+        return size > limit
+    return sum(len(text.decode("utf-8")) for text in texts) > limit
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -274,7 +292,8 @@ def _clean_items(items: list[dict[str, Any]], what: str) -> list[dict[str, Any]]
         for key, value in item.items():
             if isinstance(value, float) and not math.isfinite(value):
                 raise AllianceError(f"The {what} {ident!r} has a {key} that is not a finite number: {value}")
-        cleaned.append({key: value for key, value in item.items() if key != "title"})
+        # The item itself when it has no title: a copy of each of 100,000 items is a tenth of a second.
+        cleaned.append({key: value for key, value in item.items() if key != "title"} if "title" in item else item)
     return cleaned
 
 

@@ -33,7 +33,7 @@ from pyvis.network import Network
 from graph.network.filters import NetworkFilter
 from graph.network.landscape import Alliance, Landscape, cycles_uncollected
 from graph.network.measures import MeasureReport, measure
-from graph.network.projections import Level, kept_alliances, organisation_network
+from graph.network.projections import Level, Memberships, organisation_network_and_members
 
 EdgeBy = Literal["material", "type"]  # what edge colour shows
 EdgeWidth = Literal["alliances", "volume"]  # what edge width shows
@@ -133,44 +133,61 @@ def importance_ranks(values: dict[str, float], size_by: str, labels: dict[str, s
     return {node: index + 1 for index, node in enumerate(ordered)}
 
 
-def _view_graph(landscape: Landscape, flt: NetworkFilter, level: Level, organisations: set[str]) -> tuple[nx.Graph[str], dict[str, Alliance]]:
-    """Organisations, hubs and the edges to draw, limited to the organisations shown."""
-    view: nx.Graph[str] = nx.Graph()
-    view.add_nodes_from(sorted(organisations))
+@dataclass
+class _Drawing:
+    """What is drawn: organisations (sorted) then hubs, the edges keyed (first node, second node) as
+    networkx's ``Graph.edges`` would give them for these nodes in this order, and each organisation's
+    alliances on its drawn edges. Plain dicts: a networkx graph of them cost twice as much to build."""
+
+    nodes: list[str]
+    edges: dict[tuple[str, str], dict[str, Any]]
+    shown: dict[str, Alliance]
+    alliances_of: dict[str, list[str]]
+
+
+def _view_graph(memberships: Memberships, organisations: set[str]) -> _Drawing:
+    """Organisations, hubs and the edges to draw, limited to the organisations shown: from each kept
+    alliance's nodes as the organisation network paired them (``organisation_network_and_members``)."""
+    hubs: dict[str, None] = {}
+    edges: dict[tuple[str, str], dict[str, Any]] = {}
     shown: dict[str, Alliance] = {}
-    for alliance in kept_alliances(landscape, flt):
-        members = set()
-        for party, _ in alliance.parties:
-            if flt.keeps_organisation(landscape.organisations.get(party)):
-                members |= landscape.groups_of(party) if level == "group" else {party}
-        members &= organisations
+    alliances_of: dict[str, list[str]] = {}
+    for alliance, nodes in memberships:
+        members = [m for m in nodes if m in organisations]  # sorted, as ``nodes`` is
         if not members:
             continue
         shown[alliance.id] = alliance
         if _is_hub(alliance):
             hub = f"hub:{alliance.id}"
-            view.add_node(hub)
-            for member in sorted(members):
-                view.add_edge(hub, member, weight=1, alliances=[alliance.id], relation="member")
-        else:
-            for a, b in combinations(sorted(members), 2):
-                data = view.get_edge_data(a, b) or {"weight": 0, "alliances": [], "relation": "alliance"}
+            hubs[hub] = None
+            for member in members:  # a hub comes after every organisation: the edge is (member, hub)
+                edges[member, hub] = {"weight": 1, "alliances": [alliance.id], "relation": "member"}
+        elif len(members) > 1:
+            for pair in combinations(members, 2):
+                data = edges.get(pair)
+                if data is None:
+                    edges[pair] = data = {"weight": 0, "alliances": [], "relation": "alliance"}
                 data["weight"] += 1
                 data["alliances"].append(alliance.id)
-                view.add_edge(a, b, **data)
-    return view, shown
+        else:
+            continue  # one organisation shown: no line, and not among its alliances
+        for member in members:
+            alliances_of.setdefault(member, []).append(alliance.id)
+    return _Drawing(sorted(organisations) + list(hubs), edges, shown, alliances_of)
 
 
-def layout_positions(view: nx.Graph[str]) -> dict[str, tuple[int, int]]:
+def layout_positions(nodes: list[str], edges: dict[tuple[str, str], dict[str, Any]]) -> dict[str, tuple[int, int]]:
     """Seeded Fruchterman-Reingold from igraph (C): 5,000 nodes in well under a second, where
-    networkx's spring layout takes about a minute on this machine."""
-    if view.number_of_nodes() == 0:
+    networkx's spring layout takes about a minute on this machine. ``edges``: (a, b) -> data with a
+    ``weight``; the nodes and edges are taken in sorted order, whatever order they come in."""
+    if not nodes:
         return {}
-    nodes = sorted(view.nodes)
+    nodes = sorted(nodes)
     index = {node: i for i, node in enumerate(nodes)}
-    edges = sorted((index[a], index[b]) if index[a] < index[b] else (index[b], index[a]) for a, b in view.edges)
-    weights = [view.edges[nodes[a], nodes[b]].get("weight", 1) for a, b in edges]
-    graph = igraph.Graph(n=len(nodes), edges=edges)
+    ordered = sorted(((index[a], index[b]) if index[a] < index[b] else (index[b], index[a]), data.get("weight", 1))
+                     for (a, b), data in edges.items())
+    graph = igraph.Graph(n=len(nodes), edges=[pair for pair, _ in ordered])
+    weights = [weight for _, weight in ordered]
     igraph.set_random_number_generator(random.Random(SEED))
     try:
         layout = graph.layout_fruchterman_reingold(weights=weights or None, niter=500)
@@ -190,11 +207,12 @@ def build_view(landscape: Landscape, flt: NetworkFilter | None = None, level: Le
                size_by: str = "pagerank", edge_by: EdgeBy = "material",
                title: str | None = None, edge_width: EdgeWidth = "alliances") -> AllianceView:
     flt = flt or NetworkFilter()
-    graph = organisation_network(landscape, flt, level)
+    graph, memberships = organisation_network_and_members(landscape, flt, level)
     report = measure(graph, only=size_by)
     rows = {row["iri"]: row for row in report.rows}
-    view, shown = _view_graph(landscape, flt, level, set(graph.nodes))
-    positions = layout_positions(view)
+    drawing = _view_graph(memberships, set(graph.nodes))
+    shown = drawing.shown
+    positions = layout_positions(drawing.nodes, drawing.edges)
     values = [float(rows[n][size_by] or 0) for n in graph.nodes] or [0.0]
     low, high = min(values), max(values)
     ranks = importance_ranks({n: float(rows[n][size_by] or 0) for n in graph.nodes}, size_by,
@@ -207,10 +225,10 @@ def build_view(landscape: Landscape, flt: NetworkFilter | None = None, level: Le
             fraction = 1 - fraction  # a low constraint marks a broker: draw it large
         return round(14 + 36 * fraction)
 
+    label = lru_cache(maxsize=None)(landscape.label)
     net = Network(height="100%", width="100%", directed=False, cdn_resources="remote")
     vis_nodes, node_data = [], {}
-    adjacency = view.adj
-    for node in view.nodes:
+    for node in drawing.nodes:
         x, y = positions[node]
         if node.startswith("hub:"):
             alliance = shown[node.removeprefix("hub:")]
@@ -228,26 +246,32 @@ def build_view(landscape: Landscape, flt: NetworkFilter | None = None, level: Le
                           "color": colour, "size": size(node)})
         node_data[node] = {
             "label": attributes["label"], "kind": kind,
-            "sector": landscape.label(attributes["sector"]) if attributes.get("sector") else None,
+            "sector": label(attributes["sector"]) if attributes.get("sector") else None,
             "country": attributes.get("country"), "groups": attributes.get("groups", []),
             "names": {lang: list(names) for lang, names in sorted(org.names.items())} if org else {},
             "measure": float(rows[node][size_by] or 0), "rank": ranks[node], "community": int(rows[node]["community"]),
-            "alliances": sorted({a for d in adjacency[node].values() for a in d["alliances"]}),
+            "alliances": sorted(set(drawing.alliances_of.get(node, ()))),
         }
     palette = EDGE_MATERIAL_COLOURS if edge_by == "material" else EDGE_TYPE_COLOURS
-    label = lru_cache(maxsize=None)(landscape.label)
     volumes = {i: alliance_volume(a) for i, a in shown.items()}
     unit = "t/yr" if any(v and v[1] == "t/yr" for v in volumes.values()) else "t"
-    edges = sorted(view.edges(data=True), key=lambda e: (e[0], e[1]))
+    edges = [(a, b, d) for (a, b), d in sorted(drawing.edges.items(), key=lambda e: e[0])]
     edge_volumes = [sum(v[0] for i in d["alliances"] if (v := volumes[i]) and v[1] == unit) for _, _, d in edges]
     largest = max(edge_volumes, default=0.0)
     vis_edges, edge_data, statuses, colours_used = [], {}, set(), set()
+    one: dict[str, tuple[str, str]] = {}  # an alliance's own colour key and status: a hub's edges share them
     for index, ((a, b, data), volume) in enumerate(zip(edges, edge_volumes)):
         edge_id = f"e{index}"
-        alliances = [shown[i] for i in data["alliances"]]
-        key = _edge_key(alliances, edge_by)
+        ids = data["alliances"]
+        if len(ids) == 1 and ids[0] in one:
+            key, status = one[ids[0]]
+        else:
+            alliances = [shown[i] for i in ids]
+            key, status = _edge_key(alliances, edge_by), edge_status(alliances)
+            if len(ids) == 1:
+                one[ids[0]] = key, status
         colours_used.add(key)
-        status = "member" if data["relation"] == "member" else edge_status(alliances)
+        status = "member" if data["relation"] == "member" else status
         statuses.add(status)
         if edge_width == "volume":
             width = 1 + 11 * math.sqrt(volume / largest) if volume and largest else 1
@@ -278,7 +302,7 @@ def build_view(landscape: Landscape, flt: NetworkFilter | None = None, level: Le
             "measure": MEASURE_LABELS.get(size_by, size_by),
             "sources": _sources(landscape, shown),
         },
-        "legend": _legend(landscape, graph, edge_by, view.number_of_nodes() > graph.number_of_nodes(), size_by,
+        "legend": _legend(landscape, graph, edge_by, len(drawing.nodes) > graph.number_of_nodes(), size_by,
                           statuses, colours_used, _width_legend(edge_width, unit, largest)),
         "nodes": node_data, "edges": edge_data,
         "alliances": {ident: _alliance_data(landscape, a, label) for ident, a in sorted(shown.items())},
@@ -339,18 +363,20 @@ def _legend(landscape: Landscape, graph: nx.Graph[str], edge_by: str, hubs: bool
 
 def _alliance_data(landscape: Landscape, a: Alliance, label: Callable[[str], str]) -> dict[str, Any]:
     """``label``: ``landscape.label``, remembered (75,000 alliances at 15,000 organisations name a few concepts)."""
-    orgs = landscape.organisations
+    orgs, sources = landscape.organisations, landscape.sources
+    parties = []
+    for p, role in a.parties:
+        org = orgs.get(p)
+        parties.append({"id": org.id if org else p, "label": org.label if org else p, "role": label(f"role/{role}")})
     return {
         "title": a.title, "type": label(a.type_key) if a.type_key else None, "type_keys": sorted(a.type_keys),
         "date": ", ".join(sorted(a.dates)) or a.start, "year": a.year,
-        "materials": sorted(label(k) for k in a.materials), "material_keys": sorted(a.material_keys),
-        "pathways": sorted(label(k) for k in a.pathways), "pathway_keys": sorted(a.pathway_keys),
-        "parties": [{"id": orgs[p].id if p in orgs else p, "label": orgs[p].label if p in orgs else p,
-                     "role": label(f"role/{role}")} for p, role in a.parties],
+        "materials": sorted(map(label, a.materials)), "material_keys": sorted(a.material_keys),
+        "pathways": sorted(map(label, a.pathways)), "pathway_keys": sorted(a.pathway_keys),
+        "parties": parties,
         "claims": a.claims,
-        "sources": [{"title": landscape.sources[s].title, "publisher": landscape.sources[s].publisher,
-                     "url": landscape.sources[s].url, "published": landscape.sources[s].published}
-                    for s in a.sources if s in landscape.sources],
+        "sources": [{"title": source.title, "publisher": source.publisher, "url": source.url, "published": source.published}
+                    for s in a.sources if (source := sources.get(s)) is not None],
     }
 
 
