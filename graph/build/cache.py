@@ -52,6 +52,18 @@ def result_of(head: Head | str, nquads: bytes = b"") -> FileResult | None:
         return None
 
 
+def declared_in(head: str) -> list[tuple[str, str, str, int]] | None:
+    """What a head's JSON text declares, without making its references (most of a head's cost:
+    1.3 s for 7,197 files at a million triples); None if it is not one this code wrote."""
+    try:
+        data = json.loads(head)
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            return None
+        return [(str(d[0]), str(d[1]), str(d[2]), int(d[3])) for d in data["declared"]]
+    except (ValueError, KeyError, TypeError, IndexError):
+        return None
+
+
 class RecordCache:
     def __init__(self, folder: Path) -> None:
         self.folder = folder

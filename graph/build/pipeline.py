@@ -27,7 +27,7 @@ from graph.changes.manifest import (Manifest, archive_manifest, claims_about, en
 from graph.errors import InvalidData
 from graph.problems import Problem, Severity, has_violations
 from graph.rdf.location import RemoteEndpoint
-from graph.build.cache import INDEX_FILE, RecordCache, SourceIndex, head_of, result_of
+from graph.build.cache import INDEX_FILE, RecordCache, SourceIndex, declared_in, head_of, result_of
 from graph.progress import Progress
 from graph.build.records import FileResult, compile_files, file_key, in_order, version
 from graph.records import record_files
@@ -56,14 +56,43 @@ class Compiled:
     # head the previous build's index kept for it, decoded only if asked (a build with nothing
     # changed never asks: 2.5 s for 7,197 files).
     parts: list[FileResult | str] = field(default_factory=list)
+    # The (kind, id) declarations of the previous build that this one may lack (an incremental
+    # build's: what its changed and removed files declared before); None when not known.
+    gone: frozenset[tuple[str, str]] | None = None
 
     @cached_property
     def declared(self) -> list[tuple[str, str, str, int]]:
-        return [declared for part in self._results for declared in part.declared]
+        declared: list[tuple[str, str, str, int]] = []
+        for part in self.parts:
+            found = part.declared if isinstance(part, FileResult) else declared_in(part)
+            if found is None:  # an index this code did not write: the build starts again, cold
+                raise Untrusted("the earlier build's index of record files cannot be read")
+            declared += found
+        return declared
 
     @cached_property
     def references(self) -> list[Reference]:
         return [reference for part in self._results for reference in part.references]
+
+    @cached_property
+    def unsettled_references(self) -> list[Reference]:
+        """The references whose target may be missing: every one, or, when ``gone`` is known (the
+        previous build, published, had every reference resolved), those of the files compiled now
+        and those of the kept files that name a gone id (a kept head is searched as text, its
+        references made only then)."""
+        if self.gone is None:
+            return self.references
+        names = {json.dumps(ident, ensure_ascii=False) for _, ident in self.gone}
+        references: list[Reference] = []
+        for part in self.parts:
+            if isinstance(part, FileResult):
+                references += part.references
+            elif any(name in part for name in names):
+                result = result_of(part)
+                if result is None:
+                    raise Untrusted("the earlier build's index of record files cannot be read")
+                references += result.references
+        return references
 
     @cached_property
     def _results(self) -> list[FileResult]:
@@ -72,6 +101,22 @@ class Compiled:
         if None in results:  # an index this code did not write: the build starts again, cold
             raise Untrusted("the earlier build's index of record files cannot be read")
         return [result for result in results if result is not None]
+
+
+def gone_declarations(previous: SourceIndex, compiled: Compiled, problems: list[Problem]) -> frozenset[tuple[str, str]] | None:
+    """What the previous build's changed and removed files declared that no file declares now:
+    the only targets a kept file's reference can have lost (Compiled.gone). None when the previous
+    build had an unresolved reference (then every reference is checked) or its index is not this code's."""
+    if compiled.index is None or any(p.rule == "reference-resolves" for p in problems):
+        return None
+    before: set[tuple[str, str]] = set()
+    for key, head in previous.heads.items():
+        if key not in compiled.index.heads:  # a file changed or removed since
+            found = declared_in(head)
+            if found is None:
+                return None
+            before |= {(kind, ident) for kind, ident, _, _ in found}
+    return frozenset(before - {(kind, ident) for kind, ident, _, _ in compiled.declared})
 
 
 @dataclass
@@ -208,6 +253,8 @@ def compile_all(store: OxigraphStore, settings: Settings, files: list[Path] | No
         return compiled, sorted(compiled.problems)
     if update is not None and not update.changed:  # the previous graph, with its problems
         return compiled, sorted(update.previous.problems)
+    if update is not None and update.index is not None:
+        compiled.gone = gone_declarations(update.index, compiled, update.previous.problems)
     early = early_problems(taxonomy, compiled)
     progress.problems(early)
     progress.stage("deriving")

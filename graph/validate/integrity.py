@@ -159,7 +159,7 @@ def _unresolved_references(taxonomy: Taxonomy, compiled: Compiled) -> Iterator[P
         declared.setdefault(kind, set()).add(ident)
     for scheme, idents in taxonomy.concepts.items():
         declared[f"concept:{scheme}"] = set(idents)
-    for ref in compiled.references:
+    for ref in compiled.unsettled_references:
         if any(ref.ident in declared.get(kind, ()) for kind in ref.kinds):
             continue
         candidates = sorted(set().union(*(declared.get(kind, set()) for kind in ref.kinds)))
