@@ -1,6 +1,6 @@
 """The drawing's graph is made from the alliances' nodes the organisation network paired, in plain
 dicts (graph.visualise.view ``_view_graph``): it must draw what the earlier networkx path drew (kept
-here as the reference, as it was before session 9) — the same nodes in the same order, the same
+here as the reference, as it was before session 8's second pass) — the same nodes in the same order, the same
 edges with the same data, each organisation's alliances, the same positions — at company and group
 level, with filters and a focus. And a network the view measured is freed without the cycle collector."""
 from __future__ import annotations
@@ -27,7 +27,7 @@ from landscape_support import synthetic_landscape
 
 def reference_view_graph(landscape: Landscape, flt: NetworkFilter, level: Level,
                          organisations: set[str]) -> tuple[nx.Graph[str], dict[str, Alliance]]:
-    """The drawing's graph as view.py made it before session 9: every alliance's parties paired again."""
+    """The drawing's graph as view.py made it before session 8's second pass: every alliance's parties paired again."""
     view: nx.Graph[str] = nx.Graph()
     view.add_nodes_from(sorted(organisations))
     shown: dict[str, Alliance] = {}
