@@ -159,12 +159,18 @@ def _networkx_bytes(write: Callable[[nx.Graph[str], io.BytesIO], None], graph: n
 
 def graphml_bytes(graph: nx.Graph[str]) -> bytes:
     """``nx.write_graphml_xml(graph)``'s bytes (networkx's ElementTree writer, pretty-printed)."""
+    return _as_text_or_by_networkx(graph, _graphml, nx.write_graphml_xml)
+
+
+def _as_text_or_by_networkx(graph: nx.Graph[str], as_text: Callable[[Nodes, Edges], bytes],
+                            networkx_writer: Callable[[nx.Graph[str], io.BytesIO], None]) -> bytes:
+    """Written as text where this module covers the graph, else by networkx's own writer."""
     try:
         if graph.graph or graph.is_directed() or graph.is_multigraph():
             raise Unsupported
-        return _graphml(list(graph.nodes.items()), list(graph.edges(data=True)))
+        return as_text(list(graph.nodes.items()), list(graph.edges(data=True)))
     except Unsupported:
-        return _networkx_bytes(nx.write_graphml_xml, graph)
+        return _networkx_bytes(networkx_writer, graph)
 
 
 def _graphml(nodes: Nodes, edges: Edges) -> bytes:
@@ -213,12 +219,7 @@ def _graphml(nodes: Nodes, edges: Edges) -> bytes:
 
 def gexf_bytes(graph: nx.Graph[str]) -> bytes:
     """``nx.write_gexf(graph)``'s bytes (GEXF 1.2draft, pretty-printed, dated today)."""
-    try:
-        if graph.graph or graph.is_directed() or graph.is_multigraph():
-            raise Unsupported
-        return _gexf(list(graph.nodes.items()), list(graph.edges(data=True)))
-    except Unsupported:
-        return _networkx_bytes(nx.write_gexf, graph)
+    return _as_text_or_by_networkx(graph, _gexf, nx.write_gexf)
 
 
 def _gexf(nodes: Nodes, edges: Edges) -> bytes:
