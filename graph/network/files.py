@@ -20,6 +20,7 @@ import io
 import time
 from collections.abc import Callable
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import networkx as nx
 from networkx.readwrite.gexf import GEXF
@@ -123,28 +124,16 @@ def edge_list_csv(graph: nx.Graph[str]) -> str:
 # ------------------------------------------------------------------ XML as networkx writes it
 
 def _cdata(text: str) -> str:
-    """ElementTree's escape of element text."""
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    return text
+    """ElementTree's escape of element text (&, <, >)."""
+    return escape(text)
+
+
+ATTRIBUTE_ENTITIES = {'"': "&quot;", "\r": "&#13;", "\n": "&#10;", "\t": "&#09;"}
 
 
 def _attribute(text: str) -> str:
     """ElementTree's escape of an attribute's value (Python 3.11 to 3.13)."""
-    text = _cdata(text)
-    if '"' in text:
-        text = text.replace('"', "&quot;")
-    if "\r" in text:
-        text = text.replace("\r", "&#13;")
-    if "\n" in text:
-        text = text.replace("\n", "&#10;")
-    if "\t" in text:
-        text = text.replace("\t", "&#09;")
-    return text
+    return escape(text, ATTRIBUTE_ENTITIES)
 
 
 def _encoded(parts: list[str]) -> bytes:
