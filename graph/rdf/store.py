@@ -57,7 +57,6 @@ class OxigraphStore:
         self._store = store
         self._read_only = read_only
         self._union = union  # False once the default graph holds the merge
-        self._recorded: dict[str, list[bytes]] = {}  # graph -> what was loaded into it, once record_loads asks
         self.folder = folder  # the build folder on disk; None in memory
         self._release: weakref.finalize[[], OxigraphStore] | None = None  # drops the lease of an opened build
 
@@ -94,19 +93,7 @@ class OxigraphStore:
 
     def load(self, data: bytes | IO[bytes], format: ox.RdfFormat, graph: str | None = None) -> None:
         to_graph = ox.NamedNode(graph) if graph else ox.DefaultGraph()
-        if graph is not None and graph in self._recorded:
-            data = data if isinstance(data, bytes) else data.read()
-            self._recorded[graph].append(data)
         self._store.bulk_load(data, format=format, to_graph=to_graph)
-
-    def record_loads(self, graph: str) -> None:
-        """Keep what is loaded into ``graph`` from now on (the derived graph: an incremental build
-        compares it with the previous build's without reading the store, which costs seconds)."""
-        self._recorded[graph] = []
-
-    def recorded(self, graph: str) -> bytes:
-        """What was loaded into ``graph`` since ``record_loads``, as loaded (N-Triples for the derived graph)."""
-        return b"".join(part if part.endswith(b"\n") or not part else part + b"\n" for part in self._recorded.get(graph, []))
 
     def query(self, sparql: str, substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None) -> QueryResult:
         subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
