@@ -47,7 +47,8 @@ import pyoxigraph as ox
 
 from graph.build.cache import SourceIndex
 from graph.build.records import library_versions
-from graph.changes.manifest import MANIFEST_FILE, Manifest
+from graph.changes.manifest import MANIFEST_FILE, Manifest, read_manifest
+from graph.errors import AllianceError
 from graph.config import Settings
 from graph.problems import Problem, Severity
 from graph.rdf.files import write_atomic
@@ -149,11 +150,11 @@ def trusted_previous(settings: Settings, version: str) -> tuple[Previous | None,
 
 
 def _manifest(folder: Path) -> Manifest | None:
+    """The previous build's manifest to patch; None (a whole one is made) if it cannot be read."""
     try:
-        data: Any = json.loads((folder / MANIFEST_FILE).read_bytes())
-    except (OSError, ValueError):
+        return read_manifest(folder / MANIFEST_FILE)
+    except AllianceError:
         return None
-    return data if isinstance(data, dict) else None
 
 
 def copy_store(previous: Path, folder: Path) -> OxigraphStore:

@@ -308,10 +308,11 @@ class Update:
         self.touched = touched_nodes(store, graphs) | nodes_of(data, ox.RdfFormat.N_QUADS)[0]
         self.types_before = types_of(store, self.touched)
         self.quads, self.growth = changed_quads(store, graphs, data)
-        drop_graphs(store, [graph for graph in graphs if graph in set(store.named_graphs())])
+        held = set(store.named_graphs())
+        drop_graphs(store, [graph for graph in graphs if graph in held])
         if data:
             store.load(data, ox.RdfFormat.N_QUADS)
-        store.add_to_merge([graph for graph in graphs if graph in set(store.named_graphs())])
+        store.add_to_merge([graph for graph in graphs if graph in loaded])
 
     def scope(self, store: OxigraphStore, settings: Settings) -> Scope:
         """What the change reaches, for the checks (graph.validate.integrity.Scope): once derived,
