@@ -360,7 +360,7 @@ def _derivation_notes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """What the build said about derivations made whole (graph.build.derive's note)."""
     notes: list[str] = []
     derive = pipeline.derive
-    monkeypatch.setattr(pipeline, "derive", lambda store, settings, quads=None, note=None: derive(store, settings, quads, notes.append))
+    monkeypatch.setattr(pipeline, "derive", lambda store, settings, quads=None, note=None, merge=None: derive(store, settings, quads, notes.append, merge))
     return notes
 
 

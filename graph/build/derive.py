@@ -31,7 +31,7 @@ from graph.build.reach import Changes, Step, TooWide, can_scope, expand, keys, p
 from graph.config import Settings
 from graph.records.names import normalise
 from graph.rdf.query_forms import construct, select
-from graph.rdf.store import OxigraphStore
+from graph.rdf.store import Merge, OxigraphStore
 
 DERIVATIONS = Path(__file__).with_name("derivations")
 
@@ -110,16 +110,19 @@ class Difference(NamedTuple):
 
 
 def derive(store: OxigraphStore, settings: Settings, changes: Iterable[ox.Quad] | None = None,
-           note: Callable[[str], None] = lambda text: None) -> Difference:
+           note: Callable[[str], None] = lambda text: None, merge: Merge | None = None) -> Difference:
     """Make the derived graph: whole (``changes`` None), or, in a copy of the previous build
     (an incremental build's), by its difference after the source quads ``changes`` were added or
-    removed. Returns what changed (nothing when whole)."""
+    removed. Returns what changed (nothing when whole). A whole derived graph's triples are
+    written to ``merge`` too (a cold build's stored merge)."""
     if changes is None:
         for stage in stages():
             with tempfile.TemporaryFile() as made:
                 for derivation in stage:
                     made.write(derivation.make(store, settings, None))
                 _load(store, made, settings)
+                if merge is not None:
+                    merge.add_triples(made)
         return Difference(b"", 0)
     if not store.holds_merge:  # the difference is applied to the stored merge as well
         raise ValueError("derive by difference needs a copy of a published build (a store that holds its merge); pass changes=None")

@@ -33,7 +33,7 @@ from graph.build.records import FileResult, compile_files, file_key, in_order, v
 from graph.records import record_files
 from graph.records.emit import Reference
 from graph.rdf.query_forms import select
-from graph.rdf.store import GraphStore, OxigraphStore, discard, ensure_publishable, new_build_dir, publish
+from graph.rdf.store import GraphStore, Merge, OxigraphStore, discard, ensure_publishable, new_build_dir, publish
 from graph.records.taxonomy import Taxonomy, load_taxonomy, taxonomy_files
 from graph.validate import check_graph
 from graph.validate.integrity import Scope, early_problems
@@ -158,7 +158,8 @@ def vocabulary_nquads(settings: Settings) -> bytes:
 def compile_records(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy, files: list[Path] | None = None,
                     cache: RecordCache | None = None, progress: Progress | None = None, preamble: bytes = b"",
                     present: dict[str, str] | None = None,
-                    load: Callable[[IO[bytes], list[Path]], None] | None = None, previous: SourceIndex | None = None) -> Compiled:
+                    load: Callable[[IO[bytes], list[Path]], None] | None = None, previous: SourceIndex | None = None,
+                    merge: Merge | None = None) -> Compiled:
     """Compile every record (graph.build.records: on every core, from ``cache`` where a file is
     unchanged), write the N-Quads to one stream in file order after ``preamble``, and bulk-load
     that stream (or hand it and the files to ``load``).
@@ -170,6 +171,9 @@ def compile_records(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy
 
     A file that fails its own checks is left out, its problems are kept and shown at once, and
     nothing is loaded: the build will fail, but every file is still checked.
+
+    With ``merge``, the triples of what is loaded are written to it too (a cold build's stored
+    merge, ``OxigraphStore.materialise_union``).
     """
     progress = progress or Progress(enabled=False)
     present = present or {}
@@ -205,6 +209,8 @@ def compile_records(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy
     todo = [path for index, path in enumerate(paths) if index not in known]
     with tempfile.TemporaryFile() as stream:
         stream.write(preamble)
+        if merge is not None:
+            merge.add_quads(preamble)
         results = in_order(paths, known, compile_files(todo, settings, taxonomy))
         for index, (path, result) in enumerate(results):
             compiled.files += 1
@@ -226,6 +232,8 @@ def compile_records(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy
             compiled.loaded.append(path.stem)
             if not compiled.problems:
                 stream.write(result.nquads)
+                if merge is not None:
+                    merge.add_quads(result.nquads)
         if not compiled.problems:
             progress.stage("loading")
             stream.seek(0)
@@ -238,13 +246,14 @@ def compile_records(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy
 
 def compile_all(store: OxigraphStore, settings: Settings, files: list[Path] | None = None,
                 cache: RecordCache | None = None, progress: Progress | None = None,
-                update: Update | None = None) -> tuple[Compiled, list[Problem]]:
+                update: Update | None = None, merge: Merge | None = None) -> tuple[Compiled, list[Problem]]:
     """Load vocabulary and records, derive, and check; return what was found. With ``update``,
-    ``store`` is a copy of the previous build and only what changed is loaded (graph.build.incremental)."""
+    ``store`` is a copy of the previous build and only what changed is loaded (graph.build.incremental).
+    With ``merge`` (a cold build's), the triples of every graph loaded are written to it too."""
     progress = progress or Progress(enabled=False)
     taxonomy = load_taxonomy(settings.ontology_dir)
     if update is None:
-        compiled = compile_records(store, settings, taxonomy, files, cache, progress, vocabulary_nquads(settings))
+        compiled = compile_records(store, settings, taxonomy, files, cache, progress, vocabulary_nquads(settings), merge=merge)
     else:
         compiled = compile_records(store, settings, taxonomy, files, cache, progress, present=update.present,
                                    load=lambda stream, paths: update.replace_sources(store, settings, stream, paths),
@@ -258,7 +267,7 @@ def compile_all(store: OxigraphStore, settings: Settings, files: list[Path] | No
     early = early_problems(taxonomy, compiled)
     progress.problems(early)
     progress.stage("deriving")
-    difference = derive(store, settings, None if update is None else update.quads, progress.note)
+    difference = derive(store, settings, None if update is None else update.quads, progress.note, merge=merge)
     if update is not None:
         update.derived = difference.triples
         update.growth += difference.growth
@@ -460,15 +469,17 @@ def _build_from(build_path: Path, settings: Settings, progress: Progress, versio
                 then: Callable[[OxigraphStore], object] | None, store: OxigraphStore,
                 update: Update | None) -> tuple[int, list[Problem], dict[str, int], int]:
     cache = RecordCache.beside(settings.store_path)
+    merge = Merge() if update is None else None  # the triples of every graph, as loaded, for the stored merge
     try:
-        compiled, problems = compile_all(store, settings, cache=cache, progress=progress, update=update)
+        compiled, problems = compile_all(store, settings, cache=cache, progress=progress, update=update, merge=merge)
         cache.prune()
         if has_violations(problems):
             raise InvalidData(problems)
         progress.stage("publishing")
         if update is None:
-            store.materialise_union()  # after validation, which checks that no fact sits outside a source graph
-            digests = statement_digests(store, settings)
+            store.materialise_union(merge)  # after validation, which checks that no fact sits outside a source graph
+            loaded = [part.nquads for part in compiled.parts if isinstance(part, FileResult)] if merge is not None and merge.complete else None
+            digests = statement_digests(store, settings, nquads=loaded)  # from the quads as loaded, when each was a named graph's
             manifest = make_manifest(store, settings, build_path.name, digests, compiled.hashes, compiled.paths)
         else:
             digests = update.digests(store, settings)
@@ -492,6 +503,8 @@ def _build_from(build_path: Path, settings: Settings, progress: Progress, versio
         return compiled.files, problems, counts, graphs
     finally:
         store.close()
+        if merge is not None:
+            merge.close()
 
 
 TRIPLES_QUERY = """SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"""
