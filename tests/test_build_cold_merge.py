@@ -11,10 +11,9 @@ import pytest
 
 from graph.build.derive import derive
 from graph.build.pipeline import compile_records, vocabulary_nquads
-from graph.build.records import FileResult
 from graph.changes.manifest import statement_digests
 from graph.config import PROJECT_ROOT, Settings
-from graph.rdf.store import Merge, OxigraphStore, one_graph, triples_of
+from graph.rdf.store import Merge, OxigraphStore, triples_of
 from graph.records.taxonomy import load_taxonomy
 
 NQ = ox.RdfFormat.N_QUADS
@@ -32,14 +31,14 @@ def _synthetic(folder: Path, alliances: int) -> Path:
     return folder
 
 
-def _cold(settings: Settings, merge: Merge | None) -> tuple[OxigraphStore, list[bytes]]:
+def _cold(settings: Settings, merge: Merge | None) -> OxigraphStore:
     """Records loaded and derived as a cold build does (without the checks), the merge stored."""
     store = OxigraphStore.in_memory()
     compiled = compile_records(store, settings, load_taxonomy(settings.ontology_dir), preamble=vocabulary_nquads(settings), merge=merge)
     assert not compiled.problems
     derive(store, settings, merge=merge)
     store.materialise_union(merge)
-    return store, [part.nquads for part in compiled.parts if isinstance(part, FileResult)]
+    return store
 
 
 def _default_graph(store: OxigraphStore) -> set[ox.Quad]:
@@ -51,17 +50,19 @@ def test_the_merge_and_the_hashes_from_the_loaded_quads_are_the_stores(data: str
     settings = Settings(data_dir=PROJECT_ROOT / "data" if data == "project" else _synthetic(tmp_path / "data", 60))
     merge = Merge()
     try:
-        written, pieces = _cold(settings, merge)
+        written = _cold(settings, merge)
         assert merge.complete  # the merge came from the quads as loaded, not from the store
+        dumped = _cold(settings, None)
+        assert _default_graph(written) == _default_graph(dumped)
+        assert len(_default_graph(written)) > 1000
+        from_merge = statement_digests(written, settings, merge=merge)
+        sources = [graph for graph in merge.alone if graph.startswith(SOURCE)]
+        assert len(sources) > 10 and all(merge.triples(graph) for graph in sources)  # read from the merge, not dumped
     finally:
         merge.close()
-    dumped, _ = _cold(settings, None)
-    assert _default_graph(written) == _default_graph(dumped)
-    assert len(_default_graph(written)) > 1000
-    from_pieces = statement_digests(written, settings, nquads=pieces)
-    assert from_pieces == statement_digests(written, settings)
-    assert list(from_pieces) == list(statement_digests(written, settings))  # the same order too
-    assert sum(len(hashes) for hashes in from_pieces.values()) > 50
+    assert from_merge == statement_digests(written, settings)
+    assert list(from_merge) == list(statement_digests(written, settings))  # the same order too
+    assert sum(len(hashes) for hashes in from_merge.values()) > 50
 
 
 def _quad(subject: str, value: ox.Literal | ox.NamedNode | ox.BlankNode, graph: str, subject_node: ox.NamedNode | ox.BlankNode | None = None) -> ox.Quad:
@@ -73,39 +74,52 @@ def _pieces(*groups: list[ox.Quad]) -> list[bytes]:
     return [ox.serialize(quads, format=NQ) or b"" for quads in groups]
 
 
-def test_hashes_from_pieces_take_the_stores_forms_and_dump_what_they_cannot_read() -> None:
+def _hashes_both_ways(pieces: list[bytes]) -> None:
+    store = OxigraphStore.in_memory()
+    merge = Merge()
+    try:
+        for piece in pieces:
+            store.load(piece, NQ)
+            merge.add_quads(piece)
+        settings = Settings()
+        assert statement_digests(store, settings, merge=merge) == statement_digests(store, settings)
+    finally:
+        merge.close()
+
+
+def test_hashes_from_the_merge_take_the_stores_forms_and_dump_what_it_cannot_tell() -> None:
     """Literals the store writes in another form ("01" as "1"), a triple stated twice in one piece,
-    a graph in two pieces, a piece of two graphs and blank nodes: the same hashes as the dump's."""
+    a graph in two pieces and a piece of two graphs: the same hashes as the dump's."""
     integer, decimal, year = (ox.NamedNode(XSD + name) for name in ("integer", "decimal", "gYear"))
-    pieces = _pieces(
+    _hashes_both_ways(_pieces(
         [_quad("a", ox.Literal("01", datatype=integer), "one"), _quad("a", ox.Literal("1.50", datatype=decimal), "one"),
+         _quad("a", ox.Literal("1", datatype=integer), "one"),
          _quad("a", ox.Literal("2020", datatype=year), "one"), _quad("a", ox.Literal("x \"q\"", language="en"), "one")],
         [_quad("b", ox.Literal("+7", datatype=integer), "two")],
         [_quad("b", ox.Literal("8", datatype=integer), "two")],  # graph two in a second piece
-        [_quad("c", ox.Literal("3"), "three"), _quad("c", ox.Literal("4"), "four")],  # two graphs in one piece
-        [_quad("d", ox.BlankNode(), "five"), _quad("d", ox.Literal("5"), "five", ox.BlankNode())])
-    pieces.append(pieces[0])  # graph one stated again, the same triples
-    store = OxigraphStore.in_memory()
-    for piece in pieces:
-        store.load(piece, NQ)
-    settings = Settings()
-    assert statement_digests(store, settings, nquads=pieces) == statement_digests(store, settings)
-    alone = _pieces([_quad("a", ox.Literal("01", datatype=integer), "one"), _quad("a", ox.Literal("1", datatype=integer), "one")])
-    store = OxigraphStore.in_memory()
-    store.load(alone[0], NQ)
-    assert statement_digests(store, settings, nquads=alone) == statement_digests(store, settings)
+        [_quad("c", ox.Literal("3"), "three"), _quad("c", ox.Literal("4"), "four")]))  # two graphs in one piece
+
+
+def test_blank_nodes_leave_the_merge_to_the_store() -> None:
+    merge = Merge()
+    try:
+        merge.add_quads(_pieces([_quad("d", ox.BlankNode(), "five")])[0])
+        assert not merge.complete and merge.triples(SOURCE + "five") is None
+    finally:
+        merge.close()
 
 
 def test_triples_of_cuts_each_lines_graph_name() -> None:
+    def triples(nquads: bytes) -> bytes:
+        return b"".join(ox.serialize([ox.Triple(q.subject, q.predicate, q.object)], format=ox.RdfFormat.N_TRIPLES) or b""
+                        for q in ox.parse(nquads, format=NQ))
+
     one = _pieces([_quad("a", ox.Literal("x <y> ."), "one"), _quad("a", ox.NamedNode("https://example.org/o"), "one")])[0]
-    assert one_graph(one) == (SOURCE + "one", ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(one, format=NQ)),
-                                                           format=ox.RdfFormat.N_TRIPLES))
-    two = _pieces([_quad("a", ox.Literal("1"), "one"), _quad("b", ox.Literal("2"), "two")])[0]
-    assert one_graph(two) is None
-    assert triples_of(two) == b"".join(ox.serialize([ox.Triple(q.subject, q.predicate, q.object)], format=ox.RdfFormat.N_TRIPLES) or b""
-                                       for q in ox.parse(two, format=NQ))
+    assert triples_of(one) == (triples(one), {SOURCE + "one"})
+    two = _pieces([_quad("a", ox.Literal("1"), "one"), _quad("b", ox.NamedNode("https://example.org/o"), "two")])[0]
+    assert triples_of(two) == (triples(two), {SOURCE + "one", SOURCE + "two"})
     assert triples_of(_pieces([_quad("a", ox.BlankNode(), "one")])[0]) is None
-    assert triples_of(b"") == b""
+    assert triples_of(b"") == (b"", set())
 
 
 def test_a_triple_outside_the_named_graphs_makes_the_merge_read_from_the_store() -> None:

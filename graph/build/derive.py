@@ -122,7 +122,7 @@ def derive(store: OxigraphStore, settings: Settings, changes: Iterable[ox.Quad] 
                     made.write(derivation.make(store, settings, None))
                 _load(store, made, settings)
                 if merge is not None:
-                    merge.add_triples(made)
+                    merge.add_triples(made, settings.graph_iri("derived"))
         return Difference(b"", 0)
     if not store.holds_merge:  # the difference is applied to the stored merge as well
         raise ValueError("derive by difference needs a copy of a published build (a store that holds its merge); pass changes=None")

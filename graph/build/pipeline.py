@@ -478,8 +478,7 @@ def _build_from(build_path: Path, settings: Settings, progress: Progress, versio
         progress.stage("publishing")
         if update is None:
             store.materialise_union(merge)  # after validation, which checks that no fact sits outside a source graph
-            loaded = [part.nquads for part in compiled.parts if isinstance(part, FileResult)] if merge is not None and merge.complete else None
-            digests = statement_digests(store, settings, nquads=loaded)  # from the quads as loaded, when each was a named graph's
+            digests = statement_digests(store, settings, merge=merge)  # from the triples as loaded, not a dump
             manifest = make_manifest(store, settings, build_path.name, digests, compiled.hashes, compiled.paths)
         else:
             digests = update.digests(store, settings)

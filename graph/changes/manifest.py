@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import subprocess
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -36,7 +35,7 @@ from graph.config import Settings, TAXONOMY_NS
 from graph.errors import AllianceError
 from graph.rdf.files import write_atomic
 from graph.rdf.query_forms import select
-from graph.rdf.store import COMPLETE_MARKER, OxigraphStore, builds_dir, one_graph
+from graph.rdf.store import COMPLETE_MARKER, Merge, OxigraphStore, builds_dir
 from graph.records.read import record_files
 
 MANIFEST_FILE = "alliances.manifest.json"
@@ -243,33 +242,30 @@ def claims_about(store: OxigraphStore, settings: Settings) -> dict[str, frozense
 
 
 def statement_digests(store: OxigraphStore, settings: Settings, sources: list[str] | None = None,
-                      about: dict[str, frozenset[str]] | None = None,
-                      nquads: Iterable[bytes] | None = None) -> dict[str, dict[str, str]]:
+                      about: dict[str, frozenset[str]] | None = None, merge: Merge | None = None) -> dict[str, dict[str, str]]:
     """For each source graph (all, or the ids ``sources``): the hash of the statements it makes
     about each entity (``kind/ident``), the entity's statements as the module docstring says.
 
     Per source, so that an incremental build recomputes only the sources it changed. Each graph
     is dumped as canonical N-Triples by the store (the lines the hash is defined on) instead of
-    formatting every quad's terms in Python. ``nquads`` (a cold build's: the N-Quads it loaded,
-    one record file's a piece) spares the dump, 8.7 s at 1.38 million triples: a piece of one
-    graph, stated by no other piece, gives the same lines once each triple is kept once and XSD
-    literals take the store's canonical form (``"01"^^xsd:integer`` is stored as ``"1"``); the
-    other graphs are dumped."""
+    formatting every quad's terms in Python. A graph whose triples ``merge`` holds (a cold build's,
+    graph.rdf.store.Merge: the records' quads as loaded, one file's a piece) is read from it instead,
+    which spares the dump (8.7 s at 1.38 million triples): the same lines once each triple is kept
+    once and XSD literals take the store's canonical form (``"01"^^xsd:integer`` is stored as ``"1"``)."""
     source_prefix = settings.entity_iri("source", "")
     about = about if about is not None else claims_about(store, settings)
     wanted = sources if sources is not None else [g.removeprefix(source_prefix) for g in store.named_graphs()
                                                        if g.startswith(source_prefix)]
     entity_of: dict[str, frozenset[str]] = {}
-    made: dict[str, dict[str, str]] = {}
-    if nquads is not None:
-        for graph, lines in _lines_of_pieces(nquads, {source_prefix + source for source in wanted}):
-            made[graph.removeprefix(source_prefix)] = _digests(lines, settings.base, about, entity_of)
+    canonical: dict[str, str] = {}
     digests: dict[str, dict[str, str]] = {}
     for source in wanted:
-        found = made.get(source)
-        if found is None:
-            found = _digests(store.dump_graph(source_prefix + source).decode("utf-8").splitlines(), settings.base, about, entity_of)
-        digests[source] = found
+        triples = merge.triples(source_prefix + source) if merge is not None else None
+        if triples is None:
+            lines: Iterable[str] = store.dump_graph(source_prefix + source).decode("utf-8").splitlines()
+        else:
+            lines = _canonical_lines(triples, canonical)
+        digests[source] = _digests(lines, settings.base, about, entity_of)
     return digests
 
 
@@ -286,57 +282,33 @@ def _digests(lines: Iterable[str], base: str, about: dict[str, frozenset[str]],
     return {entity: _sha256("\n".join(sorted(found))) for entity, found in sorted(by_entity.items())}
 
 
-XSD_LITERAL = re.compile(rb'"(?:[^"\\\n]|\\.)*"\^\^<http://www\.w3\.org/2001/XMLSchema#[^>]*>')
 XSD_MARK = '"^^<http://www.w3.org/2001/XMLSchema#'
 
 
-def _lines_of_pieces(pieces: Iterable[bytes], graphs: set[str]) -> Iterator[tuple[str, set[str]]]:
-    """The canonical N-Triples lines of each of ``graphs`` that exactly one piece of N-Quads
-    states, alone (graph.rdf.store.one_graph), a graph at a time; the others are left out (to be
-    dumped)."""
-    pieces = list(pieces)
-    alone: dict[str, int] = {}  # graph -> the piece that states it alone
-    split: set[str] = set()
-    typed: set[bytes] = set()
-    for index, piece in enumerate(pieces):
-        one = one_graph(piece)
-        if one is None:  # several graphs or blank nodes: any of ours it states is dumped
-            split |= {graph for graph in graphs if f" <{graph}> .\n".encode() in piece}
-            continue
-        graph, triples = one
-        if graph in graphs:
-            if graph in alone:
-                split.add(graph)
-            alone[graph] = index
-            if XSD_MARK.encode() in triples:
-                typed.update(XSD_LITERAL.findall(triples))
-    canonical = _canonical_literals(typed)
-    for graph, index in alone.items():
-        if graph in split:
-            continue
-        one = one_graph(pieces[index])
-        assert one is not None
-        lines = set()
-        for line in one[1].decode("utf-8").splitlines():
-            if XSD_MARK in line:
-                subject, predicate, value = line[:-2].split(" ", 2)
-                if value not in canonical:
-                    canonical.update(_canonical_literals({value.encode()}))
-                line = f"{subject} {predicate} {canonical[value]} ."
-            lines.add(line)
-        yield graph, lines
+def _canonical_lines(triples: bytes, canonical: dict[str, str]) -> set[str]:
+    """One graph's N-Triples (as loaded, of IRIs and literals) as the store dumps them: each
+    triple once, XSD literals in the store's canonical form (``canonical``: those known so far)."""
+    lines = set(triples.decode("utf-8").splitlines())
+    if XSD_MARK.encode() not in triples:
+        return lines
+    typed = {line for line in lines if XSD_MARK in line}
+    parts = [line[:-2].split(" ", 2) for line in typed]
+    missing = {value for _, _, value in parts if value not in canonical}
+    if missing:
+        canonical.update(_canonical_literals(missing))
+    return (lines - typed) | {f"{subject} {predicate} {canonical[value]} ." for subject, predicate, value in parts}
 
 
-def _canonical_literals(literals: set[bytes]) -> dict[str, str]:
+def _canonical_literals(literals: set[str]) -> dict[str, str]:
     """Each literal (N-Triples) as the store writes it back (its canonical form), read from a
     store in memory: the only place that knows the forms is the store's own encoding."""
     ordered = sorted(literals)
     store = ox.Store()
-    store.load(b"".join(b"<urn:x:%d> <urn:x:p> %s .\n" % (i, literal) for i, literal in enumerate(ordered)), format=ox.RdfFormat.N_TRIPLES)
+    store.load("".join(f"<urn:x:{i}> <urn:x:p> {literal} .\n" for i, literal in enumerate(ordered)).encode(), format=ox.RdfFormat.N_TRIPLES)
     canonical = {}
     for line in (store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()) or b"").decode("utf-8").splitlines():
         subject, _, value = line[:-2].split(" ", 2)
-        canonical[ordered[int(subject[7:-1])].decode("utf-8")] = value
+        canonical[ordered[int(subject[7:-1])]] = value
     return canonical
 
 
