@@ -107,3 +107,39 @@ def test_a_target_the_filter_cannot_follow_sends_every_node_to_pyshacl() -> None
         shapes = shapes_graph(settings)
         shapes.add((URIRef("https://w3id.org/alliance-graph/shapes#Alliance"), *extra))
         assert candidate_focus_nodes(store, shapes) is None
+
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+# Values that fail a datatype, pattern or sh:in test, spelled as the store keeps them: the filter
+# names the failing ones back to the store (VALUES), so each must come back as the same term.
+AWKWARD_VALUES = [ox.Literal('say "hi"\\ \n\tthen 中文'), ox.Literal("de", language="en-gb"),
+                  ox.Literal("2024-13-99", datatype=ox.NamedNode(XSD + "date")),
+                  ox.Literal("0012", datatype=ox.NamedNode(XSD + "integer")),
+                  ox.Literal(" 1.50 ", datatype=ox.NamedNode(XSD + "decimal")),
+                  ox.Literal("nope", datatype=ox.NamedNode(XSD + "gYear")),
+                  ox.NamedNode("https://example.org/a%20value?x=1#y")]
+
+
+def test_values_of_any_spelling_that_fail_a_shape_are_found() -> None:
+    """For each path whose values a shape checks (datatype, pattern, sh:in, nested shapes), its
+    subjects get one failing value each, in awkward spellings, or (schema:startDate, which no
+    count constrains) a blank node, which cannot be named in a query: the problems stay pySHACL's
+    on the whole graph."""
+    store, settings, locations = _compiled(seed_corpus())
+    raw: ox.Store = store._store
+    shapes = shapes_graph(settings)
+    checked = {shape for predicate in (SH.datatype, SH.pattern, SH["in"], SH.node, SH["or"]) for shape in shapes.subjects(predicate, None)}
+    paths = sorted({str(path) for shape in checked for path in shapes.objects(shape, SH.path)})
+    blank = ox.BlankNode()
+    given: set[str] = set()
+    for path in paths:
+        firsts = {q.subject: q for q in raw.quads_for_pattern(None, ox.NamedNode(path), None, None)
+                  if isinstance(q.graph_name, ox.NamedNode)}
+        values: list[ox.NamedNode | ox.BlankNode | ox.Literal] = [blank] if path == "https://schema.org/startDate" else list(AWKWARD_VALUES)
+        for index, quad in enumerate(firsts.values()):
+            raw.add(ox.Quad(quad.subject, quad.predicate, values[index % len(values)], quad.graph_name))
+            given.add(str(values[index % len(values)]))
+    assert given == {str(value) for value in [blank, *AWKWARD_VALUES]}, "each value must be given, or the test proves little"
+    expected = all_shacl_problems(store, settings, locations)
+    assert len({p.rule for p in expected}) > 5
+    assert shacl_problems(store, settings, locations) == expected

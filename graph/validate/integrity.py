@@ -225,8 +225,17 @@ def _duplicate_alliances(store: OxigraphStore, locations: Locations) -> Iterator
     """Two ids for one agreement. Same type and parties with the same title or signing date is a
     violation; with only the same year it is a likely duplicate (a second report of one deal written
     as a second alliance), a warning until the records link them (succeeds:) or say they differ
-    (distinct_from:)."""
-    yield from _duplicate_pairs(store, locations, _alliance_facts(store, [""]), None)
+    (distinct_from:).
+
+    Only the alliances that the store finds may share their parties with another
+    (``_duplicate_suspects``) have their facts read: at 1.38 million triples, reading every
+    alliance's facts took 12.7 s."""
+    suspects = _duplicate_suspects(store)
+    if suspects is None:
+        facts = _alliance_facts(store, [""])
+    else:
+        facts = _alliance_facts(store, [f"VALUES ?alliance {{ {_values(batch)} }}" for batch in chunks(sorted(suspects), 500)])
+    yield from _duplicate_pairs(store, locations, facts, None)
 
 
 def _scoped_duplicates(store: OxigraphStore, locations: Locations, scope: Scope) -> Iterator[Problem]:
@@ -270,6 +279,32 @@ def _alliance_facts(store: OxigraphStore, restrictions: list[str]) -> dict[str, 
             if row[key] is not None:
                 entry[key].add(row[key].value)
     return facts
+
+
+# The subjects with participations, grouped by what two with the same parties have in common (how
+# many, the least and the greatest, as texts: the facts compare texts); the groups of two or more,
+# and any with a subject or party that has no text in SPARQL (a blank node): then ?odd is not 0.
+SAME_PARTIES_MAYBE = """
+SELECT (GROUP_CONCAT(STR(?alliance)) AS ?members) (SUM(?odd) AS ?odds) WHERE {
+  { SELECT ?alliance (COUNT(DISTINCT STR(?party)) AS ?parties) (MIN(STR(?party)) AS ?first) (MAX(STR(?party)) AS ?last)
+           (SUM(IF(isIRI(?alliance) && (isIRI(?party) || isLiteral(?party)), 0, 1)) AS ?odd) WHERE {
+      ?alliance al:participation ?participation . ?participation al:party ?party .
+    } GROUP BY ?alliance }
+} GROUP BY ?parties ?first ?last HAVING ((COUNT(*) > 1 && ?parties > 1) || SUM(?odd) > 0)"""
+
+
+def _duplicate_suspects(store: OxigraphStore) -> set[str] | None:
+    """The alliances that may have the parties of another: those whose count, least and greatest
+    party are another's (equal sets have equal counts and bounds), computed by the store, so that
+    a few rows come back instead of every alliance's facts (which decide, types included). None
+    (suspect every alliance) if a subject or party is a blank node."""
+    suspects: set[str] = set()
+    for row in select(store, SAME_PARTIES_MAYBE):
+        members, odds = row["members"], row["odds"]
+        if members is None or odds is None or int(odds.value) != 0:
+            return None
+        suspects.update(members.value.split(" "))
+    return suspects
 
 
 def _duplicate_pairs(store: OxigraphStore, locations: Locations, facts: dict[str, dict[str, set[str]]],
