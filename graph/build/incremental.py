@@ -15,8 +15,10 @@ links on the same file system), then:
    changed quads (``changed_quads``) reach (graph.build.derive);
 3. runs the checks as a cold build does, with the declarations and references of the unchanged
    files taken from the previous build's index (graph.build.cache.SourceIndex); the
-   duplicate-alliance check and the SHACL shapes only on what the changed graphs (before and
-   after) and the changed derived triples reach, the previous problems of the rest kept, known by
+   duplicate-alliance, shared-name, preferred-name and one-page-one-source checks and the SHACL
+   shapes only on what the changed graphs (before and after) and the changed derived triples
+   reach (and, for names and pages, the entities that share one with them), the previous
+   problems of the rest kept, known by
    the entities each names (Problem.about, in the state; graph.validate.integrity.Scope,
    graph.validate.shacl.shape_scope);
 4. recomputes the manifest's statement hashes only for the changed sources (and for sources whose
