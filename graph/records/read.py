@@ -83,9 +83,17 @@ def record_files(data_dir: Path) -> list[Path]:
     """The record files under ``data_dir/sources``, in a stable order.
 
     Every entry named ``*.yaml`` is listed, whatever its type, so that a link, a FIFO or a
-    folder is reported by ``read_record`` instead of being skipped in silence.
+    folder is reported by ``read_record`` instead of being skipped in silence. Names sorted as
+    text, not paths compared part by part (the order is the same in one folder): 0.1 s less for
+    7,197 files.
     """
-    return sorted((data_dir / "sources").glob("*.yaml"))
+    folder = data_dir / "sources"
+    try:
+        with os.scandir(folder) as entries:
+            names = sorted(entry.name for entry in entries if entry.name.endswith(".yaml"))
+    except (FileNotFoundError, NotADirectoryError, PermissionError):  # as Path.glob: nothing to list
+        return []
+    return [folder / name for name in names]
 
 
 @lru_cache(maxsize=1)
@@ -208,7 +216,8 @@ def read_record(path: Path, display: str | None = None) -> Record:
         raise RecordProblems([Problem(display, 1, "file-name", f"file name '{visible(path.name)}' is not a slug",
                                       "rename it to lower-case words joined by hyphens, e.g. 2024-08-faw-baosteel.yaml")])
     positioned = read_yaml_mapping(path, display, "a 'source:' section", "copy an existing file in data/sources/ and edit it")
-    problems = schema_problems(display, positioned, _validator(), fast=_fast())
+    # The full validator is made only for a file the fast one refuses (most builds compile none).
+    problems = [] if _fast_accepts(_fast(), positioned.value) else schema_problems(display, positioned, _validator())
     if not problems:
         problems = list(_quote_problems(display, positioned)) + list(date_problems(display, positioned)) + list(quantity_problems(display, positioned))
     if problems:
@@ -263,7 +272,14 @@ def _fast_accepts(fast: jsonschema_rs.Validator, value: Any) -> bool:
 
 
 def _load_schema(schema_file: Path) -> dict[str, Any]:
-    schema: dict[str, Any] = yaml.safe_load(schema_file.read_text(encoding="utf-8"))
+    """The schema as data, parsed once per content (the fast and the full validator share it) by
+    libyaml where PyYAML has it: 0.01 s, where the pure-Python parser took 0.1 s on every build."""
+    return _parse_schema(schema_file.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=4)
+def _parse_schema(text: str) -> dict[str, Any]:
+    schema: dict[str, Any] = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return schema
 
 
@@ -277,9 +293,10 @@ def fast_validator(schema_file: Path) -> jsonschema_rs.Validator:
 
 
 def strict_validator(schema_file: Path) -> jsonschema.protocols.Validator:
-    """A JSON Schema validator whose ``pattern`` matches as JSON Schema defines it."""
+    """A JSON Schema validator whose ``pattern`` matches as JSON Schema defines it. The schemas
+    are the package's own, so that they are valid JSON Schema is checked by a test
+    (tests/test_schema_fast_path.py), not on every build (0.2 s)."""
     schema = _load_schema(schema_file)
-    jsonschema.Draft202012Validator.check_schema(schema)
     strict: type[jsonschema.protocols.Validator] = jsonschema.validators.extend(
         jsonschema.Draft202012Validator, {"pattern": _whole_pattern})
     return strict(schema)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from collections.abc import Iterable, Iterator
 
+import pyoxigraph as ox
+
 from graph.config import Settings
 from graph.problems import Problem, Severity
 from graph.rdf.query_forms import select
@@ -33,12 +35,18 @@ SELECT ?label ?org ?g WHERE {
 } ORDER BY ?label ?org ?g
 """
 
+# The organisations that have a name (as normalised: skos:hiddenLabel), and those of given names;
+# the %s is a VALUES clause.
+ALIASES_OF = "SELECT DISTINCT ?org ?label WHERE { %s ?org a org:Organization ; skos:hiddenLabel ?label }"
+# Where each organisation of a name states it.
+ALIAS_PLACES = "SELECT ?label ?org ?g WHERE { %s GRAPH ?g { ?org skos:hiddenLabel ?label } ?org a org:Organization }"
+
 TWO_PREFERRED_NAMES = """
-SELECT DISTINCT ?entity ?first ?second ?g WHERE {
+SELECT DISTINCT ?entity ?first ?second ?g WHERE { %s
   ?entity skos:prefLabel ?first , ?second .
   FILTER (LANG(?first) = LANG(?second) && STR(?first) < STR(?second))
   GRAPH ?g { ?entity skos:prefLabel ?second }
-} ORDER BY ?entity ?second
+}
 """
 
 
@@ -81,7 +89,11 @@ class Scope:
     triples that changed, state something about or point at; ``previous`` are the previous
     build's problems; ``described`` are the IRIs whose own statements changed (the
     subjects of the source quads and derived triples added or removed: what the shapes look at),
-    None if not known."""
+    None if not known.
+
+    Every statement added or removed is about a touched IRI, and every place (file and line) of
+    a changed file is of one: what a check finds about IRIs none of which is touched is what it
+    found before. Each scoped rule rests on that."""
 
     touched: frozenset[str]
     previous: list[Problem]
@@ -91,19 +103,48 @@ class Scope:
 
 def integrity_problems(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy, compiled: Compiled,
                        locations: Locations, scope: Scope | None = None, early: list[Problem] | None = None) -> list[Problem]:
-    """Every rule on the whole graph, except the duplicate alliances with ``scope``: then only the
-    pairs with an alliance the change reaches are checked again, the others' problems kept.
-    The other rules stay whole: they cost a few seconds at a million triples, and a change can
-    move their verdicts far from it (a removed name makes another organisation's alias unique).
-    ``early``: what ``early_problems`` found already (not found again: 0.5 s at a million triples)."""
+    """Every rule on the whole graph, or, with ``scope``, the names, preferred names, pages and
+    duplicate alliances only for what the change reaches, the previous problems of the rest kept
+    (each on the whole graph cost 0.3-0.8 s at a million triples). A verdict can move far from
+    the change (a removed name makes another organisation's name unique; a page added in one file
+    collides with a source in another): each scoped rule follows its entities from the change to
+    every entity whose verdict it can move (their names, pages, parties), and a previous problem
+    names the entities it involves (``Problem.about``) so that it goes when one of them is checked
+    again. ``early``: what ``early_problems`` found already (not found again: 0.5 s at a million triples)."""
     problems = early_problems(taxonomy, compiled) if early is None else list(early)
     problems += _facts_outside_source_graphs(store, settings)
-    problems += _shared_aliases(store, locations)
-    problems += _two_preferred_names(store, locations)
-    problems += _duplicate_alliances(store, locations) if scope is None else _scoped_duplicates(store, locations, scope)
-    problems += _one_page_one_source(store, locations)
+    if scope is None:
+        problems += _shared_aliases(store, locations)
+        problems += _two_preferred_names(store, locations)
+        problems += _duplicate_alliances(store, locations)
+        problems += _one_page_one_source(store, locations)
+    else:
+        problems += _scoped_aliases(store, locations, scope)
+        problems += _scoped_preferred_names(store, locations, scope)
+        problems += _scoped_duplicates(store, locations, scope)
+        problems += _scoped_pages(store, locations, scope)
     problems += _ranking_problems(settings, compiled)
     return problems
+
+
+def _kept(scope: Scope, rule: str, checked: set[str], named: int | None = None) -> list[Problem] | None:
+    """The previous problems of ``rule`` about none of ``checked`` (``about[0]``: the entity a
+    problem is placed at; those are found again); None if one names no entity (or not ``named``
+    of them): a state that cannot be followed, so the rule runs whole."""
+    previous = [p for p in scope.previous if p.rule == rule]
+    if any(not p.about or (named is not None and len(p.about) != named) for p in previous):
+        return None
+    return [p for p in previous if p.about[0] not in checked]
+
+
+def _involved(scope: Scope, rule: str) -> set[str]:
+    """The touched IRIs and every entity a previous problem of ``rule`` names with one of them:
+    a touched entity that leaves a group (a name, a page) moves the others' verdicts."""
+    involved = set(scope.touched)
+    for problem in scope.previous:
+        if problem.rule == rule and scope.touched.intersection(problem.about):
+            involved.update(problem.about)
+    return involved
 
 
 def early_problems(taxonomy: Taxonomy, compiled: Compiled) -> list[Problem]:
@@ -112,7 +153,9 @@ def early_problems(taxonomy: Taxonomy, compiled: Compiled) -> list[Problem]:
     return list(_unresolved_references(taxonomy, compiled)) + list(_repeated_entries(compiled))
 
 
-SOURCE_URLS = """SELECT ?g ?url WHERE { ?g a schema:CreativeWork ; schema:url ?url } ORDER BY ?g"""
+SOURCE_URLS = """SELECT ?g ?url WHERE { %s ?g a schema:CreativeWork ; schema:url ?url }"""
+# Above this many pages, the scoped check reads every page's address instead of filtering (a filter per page).
+PAGES_FILTERED = 64
 
 
 def page_key(url: str) -> str:
@@ -126,17 +169,64 @@ def page_key(url: str) -> str:
 
 def _one_page_one_source(store: OxigraphStore, locations: Locations) -> Iterator[Problem]:
     """A page read twice is one source: two files for it would count it twice as corroboration."""
+    yield from _page_problems(locations, {(row["g"].value, row["url"].value) for row in select(store, SOURCE_URLS % "")})
+
+
+def _page_problems(locations: Locations, pages: set[tuple[str, str]]) -> Iterator[Problem]:
+    """Each source after the first (in IRI order) of ``pages`` (source, address) whose page is one."""
     first: dict[str, str] = {}
-    for row in select(store, SOURCE_URLS):
-        key = page_key(row["url"].value)
+    for source, url in sorted(pages):
+        key = page_key(url)
         if key in first:
-            file, line = locations.of(row["g"].value)
+            file, line = locations.of(source)
             other_file, other_line = locations.of(first[key])
-            yield Problem(file, line, "one-file-per-page",
-                          f"the page {row['url'].value} is already the source of {other_file}:{other_line}",
-                          "merge the two files into one (one file is one page) and delete the other")
+            yield Problem(file, line, "one-file-per-page", f"the page {url} is already the source of {other_file}:{other_line}",
+                          "merge the two files into one (one file is one page) and delete the other", about=(source, first[key]))
         else:
-            first[key] = row["g"].value
+            first[key] = source
+
+
+def _scoped_pages(store: OxigraphStore, locations: Locations, scope: Scope) -> Iterator[Problem]:
+    """``_one_page_one_source`` after a change: the pages of the involved sources (``_involved``)
+    and every source of one of those pages, until no new page comes (a source found may have a
+    second address), checked again; the previous problems of the other sources kept. A source not
+    reached has the address it had, and so have the others of its page: one that came or went
+    would be touched, and would have been found by its page or named by the previous problem.
+    Another source's address of the same page is found by a filter on the host and path (an
+    address holds no white space, the record schema says, so those are parts of it)."""
+    checked = _involved(scope, "one-file-per-page")
+    if _kept(scope, "one-file-per-page", checked, named=2) is None:
+        yield from _one_page_one_source(store, locations)
+        return
+    pages: set[tuple[str, str]] = set()
+    keys: set[str] = set()
+    asked: set[str] = set()
+    while checked - asked:
+        new = sorted(checked - asked)
+        asked.update(new)
+        urls = {row["url"].value for batch in chunks(new, 500) for row in select(store, SOURCE_URLS % f"VALUES ?g {{ {_values(batch)} }}")}
+        urls = {url for url in urls if page_key(url) not in keys}
+        if not urls:
+            break
+        keys |= {page_key(url) for url in urls}
+        for row in select(store, SOURCE_URLS % _like(urls) if len(urls) <= PAGES_FILTERED else SOURCE_URLS % ""):
+            if page_key(row["url"].value) in keys:
+                pages.add((row["g"].value, row["url"].value))
+                checked.add(row["g"].value)
+    yield from _kept(scope, "one-file-per-page", checked) or []
+    yield from _page_problems(locations, pages)
+
+
+def _like(urls: set[str]) -> str:
+    """A FILTER that keeps every address ``page_key`` can make one with one of ``urls``: those that
+    hold its host (in any case) and its path (``page_key`` folds only case, 'www.', scheme, port
+    80/443 and a final slash of the host and the path)."""
+    tests = []
+    for url in sorted(urls):
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower().removeprefix("www.")
+        tests.append(f"(CONTAINS(LCASE(STR(?url)), {ox.Literal(host)}) && CONTAINS(STR(?url), {ox.Literal(parts.path.rstrip('/'))}))")
+    return f"FILTER ({' || '.join(tests)})"
 
 
 def _ranking_problems(settings: Settings, compiled: Compiled) -> list[Problem]:
@@ -201,24 +291,79 @@ def _facts_outside_source_graphs(store: OxigraphStore, settings: Settings) -> It
 
 
 def _shared_aliases(store: OxigraphStore, locations: Locations) -> Iterator[Problem]:
-    rows = list(select(store, SHARED_ALIASES))
-    for row in rows:
-        label, org, graph = row["label"].value, row["org"].value, row["g"].value
-        others = sorted({locations.kind_and_id(r["org"].value) for r in rows if r["label"].value == label and r["org"].value != org})
+    rows = [(row["label"].value, row["org"].value, row["g"].value) for row in select(store, SHARED_ALIASES)]
+    owners: dict[str, set[str]] = {}
+    for label, org, _ in rows:
+        owners.setdefault(label, set()).add(org)
+    yield from _alias_problems(locations, rows, owners)
+
+
+def _alias_problems(locations: Locations, rows: list[tuple[str, str, str]], owners: dict[str, set[str]]) -> Iterator[Problem]:
+    """A problem for each (name, organisation, graph) of ``rows`` whose name ``owners`` gives to
+    more than one organisation; it names them all (``about``)."""
+    for label, org, graph in rows:
+        others = sorted(owners[label] - {org})
+        if not others:
+            continue
         file, line = locations.of(org, graph)
         yield Problem(file, line, "alias-unique",
-                      f"the name '{label}' (as normalised) of {locations.kind_and_id(org)} also names {', '.join(others)}",
-                      "keep the name on one organisation; if they are the same, use one id")
+                      f"the name '{label}' (as normalised) of {locations.kind_and_id(org)} also names "
+                      f"{', '.join(sorted({locations.kind_and_id(other) for other in others}))}",
+                      "keep the name on one organisation; if they are the same, use one id", about=(org, *others))
 
 
-def _two_preferred_names(store: OxigraphStore, locations: Locations) -> Iterator[Problem]:
-    for row in select(store, TWO_PREFERRED_NAMES):
+def _scoped_aliases(store: OxigraphStore, locations: Locations, scope: Scope) -> Iterator[Problem]:
+    """``_shared_aliases`` after a change: the names of the involved organisations (``_involved``)
+    and of every organisation that has one of those names, until no new one comes, checked
+    again; the previous problems of the others kept. An organisation not reached has the names it
+    had, and each of its names the organisations it had: one that took the name would have been
+    found by it, one that dropped it is touched and named by the previous problem."""
+    checked = _involved(scope, "alias-unique")
+    if _kept(scope, "alias-unique", checked) is None:
+        yield from _shared_aliases(store, locations)
+        return
+    owners: dict[str, set[str]] = {}
+    labels: dict[str, str] = {}  # name -> the name as a SPARQL term
+    asked: set[str] = set()
+    while checked - asked:
+        new = sorted(checked - asked)
+        asked.update(new)
+        found = {row["label"].value: str(row["label"]) for batch in chunks(new, 500)
+                 for row in select(store, ALIASES_OF % f"VALUES ?org {{ {_values(batch)} }}")}
+        found = {label: term for label, term in found.items() if label not in labels}
+        labels.update(found)
+        for batch in chunks(sorted(found.values()), 500):
+            for row in select(store, ALIASES_OF % f"VALUES ?label {{ {' '.join(batch)} }}"):
+                owners.setdefault(row["label"].value, set()).add(row["org"].value)
+                checked.add(row["org"].value)
+    yield from _kept(scope, "alias-unique", checked) or []  # of the organisations not found above
+    shared = sorted(term for label, term in labels.items() if len(owners.get(label, ())) > 1)
+    rows = [(row["label"].value, row["org"].value, row["g"].value) for batch in chunks(shared, 500)
+            for row in select(store, ALIAS_PLACES % f"VALUES ?label {{ {' '.join(batch)} }}")]
+    yield from _alias_problems(locations, rows, owners)
+
+
+def _two_preferred_names(store: OxigraphStore, locations: Locations, restriction: str = "") -> Iterator[Problem]:
+    """Two preferred names in one language for one entity (in any files); ``restriction`` limits the entities."""
+    for row in select(store, TWO_PREFERRED_NAMES % restriction):
         entity, graph = row["entity"].value, row["g"].value
         file, line = locations.of(entity, graph)
         yield Problem(file, line, "one-preferred-name", f"{locations.kind_and_id(entity)} has two preferred "
                       f"'{row['first'].language}' names: '{row['first'].value}' and '{row['second'].value}'",
                       "keep one as label in one file and list the other under aliases",
-                      Severity.VIOLATION)
+                      Severity.VIOLATION, (entity,))
+
+
+def _scoped_preferred_names(store: OxigraphStore, locations: Locations, scope: Scope) -> Iterator[Problem]:
+    """``_two_preferred_names`` after a change: only the touched entities checked again (an
+    entity's preferred names and their places are its own statements), the others' problems kept."""
+    kept = _kept(scope, "one-preferred-name", set(scope.touched))
+    if kept is None:
+        yield from _two_preferred_names(store, locations)
+        return
+    yield from kept
+    for batch in chunks(sorted(scope.touched), 500):
+        yield from _two_preferred_names(store, locations, f"VALUES ?entity {{ {_values(batch)} }}")
 
 
 def _duplicate_alliances(store: OxigraphStore, locations: Locations) -> Iterator[Problem]:
