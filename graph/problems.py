@@ -20,9 +20,10 @@ class Problem:
 
     ``about``: the IRIs of the entities the problem is about, for an incremental build to know
     which problems a change can alter without reading the wording of messages (a wording is for
-    people and may change): a duplicate alliance's two alliances, a shape result's focus node and
-    then the entity whose entry places it (graph.validate.locations.Locations.owner) if another.
-    Empty for the rules that are always checked whole. Not shown to users (text or JSON)."""
+    people and may change): a duplicate alliance's two alliances, a shared name's organisations, a
+    page's two sources, the entity with two preferred names, a shape result's focus node and then
+    the entity whose entry places it (graph.validate.locations.Locations.owner) if another; the
+    first is the entity the problem is placed at. Empty for the rules that are always checked whole. Not shown to users (text or JSON)."""
 
     file: str
     line: int
