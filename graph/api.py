@@ -222,7 +222,7 @@ def export_network(store: GraphStore, fmt: str, path: Path, level: Level = "comp
         return path
     from graph.visualise.view import build_view
     stage("measuring and laying out")
-    view = build_view(landscape, flt, level, size_by, edge_colour, title, edge_width)
+    view = build_view(landscape, flt, level, size_by, edge_colour, title, edge_width, details=False)  # drawn, then dropped
     if fmt == "html":
         from graph.visualise.html import write_html
         stage(f"writing {path.name}")

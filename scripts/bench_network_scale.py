@@ -22,6 +22,13 @@ kept beside the build, graph.network.landscape_cache) and warm (the kept landsca
     scripts/bench_network_scale.py [--sizes 15000] [--cache DIR] [--no-peer]
 
 ``--cache DIR`` keeps the stores in DIR/<organisations>/ instead of ``.alliances/bench-network``.
+
+``--turns ROOT`` times each command in a fresh process instead (its imports included, as the CLI
+runs it), this code and the code at ROOT (a checkout of another commit) taking turns, who goes first
+alternating, cold (the kept landscape removed first) and warm; each code on its own copy of the
+store (DIR/<organisations>/turns-<i>/), as each keeps the landscape its own reading gives:
+
+    scripts/bench_network_scale.py --sizes 15000 --cache DIR --turns /tmp/old-checkout [--rounds 2] [--commands html csv]
 """
 from __future__ import annotations
 
@@ -36,6 +43,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+STARTED = time.perf_counter()  # a child's wall time counts its imports, as a command's does
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -224,12 +232,83 @@ def main(sizes: list[int], cache: Path = CACHE, with_peer: bool = True) -> None:
     print(json.dumps([{k: v for k, v in r.items()} for r in rows]))
 
 
+def child(root: str, folder: str, command: str, organisations: int) -> None:
+    """One command of ``COMMANDS`` by the code at ``root`` (first on the path), in this fresh process."""
+    import resource
+
+    import pyoxigraph as ox
+
+    from graph import api
+    from graph.rdf.store import OxigraphStore
+
+    if not Path(api.__file__).resolve().is_relative_to(Path(root).resolve()):
+        raise SystemExit(f"imported {api.__file__}, not the code at {root}")
+    store = OxigraphStore(ox.Store.read_only(folder), read_only=True, folder=Path(folder), union=False)
+    out = Path(tempfile.mkdtemp(prefix="bench-network-turn-"))
+    calls: dict[str, Callable[[], Any]] = {
+        "network": lambda: api.rank(store), "network degree": lambda: api.rank(store, by="degree"),
+        "network betweenness": lambda: api.rank(store, by="betweenness"),
+        "path": lambda: api.connections(store, "org-10", f"org-{organisations - 1}")}
+    for fmt in ("html", "graphml", "gexf", "csv"):
+        calls[f"export {fmt}"] = (lambda f: lambda: api.export_network(store, f, out / f"n.{f}"))(fmt)
+    calls[command]()
+    shutil.rmtree(out, ignore_errors=True)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({"cpu": usage.ru_utime + usage.ru_stime, "wall": time.perf_counter() - STARTED}))
+
+
+def turns(organisations: int, cache: Path, other: Path, rounds: int, commands: list[str]) -> None:
+    """Old (``other``) and new (this code) taking turns, each command in a fresh process, cold then warm."""
+    import subprocess
+
+    if not (cache / str(organisations) / "store").exists():  # a store kept by another code is reused: both read the same one
+        open_store(organisations, cache)
+    codes = {"new": ROOT, "old": other.resolve()}
+    folders = {}
+    for i, name in enumerate(codes):
+        folder = cache / str(organisations) / f"turns-{i}" / "store"
+        if not folder.exists():
+            shutil.copytree(cache / str(organisations) / "store", folder)
+        folders[name] = folder
+    print(f"| command | run | round | {' | '.join(f'{n}: CPU (wall)' for n in codes)} | new / old, CPU | load |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for run in ("cold", "warm"):
+        for command in commands:
+            for turn in range(1, rounds + 1):
+                order = list(codes) if turn % 2 else list(reversed(codes))
+                found: dict[str, dict[str, float]] = {}
+                for name in order:
+                    if run == "cold":
+                        for kept in folders[name].glob("alliances.landscape-*.json"):
+                            kept.unlink()
+                    done = subprocess.run([sys.executable, __file__, "--child", str(codes[name]), str(folders[name]),
+                                           command, str(organisations)], check=True, capture_output=True, text=True)
+                    found[name] = json.loads(done.stdout.strip().splitlines()[-1])
+                cells = " | ".join(f"{found[n]['cpu']:.1f} ({found[n]['wall']:.1f})" for n in codes)
+                print(f"| {command} | {run} | {turn} | {cells} | {found['new']['cpu'] / found['old']['cpu']:.2f} "
+                      f"| {os.getloadavg()[0]:.1f} |", flush=True)
+
+
 if __name__ == "__main__":
     import argparse
+
+    if len(sys.argv) == 6 and sys.argv[1] == "--child":  # before anything imports graph: the other code first
+        sys.path.insert(0, sys.argv[2])
+        child(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
+        raise SystemExit(0)
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[5000, 15000])
     parser.add_argument("--cache", type=Path, default=CACHE, help="keep the stores here (default: %(default)s)")
     parser.add_argument("--no-peer", action="store_true", help="time the commands only, not networkx and igraph")
+    parser.add_argument("--turns", type=Path, metavar="ROOT",
+                        help="each command in a fresh process, this code and the code at ROOT taking turns")
+    parser.add_argument("--rounds", type=int, default=2, help="turns of each command with --turns")
+    parser.add_argument("--commands", nargs="+", choices=COMMANDS, default=list(COMMANDS), metavar="COMMAND",
+                        help="with --turns: which of %(choices)s")
     arguments = parser.parse_args()
-    main(arguments.sizes, arguments.cache, not arguments.no_peer)
+    if arguments.turns:
+        for size in arguments.sizes:
+            turns(size, arguments.cache, arguments.turns, arguments.rounds, arguments.commands)
+    else:
+        main(arguments.sizes, arguments.cache, not arguments.no_peer)

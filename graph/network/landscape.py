@@ -36,14 +36,14 @@ PARTS: frozenset[Part] = frozenset(("topics", "details"))
 # graph that states it).
 ALLIANCES = "SELECT ?s WHERE { ?s a al:Alliance }"
 ORGANISATIONS = "SELECT ?s WHERE { ?s a org:Organization }"
-ORG_PROPERTY = "SELECT ?s ?o WHERE { ?s a org:Organization ; <{p}> ?o }"
 OF_CLASS = "SELECT ?s WHERE { ?s a <{c}> }"
 PARTY_OF = "SELECT ?s ?o WHERE { ?s al:participation/al:party ?o }"
 PARTY_AND_ROLE = "SELECT DISTINCT ?s ?party ?role WHERE { ?s al:participation ?p . ?p al:party ?party ; al:role ?role }"
 PROPERTY = "SELECT ?s ?o WHERE { ?s <{p}> ?o }"
 # Dates are read where the sources state them: Virtuoso keeps one of two literals of equal value
 # in the merge ("2024"^^xsd:gYear and "2024-01-01"^^xsd:date), and which one differs from the embedded store.
-SIGNED = "SELECT DISTINCT ?s ?o WHERE { ?s al:signing ?e . GRAPH ?g { ?e schema:startDate ?o } }"
+# An alliance's signing dates are its signing events' start dates, joined here from two scans (the
+# store's own join took 1.9 s of CPU for 75,000 alliances, the two scans 0.9 s; docs/benchmarks.md).
 STATED = "SELECT DISTINCT ?s ?o WHERE { GRAPH ?g { ?s <{p}> ?o } }"
 CONCEPTS = """
 SELECT DISTINCT ?concept ?label ?broader WHERE {
@@ -219,11 +219,49 @@ def add_details(store: GraphStore, landscape: Landscape, iris: Collection[str]) 
         found[row[0].value].add((row[1].value, concept_key(row[2].value).rpartition("/")[2]))
     for iri, pairs in found.items():
         chosen[iri].parties = sorted(pairs)
-    _read_details(store, chosen, only=True)
+    _read_details(_Scans(store, chosen), chosen)
 
 
 def _subjects(store: GraphStore, sparql: str) -> set[str]:
     return {row[0].value for row in select(store, sparql)}
+
+
+class _Scans:
+    """The one-property scans of one reading, each run once: alliances, organisations and sources
+    share ``al:displayLabel``, alliances and organisations ``skos:prefLabel``, signing events and
+    alliances ``schema:startDate``. Each scan is kept whole for the reading (the store's own join of
+    organisations with a property cost 16-19 µs a row against 5-6 µs a row for the scan alone).
+    With ``subset``, every scan is limited to those subjects (a path's few alliances)."""
+
+    def __init__(self, store: GraphStore, subset: Collection[str] | None = None) -> None:
+        self.store, self.subset = store, subset
+        self._rows: dict[str, list[tuple[str, str, str]]] = {}
+        self._graphs: set[str] | None = None
+
+    def rows(self, sparql: str, language: bool = False) -> list[tuple[str, str, str]]:
+        """(subject, value, language or "") rows of a two-column query, read once."""
+        key = f"{language}{sparql}"
+        if key not in self._rows:
+            query = _only(sparql, self.subset)
+            self._rows[key] = list(_pairs(self.store, query) if language else
+                                   ((s, o, "") for s, o in _values(self.store, query)))
+        return self._rows[key]
+
+    def of(self, prop: str, language: bool = False) -> list[tuple[str, str, str]]:
+        return self.rows(PROPERTY.replace("{p}", prop), language)
+
+    def stated(self, prop: str, of: Collection[str] | None = None) -> list[tuple[str, str, str]]:
+        """``STATED`` rows of ``prop``: of every subject in a full reading; in a limited one, of the
+        subjects ``of`` (signing events, not alliances) or else of the subset."""
+        query = STATED.replace("{p}", prop)
+        if self.subset is None or of is None:
+            return self.rows(query)
+        return [(s, o, "") for s, o in _values(self.store, _only(query, of))]
+
+    def source_graphs(self) -> set[str]:
+        if self._graphs is None:
+            self._graphs = _subjects(self.store, SOURCE_GRAPHS)
+        return self._graphs
 
 
 @cycles_uncollected()
@@ -254,10 +292,11 @@ def load_landscape(store: GraphStore, parts: frozenset[Part] = PARTS) -> Landsca
     if "topics" in parts:
         _read_topics(store, alliances, broader)
     sources: dict[str, Source] = {}
+    scans = _Scans(store)
     if "details" in parts:
-        sources = _read_sources(store)
-        _read_details(store, alliances)
-    organisations = _read_organisations(store, "details" in parts)
+        sources = _read_sources(scans)
+        _read_details(scans, alliances)
+    organisations = _read_organisations(scans, "details" in parts)
     return Landscape(alliances, organisations, concept_labels, sources, parts)
 
 
@@ -315,46 +354,51 @@ def _read_topics(store: GraphStore, alliances: dict[str, Alliance], broader: dic
             alliances[iri].year = int(term)
 
 
-def _read_sources(store: GraphStore) -> dict[str, Source]:
-    graphs = _subjects(store, SOURCE_GRAPHS)
+def _read_sources(scans: _Scans) -> dict[str, Source]:
+    graphs = scans.source_graphs()
     values: dict[str, dict[str, str]] = defaultdict(dict)
     for name, iri in (("title", AL + "displayLabel"), ("publisher", SCHEMA + "publisher"), ("url", SCHEMA + "url"),
                       ("published", SCHEMA + "datePublished"), ("copies", AL + "copiesTextOf")):
-        for g, term in _values(store, PROPERTY.replace("{p}", iri)):
+        for g, term, _ in scans.of(iri):
             if g in graphs:
                 values[g].setdefault(name, term)
     return {_ident(g): Source(_ident(g), v["title"], v["publisher"], v.get("url"), v.get("published"), v.get("copies"))
             for g, v in values.items() if "title" in v and "publisher" in v}
 
 
-def _read_details(store: GraphStore, alliances: dict[str, Alliance], only: bool = False) -> None:
-    """With ``only``, each query is limited to these alliances (VALUES); otherwise it scans them all."""
-    subset = alliances.keys() if only else None
+def _read_details(scans: _Scans, alliances: dict[str, Alliance]) -> None:
+    """Classes, titles, dates, sources and claims of ``alliances``: of every alliance in a full
+    reading, or of the reading's subset only (each query limited with VALUES)."""
+    store, subset = scans.store, scans.subset
     for cls in ALLIANCE_CLASSES:
         for iri in _subjects(store, _only(OF_CLASS.replace("{c}", AL + cls), subset)):
             if iri in alliances:
                 alliances[iri].cls = cls
-    for iri, term in _values(store, _only(PROPERTY.replace("{p}", AL + "displayLabel"), subset)):
+    for iri, term, _ in scans.of(AL + "displayLabel"):
         if iri in alliances:
             alliances[iri].title = term
-    for iri, term in _values(store, _only(PROPERTY.replace("{p}", AL + "yearBasis"), subset)):
+    for iri, term, _ in scans.of(AL + "yearBasis"):
         if iri in alliances:
             alliances[iri].year_basis = term
     titles: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for iri, term, lang in _pairs(store, _only(PROPERTY.replace("{p}", SKOS + "prefLabel"), subset)):
+    for iri, term, lang in scans.of(SKOS + "prefLabel", language=True):
         if iri in alliances:
             titles[iri][lang].add(term)
     for iri, by_language in titles.items():
         alliances[iri].titles = {lang: min(values) for lang, values in sorted(by_language.items())}
-    for iri, term in _values(store, _only(SIGNED, subset)):
+    signed: dict[str, list[str]] = defaultdict(list)  # signing event -> the alliances it signs
+    for iri, event, _ in scans.of(AL + "signing"):
         if iri in alliances:
+            signed[event].append(iri)
+    for event, term, _ in scans.stated(SCHEMA + "startDate", signed):
+        for iri in signed.get(event, ()):
             alliances[iri].dates.add(term)
     for name in ("start", "end"):
-        for iri, term in _values(store, _only(STATED.replace("{p}", SCHEMA + f"{name}Date"), subset)):
+        for iri, term, _ in scans.stated(SCHEMA + f"{name}Date"):
             if iri in alliances:
                 a = alliances[iri]
                 setattr(a, name, min(filter(None, [getattr(a, name), term])))
-    graphs = _subjects(store, SOURCE_GRAPHS)
+    graphs = scans.source_graphs()
     found: dict[str, set[str]] = defaultdict(set)
     for iri, g in _values(store, _only(ALLIANCE_SOURCES, subset)):
         if iri in alliances and g in graphs:
@@ -369,30 +413,34 @@ def _read_details(store: GraphStore, alliances: dict[str, Alliance], only: bool 
         a.claims.sort(key=lambda c: (c["measure"], c["value"]))
 
 
-def _read_organisations(store: GraphStore, names: bool) -> dict[str, Organisation]:
-    organisations = {iri: Organisation(iri, _ident(iri)) for iri in sorted(_subjects(store, ORGANISATIONS))}
-    for iri, term in _values(store, ORG_PROPERTY.replace("{p}", AL + "displayLabel")):
-        organisations[iri].label = term
-    for iri, term in _values(store, ORG_PROPERTY.replace("{p}", AL + "sector")):
-        organisations[iri].sector = concept_key(term)
-    for iri, term in _values(store, ORG_PROPERTY.replace("{p}", SCHEMA + "addressCountry")):
-        organisations[iri].country = term
+def _read_organisations(scans: _Scans, names: bool) -> dict[str, Organisation]:
+    organisations = {iri: Organisation(iri, _ident(iri)) for iri in sorted(_subjects(scans.store, ORGANISATIONS))}
+    for iri, term, _ in scans.of(AL + "displayLabel"):
+        if iri in organisations:
+            organisations[iri].label = term
+    for iri, term, _ in scans.of(AL + "sector"):
+        if iri in organisations:
+            organisations[iri].sector = concept_key(term)
+    for iri, term, _ in scans.of(SCHEMA + "addressCountry"):
+        if iri in organisations:
+            organisations[iri].country = term
     for cls, kind in ORG_KINDS.items():
         if kind == "organisation":
             continue
-        for iri in _subjects(store, OF_CLASS.replace("{c}", AL + cls)):
+        for iri in _subjects(scans.store, OF_CLASS.replace("{c}", AL + cls)):
             if iri in organisations and organisations[iri].kind == "organisation":
                 organisations[iri].kind = kind
     if names:
         for column in ("prefLabel", "altLabel"):
             found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-            for iri, term, lang in _pairs(store, ORG_PROPERTY.replace("{p}", SKOS + column)):
-                found[iri][lang].add(term)
+            for iri, term, lang in scans.of(SKOS + column, language=True):
+                if iri in organisations:
+                    found[iri][lang].add(term)
             for iri, by_language in found.items():
                 for lang, values in by_language.items():
                     bucket = organisations[iri].names.setdefault(lang, [])
                     bucket.extend(v for v in sorted(values) if v not in bucket)
-    for row in select(store, PARENTS):
+    for row in select(scans.store, PARENTS):
         if row["org"].value in organisations:
             relation = "joint venture of" if row["relation"].value.endswith("jointVentureOf") else "part of"
             organisations[row["org"].value].parents.append((row["parent"].value, relation, _ident(row["g"].value)))

@@ -205,9 +205,12 @@ def layout_positions(nodes: list[str], edges: dict[tuple[str, str], dict[str, An
 @cycles_uncollected()
 def build_view(landscape: Landscape, flt: NetworkFilter | None = None, level: Level = "company",
                size_by: str = "pagerank", edge_by: EdgeBy = "material",
-               title: str | None = None, edge_width: EdgeWidth = "alliances") -> AllianceView:
+               title: str | None = None, edge_width: EdgeWidth = "alliances", details: bool = True) -> AllianceView:
+    """The drawing of the network. ``details``: the view's ``graph`` keeps each edge's alliance
+    details (types, materials, dates, sources), which the network files write; a page or an image
+    drawn and dropped never reads them (0.3 s of CPU at 15,000 organisations)."""
     flt = flt or NetworkFilter()
-    graph, memberships = organisation_network_and_members(landscape, flt, level)
+    graph, memberships = organisation_network_and_members(landscape, flt, level, details)
     report = measure(graph, only=size_by)
     rows = {row["iri"]: row for row in report.rows}
     drawing = _view_graph(memberships, set(graph.nodes))
