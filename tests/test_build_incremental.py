@@ -345,6 +345,12 @@ DERIVED_EDITS = {
         _replace("grp-orgs.yaml", "label: {en: Lone Recycler}, sector: aluminium", "label: {en: Lone Recycler}, sector: automotive")(sources)),
     # an alliance's title: the lists of its parties, its pathways and materials, and its year's list
     "an alliance renamed": _replace("grp-deals.yaml", "title: {en: Child and Steel deal}", "title: {en: A renamed deal}"),
+    # supplier pairs' columns: a supplier's role (participant -> supplier: all its sectors shown); an
+    # alliance's type, alone (a role change reaches every participation of the alliance anyway)
+    "a party's role changed": _replace("grp-deals.yaml", "      - {organisation: grp-lone, role: participant}\n    materials: [green-steel]",
+                                       "      - {organisation: grp-lone, role: supplier}\n    materials: [green-steel]"),
+    "an alliance's type changed": _replace("grp-deals.yaml", "  - id: grp-deal-1\n    type: memorandum-of-understanding",
+                                           "  - id: grp-deal-1\n    type: supply-agreement"),
     "a file removed": _remove("grp-deals.yaml"),
     "a file added": _add("grp-third.yaml", ADDED),
 }
