@@ -28,7 +28,7 @@ runs it), this code and the code at ROOT (a checkout of another commit) taking t
 alternating, cold (the kept landscape removed first) and warm; each code on its own copy of the
 store (DIR/<organisations>/turns-<i>/), as each keeps the landscape its own reading gives:
 
-    scripts/bench_network_scale.py --sizes 15000 --cache DIR --turns /tmp/old-checkout [--rounds 2] [--commands html csv]
+    scripts/bench_network_scale.py --sizes 15000 --cache DIR --turns OLD_CHECKOUT [--rounds 2] [--commands html csv]
 """
 from __future__ import annotations
 
