@@ -7,7 +7,10 @@ Each ``derivations/*.rq`` file is a CONSTRUCT over the source graphs; its triple
 The summaries (``derivations/summaries/*.rq``) run second, because they read the display labels,
 groups and years of the first stage.
 
-A cold build runs every derivation over the whole graph. An incremental build keeps the previous
+A cold build runs every derivation over the whole graph, the derivations of a stage at the same
+time on a small pool of threads (pyoxigraph lets go of the GIL while it evaluates and serialises,
+so a stage uses every core); their triples are written in the stage's fixed order, so that what is
+loaded is the same as one after the other. An incremental build keeps the previous
 derived graph and changes it by its difference: each derivation runs only for the keys (the
 subjects of its triples) that the changed quads reach (graph.build.reach, from the ``#@reads``
 paths of its file; ``#@scope ?key`` lines become a VALUES block of those keys), its triples are
@@ -19,7 +22,8 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, NamedTuple
@@ -27,6 +31,7 @@ from typing import IO, NamedTuple
 import pyoxigraph as ox
 
 from graph.build.display import DISPLAYED, READS as DISPLAY_READS, display_triples
+from graph.build.records import usable_cores
 from graph.build.reach import Changes, Step, TooWide, can_scope, expand, keys, parse_path, reads_of, scoped
 from graph.config import Settings
 from graph.records.names import normalise
@@ -110,16 +115,18 @@ class Difference(NamedTuple):
 
 
 def derive(store: OxigraphStore, settings: Settings, changes: Iterable[ox.Quad] | None = None,
-           note: Callable[[str], None] = lambda text: None, merge: Merge | None = None) -> Difference:
+           note: Callable[[str], None] = lambda text: None, merge: Merge | None = None,
+           workers: int | None = None) -> Difference:
     """Make the derived graph: whole (``changes`` None), or, in a copy of the previous build
     (an incremental build's), by its difference after the source quads ``changes`` were added or
     removed. Returns what changed (nothing when whole). A whole derived graph's triples are
-    written to ``merge`` too (a cold build's stored merge)."""
+    written to ``merge`` too (a cold build's stored merge). ``workers``: the threads that make a
+    stage's derivations at once (default: one per core)."""
     if changes is None:
         for stage in stages():
             with tempfile.TemporaryFile() as made:
-                for derivation in stage:
-                    made.write(derivation.make(store, settings, None))
+                for triples in _made_whole(store, settings, stage, workers):
+                    made.write(triples)
                 _load(store, made, settings)
                 if merge is not None:
                     merge.add_triples(made, settings.graph_iri("derived"))
@@ -127,6 +134,19 @@ def derive(store: OxigraphStore, settings: Settings, changes: Iterable[ox.Quad] 
     if not store.holds_merge:  # the difference is applied to the stored merge as well
         raise ValueError("derive by difference needs a copy of a published build (a store that holds its merge); pass changes=None")
     return _by_difference(store, settings, Changes(changes), note)
+
+
+def _made_whole(store: OxigraphStore, settings: Settings, stage: list[Derivation], workers: int | None) -> Iterator[bytes]:
+    """Each derivation's triples over the whole graph, in the stage's order. The derivations of a
+    stage read the source graphs and earlier stages only, so they may run at the same time: each
+    on a thread of the pool, pyoxigraph evaluating and serialising without the GIL (measured in
+    docs/benchmarks.md). One worker runs them one after the other, in this thread."""
+    workers = min(len(stage), workers if workers is not None else usable_cores())
+    if workers < 2:
+        yield from (derivation.make(store, settings, None) for derivation in stage)
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="derive") as pool:
+        yield from pool.map(lambda derivation: derivation.make(store, settings, None), stage)
 
 
 def _load(store: OxigraphStore, triples: IO[bytes], settings: Settings) -> None:
