@@ -54,6 +54,11 @@ MAX_KEYS = 20_000
 # More changed quads than this and every derivation runs whole (a large part of the graph changed).
 MAX_CHANGES = 200_000
 NT = ox.RdfFormat.N_TRIPLES
+# The slowest derivations start first in a cold build's pool, so that no core waits alone at the
+# end of a stage for one of them: CPU seconds of each at 1.38 million triples (session 9). Only the
+# order they start in; the order their triples are written in stays the stage's.
+SLOW = {"supplier-pairs": 9.7, "alliance-lists": 8.4, "partners": 5.0, "organisation-alliances": 4.0,
+        "display values": 2.5, "alliance-year": 2.2, "matchable labels": 1.9}
 
 
 @dataclass(frozen=True)
@@ -146,7 +151,13 @@ def _made_whole(store: OxigraphStore, settings: Settings, stage: list[Derivation
         yield from (derivation.make(store, settings, None) for derivation in stage)
         return
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="derive") as pool:
-        yield from pool.map(lambda derivation: derivation.make(store, settings, None), stage)
+        started = {index: pool.submit(stage[index].make, store, settings, None)
+                   for index in sorted(range(len(stage)), key=lambda index: -SLOW.get(stage[index].name, 0.0))}
+        try:
+            yield from (started[index].result() for index in range(len(stage)))
+        finally:  # one failed (or the caller stopped): the others that have not started never will
+            for future in started.values():
+                future.cancel()
 
 
 def _load(store: OxigraphStore, triples: IO[bytes], settings: Settings) -> None:
