@@ -40,11 +40,14 @@ def _derived(sources: list[ox.Quad], workers: int) -> tuple[bytes, list[str]]:
     return written, sorted(str(quad) for quad in store.quads(settings.graph_iri("derived")))
 
 
-def test_a_pool_derives_the_same_triples_in_the_same_order_as_one_thread(sources: list[ox.Quad]) -> None:
+def test_a_pool_derives_the_same_triples_as_one_thread(sources: list[ox.Quad]) -> None:
     alone, alone_quads = _derived(sources, workers=1)
     pooled, pooled_quads = _derived(sources, workers=4)
     assert alone_quads, "the seed corpus derives some triples"
-    assert pooled == alone  # the bytes loaded (and written to the merge), line for line
+    # The lines loaded (and written to the merge); not their order: organisation-lists writes its
+    # lines in an order that changes from one run to the next even on one thread (the store's
+    # grouping), while the order of the derivations' blocks is tested below.
+    assert sorted(pooled.splitlines()) == sorted(alone.splitlines())
     assert pooled_quads == alone_quads
 
 

@@ -154,7 +154,7 @@ def _made_whole(store: OxigraphStore, settings: Settings, stage: list[Derivation
         started = {index: pool.submit(stage[index].make, store, settings, None)
                    for index in sorted(range(len(stage)), key=lambda index: -SLOW.get(stage[index].name, 0.0))}
         try:
-            yield from (started[index].result() for index in range(len(stage)))
+            yield from (started.pop(index).result() for index in range(len(stage)))  # each kept until written
         finally:  # one failed (or the caller stopped): the others that have not started never will
             for future in started.values():
                 future.cancel()
