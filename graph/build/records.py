@@ -111,9 +111,14 @@ def _compile_in_worker(path: Path) -> FileResult:
     return compile_file(path, *_WORKER)
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity where the system tells it)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 def compile_files(paths: list[Path], settings: Settings, taxonomy: Taxonomy, workers: int | None = None) -> Iterator[FileResult]:
     """Each file's result, in the order of ``paths``."""
-    workers = workers if workers is not None else len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    workers = workers if workers is not None else usable_cores()
     if workers < 2 or len(paths) < POOL_FROM or "fork" not in multiprocessing.get_all_start_methods():
         yield from (compile_file(path, settings, taxonomy) for path in paths)
         return
