@@ -119,9 +119,8 @@ class ShapeFilter:
         if any(not isinstance(value, (ox.NamedNode, ox.Literal)) for value in failing):
             return self._failing_per_node(focus, path, check)  # a blank node cannot be named in VALUES
         found: set[str] = set()
-        for start in range(0, len(failing), 1000):
-            named = " ".join(str(value) for value in failing[start:start + 1000])
-            query = f"SELECT DISTINCT ?f WHERE {{ VALUES ?v {{ {named} }} ?f <{path}> ?v {focus} }}"
+        for batch in chunks(map(str, failing), 1000):
+            query = f"SELECT DISTINCT ?f WHERE {{ VALUES ?v {{ {' '.join(batch)} }} ?f <{path}> ?v {focus} }}"
             found |= {_iri(row["f"]) for row in select(self.store, query)}
         return found
 
