@@ -351,6 +351,12 @@ DERIVED_EDITS = {
                                        "      - {organisation: grp-lone, role: supplier}\n    materials: [green-steel]"),
     "an alliance's type changed": _replace("grp-deals.yaml", "  - id: grp-deal-1\n    type: memorandum-of-understanding",
                                            "  - id: grp-deal-1\n    type: supply-agreement"),
+    # supplier-columns.rq (third stage), reached only through a path of its own: a supplier's sector
+    # names (its pairs stay: it takes part as a supplier); an automaker's participation that loses its
+    # only supplier in an alliance (reached through the pairs of the summaries' difference alone)
+    "a supplier's sector changed": _replace("grp-orgs.yaml", "label: {en: Steel Maker}, sector: steel", "label: {en: Steel Maker}, sector: aluminium"),
+    "an automaker's only supplier in an alliance left the role": _replace(
+        "grp-third.yaml", "{organisation: grp-unnamed, role: supplier}", "{organisation: grp-unnamed, role: participant}"),
     "a file removed": _remove("grp-deals.yaml"),
     "a file added": _add("grp-third.yaml", ADDED),
 }

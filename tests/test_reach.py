@@ -40,8 +40,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[OxigraphSt
 
 
 def _derivations() -> list[Derivation]:
-    first, second = stages()
-    return first + second
+    return [derivation for stage in stages() for derivation in stage]
 
 
 def _subject(line: bytes) -> str:

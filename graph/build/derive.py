@@ -5,7 +5,8 @@ Each ``derivations/*.rq`` file is a CONSTRUCT over the source graphs; its triple
 ``derived`` graph, so a derived fact never pretends to come from a source. Display labels
 (graph.build.display) and normalised labels (graph.records.names) need Python, so they are made here.
 The summaries (``derivations/summaries/*.rq``) run second, because they read the display labels,
-groups and years of the first stage.
+groups and years of the first stage; the columns (``derivations/columns/*.rq``) run third, because
+they read the summaries (the rows of a named query made once per build from its summary's pairs).
 
 A cold build runs every derivation over the whole graph, the derivations of a stage at the same
 time on a small pool of threads (pyoxigraph lets go of the GIL while it evaluates and serialises,
@@ -100,14 +101,19 @@ def _display(store: OxigraphStore, settings: Settings, iris: set[str] | None) ->
     return ox.serialize(display_triples(store, settings, iris), format=NT) or b""
 
 
-def stages() -> tuple[list[Derivation], list[Derivation]]:
-    """The derivations of the first stage (over the source graphs) and of the second (the summaries)."""
+# The folders of the stages after the first, in order: each reads what the stages before it made.
+LATER_STAGES = ("summaries", "columns")
+
+
+def stages() -> tuple[list[Derivation], ...]:
+    """The derivations of each stage, in order: the first over the source graphs, then one for each
+    folder of LATER_STAGES (the summaries, then the columns that read them)."""
     first = [_query_derivation(path) for path in sorted(DERIVATIONS.glob("*.rq"))]
     first.append(Derivation("matchable labels", tuple(parse_path(p) for p in ("skos:prefLabel", "skos:altLabel", "skos:hiddenLabel")),
                             frozenset({HIDDEN_LABEL.value}), _matchable_labels))
     first.append(Derivation("display values", tuple(parse_path(p) for p in DISPLAY_READS),
                             frozenset(str(display) for _, display, _ in DISPLAYED), _display))
-    return first, [_query_derivation(path) for path in sorted((DERIVATIONS / "summaries").glob("*.rq"))]
+    return (first, *([_query_derivation(path) for path in sorted((DERIVATIONS / folder).glob("*.rq"))] for folder in LATER_STAGES))
 
 
 class Difference(NamedTuple):
@@ -205,7 +211,7 @@ def _by_difference(store: OxigraphStore, settings: Settings, changes: Changes, n
         _apply(store, derived, sorted(removed), sorted(added))
         growth += len(added) - len(removed)  # added: none was in the graph; removed: each was
         difference = sorted(removed | added)
-        changes.add(ox.parse(b"\n".join(difference), format=NT))  # the summaries read the first stage
+        changes.add(ox.parse(b"\n".join(difference), format=NT))  # the next stage reads this one
         changed += difference
     return Difference(b"".join(line + b"\n" for line in changed), growth)
 

@@ -74,6 +74,13 @@ class AL(DefinedNamespace):
     normalisedUnit: URIRef
     normalisedValue: URIRef
     operator: URIRef
+    pairAlliance: URIRef
+    pairAllianceTitle: URIRef
+    pairAllianceTypeName: URIRef
+    pairParty: URIRef
+    pairPartyName: URIRef
+    pairRoleName: URIRef
+    pairSectorName: URIRef
     participation: URIRef
     partner: URIRef
     party: URIRef
