@@ -1,0 +1,170 @@
+"""The landscape of the build being published, kept in its folder before the swap, so that the first
+``network``, ``path`` or export on a new build loads it (graph.network.landscape_cache) instead of
+reading the store: 11 s of CPU for the 1.5 million rows of 15,000 organisations (docs/benchmarks.md).
+
+- Kept for the parts the commands ask for (``KEPT``): every part (exports, drawings, the explorer)
+  and none (``network`` and ``path`` without topic filters). Other parts (a filter by topics, the
+  timeline) are read and kept by their first command, as before.
+- A cold build reads them whole from its complete store, the store read once for both.
+- An incremental build patches the previous build's kept landscapes: it reads again only the
+  alliances, organisations and sources the change reaches (``reached``), the rest of the rows kept
+  as they were (a kept landscape is one row a line: graph.network.landscape_cache.encode). What a
+  change reaches: every IRI the changed source graphs state or point at, before and after
+  (``Update.touched``), the graphs themselves, the nodes of the derived triples that changed (a
+  display label or a group name is derived, and changes for entities no changed file names), and
+  one step on: the alliances whose participations or signing events are among them, and the
+  alliances their claims are about.
+- Where a patch cannot be sure (no previous landscape for this code and these parts, a change to
+  a concept, more than ``MAX_REACHED`` IRIs reached), the landscape is read whole when the graph is
+  small (``WHOLE_READ_TRIPLES``), else none is kept and the first command reads it as before.
+- Written after the store is closed (the hash of its files is part of the cache's key:
+  graph.network.landscape_cache.store_files; a read-only open, as commands make, writes none) and
+  before the build is published. A failed build discards its folder with everything in it; the
+  previous build's landscapes are only read. A build for a remote store keeps none.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import orjson
+import pyoxigraph as ox
+
+from graph.config import TAXONOMY_NS, Settings
+from graph.network import landscape_cache as cache
+from graph.network.landscape import PARTS, SOURCE_GRAPHS, Landscape, Part, _ident, read_landscapes
+from graph.rdf.namespaces import PREFIXES
+from graph.rdf.query_forms import select
+from graph.rdf.store import OxigraphStore
+
+if TYPE_CHECKING:
+    from graph.build.pipeline import Update
+
+KEPT: tuple[frozenset[Part], ...] = (PARTS, frozenset())
+MAX_REACHED = 20_000  # IRIs: beyond, the VALUES of each query cost more than the rows they save
+WHOLE_READ_TRIPLES = 100_000  # an incremental build reads a landscape whole below this (about 1 s of CPU)
+AL, SKOS = PREFIXES["al"], PREFIXES["skos"]
+CONCEPT_LINKS = {SKOS + "broader", SKOS + "inScheme"}  # with a concept's al:displayLabel: what graph.network.landscape.CONCEPTS reads
+NEIGHBOURS = """
+SELECT DISTINCT ?a WHERE {
+  VALUES ?n { %s }
+  { ?a al:participation|al:signing ?n } UNION { ?n al:about ?a }
+}"""
+
+
+class NotSure(Exception):
+    """A patch could not be sure to give what a whole reading gives (the message says why)."""
+
+
+class LandscapeKeeper:
+    """Keeps the landscapes of one local build: ``prepare`` with the complete store still open,
+    ``write`` once it is closed, before it is published."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.payloads: dict[frozenset[Part], bytes] = {}
+        self.how = ""  # "read whole", "patched" or why none is kept (tests and the benchmark read it)
+
+    def prepare(self, store: OxigraphStore, update: Update | None) -> None:
+        if update is None:
+            self._read_whole(store, "read whole")
+            return
+        try:
+            self.payloads = patched(store, update, self.settings)
+            self.how = "patched"
+        except NotSure as why:
+            if update.previous.counts.get("triples", WHOLE_READ_TRIPLES) < WHOLE_READ_TRIPLES:
+                self._read_whole(store, f"read whole: {why}")
+            else:
+                self.payloads, self.how = {}, f"none kept: {why}"
+
+    def _read_whole(self, store: OxigraphStore, how: str) -> None:
+        self.payloads = {parts: cache.encode(landscape) for parts, landscape in read_landscapes(store, KEPT).items()}
+        self.how = how
+
+    def write(self, folder: Path) -> None:
+        for parts, payload in self.payloads.items():
+            cache.write_payload(cache.cache_file(folder, parts), cache.header_of(folder, parts), payload)
+        self.payloads = {}
+
+
+def patched(store: OxigraphStore, update: Update, settings: Settings) -> dict[frozenset[Part], bytes]:
+    """The previous build's kept landscapes with the rows of what the change reaches read again."""
+    folder = update.folder
+    if folder is None:
+        raise NotSure("the earlier build's folder is not known")
+    previous: dict[frozenset[Part], bytes] = {}
+    for parts in KEPT:
+        payload = cache.kept_payload(cache.cache_file(folder, parts), cache.header_of(folder, parts))
+        if payload is None:
+            raise NotSure(f"the earlier build kept no landscape of {'-'.join(sorted(parts)) or 'base'} for this code")
+        previous[parts] = payload
+    nodes = reached(store, update, settings)
+    if not nodes:
+        return previous
+    again = read_landscapes(store, KEPT, subset=nodes)
+    return {parts: _spliced(previous[parts], again[parts], nodes) for parts in KEPT}
+
+
+def reached(store: OxigraphStore, update: Update, settings: Settings) -> set[str]:
+    """The IRIs whose rows may differ from the previous build's (module docstring), with the source
+    graphs whose ids are theirs (a source's row is keyed by its id, the last step of its IRI)."""
+    derived = list(ox.parse(update.derived, format=ox.RdfFormat.N_TRIPLES)) if update.derived else []
+    statements: list[ox.Quad | ox.Triple] = [*update.quads, *derived]
+    for statement in statements:  # derived counts of each concept change with any alliance: they are not read
+        predicate, subject = statement.predicate.value, statement.subject
+        if predicate in CONCEPT_LINKS or (predicate == AL + "displayLabel" and isinstance(subject, ox.NamedNode)
+                                          and subject.value.startswith(TAXONOMY_NS)):
+            raise NotSure("a concept changed")
+    nodes = set(update.touched) | {settings.entity_iri("source", source) for source in update.changed}
+    for statement in statements:
+        nodes |= {term.value for term in (statement.subject, statement.object) if isinstance(term, ox.NamedNode)}
+    nodes |= {quad.graph_name.value for quad in update.quads if isinstance(quad.graph_name, ox.NamedNode)}
+    if len(nodes) > MAX_REACHED:
+        raise NotSure(f"the change reaches {len(nodes)} IRIs")
+    ordered = sorted(nodes)
+    for start in range(0, len(ordered), 500):
+        terms = " ".join(str(ox.NamedNode(iri)) for iri in ordered[start:start + 500])
+        nodes |= {row["a"].value for row in select(store, NEIGHBOURS % terms) if isinstance(row["a"], ox.NamedNode)}
+    ids = {_ident(iri) for iri in nodes}
+    nodes |= {row[0].value for row in select(store, SOURCE_GRAPHS) if _ident(row[0].value) in ids}
+    if len(nodes) > MAX_REACHED:
+        raise NotSure(f"the change reaches {len(nodes)} IRIs")
+    return nodes
+
+
+def _key(row: bytes) -> bytes:
+    """The key a row starts with (an id or an IRI), as its JSON bytes: UTF-8, whose order is the
+    code points' (the order of ``sorted`` over the keys), without escapes (else: NotSure)."""
+    if not row.startswith(b'["'):
+        raise NotSure("a kept row without a key")
+    key = row[2:row.index(b'"', 2)]
+    if b"\\" in key:
+        raise NotSure("a kept key with an escape")
+    return key
+
+
+def _spliced(previous: bytes, again: Landscape, nodes: set[str]) -> bytes:
+    """``previous`` with the rows of ``nodes`` (and sources with their ids) replaced by ``again``'s."""
+    try:
+        labels, sections = cache.disassemble(previous)
+    except (ValueError, IndexError) as error:
+        raise NotSure(f"the earlier landscape is not one row a line: {error}") from error
+    if cache.labels_of(again) != labels:
+        raise NotSure("the concepts' labels changed")
+    fresh = cache.sections_of(again)
+    gone = {"sources": _keys({_ident(iri) for iri in nodes}), "organisations": _keys(nodes), "alliances": _keys(nodes)}
+    spliced = {}
+    for name in cache.SECTIONS:
+        rows = {_key(row): row for row in sections[name]}
+        for key in gone[name]:
+            rows.pop(key, None)
+        rows.update((_key(row), row) for row in fresh[name])
+        spliced[name] = [rows[key] for key in sorted(rows)]
+    return cache.assemble(labels, spliced)
+
+
+def _keys(values: Iterable[str]) -> set[bytes]:
+    return {orjson.dumps(value)[1:-1] for value in values}
+
