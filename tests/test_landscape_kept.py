@@ -209,3 +209,20 @@ def test_a_change_to_a_concept_is_not_patched(own_data: Settings) -> None:
             patched(store, Update(state, folder=previous, quads={quad}), own_data)
     finally:
         store.close()
+
+
+def test_what_a_change_reaches_takes_in_the_alliances_of_its_participations_signings_and_claims(own_data: Settings) -> None:
+    """A participation, a signing or a claim has an IRI of its own, which another file may state
+    something about without naming the alliance: the alliance's row is read again."""
+    build(own_data)
+    state = State.read(_folder(own_data))
+    assert state is not None
+    store = OxigraphStore.open(own_data.store_path)
+    try:
+        base = own_data.entity_iri("alliance", "bmw-hbis-green-low-carbon-steel-supply-chain-mou")
+        assert base in load_landscape(store).alliances
+        for node in (f"{base}/party/bmw-group", f"{base}/signing", own_data.entity_iri("claim", "bmw-hbis-green-steel-co2-saving-per-year")):
+            assert base in landscape_kept.reached(store, Update(state, touched={node}), own_data), node
+        assert base not in landscape_kept.reached(store, Update(state, touched={own_data.entity_iri("organisation", "bmw-group")}), own_data)
+    finally:
+        store.close()
