@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pyoxigraph as ox
 import pytest
@@ -71,6 +71,10 @@ def assert_kept_is_read(settings: Settings) -> None:
             assert kept == landscape_cache.encode(load_landscape(store, parts)), sorted(parts)
     finally:
         store.close()
+
+
+def _joined(payload: bytes | list[bytes | memoryview]) -> bytes:
+    return payload if isinstance(payload, bytes) else b"".join(payload)
 
 
 def _edit(path: Path, old: str, new: str) -> None:
@@ -146,7 +150,7 @@ def test_a_derived_fact_of_an_entity_no_changed_file_names_is_patched(own_data: 
         new = f'<{org}> <https://w3id.org/alliance-graph/ontology#displayLabel> "BMW (renamed)"@en .'
         store.update(f"DELETE DATA {{ GRAPH <{derived}> {{ {old} }} {old} }} ; INSERT DATA {{ GRAPH <{derived}> {{ {new} }} {new} }}")
         update = Update(state, folder=previous, derived=f"{old}\n{new}\n".encode())
-        kept = patched(store, update, own_data)
+        kept = {parts: _joined(payload) for parts, payload in patched(store, update, own_data).items()}
         for parts in KEPT:
             assert kept[parts] == landscape_cache.encode(load_landscape(store, parts)), sorted(parts)
         assert b"BMW (renamed)" in kept[frozenset()]
@@ -226,3 +230,32 @@ def test_what_a_change_reaches_takes_in_the_alliances_of_its_participations_sign
         assert base not in landscape_kept.reached(store, Update(state, touched={own_data.entity_iri("organisation", "bmw-group")}), own_data)
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_rows_are_taken_out_and_put_in_their_places_as_a_whole_encoding_orders_them(seed: int) -> None:
+    """The bytes of a patched landscape are those ``encode`` writes for the landscape with those
+    rows changed: empty sections, the first and last rows, a section emptied or filled."""
+    import random
+
+    from graph.network.landscape import PARTS, Alliance, Organisation, Source
+
+    chance = random.Random(seed)
+
+    def landscape(keys: list[str], title: Callable[[str], str]) -> Landscape:
+        return Landscape({f"https://x/alliance/{k}": Alliance(f"https://x/alliance/{k}", k, title=title(k)) for k in keys},
+                         {f"https://x/organisation/{k}": Organisation(f"https://x/organisation/{k}", k) for k in keys},
+                         {"m/a": "A"}, {k: Source(k, title(k), "p", None, None) for k in keys}, PARTS)
+
+    universe = ["a", "a-b", "ab", "b", "b0", "c", "d\u00e9", "e", "z", "\u4e2d"]
+    before = sorted(chance.sample(universe, chance.randint(0, len(universe))))
+    changed = set(chance.sample(universe, chance.randint(0, len(universe))))
+    after = sorted((set(before) - changed) | {k for k in changed if chance.random() < 0.6})
+    old = landscape(before, lambda k: "old " + k)
+    new = landscape(after, lambda k: ("new " if k in changed else "old ") + k)
+    again = landscape(sorted(changed & set(after)), lambda k: "new " + k)
+    gone = {"sources": landscape_kept._keys(changed),
+            "organisations": landscape_kept._keys(f"https://x/organisation/{k}" for k in changed),
+            "alliances": landscape_kept._keys(f"https://x/alliance/{k}" for k in changed)}
+    pieces = landscape_kept._spliced(landscape_cache.encode(old), again, gone)
+    assert b"".join(pieces) == landscape_cache.encode(new), (before, sorted(changed), after)

@@ -33,7 +33,7 @@ import pyoxigraph as ox
 
 from graph.config import TAXONOMY_NS, Settings
 from graph.network import landscape_cache as cache
-from graph.network.landscape import PARTS, SOURCE_GRAPHS, Landscape, Part, _ident, read_landscapes
+from graph.network.landscape import PARTS, SOURCE_GRAPHS, Landscape, Part, _ident, _only, read_landscapes
 from graph.rdf.namespaces import PREFIXES
 from graph.rdf.query_forms import select
 from graph.rdf.store import OxigraphStore
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from graph.build.pipeline import Update
 
 KEPT: tuple[frozenset[Part], ...] = (PARTS, frozenset())
+MAX_KEY = 4096  # bytes of a key read: an IRI longer than that makes the patch unsure
 MAX_REACHED = 20_000  # IRIs: beyond, the VALUES of each query cost more than the rows they save
 WHOLE_READ_TRIPLES = 100_000  # an incremental build reads a landscape whole below this (about 1 s of CPU)
 AL, SKOS = PREFIXES["al"], PREFIXES["skos"]
@@ -63,7 +64,7 @@ class LandscapeKeeper:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.payloads: dict[frozenset[Part], bytes] = {}
+        self.payloads: dict[frozenset[Part], bytes | list[bytes | memoryview]] = {}
         self.how = ""  # "read whole", "patched" or why none is kept (tests and the benchmark read it)
 
     def prepare(self, store: OxigraphStore, update: Update | None) -> None:
@@ -89,7 +90,7 @@ class LandscapeKeeper:
         self.payloads = {}
 
 
-def patched(store: OxigraphStore, update: Update, settings: Settings) -> dict[frozenset[Part], bytes]:
+def patched(store: OxigraphStore, update: Update, settings: Settings) -> dict[frozenset[Part], bytes | list[bytes | memoryview]]:
     """The previous build's kept landscapes with the rows of what the change reaches read again."""
     folder = update.folder
     if folder is None:
@@ -102,9 +103,10 @@ def patched(store: OxigraphStore, update: Update, settings: Settings) -> dict[fr
         previous[parts] = payload
     nodes = reached(store, update, settings)
     if not nodes:
-        return previous
+        return dict(previous)
     again = read_landscapes(store, KEPT, subset=nodes)
-    return {parts: _spliced(previous[parts], again[parts], nodes) for parts in KEPT}
+    gone = {"sources": _keys(source_ids(store, nodes, settings)), "organisations": _keys(nodes), "alliances": _keys(nodes)}
+    return {parts: _spliced(previous[parts], again[parts], gone) for parts in KEPT}
 
 
 def reached(store: OxigraphStore, update: Update, settings: Settings) -> set[str]:
@@ -127,42 +129,107 @@ def reached(store: OxigraphStore, update: Update, settings: Settings) -> set[str
     for start in range(0, len(ordered), 500):
         terms = " ".join(str(ox.NamedNode(iri)) for iri in ordered[start:start + 500])
         nodes |= {row["a"].value for row in select(store, NEIGHBOURS % terms) if isinstance(row["a"], ox.NamedNode)}
-    ids = {_ident(iri) for iri in nodes}
-    nodes |= {row[0].value for row in select(store, SOURCE_GRAPHS) if _ident(row[0].value) in ids}
     if len(nodes) > MAX_REACHED:
         raise NotSure(f"the change reaches {len(nodes)} IRIs")
     return nodes
 
 
-def _key(row: bytes) -> bytes:
+def source_ids(store: OxigraphStore, nodes: set[str], settings: Settings) -> set[str]:
+    """The ids of the sources among ``nodes``: the source graphs now, and those that were (every
+    source is loaded into its graph under ``entity_iri("source", id)``: graph.build.pipeline)."""
+    prefix = settings.entity_iri("source", "")
+    graphs = {iri for iri in nodes if iri.startswith(prefix)}
+    ordered = sorted(nodes)
+    for start in range(0, len(ordered), 500):
+        graphs |= {row[0].value for row in select(store, _only(SOURCE_GRAPHS, ordered[start:start + 500]))}
+    return {_ident(iri) for iri in graphs}
+
+
+def _key(row: bytes | memoryview) -> bytes:
     """The key a row starts with (an id or an IRI), as its JSON bytes: UTF-8, whose order is the
     code points' (the order of ``sorted`` over the keys), without escapes (else: NotSure)."""
-    if not row.startswith(b'["'):
+    row = bytes(row[:2 + MAX_KEY])
+    end = row.find(b'"', 2)
+    if not row.startswith(b'["') or end < 0:
         raise NotSure("a kept row without a key")
-    key = row[2:row.index(b'"', 2)]
+    key = row[2:end]
     if b"\\" in key:
         raise NotSure("a kept key with an escape")
     return key
 
 
-def _spliced(previous: bytes, again: Landscape, nodes: set[str]) -> bytes:
-    """``previous`` with the rows of ``nodes`` (and sources with their ids) replaced by ``again``'s."""
+class Section:
+    """The rows of one section of a kept payload, between two offsets, one a line and in the order of
+    their keys: a row is found by bisection on the bytes (a few keys read of hundreds of thousands),
+    and the section is written again as views of the rows kept between those changed."""
+
+    def __init__(self, payload: bytes, start: int, end: int) -> None:
+        self.payload, self.start, self.end = payload, start, end
+
+    def _row_at(self, at: int) -> tuple[bytes, int]:
+        """The key of the row starting at ``at`` and where the next one starts (``end`` after the last)."""
+        newline = self.payload.find(b"\n", at, self.end)
+        return _key(memoryview(self.payload)[at:self.end if newline < 0 else newline]), self.end if newline < 0 else newline + 1
+
+    def find(self, key: bytes) -> tuple[int, bool]:
+        """Where the first row whose key is not below ``key`` starts (``end`` if none), and whether its key is ``key``."""
+        low, high = self.start, self.end
+        while low < high:
+            at = self.payload.rfind(b"\n", low, (low + high) // 2) + 1 or low
+            at = max(at, low)
+            found, after = self._row_at(at)
+            if found < key:
+                low = after
+            else:
+                high = at
+        return low, low < self.end and self._row_at(low)[0] == key
+
+    def patched(self, gone: set[bytes], fresh: list[bytes]) -> list[bytes | memoryview]:
+        """The section's bytes without the rows keyed ``gone``, with the rows ``fresh`` in their places:
+        views of the runs of rows kept, the fresh rows, and the separators between them."""
+        removed: dict[int, int] = {}  # start of a row taken out -> start of the next
+        for key in gone:
+            at, there = self.find(key)
+            if there:
+                removed[at] = self._row_at(at)[1]
+        added: dict[int, list[bytes]] = {}
+        for row in sorted(fresh, key=_key):
+            at, there = self.find(_key(row))
+            if there and at not in removed:
+                raise NotSure(f"a row read again was not taken out: {_key(row)!r}")
+            added.setdefault(at, []).append(row)
+        view = memoryview(self.payload)
+        runs: list[bytes | memoryview] = []
+        kept_from = self.start
+        for at in sorted(removed.keys() | added.keys()):
+            if at > kept_from:
+                runs.append(view[kept_from:at - 2 if at < self.end else at])  # without the ",\n" after the last
+            runs.extend(added.get(at, ()))
+            kept_from = removed.get(at, at)
+        if kept_from < self.end:
+            runs.append(view[kept_from:self.end])
+        pieces: list[bytes | memoryview] = []
+        for run in runs:
+            pieces.extend((b",\n", run) if pieces else (run,))
+        return pieces
+
+
+def _spliced(previous: bytes, again: Landscape, gone: dict[str, set[bytes]]) -> list[bytes | memoryview]:
+    """``previous`` without the rows whose keys are ``gone``, with ``again``'s rows in their places, in pieces."""
     try:
-        labels, sections = cache.disassemble(previous)
-    except (ValueError, IndexError) as error:
+        labels, bounds = cache.section_bounds(previous)
+    except ValueError as error:
         raise NotSure(f"the earlier landscape is not one row a line: {error}") from error
     if cache.labels_of(again) != labels:
         raise NotSure("the concepts' labels changed")
     fresh = cache.sections_of(again)
-    gone = {"sources": _keys({_ident(iri) for iri in nodes}), "organisations": _keys(nodes), "alliances": _keys(nodes)}
-    spliced = {}
+    pieces: list[bytes | memoryview] = [cache.LABELS + labels + b",\n"]
     for name in cache.SECTIONS:
-        rows = {_key(row): row for row in sections[name]}
-        for key in gone[name]:
-            rows.pop(key, None)
-        rows.update((_key(row), row) for row in fresh[name])
-        spliced[name] = [rows[key] for key in sorted(rows)]
-    return cache.assemble(labels, spliced)
+        rows = Section(previous, *bounds[name]).patched(gone[name], fresh[name])
+        pieces.append(f'"{name}":[\n'.encode())
+        pieces.extend(rows)
+        pieces.append((b"\n" if rows else b"") + (b"],\n" if name != cache.SECTIONS[-1] else b"]}"))
+    return pieces
 
 
 def _keys(values: Iterable[str]) -> set[bytes]:

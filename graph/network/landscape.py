@@ -258,7 +258,11 @@ class _Scans:
             return self.rows(query)
         return [(s, o, "") for s, o in _values(self.store, _only(query, of))]
 
-    def source_graphs(self) -> set[str]:
+    def source_graphs(self, among: Collection[str] | None = None) -> set[str]:
+        """The source graphs: every one in a full reading; in a limited one, those among ``among``
+        (else among the subset), not the hundreds of thousands of a large landscape."""
+        if self.subset is not None:
+            return _subjects(self.store, _only(SOURCE_GRAPHS, self.subset if among is None else among))
         if self._graphs is None:
             self._graphs = _subjects(self.store, SOURCE_GRAPHS)
         return self._graphs
@@ -460,10 +464,11 @@ def _read_details(scans: _Scans, alliances: dict[str, Alliance]) -> None:
             if iri in alliances:
                 a = alliances[iri]
                 setattr(a, name, min(filter(None, [getattr(a, name), term])))
-    graphs = scans.source_graphs()
+    stating = [(iri, g) for iri, g in _values(store, _only(ALLIANCE_SOURCES, subset)) if iri in alliances]
+    graphs = scans.source_graphs({g for _, g in stating})
     found: dict[str, set[str]] = defaultdict(set)
-    for iri, g in _values(store, _only(ALLIANCE_SOURCES, subset)):
-        if iri in alliances and g in graphs:
+    for iri, g in stating:
+        if g in graphs:
             found[iri].add(_ident(g))
     for iri, ids in found.items():
         alliances[iri].sources = sorted(ids)

@@ -157,6 +157,7 @@ def _objects(cls: type, rows: list[list[Any]]) -> list[Any]:
 
 
 SECTIONS = ("sources", "organisations", "alliances")
+LABELS = b'{"concept_labels":'
 
 
 def encode(landscape: Landscape) -> bytes:
@@ -186,7 +187,7 @@ def _dumps(value: Any) -> bytes:
 
 def assemble(labels: bytes, sections: dict[str, list[bytes]]) -> bytes:
     """The payload of ``encode`` from its parts: the concept labels' JSON and each section's rows."""
-    out = [b'{"concept_labels":' + labels + b","]
+    out = [LABELS + labels + b","]
     for name in SECTIONS:
         out.append(f'"{name}":['.encode())
         if sections[name]:
@@ -195,29 +196,33 @@ def assemble(labels: bytes, sections: dict[str, list[bytes]]) -> bytes:
     return b"\n".join(out)
 
 
-def disassemble(payload: bytes) -> tuple[bytes, dict[str, list[bytes]]]:
-    """The concept labels' JSON and each section's rows of a payload made by ``assemble``."""
-    lines = payload.split(b"\n")
-    first = lines[0]
-    if not first.startswith(b'{"concept_labels":') or not first.endswith(b","):
+def section_bounds(payload: bytes) -> tuple[bytes, dict[str, tuple[int, int]]]:
+    """The concept labels' JSON of a payload made by ``assemble``, and where each section's rows
+    are: from the first row's first byte to the last row's last (equal offsets: no row). A row
+    holds no newline (JSON writes one in a string as an escape) and starts with '[', so the first
+    newline followed by ']' after a section's opening closes it."""
+    first = payload.find(b"\n")
+    if not payload.startswith(LABELS) or first < 1 or payload[first - 1:first] != b",":
         raise ValueError("not a payload of one row a line")
-    sections: dict[str, list[bytes]] = {}
-    at = 1
+    bounds: dict[str, tuple[int, int]] = {}
+    at = first + 1
     for name in SECTIONS:
-        if lines[at] != f'"{name}":['.encode():
+        opening, closing = f'"{name}":[\n'.encode(), b"]," if name != SECTIONS[-1] else b"]}"
+        if not payload.startswith(opening, at):
             raise ValueError(f"no {name} section")
-        at += 1
-        rows: list[bytes] = []
-        end = b"]," if name != SECTIONS[-1] else b"]}"
-        while lines[at] != end:
-            line = lines[at]
-            rows.append(line[:-1] if line.endswith(b",") else line)
-            at += 1
-        sections[name] = rows
-        at += 1
-    if at != len(lines):
-        raise ValueError("lines after the last section")
-    return first[len(b'{"concept_labels":'):-1], sections
+        start = end = at + len(opening)
+        if not payload.startswith(b"]", start):
+            end = payload.index(b"\n]", start)
+            at = end + 1
+        else:
+            at = start
+        if not payload.startswith(closing, at):
+            raise ValueError(f"the {name} section is not closed")
+        at += len(closing) + (name != SECTIONS[-1])
+        bounds[name] = (start, end)
+    if at != len(payload):
+        raise ValueError("bytes after the last section")
+    return payload[len(LABELS):first - 1], bounds
 
 
 def decode(payload: bytes, parts: frozenset[Part]) -> Landscape:
@@ -268,15 +273,23 @@ def _write(path: Path, header: dict[str, Any], landscape: Landscape) -> None:
     write_payload(path, header, encode(landscape))
 
 
-def write_payload(path: Path, header: dict[str, Any], payload: bytes) -> None:
-    """Keep a landscape's payload, whole or not at all (a temporary file renamed), if it fits ``MAX_BYTES``."""
-    stated = json.dumps({**header, "bytes": len(payload), "sha256": hashlib.sha256(payload).hexdigest()}).encode()
+def write_payload(path: Path, header: dict[str, Any], payload: bytes | list[bytes | memoryview]) -> None:
+    """Keep a landscape's payload (or its pieces, written one after the other: a patched payload is
+    mostly views of the previous one, graph.build.landscape_kept), whole or not at all (a temporary
+    file renamed), if it fits ``MAX_BYTES``."""
+    pieces = [payload] if isinstance(payload, bytes) else payload
+    digest = hashlib.sha256()
+    for piece in pieces:
+        digest.update(piece)
+    size = sum(len(piece) for piece in pieces)
+    stated = json.dumps({**header, "bytes": size, "sha256": digest.hexdigest()}).encode()
     try:
-        if len(stated) + 1 + len(payload) > MAX_BYTES:
+        if len(stated) + 1 + size > MAX_BYTES:
             path.unlink(missing_ok=True)
             return
         with atomic_writer(path) as stream:
             stream.write(stated + b"\n")
-            stream.write(payload)
+            for piece in pieces:
+                stream.write(piece)
     except (OSError, ValueError, AllianceError):  # a read-only folder or a full disk: the next command reads the store again
         return
