@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 KEPT: tuple[frozenset[Part], ...] = (PARTS, frozenset())
 MAX_KEY = 4096  # bytes of a key read: an IRI longer than that makes the patch unsure
-MAX_REACHED = 20_000  # IRIs: beyond, the VALUES of each query cost more than the rows they save
+MAX_REACHED = 20_000  # IRIs: a change that reaches more is read whole or not kept (a bound on the queries' VALUES)
 WHOLE_READ_TRIPLES = 100_000  # an incremental build reads a landscape whole below this (about 1 s of CPU)
 AL, SKOS = PREFIXES["al"], PREFIXES["skos"]
 CONCEPT_LINKS = {SKOS + "broader", SKOS + "inScheme"}  # with a concept's al:displayLabel: what graph.network.landscape.CONCEPTS reads
@@ -110,8 +110,8 @@ def patched(store: OxigraphStore, update: Update, settings: Settings) -> dict[fr
 
 
 def reached(store: OxigraphStore, update: Update, settings: Settings) -> set[str]:
-    """The IRIs whose rows may differ from the previous build's (module docstring), with the source
-    graphs whose ids are theirs (a source's row is keyed by its id, the last step of its IRI)."""
+    """The IRIs whose rows may differ from the previous build's (module docstring); NotSure when a
+    concept changed (its broader links and label decide every alliance's topic keys) or too many."""
     derived = list(ox.parse(update.derived, format=ox.RdfFormat.N_TRIPLES)) if update.derived else []
     statements: list[ox.Quad | ox.Triple] = [*update.quads, *derived]
     for statement in statements:  # derived counts of each concept change with any alliance: they are not read
