@@ -324,7 +324,7 @@ def test_a_landscape_orjson_cannot_write_is_kept_by_json_and_read_back() -> None
 
     landscape = synthetic_landscape(20)
     first = next(iter(landscape.alliances.values()))
-    assert landscape_cache.encode(landscape) == json.dumps(
+    assert landscape_cache.encode(landscape).replace(b"\n", b"") == json.dumps(  # one row a line: newlines between rows only
         json.loads(landscape_cache.encode(landscape)), ensure_ascii=False, separators=(",", ":")).encode()
     first.year = 2**70
     back = landscape_cache.decode(landscape_cache.encode(landscape), landscape.parts)

@@ -20,6 +20,7 @@ import pyoxigraph as ox
 
 from graph.config import Settings
 from graph.build.derive import derive
+from graph.build.landscape_kept import LandscapeKeeper
 from graph.build.incremental import (State, Untrusted, changed_quads, copy_store, drop_graphs, graph_version, loaded_graphs,
                                      nodes_of, subjects_of, touched_nodes, trusted_previous, types_of, values)
 from graph.changes.manifest import (Manifest, archive_manifest, claims_about, entities_of, make_manifest, patch_manifest,
@@ -399,9 +400,11 @@ def build(settings: Settings | None = None) -> BuildSummary:
     ensure_publishable(settings.store_path)
     settings.store_path.parent.mkdir(parents=True, exist_ok=True)
     lease = new_build_dir(settings.store_path)  # held until published or discarded: no pruning takes it
+    kept = LandscapeKeeper(settings)  # the first network command on this build finds its landscape (graph.build.landscape_kept)
     try:
         try:
-            files, problems, counts, graphs = _build_into(lease.folder, settings, progress, incremental=True)
+            files, problems, counts, graphs = _build_into(lease.folder, settings, progress, incremental=True, keep=kept.prepare)
+            kept.write(lease.folder)  # the store closed: its files are what commands will hash
         except BaseException:
             discard(lease.folder)
             raise
@@ -439,12 +442,13 @@ def build_remote(settings: Settings, endpoint: RemoteEndpoint) -> BuildSummary:
 
 def _build_into(build_path: Path, settings: Settings, progress: Progress,
                 then: Callable[[OxigraphStore], object] | None = None,
-                incremental: bool = False) -> tuple[int, list[Problem], dict[str, int], int]:
+                incremental: bool = False,
+                keep: Callable[[OxigraphStore, Update | None], None] | None = None) -> tuple[int, list[Problem], dict[str, int], int]:
     """Compile into a new store at ``build_path``; closed on return, so the folder can be
     published or discarded. Record files unchanged since an earlier build come from the cache
     beside the store; it keeps only this build's files. With ``incremental``, the store starts
     as a copy of the published build when that can be trusted. ``then`` gets the valid,
-    complete store before it is closed."""
+    complete store before it is closed, ``keep`` too, with what an incremental build changed."""
     version = graph_version(settings)
     previous, why = trusted_previous(settings, version) if incremental else (None, "")
     if previous is not None:
@@ -453,7 +457,7 @@ def _build_into(build_path: Path, settings: Settings, progress: Progress,
                 progress.note(f"incremental build from build {previous.lease.folder.name}")
                 return _build_from(build_path, settings, progress, version, then, copy_store(previous.lease.folder, build_path),
                                    Update(previous.state, index=previous.index,
-                                          manifest=previous.manifest, folder=previous.lease.folder))
+                                          manifest=previous.manifest, folder=previous.lease.folder), keep)
             finally:
                 previous.lease.release()
         except Untrusted as error:
@@ -462,12 +466,13 @@ def _build_into(build_path: Path, settings: Settings, progress: Progress,
                 shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
     if incremental and why:
         progress.note(f"cold build: {why}")
-    return _build_from(build_path, settings, progress, version, then, OxigraphStore.create(build_path), None)
+    return _build_from(build_path, settings, progress, version, then, OxigraphStore.create(build_path), None, keep)
 
 
 def _build_from(build_path: Path, settings: Settings, progress: Progress, version: str,
                 then: Callable[[OxigraphStore], object] | None, store: OxigraphStore,
-                update: Update | None) -> tuple[int, list[Problem], dict[str, int], int]:
+                update: Update | None, keep: Callable[[OxigraphStore, Update | None], None] | None = None,
+                ) -> tuple[int, list[Problem], dict[str, int], int]:
     cache = RecordCache.beside(settings.store_path)
     merge = Merge() if update is None else None  # the triples of every graph, as loaded, for the stored merge
     try:
@@ -499,6 +504,9 @@ def _build_from(build_path: Path, settings: Settings, progress: Progress, versio
         store.flush(optimize=update is None)  # compacting a copied store would rewrite all of it
         if then is not None:
             then(store)
+        if keep is not None:
+            progress.stage("keeping the landscape")
+            keep(store, update)
         return compiled.files, problems, counts, graphs
     finally:
         store.close()

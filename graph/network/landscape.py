@@ -258,7 +258,11 @@ class _Scans:
             return self.rows(query)
         return [(s, o, "") for s, o in _values(self.store, _only(query, of))]
 
-    def source_graphs(self) -> set[str]:
+    def source_graphs(self, among: Collection[str] | None = None) -> set[str]:
+        """The source graphs: every one in a full reading; in a limited one, those among ``among``
+        (else among the subset), not the hundreds of thousands of a large landscape."""
+        if self.subset is not None:
+            return _subjects(self.store, _only(SOURCE_GRAPHS, self.subset if among is None else among))
         if self._graphs is None:
             self._graphs = _subjects(self.store, SOURCE_GRAPHS)
         return self._graphs
@@ -270,6 +274,39 @@ def load_landscape(store: GraphStore, parts: frozenset[Part] = PARTS) -> Landsca
     the ``parts`` asked for: "topics" (materials, pathways, types, status, year: what filters and the
     timeline read) and "details" (classes, titles, dates, roles, sources, claims, names in every
     language: what drawings, paths and profiles show). A ranking without filters reads neither."""
+    return read_landscapes(store, (parts,))[parts]
+
+
+@cycles_uncollected()
+def read_landscapes(store: GraphStore, wanted: Collection[frozenset[Part]],
+                    subset: Collection[str] | None = None) -> dict[frozenset[Part], Landscape]:
+    """``load_landscape(store, parts)`` for each ``parts`` in ``wanted``, the store read once (a
+    build keeps several: graph.build.landscape_kept). With ``subset``, only the alliances,
+    organisations and sources among those IRIs are read, as a whole reading gives them: what a
+    build patches into the landscape it kept for the build before."""
+    widest: frozenset[Part] = frozenset().union(*wanted)
+    concept_labels, broader = read_concepts(store)
+    alliances = {iri: Alliance(iri, _ident(iri)) for iri in sorted(_subjects(store, _only(ALLIANCES, subset)))}
+    if "details" in widest:
+        members = _read_parties_with_roles(store, alliances, subset)
+    else:
+        members = _read_members(store, alliances, subset)
+        for iri, found in members.items():
+            alliances[iri].parties = [(p, "") for p in sorted(found)]
+    if "topics" in widest:
+        _read_topics(store, alliances, broader, subset)
+    sources: dict[str, Source] = {}
+    scans = _Scans(store, subset)
+    if "details" in widest:
+        sources = _read_sources(scans)
+        _read_details(scans, alliances)
+    organisations = _read_organisations(scans, "details" in widest)
+    whole = Landscape(alliances, organisations, concept_labels, sources, widest)
+    return {parts: whole if parts == widest else _narrowed(whole, parts, members) for parts in wanted}
+
+
+def read_concepts(store: GraphStore) -> tuple[dict[str, str], dict[str, set[str]]]:
+    """Each concept's display label and broader concepts, by concept key."""
     concept_labels: dict[str, str] = {}
     broader: dict[str, set[str]] = defaultdict(set)
     for row in select(store, CONCEPTS):
@@ -278,31 +315,54 @@ def load_landscape(store: GraphStore, parts: frozenset[Part] = PARTS) -> Landsca
             concept_labels[key] = row["label"].value
         if row["broader"] is not None:
             broader[key].add(concept_key(row["broader"].value))
-
-    alliances = {iri: Alliance(iri, _ident(iri)) for iri in sorted(_subjects(store, ALLIANCES))}
-    if "details" in parts:
-        _read_parties_with_roles(store, alliances)
-    else:
-        parties: dict[str, set[str]] = defaultdict(set)
-        for iri, party in _values(store, PARTY_OF):
-            if iri in alliances:
-                parties[iri].add(party)
-        for iri, members in parties.items():
-            alliances[iri].parties = [(p, "") for p in sorted(members)]
-    if "topics" in parts:
-        _read_topics(store, alliances, broader)
-    sources: dict[str, Source] = {}
-    scans = _Scans(store)
-    if "details" in parts:
-        sources = _read_sources(scans)
-        _read_details(scans, alliances)
-    organisations = _read_organisations(scans, "details" in parts)
-    return Landscape(alliances, organisations, concept_labels, sources, parts)
+    return concept_labels, broader
 
 
-def _read_parties_with_roles(store: GraphStore, alliances: dict[str, Alliance]) -> None:
+def _narrowed(whole: Landscape, parts: frozenset[Part], members: dict[str, set[str]]) -> Landscape:
+    """What ``load_landscape(store, parts)`` gives, from a reading of more parts: the fields of the
+    other parts left empty, and parties without roles when details are not read (``members``: the
+    parties each alliance names, whatever their roles)."""
+    topics, details = "topics" in parts, "details" in parts
+    alliances = {}
+    for iri, a in whole.alliances.items():
+        b = Alliance(iri, a.id, parties=list(a.parties) if details else [(p, "") for p in sorted(members.get(iri, ()))])
+        if topics:
+            b.type_key, b.materials, b.pathways, b.year, b.status = a.type_key, set(a.materials), set(a.pathways), a.year, a.status
+            b.material_keys, b.pathway_keys, b.type_keys, b.status_keys = (set(a.material_keys), set(a.pathway_keys),
+                                                                           set(a.type_keys), set(a.status_keys))
+        if details:
+            b.cls, b.titles, b.dates, b.start, b.end = a.cls, dict(a.titles), set(a.dates), a.start, a.end
+            b.sources, b.claims, b.year_basis, b.title = list(a.sources), list(a.claims), a.year_basis, a.title
+        alliances[iri] = b
+    organisations = {iri: Organisation(iri, o.id, o.kind, {lang: list(v) for lang, v in o.names.items()} if details else {},
+                                       o.sector, o.country, list(o.parents), o.label)
+                     for iri, o in whole.organisations.items()}
+    return Landscape(alliances, organisations, dict(whole.concept_labels), dict(whole.sources) if details else {}, parts)
+
+
+def _read_members(store: GraphStore, alliances: dict[str, Alliance], subset: Collection[str] | None) -> dict[str, set[str]]:
+    """The parties each alliance names, whatever their roles."""
+    members: dict[str, set[str]] = defaultdict(set)
+    for iri, party in _values(store, _only(PARTY_OF, subset)):
+        if iri in alliances:
+            members[iri].add(party)
+    return members
+
+
+def _read_parties_with_roles(store: GraphStore, alliances: dict[str, Alliance],
+                             subset: Collection[str] | None = None) -> dict[str, set[str]]:
     """Three scans joined here: cheaper than the three-pattern join in the store (4.5 s against 3.6 s
-    for 150,000 parties). A stated triple may come once per graph that states it: sets drop repeats."""
+    for 150,000 parties). A stated triple may come once per graph that states it: sets drop repeats.
+    Of a few alliances (``subset``), the join in the store, limited to them, as ``add_details`` reads it.
+    Returns the parties of each alliance whatever their roles (``_read_members``), from the same scans."""
+    if subset is not None:
+        chosen: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        for row in select(store, _only(PARTY_AND_ROLE, subset)):
+            if row[0].value in alliances:
+                chosen[row[0].value].add((row[1].value, concept_key(row[2].value).rpartition("/")[2]))
+        for iri, pairs in chosen.items():
+            alliances[iri].parties = sorted(pairs)
+        return _read_members(store, alliances, subset)
     owners: dict[str, list[str]] = {}
     for iri, node in _values(store, PROPERTY.replace("{p}", AL + "participation")):
         if iri in alliances:
@@ -319,17 +379,22 @@ def _read_parties_with_roles(store: GraphStore, alliances: dict[str, Alliance]) 
                 role_ids[role] = concept_key(role).rpartition("/")[2]
             role_of.setdefault(node, []).append(role_ids[role])
     found: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    members: dict[str, set[str]] = defaultdict(set)
     for node, iris in owners.items():
-        pairs = {(party, role) for party in party_of.get(node, ()) for role in role_of.get(node, ())}
+        parties = party_of.get(node, ())
+        pairs = {(party, role) for party in parties for role in role_of.get(node, ())}
         for iri in iris:
             found[iri] |= pairs
+            members[iri].update(parties)
     for iri, pairs in found.items():
         alliances[iri].parties = sorted(pairs)
+    return members
 
 
-def _read_topics(store: GraphStore, alliances: dict[str, Alliance], broader: dict[str, set[str]]) -> None:
+def _read_topics(store: GraphStore, alliances: dict[str, Alliance], broader: dict[str, set[str]],
+                 subset: Collection[str] | None = None) -> None:
     for name in ("material", "pathway", "allianceType"):
-        for iri, term in _values(store, PROPERTY.replace("{p}", AL + name)):
+        for iri, term in _values(store, _only(PROPERTY.replace("{p}", AL + name), subset)):
             a = alliances.get(iri)
             if a is None:
                 continue
@@ -344,12 +409,12 @@ def _read_topics(store: GraphStore, alliances: dict[str, Alliance], broader: dic
             else:
                 a.type_key = key
                 a.type_keys |= closure
-    for iri, term in _values(store, PROPERTY.replace("{p}", AL + "currentStatus")):
+    for iri, term in _values(store, _only(PROPERTY.replace("{p}", AL + "currentStatus"), subset)):
         if iri in alliances:
             a = alliances[iri]
             a.status = concept_key(term)
             a.status_keys = {a.status} | broader.get(a.status, set())
-    for iri, term in _values(store, PROPERTY.replace("{p}", AL + "year")):
+    for iri, term in _values(store, _only(PROPERTY.replace("{p}", AL + "year"), subset)):
         if iri in alliances:
             alliances[iri].year = int(term)
 
@@ -362,8 +427,9 @@ def _read_sources(scans: _Scans) -> dict[str, Source]:
         for g, term, _ in scans.of(iri):
             if g in graphs:
                 values[g].setdefault(name, term)
-    return {_ident(g): Source(_ident(g), v["title"], v["publisher"], v.get("url"), v.get("published"), v.get("copies"))
-            for g, v in values.items() if "title" in v and "publisher" in v}
+    found = {_ident(g): Source(_ident(g), v["title"], v["publisher"], v.get("url"), v.get("published"), v.get("copies"))
+             for g, v in values.items() if "title" in v and "publisher" in v}
+    return dict(sorted(found.items()))  # by id, not by the store's order of titles: a kept landscape is patched in that order
 
 
 def _read_details(scans: _Scans, alliances: dict[str, Alliance]) -> None:
@@ -398,10 +464,11 @@ def _read_details(scans: _Scans, alliances: dict[str, Alliance]) -> None:
             if iri in alliances:
                 a = alliances[iri]
                 setattr(a, name, min(filter(None, [getattr(a, name), term])))
-    graphs = scans.source_graphs()
+    stating = [(iri, g) for iri, g in _values(store, _only(ALLIANCE_SOURCES, subset)) if iri in alliances]
+    graphs = scans.source_graphs({g for _, g in stating})
     found: dict[str, set[str]] = defaultdict(set)
-    for iri, g in _values(store, _only(ALLIANCE_SOURCES, subset)):
-        if iri in alliances and g in graphs:
+    for iri, g in stating:
+        if g in graphs:
             found[iri].add(_ident(g))
     for iri, ids in found.items():
         alliances[iri].sources = sorted(ids)
@@ -414,7 +481,8 @@ def _read_details(scans: _Scans, alliances: dict[str, Alliance]) -> None:
 
 
 def _read_organisations(scans: _Scans, names: bool) -> dict[str, Organisation]:
-    organisations = {iri: Organisation(iri, _ident(iri)) for iri in sorted(_subjects(scans.store, ORGANISATIONS))}
+    subset = scans.subset
+    organisations = {iri: Organisation(iri, _ident(iri)) for iri in sorted(_subjects(scans.store, _only(ORGANISATIONS, subset)))}
     for iri, term, _ in scans.of(AL + "displayLabel"):
         if iri in organisations:
             organisations[iri].label = term
@@ -427,7 +495,7 @@ def _read_organisations(scans: _Scans, names: bool) -> dict[str, Organisation]:
     for cls, kind in ORG_KINDS.items():
         if kind == "organisation":
             continue
-        for iri in _subjects(scans.store, OF_CLASS.replace("{c}", AL + cls)):
+        for iri in _subjects(scans.store, _only(OF_CLASS.replace("{c}", AL + cls), subset)):
             if iri in organisations and organisations[iri].kind == "organisation":
                 organisations[iri].kind = kind
     if names:
@@ -440,7 +508,7 @@ def _read_organisations(scans: _Scans, names: bool) -> dict[str, Organisation]:
                 for lang, values in by_language.items():
                     bucket = organisations[iri].names.setdefault(lang, [])
                     bucket.extend(v for v in sorted(values) if v not in bucket)
-    for row in select(scans.store, PARENTS):
+    for row in select(scans.store, _only(PARENTS, subset, "org")):
         if row["org"].value in organisations:
             relation = "joint venture of" if row["relation"].value.endswith("jointVentureOf") else "part of"
             organisations[row["org"].value].parents.append((row["parent"].value, relation, _ident(row["g"].value)))

@@ -1,0 +1,237 @@
+"""The landscape of the build being published, kept in its folder before the swap, so that the first
+``network``, ``path`` or export on a new build loads it (graph.network.landscape_cache) instead of
+reading the store: 11 s of CPU for the 1.5 million rows of 15,000 organisations (docs/benchmarks.md).
+
+- Kept for the parts the commands ask for (``KEPT``): every part (exports, drawings, the explorer)
+  and none (``network`` and ``path`` without topic filters). Other parts (a filter by topics, the
+  timeline) are read and kept by their first command, as before.
+- A cold build reads them whole from its complete store, the store read once for both.
+- An incremental build patches the previous build's kept landscapes: it reads again only the
+  alliances, organisations and sources the change reaches (``reached``), the rest of the rows kept
+  as they were (a kept landscape is one row a line: graph.network.landscape_cache.encode). What a
+  change reaches: every IRI the changed source graphs state or point at, before and after
+  (``Update.touched``), the graphs themselves, the nodes of the derived triples that changed (a
+  display label or a group name is derived, and changes for entities no changed file names), and
+  one step on: the alliances whose participations or signing events are among them, and the
+  alliances their claims are about.
+- Where a patch cannot be sure (no previous landscape for this code and these parts, a change to
+  a concept, more than ``MAX_REACHED`` IRIs reached), the landscape is read whole when the graph is
+  small (``WHOLE_READ_TRIPLES``), else none is kept and the first command reads it as before.
+- Written after the store is closed (the hash of its files is part of the cache's key:
+  graph.network.landscape_cache.store_files; a read-only open, as commands make, writes none) and
+  before the build is published. A failed build discards its folder with everything in it; the
+  previous build's landscapes are only read. A build for a remote store keeps none.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import orjson
+import pyoxigraph as ox
+
+from graph.config import TAXONOMY_NS, Settings
+from graph.network import landscape_cache as cache
+from graph.network.landscape import PARTS, SOURCE_GRAPHS, Landscape, Part, _ident, _only, read_landscapes
+from graph.rdf.namespaces import PREFIXES
+from graph.rdf.query_forms import select
+from graph.rdf.store import OxigraphStore
+
+if TYPE_CHECKING:
+    from graph.build.pipeline import Update
+
+KEPT: tuple[frozenset[Part], ...] = (PARTS, frozenset())
+MAX_KEY = 4096  # bytes of a key read: an IRI longer than that makes the patch unsure
+MAX_REACHED = 20_000  # IRIs: a change that reaches more is read whole or not kept (a bound on the queries' VALUES)
+WHOLE_READ_TRIPLES = 100_000  # an incremental build reads a landscape whole below this (about 1 s of CPU)
+AL, SKOS = PREFIXES["al"], PREFIXES["skos"]
+CONCEPT_LINKS = {SKOS + "broader", SKOS + "inScheme"}  # with a concept's al:displayLabel: what graph.network.landscape.CONCEPTS reads
+NEIGHBOURS = """
+SELECT DISTINCT ?a WHERE {
+  VALUES ?n { %s }
+  { ?a al:participation|al:signing ?n } UNION { ?n al:about ?a }
+}"""
+
+
+class NotSure(Exception):
+    """A patch could not be sure to give what a whole reading gives (the message says why)."""
+
+
+class LandscapeKeeper:
+    """Keeps the landscapes of one local build: ``prepare`` with the complete store still open,
+    ``write`` once it is closed, before it is published."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.payloads: dict[frozenset[Part], bytes | list[bytes | memoryview]] = {}
+        self.how = ""  # "read whole", "patched" or why none is kept (tests and the benchmark read it)
+
+    def prepare(self, store: OxigraphStore, update: Update | None) -> None:
+        if update is None:
+            self._read_whole(store, "read whole")
+            return
+        try:
+            self.payloads = patched(store, update, self.settings)
+            self.how = "patched"
+        except NotSure as why:
+            if update.previous.counts.get("triples", WHOLE_READ_TRIPLES) < WHOLE_READ_TRIPLES:
+                self._read_whole(store, f"read whole: {why}")
+            else:
+                self.payloads, self.how = {}, f"none kept: {why}"
+
+    def _read_whole(self, store: OxigraphStore, how: str) -> None:
+        self.payloads = {parts: cache.encode(landscape) for parts, landscape in read_landscapes(store, KEPT).items()}
+        self.how = how
+
+    def write(self, folder: Path) -> None:
+        for parts, payload in self.payloads.items():
+            cache.write_payload(cache.cache_file(folder, parts), cache.header_of(folder, parts), payload)
+        self.payloads = {}
+
+
+def patched(store: OxigraphStore, update: Update, settings: Settings) -> dict[frozenset[Part], bytes | list[bytes | memoryview]]:
+    """The previous build's kept landscapes with the rows of what the change reaches read again."""
+    folder = update.folder
+    if folder is None:
+        raise NotSure("the earlier build's folder is not known")
+    previous: dict[frozenset[Part], bytes] = {}
+    for parts in KEPT:
+        payload = cache.kept_payload(cache.cache_file(folder, parts), cache.header_of(folder, parts))
+        if payload is None:
+            raise NotSure(f"the earlier build kept no landscape of {'-'.join(sorted(parts)) or 'base'} for this code")
+        previous[parts] = payload
+    nodes = reached(store, update, settings)
+    if not nodes:
+        return dict(previous)
+    again = read_landscapes(store, KEPT, subset=nodes)
+    gone = {"sources": _keys(source_ids(store, nodes, settings)), "organisations": _keys(nodes), "alliances": _keys(nodes)}
+    return {parts: _spliced(previous[parts], again[parts], gone) for parts in KEPT}
+
+
+def reached(store: OxigraphStore, update: Update, settings: Settings) -> set[str]:
+    """The IRIs whose rows may differ from the previous build's (module docstring); NotSure when a
+    concept changed (its broader links and label decide every alliance's topic keys) or too many."""
+    derived = list(ox.parse(update.derived, format=ox.RdfFormat.N_TRIPLES)) if update.derived else []
+    statements: list[ox.Quad | ox.Triple] = [*update.quads, *derived]
+    for statement in statements:  # derived counts of each concept change with any alliance: they are not read
+        predicate, subject = statement.predicate.value, statement.subject
+        if predicate in CONCEPT_LINKS or (predicate == AL + "displayLabel" and isinstance(subject, ox.NamedNode)
+                                          and subject.value.startswith(TAXONOMY_NS)):
+            raise NotSure("a concept changed")
+    nodes = set(update.touched) | {settings.entity_iri("source", source) for source in update.changed}
+    for statement in statements:
+        nodes |= {term.value for term in (statement.subject, statement.object) if isinstance(term, ox.NamedNode)}
+    nodes |= {quad.graph_name.value for quad in update.quads if isinstance(quad.graph_name, ox.NamedNode)}
+    if len(nodes) > MAX_REACHED:
+        raise NotSure(f"the change reaches {len(nodes)} IRIs")
+    ordered = sorted(nodes)
+    for start in range(0, len(ordered), 500):
+        terms = " ".join(str(ox.NamedNode(iri)) for iri in ordered[start:start + 500])
+        nodes |= {row["a"].value for row in select(store, NEIGHBOURS % terms) if isinstance(row["a"], ox.NamedNode)}
+    if len(nodes) > MAX_REACHED:
+        raise NotSure(f"the change reaches {len(nodes)} IRIs")
+    return nodes
+
+
+def source_ids(store: OxigraphStore, nodes: set[str], settings: Settings) -> set[str]:
+    """The ids of the sources among ``nodes``: the source graphs now, and those that were (every
+    source is loaded into its graph under ``entity_iri("source", id)``: graph.build.pipeline)."""
+    prefix = settings.entity_iri("source", "")
+    graphs = {iri for iri in nodes if iri.startswith(prefix)}
+    ordered = sorted(nodes)
+    for start in range(0, len(ordered), 500):
+        graphs |= {row[0].value for row in select(store, _only(SOURCE_GRAPHS, ordered[start:start + 500]))}
+    return {_ident(iri) for iri in graphs}
+
+
+def _key(row: bytes | memoryview) -> bytes:
+    """The key a row starts with (an id or an IRI), as its JSON bytes: UTF-8, whose order is the
+    code points' (the order of ``sorted`` over the keys), without escapes (else: NotSure)."""
+    row = bytes(row[:2 + MAX_KEY])
+    end = row.find(b'"', 2)
+    if not row.startswith(b'["') or end < 0:
+        raise NotSure("a kept row without a key")
+    key = row[2:end]
+    if b"\\" in key:
+        raise NotSure("a kept key with an escape")
+    return key
+
+
+class Section:
+    """The rows of one section of a kept payload, between two offsets, one a line and in the order of
+    their keys: a row is found by bisection on the bytes (a few keys read of hundreds of thousands),
+    and the section is written again as views of the rows kept between those changed."""
+
+    def __init__(self, payload: bytes, start: int, end: int) -> None:
+        self.payload, self.start, self.end = payload, start, end
+
+    def _row_at(self, at: int) -> tuple[bytes, int]:
+        """The key of the row starting at ``at`` and where the next one starts (``end`` after the last)."""
+        newline = self.payload.find(b"\n", at, self.end)
+        return _key(memoryview(self.payload)[at:self.end if newline < 0 else newline]), self.end if newline < 0 else newline + 1
+
+    def find(self, key: bytes) -> tuple[int, bool]:
+        """Where the first row whose key is not below ``key`` starts (``end`` if none), and whether its key is ``key``."""
+        low, high = self.start, self.end
+        while low < high:
+            at = self.payload.rfind(b"\n", low, (low + high) // 2) + 1 or low
+            at = max(at, low)
+            found, after = self._row_at(at)
+            if found < key:
+                low = after
+            else:
+                high = at
+        return low, low < self.end and self._row_at(low)[0] == key
+
+    def patched(self, gone: set[bytes], fresh: list[bytes]) -> list[bytes | memoryview]:
+        """The section's bytes without the rows keyed ``gone``, with the rows ``fresh`` in their places:
+        views of the runs of rows kept, the fresh rows, and the separators between them."""
+        removed: dict[int, int] = {}  # start of a row taken out -> start of the next
+        for key in gone:
+            at, there = self.find(key)
+            if there:
+                removed[at] = self._row_at(at)[1]
+        added: dict[int, list[bytes]] = {}
+        for row in sorted(fresh, key=_key):
+            at, there = self.find(_key(row))
+            if there and at not in removed:
+                raise NotSure(f"a row read again was not taken out: {_key(row)!r}")
+            added.setdefault(at, []).append(row)
+        view = memoryview(self.payload)
+        runs: list[bytes | memoryview] = []
+        kept_from = self.start
+        for at in sorted(removed.keys() | added.keys()):
+            if at > kept_from:
+                runs.append(view[kept_from:at - 2 if at < self.end else at])  # without the ",\n" after the last
+            runs.extend(added.get(at, ()))
+            kept_from = removed.get(at, at)
+        if kept_from < self.end:
+            runs.append(view[kept_from:self.end])
+        pieces: list[bytes | memoryview] = []
+        for run in runs:
+            pieces.extend((b",\n", run) if pieces else (run,))
+        return pieces
+
+
+def _spliced(previous: bytes, again: Landscape, gone: dict[str, set[bytes]]) -> list[bytes | memoryview]:
+    """``previous`` without the rows whose keys are ``gone``, with ``again``'s rows in their places, in pieces."""
+    try:
+        labels, bounds = cache.section_bounds(previous)
+    except ValueError as error:
+        raise NotSure(f"the earlier landscape is not one row a line: {error}") from error
+    if cache.labels_of(again) != labels:
+        raise NotSure("the concepts' labels changed")
+    fresh = cache.sections_of(again)
+    pieces: list[bytes | memoryview] = [cache.LABELS + labels + b",\n"]
+    for name in cache.SECTIONS:
+        rows = Section(previous, *bounds[name]).patched(gone[name], fresh[name])
+        pieces.append(f'"{name}":[\n'.encode())
+        pieces.extend(rows)
+        pieces.append((b"\n" if rows else b"") + (b"],\n" if name != cache.SECTIONS[-1] else b"]}"))
+    return pieces
+
+
+def _keys(values: Iterable[str]) -> set[bytes]:
+    return {orjson.dumps(value)[1:-1] for value in values}
+
