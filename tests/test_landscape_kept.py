@@ -133,16 +133,21 @@ def test_the_first_command_after_a_build_reads_no_store(own_data: Settings, monk
     store.close()
 
 
-def test_a_derived_fact_of_an_entity_no_changed_file_names_is_patched(own_data: Settings) -> None:
-    """A derived fact (here a display label) can change for an entity whose statements did not:
-    the patch reads again what the derived difference names, not only what the changed files do."""
+def _copy_of_published(own_data: Settings) -> tuple[Path, State, OxigraphStore]:
+    """A build of the project's data: its folder, its state, and a writable copy of its store."""
     build(own_data)
     previous = _folder(own_data)
     state = State.read(previous)
     assert state is not None
     folder = own_data.store_path.parent / "copy"
     folder.mkdir()
-    store = copy_store(previous, folder)
+    return previous, state, copy_store(previous, folder)
+
+
+def test_a_derived_fact_of_an_entity_no_changed_file_names_is_patched(own_data: Settings) -> None:
+    """A derived fact (here a display label) can change for an entity whose statements did not:
+    the patch reads again what the derived difference names, not only what the changed files do."""
+    previous, state, store = _copy_of_published(own_data)
     try:
         org = next(iri for iri, o in load_landscape(store).organisations.items() if o.label == "BMW Group")
         derived = own_data.graph_iri("derived")
@@ -197,13 +202,7 @@ def test_a_failed_build_leaves_the_previous_landscape_as_it_was(own_data: Settin
 
 def test_a_change_to_a_concept_is_not_patched(own_data: Settings) -> None:
     """Concepts' broader links decide every alliance's topic keys: a change to one is never patched."""
-    build(own_data)
-    previous = _folder(own_data)
-    state = State.read(previous)
-    assert state is not None
-    folder = own_data.store_path.parent / "copy"
-    folder.mkdir()
-    store = copy_store(previous, folder)
+    previous, state, store = _copy_of_published(own_data)
     try:
         quad = ox.Quad(ox.NamedNode("https://w3id.org/alliance-graph/taxonomy/material/green-steel"),
                        ox.NamedNode("http://www.w3.org/2004/02/skos/core#broader"),
