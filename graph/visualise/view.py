@@ -24,7 +24,6 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
-from operator import itemgetter
 from typing import Any, Literal
 
 import igraph
