@@ -128,6 +128,8 @@ def test_the_first_command_after_a_build_reads_no_store(own_data: Settings, monk
     store = OxigraphStore.open(own_data.store_path)
     assert api.rank(store).rows
     assert api.connections(store, "BMW Group", "unnamed recycler (example)").paths
+    assert api.rank(store, material="steel").rows  # a filter by topics
+    assert api.timeline(store, by="material")
     api.export_network(store, "csv", tmp_path / "network.csv")
     assert (tmp_path / "network.csv").stat().st_size > 0
     store.close()

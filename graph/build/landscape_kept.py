@@ -2,9 +2,9 @@
 ``network``, ``path`` or export on a new build loads it (graph.network.landscape_cache) instead of
 reading the store: 11 s of CPU for the 1.5 million rows of 15,000 organisations (docs/benchmarks.md).
 
-- Kept for the parts the commands ask for (``KEPT``): every part (exports, drawings, the explorer)
-  and none (``network`` and ``path`` without topic filters). Other parts (a filter by topics, the
-  timeline) are read and kept by their first command, as before.
+- Kept for each set of parts a command asks for (``KEPT``): every part (exports, drawings, the
+  explorer), none (``network`` and ``path`` without topic filters) and the topics (a filter by
+  material, pathway, type, status or year; the timeline), all three from one reading.
 - A cold build reads them whole from its complete store, the store read once for both.
 - An incremental build patches the previous build's kept landscapes: it reads again only the
   alliances, organisations and sources the change reaches (``reached``), the rest of the rows kept
@@ -45,7 +45,7 @@ from graph.rdf.store import OxigraphStore
 if TYPE_CHECKING:
     from graph.build.pipeline import Update
 
-KEPT: tuple[frozenset[Part], ...] = (PARTS, frozenset())
+KEPT: tuple[frozenset[Part], ...] = (PARTS, frozenset(), frozenset(("topics",)))
 MAX_KEY = 4096  # bytes of a key read: an IRI longer than that makes the patch unsure
 MAX_REACHED = 20_000  # IRIs: a change that reaches more is read whole or not kept (a bound on the queries' VALUES)
 WHOLE_READ_TRIPLES = 100_000  # an incremental build reads a landscape whole below this (about 1 s of CPU)
