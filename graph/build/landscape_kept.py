@@ -41,6 +41,7 @@ from graph.network.landscape import PARTS, SOURCE_GRAPHS, Landscape, Part, _iden
 from graph.rdf.namespaces import PREFIXES
 from graph.rdf.query_forms import select
 from graph.rdf.store import OxigraphStore
+from graph.validate.shape_filter import chunks
 
 if TYPE_CHECKING:
     from graph.build.pipeline import Update
@@ -53,9 +54,9 @@ AL, SKOS = PREFIXES["al"], PREFIXES["skos"]
 CONCEPT_LINKS = {SKOS + "broader", SKOS + "inScheme"}  # with a concept's al:displayLabel: what graph.network.landscape.CONCEPTS reads
 NEIGHBOURS = """
 SELECT DISTINCT ?a WHERE {
-  VALUES ?n { %s }
   { ?a al:participation|al:signing ?n } UNION { ?n al:about ?a }
-}"""
+}"""  # limited to some ?n by ``_only``
+BATCH = 500  # IRIs in one VALUES block
 
 
 class NotSure(Exception):
@@ -129,10 +130,8 @@ def reached(store: OxigraphStore, update: Update, settings: Settings) -> set[str
     nodes |= {quad.graph_name.value for quad in update.quads if isinstance(quad.graph_name, ox.NamedNode)}
     if len(nodes) > MAX_REACHED:
         raise NotSure(f"the change reaches {len(nodes)} IRIs")
-    ordered = sorted(nodes)
-    for start in range(0, len(ordered), 500):
-        terms = " ".join(str(ox.NamedNode(iri)) for iri in ordered[start:start + 500])
-        nodes |= {row["a"].value for row in select(store, NEIGHBOURS % terms) if isinstance(row["a"], ox.NamedNode)}
+    for batch in chunks(sorted(nodes), BATCH):
+        nodes |= {row["a"].value for row in select(store, _only(NEIGHBOURS, batch, var="n")) if isinstance(row["a"], ox.NamedNode)}
     if len(nodes) > MAX_REACHED:
         raise NotSure(f"the change reaches {len(nodes)} IRIs")
     return nodes
@@ -143,9 +142,8 @@ def source_ids(store: OxigraphStore, nodes: set[str], settings: Settings) -> set
     source is loaded into its graph under ``entity_iri("source", id)``: graph.build.pipeline)."""
     prefix = settings.entity_iri("source", "")
     graphs = {iri for iri in nodes if iri.startswith(prefix)}
-    ordered = sorted(nodes)
-    for start in range(0, len(ordered), 500):
-        graphs |= {row[0].value for row in select(store, _only(SOURCE_GRAPHS, ordered[start:start + 500]))}
+    for batch in chunks(sorted(nodes), BATCH):
+        graphs |= {row[0].value for row in select(store, _only(SOURCE_GRAPHS, batch))}
     return {_ident(iri) for iri in graphs}
 
 
