@@ -36,6 +36,7 @@ from graph.build.records import usable_cores
 from graph.build.reach import Changes, Step, TooWide, can_scope, expand, keys, parse_path, reads_of, scoped
 from graph.config import Settings
 from graph.records.names import normalise
+from graph.rdf.batches import chunks, iri_values
 from graph.rdf.query_forms import construct, select
 from graph.rdf.store import Merge, OxigraphStore
 
@@ -204,7 +205,7 @@ def _by_difference(store: OxigraphStore, settings: Settings, changes: Changes, n
             if iris is not None and not iris:
                 continue
             new = set(derivation.make(store, settings, iris).splitlines())
-            old_query = scoped(OLD_TRIPLES % (" ".join(f"<{p}>" for p in sorted(derivation.makes)), derived), iris)
+            old_query = scoped(OLD_TRIPLES % (iri_values(sorted(derivation.makes)), derived), iris)
             old = set((construct(store, old_query).serialize(format=NT) or b"").splitlines())
             removed |= old - new
             added |= new - old
@@ -222,11 +223,11 @@ BATCH = 5_000  # triples per update
 def _apply(store: OxigraphStore, derived: str, removed: list[bytes], added: list[bytes]) -> None:
     """Remove and add derived triples, in the derived graph and in the stored merge; a removed
     triple stays in the merge while another graph states it."""
-    for start in range(0, len(removed), BATCH):
-        lines = b"\n".join(removed[start:start + BATCH])
+    for batch in chunks(removed, BATCH):
+        lines = b"\n".join(batch)
         rows = " ".join(f"({t.subject} {t.predicate} {t.object})" for t in ox.parse(lines, format=NT))
         store.update(f"DELETE DATA {{ GRAPH <{derived}> {{ {lines.decode()} }} }} ;\n"
                      f"DELETE {{ ?s ?p ?o }} WHERE {{ VALUES (?s ?p ?o) {{ {rows} }} FILTER NOT EXISTS {{ GRAPH ?g {{ ?s ?p ?o }} }} }}")
-    for start in range(0, len(added), BATCH):
-        text = b"\n".join(added[start:start + BATCH]).decode()
+    for batch in chunks(added, BATCH):
+        text = b"\n".join(batch).decode()
         store.update(f"INSERT DATA {{ GRAPH <{derived}> {{ {text} }}\n{text} }}")

@@ -53,6 +53,7 @@ from graph.changes.manifest import MANIFEST_FILE, Manifest, read_manifest
 from graph.errors import AllianceError
 from graph.config import Settings
 from graph.problems import Problem, Severity
+from graph.rdf.batches import chunks, iri_values
 from graph.rdf.files import write_atomic
 from graph.rdf.query_forms import select
 from graph.rdf.store import COMPLETE_MARKER, UNION_MARKER, Lease, OxigraphStore, lease_build
@@ -170,10 +171,6 @@ def copy_store(previous: Path, folder: Path) -> OxigraphStore:
     return OxigraphStore(ox.Store(str(folder)), folder=folder, union=False)
 
 
-def values(iris: list[str]) -> str:
-    return " ".join(f"<{iri}>" for iri in iris)
-
-
 def drop_graphs(store: OxigraphStore, graphs: list[str]) -> None:
     """Remove ``graphs`` and take their triples out of the stored merge, except those another
     graph still states."""
@@ -181,7 +178,7 @@ def drop_graphs(store: OxigraphStore, graphs: list[str]) -> None:
         return
     store.update(f"""
 DELETE {{ ?s ?p ?o }} WHERE {{
-  VALUES ?g {{ {values(graphs)} }}
+  VALUES ?g {{ {iri_values(graphs)} }}
   GRAPH ?g {{ ?s ?p ?o }}
   FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} FILTER (?h NOT IN ({", ".join(f"<{g}>" for g in graphs)})) }}
 }}""")
@@ -203,7 +200,7 @@ def touched_nodes(store: OxigraphStore, graphs: list[str]) -> set[str]:
     can reach (graph.validate.integrity.Scope)."""
     if not graphs:
         return set()
-    return {row["node"].value for row in select(store, TOUCHED_QUERY % values(graphs)) if isinstance(row["node"], ox.NamedNode)}
+    return {row["node"].value for row in select(store, TOUCHED_QUERY % iri_values(graphs)) if isinstance(row["node"], ox.NamedNode)}
 
 
 def nodes_of(data: bytes, format: ox.RdfFormat) -> tuple[set[str], set[str]]:
@@ -229,9 +226,8 @@ TYPES_QUERY = "SELECT ?node ?type WHERE { VALUES ?node { %s } ?node rdf:type ?ty
 def types_of(store: OxigraphStore, iris: set[str]) -> dict[str, set[str]]:
     """The types the stored merge gives ``iris``."""
     types: dict[str, set[str]] = {}
-    ordered = sorted(iris)
-    for start in range(0, len(ordered), 500):
-        for row in select(store, TYPES_QUERY % values(ordered[start:start + 500])):
+    for batch in chunks(sorted(iris), 500):
+        for row in select(store, TYPES_QUERY % iri_values(batch)):
             types.setdefault(row["node"].value, set()).add(row["type"].value)
     return types
 

@@ -38,10 +38,10 @@ import pyoxigraph as ox
 from graph.config import TAXONOMY_NS, Settings
 from graph.network import landscape_cache as cache
 from graph.network.landscape import PARTS, SOURCE_GRAPHS, Landscape, Part, _ident, _only, read_landscapes
+from graph.rdf.batches import chunks
 from graph.rdf.namespaces import PREFIXES
 from graph.rdf.query_forms import select
 from graph.rdf.store import OxigraphStore
-from graph.validate.shape_filter import chunks
 
 if TYPE_CHECKING:
     from graph.build.pipeline import Update

@@ -22,11 +22,12 @@ from graph.config import Settings
 from graph.build.derive import derive
 from graph.build.landscape_kept import LandscapeKeeper
 from graph.build.incremental import (State, Untrusted, changed_quads, copy_store, drop_graphs, graph_version, loaded_graphs,
-                                     nodes_of, subjects_of, touched_nodes, trusted_previous, types_of, values)
+                                     nodes_of, subjects_of, touched_nodes, trusted_previous, types_of)
 from graph.changes.manifest import (Manifest, archive_manifest, claims_about, entities_of, make_manifest, patch_manifest,
                                     statement_digests, write_manifest)
 from graph.errors import InvalidData
 from graph.problems import Problem, Severity, has_violations
+from graph.rdf.batches import chunks, iri_values
 from graph.rdf.location import RemoteEndpoint
 from graph.build.cache import INDEX_FILE, RecordCache, SourceIndex, declared_in, head_of, result_of
 from graph.progress import Progress
@@ -38,7 +39,6 @@ from graph.rdf.store import GraphStore, Merge, OxigraphStore, discard, ensure_pu
 from graph.records.taxonomy import Taxonomy, load_taxonomy, taxonomy_files
 from graph.validate import check_graph
 from graph.validate.integrity import Scope, early_problems
-from graph.validate.shape_filter import chunks
 
 
 @dataclass
@@ -346,7 +346,7 @@ class Update:
         moved = [claim for claim in set(about) | set(self.about_before) if about.get(claim) != self.about_before.get(claim)]
         again = set(self.changed) | (sources - set(self.previous.digests))
         for batch in chunks(sorted(moved), 500):
-            rows = select(store, "SELECT DISTINCT ?g WHERE { VALUES ?c { %s } GRAPH ?g { ?c ?p ?o } }" % values(batch))
+            rows = select(store, "SELECT DISTINCT ?g WHERE { VALUES ?c { %s } GRAPH ?g { ?c ?p ?o } }" % iri_values(batch))
             again |= {row["g"].value.removeprefix(prefix) for row in rows}
         kept = {source: self.previous.digests[source] for source in sources - again}
         return {**kept, **statement_digests(store, settings, sorted(again & sources), about)}

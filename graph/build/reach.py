@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from graph.rdf.batches import chunks, iri_values
 from graph.rdf.namespaces import PREFIXES
 from graph.rdf.query_forms import select
 from graph.rdf.store import OxigraphStore
@@ -144,9 +145,9 @@ def keys(store: OxigraphStore, paths: tuple[tuple[Step, ...], ...], changes: Cha
                 if walk not in known:
                     known[walk] = set()
                     ordered = sorted(ends, key=str)
-                    for start in range(0, len(ordered), BATCH):
+                    for batch in chunks(ordered, BATCH):
                         query = "SELECT DISTINCT ?key WHERE { VALUES ?n { %s }\n%s\nFILTER (isIRI(?key)) }" % (
-                            " ".join(str(end) for end in ordered[start:start + BATCH]), pattern)
+                            " ".join(str(end) for end in batch), pattern)
                         known[walk] |= {row["key"].value for row in select(store, query)}
                 found |= known[walk]
             if len(found) > limit:
@@ -162,7 +163,7 @@ def scoped(query: str, iris: Iterable[str] | None) -> str:
     key) when ``iris`` is None."""
     if iris is None:
         return query
-    block = " ".join(f"<{iri}>" for iri in sorted(iris))
+    block = iri_values(sorted(iris))
     return SCOPE_MARKER.sub(lambda match: f"VALUES {match.group(1)} {{ {block} }}", query)
 
 

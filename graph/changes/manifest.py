@@ -33,6 +33,7 @@ import pyoxigraph as ox
 
 from graph.config import Settings, TAXONOMY_NS
 from graph.errors import AllianceError
+from graph.rdf.batches import chunks, iri_values
 from graph.rdf.files import write_atomic
 from graph.rdf.query_forms import select
 from graph.rdf.store import COMPLETE_MARKER, Merge, OxigraphStore, builds_dir
@@ -150,8 +151,8 @@ def _rows(store: OxigraphStore, query: str, variable: str, iris: list[str] | Non
     if iris is None:
         yield from select(store, query % "")
         return
-    for start in range(0, len(iris), BATCH):
-        yield from select(store, query % ("VALUES ?%s { %s }" % (variable, " ".join(f"<{iri}>" for iri in iris[start:start + BATCH]))))
+    for batch in chunks(iris, BATCH):
+        yield from select(store, query % ("VALUES ?%s { %s }" % (variable, iri_values(batch))))
 
 
 def _iris(settings: Settings, kind: str, idents: set[str] | None) -> list[str] | None:

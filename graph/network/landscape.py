@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
-import pyoxigraph as ox
-
 from graph.ask.resolve import kind_and_id
+from graph.rdf.batches import iri_values
 from graph.rdf.namespaces import PREFIXES
 from graph.rdf.query_forms import select
 from graph.rdf.store import GraphStore
@@ -205,8 +204,7 @@ def _only(sparql: str, iris: Collection[str] | None, var: str = "s") -> str:
     """The query limited to the subjects ``iris`` (every subject when None)."""
     if iris is None:
         return sparql
-    values = " ".join(str(ox.NamedNode(iri)) for iri in sorted(iris))
-    return sparql.replace("WHERE {", f"WHERE {{ VALUES ?{var} {{ {values} }}", 1)
+    return sparql.replace("WHERE {", f"WHERE {{ VALUES ?{var} {{ {iri_values(sorted(iris))} }}", 1)
 
 
 @cycles_uncollected()

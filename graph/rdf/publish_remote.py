@@ -53,6 +53,7 @@ import httpx
 import pyoxigraph as ox
 
 from graph.errors import AllianceError
+from graph.rdf.batches import chunks
 from graph.rdf.engines import MERGE_GRAPH, STABLE, SWITCHING, Engine, publication_mark
 from graph.rdf.location import RemoteEndpoint
 from graph.rdf.query_forms import select
@@ -206,8 +207,8 @@ class RemotePublisher:
             pass
 
     def _drop_names(self, names: list[str]) -> None:
-        for start in range(0, len(names), DROPS_PER_REQUEST):
-            self.update(" ;\n".join(f"DROP SILENT GRAPH <{name}>" for name in names[start:start + DROPS_PER_REQUEST]))
+        for batch in chunks(names, DROPS_PER_REQUEST):
+            self.update(" ;\n".join(f"DROP SILENT GRAPH <{name}>" for name in batch))
 
     # ---------------------------------------------------------------- HTTP
 

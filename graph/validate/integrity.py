@@ -9,19 +9,19 @@ from urllib.parse import urlsplit
 from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 import pyoxigraph as ox
 
 from graph.config import Settings
 from graph.problems import Problem, Severity
+from graph.rdf.batches import chunks, iri_values
 from graph.rdf.query_forms import select
 from graph.rdf.store import OxigraphStore
 from graph.records.read import RecordProblems
 from graph.records.reference import read_largest_producers, unknown_organisations
 from graph.records.taxonomy import Taxonomy
 from graph.validate.locations import Locations
-from graph.validate.shape_filter import chunks
 
 if TYPE_CHECKING:
     from graph.build.pipeline import Compiled
@@ -204,7 +204,7 @@ def _scoped_pages(store: OxigraphStore, locations: Locations, scope: Scope) -> I
     while checked - asked:
         new = sorted(checked - asked)
         asked.update(new)
-        urls = {row["url"].value for batch in chunks(new, 500) for row in select(store, SOURCE_URLS % f"VALUES ?g {{ {_values(batch)} }}")}
+        urls = {row["url"].value for batch in chunks(new, 500) for row in select(store, SOURCE_URLS % f"VALUES ?g {{ {iri_values(batch)} }}")}
         urls = {url for url in urls if page_key(url) not in keys}
         if not urls:
             break
@@ -329,7 +329,7 @@ def _scoped_aliases(store: OxigraphStore, locations: Locations, scope: Scope) ->
         new = sorted(checked - asked)
         asked.update(new)
         found = {row["label"].value: str(row["label"]) for batch in chunks(new, 500)
-                 for row in select(store, ALIASES_OF % f"VALUES ?org {{ {_values(batch)} }}")}
+                 for row in select(store, ALIASES_OF % f"VALUES ?org {{ {iri_values(batch)} }}")}
         found = {label: term for label, term in found.items() if label not in labels}
         labels.update(found)
         for batch in chunks(sorted(found.values()), 500):
@@ -363,7 +363,7 @@ def _scoped_preferred_names(store: OxigraphStore, locations: Locations, scope: S
         return
     yield from kept
     for batch in chunks(sorted(scope.touched), 500):
-        yield from _two_preferred_names(store, locations, f"VALUES ?entity {{ {_values(batch)} }}")
+        yield from _two_preferred_names(store, locations, f"VALUES ?entity {{ {iri_values(batch)} }}")
 
 
 def _duplicate_alliances(store: OxigraphStore, locations: Locations) -> Iterator[Problem]:
@@ -379,7 +379,7 @@ def _duplicate_alliances(store: OxigraphStore, locations: Locations) -> Iterator
     if suspects is None:
         facts = _alliance_facts(store, [""])
     else:
-        facts = _alliance_facts(store, [f"VALUES ?alliance {{ {_values(batch)} }}" for batch in chunks(sorted(suspects), 500)])
+        facts = _alliance_facts(store, [f"VALUES ?alliance {{ {iri_values(batch)} }}" for batch in chunks(sorted(suspects), 500)])
     yield from _duplicate_pairs(store, locations, facts, None)
 
 
@@ -395,10 +395,10 @@ def _scoped_duplicates(store: OxigraphStore, locations: Locations, scope: Scope)
     stated in another source's file would escape this; records state only their own.)"""
     reached: set[str] = set()
     for batch in chunks(sorted(scope.touched), 500):
-        reached |= {row["alliance"].value for row in select(store, ALLIANCES_REACHED % {"nodes": _values(batch)})}
+        reached |= {row["alliance"].value for row in select(store, ALLIANCES_REACHED % {"nodes": iri_values(batch)})}
     related = set(reached)
     for batch in chunks(sorted(reached), 500):
-        related |= {row["other"].value for row in select(store, SHARING_A_PARTY % _values(batch))}
+        related |= {row["other"].value for row in select(store, SHARING_A_PARTY % iri_values(batch))}
     previous = [p for p in scope.previous if p.rule in DUPLICATE_RULES]
     if any(len(p.about) != 2 for p in previous):  # a problem that does not name its pair: check whole
         yield from _duplicate_alliances(store, locations)
@@ -406,12 +406,8 @@ def _scoped_duplicates(store: OxigraphStore, locations: Locations, scope: Scope)
     gone = scope.touched | reached
     yield from (p for p in previous if not gone.intersection(p.about))
     if related:
-        facts = _alliance_facts(store, [f"VALUES ?alliance {{ {_values(batch)} }}" for batch in chunks(sorted(related), 500)])
+        facts = _alliance_facts(store, [f"VALUES ?alliance {{ {iri_values(batch)} }}" for batch in chunks(sorted(related), 500)])
         yield from _duplicate_pairs(store, locations, facts, reached)
-
-
-def _values(iris: Iterable[str]) -> str:
-    return " ".join(f"<{iri}>" for iri in iris)
 
 
 def _alliance_facts(store: OxigraphStore, restrictions: list[str]) -> dict[str, dict[str, set[str]]]:

@@ -12,7 +12,6 @@ nodes they point at and the vocabulary.
 """
 from __future__ import annotations
 
-from itertools import islice
 from collections.abc import Iterator
 
 import pyoxigraph as ox
@@ -23,11 +22,12 @@ from rdflib.namespace import RDF, SH
 
 from graph.config import Settings
 from graph.problems import Problem, Severity
+from graph.rdf.batches import chunks, iri_values
 from graph.rdf.query_forms import construct, select
 from graph.rdf.store import OxigraphStore
 from graph.validate.integrity import Scope
 from graph.validate.locations import Locations
-from graph.validate.shape_filter import candidate_focus_nodes, chunks
+from graph.validate.shape_filter import candidate_focus_nodes
 
 SOURCES_PER_BATCH = 500
 SEVERITY: dict[Node | None, Severity] = {SH.Violation: Severity.VIOLATION, SH.Warning: Severity.WARNING, SH.Info: Severity.INFO}
@@ -62,12 +62,6 @@ def vocabulary_graph(store: OxigraphStore, settings: Settings) -> Graph:
     return graph
 
 
-def _batches(graphs: list[str]) -> Iterator[list[str]]:
-    iterator = iter(graphs)
-    while batch := list(islice(iterator, SOURCES_PER_BATCH)):
-        yield batch
-
-
 # The nodes that point at the given ones: their sh:class constraints read the given ones' types.
 POINTING_AT = "SELECT DISTINCT ?f WHERE { VALUES ?o { %s } ?f ?p ?o FILTER (isIRI(?f)) }"
 
@@ -88,7 +82,7 @@ def shape_scope(store: OxigraphStore, locations: Locations, scope: Scope) -> set
         return None
     nodes = set(scope.touched if scope.described is None else scope.described)
     for batch in chunks(sorted(scope.retyped), 500):
-        nodes |= {row["f"].value for row in select(store, POINTING_AT % " ".join(f"<{iri}>" for iri in batch))}
+        nodes |= {row["f"].value for row in select(store, POINTING_AT % iri_values(batch))}
     for problem in previous:
         focus = problem.about[0]
         owner_now = locations.owner(focus)
@@ -111,7 +105,7 @@ def shacl_problems(store: OxigraphStore, settings: Settings, locations: Location
         problems |= {p for p in scope.previous if p.rule.startswith("shape") and p.about[0] not in within}
     vocabulary: Graph | None = None
     for batch in chunks(sorted(candidates), NODES_PER_BATCH):
-        values = " ".join(f"<{node}>" for node in batch)
+        values = iri_values(batch)
         described = {row["s"].value for row in select(store, DESCRIBED_QUERY % values) if row["g"].value in locations.file_of_source}
         if described:
             vocabulary = vocabulary if vocabulary is not None else vocabulary_graph(store, settings)
@@ -125,8 +119,8 @@ def all_shacl_problems(store: OxigraphStore, settings: Settings, locations: Loca
     vocabulary = vocabulary_graph(store, settings)
     sources = [g for g in store.named_graphs() if g in locations.file_of_source]
     problems: set[Problem] = set()
-    for batch in _batches(sources):
-        values = " ".join(f"<{g}>" for g in batch)
+    for batch in chunks(sources, SOURCES_PER_BATCH):
+        values = iri_values(batch)
         described = {row["s"].value for row in select(store, SUBJECTS_QUERY % values)}
         problems |= _validate(store, BATCH_QUERY % values, vocabulary, shapes, locations, described)
     return sorted(problems)

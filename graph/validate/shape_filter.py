@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 from decimal import Decimal
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -32,6 +32,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
+from graph.rdf.batches import chunks, iri_values
 from graph.rdf.query_forms import select
 from graph.rdf.store import OxigraphStore
 
@@ -66,7 +67,7 @@ class ShapeFilter:
         """``within``: only these IRIs can be candidates (an incremental build's scope,
         graph.validate.shacl.shape_scope); each focus pattern starts from them."""
         self.store, self.shapes = store, shapes
-        self.within = None if within is None else " ".join(f"<{iri}>" for iri in within)
+        self.within = None if within is None else iri_values(within)
         self._instances: dict[URIRef, frozenset[Term]] = {}
         self._subclasses: dict[URIRef, str] = {}
 
@@ -381,14 +382,3 @@ def candidate_focus_nodes(store: OxigraphStore, shapes: Graph, within: set[str] 
             return None
         found |= some & set(batch)
     return found
-
-
-def chunks(items: Iterable[str], size: int) -> Iterator[list[str]]:
-    batch: list[str] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
