@@ -6,10 +6,13 @@ their lists here and write their IRIs here, so that one rule holds for both.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
 T = TypeVar("T")
+# What SPARQL's IRIREF cannot hold: written into a query, such an "IRI" would end the term early.
+NOT_IN_IRI = re.compile(r'[<>"{}|^`\\\x00-\x20]')
 
 
 def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -30,10 +33,19 @@ def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 
 def iri_values(iris: Iterable[str]) -> str:
-    """The IRIs as terms of a VALUES block, in their order (they are not checked: callers pass IRIs
-    read from the store or made by the build).
+    """The IRIs as terms of a VALUES block, in their order. A string that no IRI can be (a space, an
+    angle bracket, a quote...) is refused, so that no text reaches a query as SPARQL of its own.
 
     >>> iri_values(["https://example.org/a", "https://example.org/b"])
     '<https://example.org/a> <https://example.org/b>'
+    >>> iri_values(["https://example.org/a> } ?s ?p ?o {"])
+    Traceback (most recent call last):
+    ...
+    ValueError: not an IRI: 'https://example.org/a> } ?s ?p ?o {' (an IRI holds no space, control character or any of <>"{}|^`\\)
     """
-    return " ".join(f"<{iri}>" for iri in iris)
+    terms = []
+    for iri in iris:
+        if NOT_IN_IRI.search(iri):
+            raise ValueError(f"not an IRI: {iri!r} (an IRI holds no space, control character or any of <>\"{{}}|^`\\)")
+        terms.append(f"<{iri}>")
+    return " ".join(terms)
