@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -483,36 +484,47 @@ def _build_from(build_path: Path, settings: Settings, progress: Progress, versio
         progress.stage("publishing")
         if update is None:
             store.materialise_union(merge)  # after validation, which checks that no fact sits outside a source graph
-            digests = statement_digests(store, settings, merge=merge)  # from the triples as loaded, not a dump
-            manifest = make_manifest(store, settings, build_path.name, digests, compiled.hashes, compiled.paths)
         else:
-            digests = update.digests(store, settings)
-            manifest = update.make_manifest(store, settings, build_path.name, digests, compiled.hashes, compiled.paths)
-        same = update is not None and not update.changed
-        if update is None:
-            counts = summary_counts(store)
-        else:  # the previous count of triples and what the change added: counting them all took 2 s at a million
-            counts = dict(update.previous.counts) if same else summary_counts(store, update.previous.counts["triples"] + update.growth)
-        graphs = len(store.named_graphs())
-        write_manifest(build_path, manifest)  # before publish: no build without one
-        if compiled.index is not None:
-            if update is not None and update.folder is not None and update.index is not None and update.index.files == compiled.index.files:
-                os.link(update.folder / INDEX_FILE, build_path / INDEX_FILE)  # the same files, so the same heads: 2.5 s to write again
-            else:
-                compiled.index.write(build_path)
-        State(version, dict(sorted(compiled.keys.items())), digests, problems, dict(counts)).write(build_path)
-        store.flush(optimize=update is None)  # compacting a copied store would rewrite all of it
-        if then is not None:
-            then(store)
-        if keep is not None:
-            progress.stage("keeping the landscape")
-            keep(store, update)
+            store.flush(optimize=False)  # compacting a copied store would rewrite all of it
+        # A cold build's store is written no more: it compacts while what follows reads it.
+        with store.compacting() if update is None else contextlib.nullcontext():
+            counts, graphs = _publishable(build_path, settings, version, store, update, merge, compiled, problems)
+            if then is not None:
+                then(store)
+            if keep is not None:
+                progress.stage("keeping the landscape")
+                keep(store, update)
         return compiled.files, problems, counts, graphs
     finally:
         store.close()
         if merge is not None:
             merge.close()
 
+
+def _publishable(build_path: Path, settings: Settings, version: str, store: OxigraphStore,
+                 update: Update | None, merge: Merge | None, compiled: Compiled, problems: list[Problem]) -> tuple[dict[str, int], int]:
+    """Write what a build folder holds beside its store (the manifest, the source index, the build
+    state); return the summary's counts and the number of named graphs."""
+    if update is None:
+        digests = statement_digests(store, settings, merge=merge)  # from the triples as loaded, not a dump
+        manifest = make_manifest(store, settings, build_path.name, digests, compiled.hashes, compiled.paths)
+    else:
+        digests = update.digests(store, settings)
+        manifest = update.make_manifest(store, settings, build_path.name, digests, compiled.hashes, compiled.paths)
+    same = update is not None and not update.changed
+    if update is None:
+        counts = summary_counts(store)
+    else:  # the previous count of triples and what the change added: counting them all took 2 s at a million
+        counts = dict(update.previous.counts) if same else summary_counts(store, update.previous.counts["triples"] + update.growth)
+    graphs = len(store.named_graphs())
+    write_manifest(build_path, manifest)  # before publish: no build without one
+    if compiled.index is not None:
+        if update is not None and update.folder is not None and update.index is not None and update.index.files == compiled.index.files:
+            os.link(update.folder / INDEX_FILE, build_path / INDEX_FILE)  # the same files, so the same heads: 2.5 s to write again
+        else:
+            compiled.index.write(build_path)
+    State(version, dict(sorted(compiled.keys.items())), digests, problems, dict(counts)).write(build_path)
+    return counts, graphs
 
 TRIPLES_QUERY = """SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"""
 ENTITIES_QUERY = """

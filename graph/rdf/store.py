@@ -22,6 +22,7 @@ import tempfile
 import threading
 import weakref
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol, Union
@@ -169,6 +170,23 @@ class OxigraphStore:
         self._store.flush()
         if optimize:
             self._store.optimize()
+
+    @contextlib.contextmanager
+    def compacting(self) -> Iterator[None]:
+        """Compact the store (``optimize``) on a thread of its own while the caller goes on reading
+        it; leaving waits for the compaction (and raises its error, unless the caller's own is on
+        its way). pyoxigraph lets go of the GIL while it compacts, and RocksDB reads while it
+        compacts, so a cold build's last readings (hashes, manifest, landscape) take the other
+        core: the compaction alone took 7 s of the build at 1.5 million triples. The caller must
+        not write meanwhile."""
+        self._store.flush()
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="compact")
+        compaction = pool.submit(self._store.optimize)
+        try:
+            yield
+        finally:  # the store must not close, nor its folder go, while it compacts
+            pool.shutdown(wait=True)
+        compaction.result()
 
     def close(self) -> None:
         """Drop the store so that its files are released (pyoxigraph closes on release), and
