@@ -78,31 +78,26 @@ def parse_yaml(text: str, max_depth: int) -> Positioned:
     return positioned
 
 
-# What each event does to the value being built; events of other classes (stream and document
-# ends) do nothing. One look-up by class instead of a chain of isinstance: this loop runs for
-# every scalar of every record (about 180 a file), so each step in it costs a build.
-_SCALAR, _MAPPING, _SEQUENCE, _END, _ALIAS, _DOCUMENT = range(6)
-_KINDS: dict[type[yaml.Event], int] = {
-    yaml.ScalarEvent: _SCALAR, yaml.MappingStartEvent: _MAPPING, yaml.SequenceStartEvent: _SEQUENCE,
-    yaml.MappingEndEvent: _END, yaml.SequenceEndEvent: _END, yaml.AliasEvent: _ALIAS, yaml.DocumentStartEvent: _DOCUMENT,
-}
 _ALIAS_MESSAGE = "anchors (&name) and aliases (*name) are not allowed in records"
 
 
 def _compose(events: Iterable[Any], positioned: Positioned, max_depth: int) -> None:
     """Build ``positioned`` from the events, with a stack of the open mappings and lists (``top``
     is the innermost), checking each event as it comes: the first problem met is the one raised.
-    The events are Any: their classes have different attributes, and ``_KINDS`` says which it is."""
+
+    This loop runs for every scalar of every record (about 180 a file), so it compares the event's
+    class with locals rather than calling isinstance, and does inline what small functions did.
+    The events are Any: their classes have different attributes, and the class says which."""
+    scalar_event, end_events = yaml.ScalarEvent, (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    start_events, mapping_start = (yaml.MappingStartEvent, yaml.SequenceStartEvent), yaml.MappingStartEvent
     lines = positioned.lines
     stack: list[_Open] = []
     top: _Open | None = None
     documents = 0
     for event in events:
-        kind = _KINDS.get(type(event))
-        if kind is None:
-            continue
-        line = event.start_mark.line + 1 if event.start_mark else 1
-        if kind == _SCALAR:
+        kind = type(event)
+        if kind is scalar_event:
+            line = event.start_mark.line + 1 if event.start_mark else 1
             if event.anchor is not None:
                 raise YamlProblem(_ALIAS_MESSAGE, line, "yaml-alias")
             text = event.value
@@ -114,17 +109,25 @@ def _compose(events: Iterable[Any], positioned: Positioned, max_depth: int) -> N
                 lines[top.path + (len(items),)] = line
                 items.append(_scalar(event) if text in NULLS else text)
             elif top.key is None:
-                _check_key(top, text, line)
+                if text == "<<" or text in top.value:
+                    _refuse_key(text, line)
                 top.key = text
             else:
                 lines[top.path + (top.key,)] = line
                 top.value[top.key] = _scalar(event) if text in NULLS else text
                 top.key = None
-        elif kind == _END:
+        elif kind in end_events:
             done = stack.pop()
             top = stack[-1] if stack else None
-            _attach(top, positioned, done.value)
-        elif kind == _MAPPING or kind == _SEQUENCE:
+            if top is None:
+                positioned.value = done.value
+            elif top.is_mapping:
+                top.value[top.key] = done.value
+                top.key = None
+            else:
+                top.value.append(done.value)
+        elif kind in start_events:
+            line = event.start_mark.line + 1 if event.start_mark else 1
             if event.anchor is not None:
                 raise YamlProblem(_ALIAS_MESSAGE, line, "yaml-alias")
             if top is not None and top.is_mapping and top.key is None:
@@ -136,32 +139,22 @@ def _compose(events: Iterable[Any], positioned: Positioned, max_depth: int) -> N
             else:
                 path = top.path + (str(top.key) if top.is_mapping else len(top.value),)
             lines[path] = line
-            top = _Open(path, {} if kind == _MAPPING else [])
+            top = _Open(path, {} if kind is mapping_start else [])
             stack.append(top)
-        elif kind == _ALIAS:
-            raise YamlProblem(_ALIAS_MESSAGE, line, "yaml-alias")
-        else:
+        elif kind is yaml.AliasEvent:
+            raise YamlProblem(_ALIAS_MESSAGE, event.start_mark.line + 1 if event.start_mark else 1, "yaml-alias")
+        elif kind is yaml.DocumentStartEvent:
             documents += 1
             if documents > 1:
-                raise YamlProblem("a record file holds one YAML document; remove the second '---' or split the file", line)
+                raise YamlProblem("a record file holds one YAML document; remove the second '---' or split the file",
+                                  event.start_mark.line + 1 if event.start_mark else 1)
 
 
-def _attach(parent: _Open | None, positioned: Positioned, value: Any) -> None:
-    """Put a finished mapping or list where it belongs: under its key, at the end of its list, or at the top."""
-    if parent is None:
-        positioned.value = value
-    elif parent.is_mapping:
-        parent.value[str(parent.key)] = value
-        parent.key = None
-    else:
-        parent.value.append(value)
-
-
-def _check_key(mapping: _Open, key: str, line: int) -> None:
+def _refuse_key(key: str, line: int) -> None:
+    """A mapping key that is a merge key or that the mapping already has."""
     if key == "<<":
         raise YamlProblem("merge keys (<<) are not supported; write the fields out", line)
-    if key in mapping.value:
-        raise YamlProblem(f"key '{key}' appears twice in the same mapping; keep one", line)
+    raise YamlProblem(f"key '{key}' appears twice in the same mapping; keep one", line)
 
 
 def _scalar(event: yaml.ScalarEvent) -> str | None:
