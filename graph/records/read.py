@@ -374,7 +374,8 @@ def _excess(text: str) -> str | None:
     """Which bound a quote passes, if any. Characters bound it too: a 'word' can be 10,000 long."""
     if len(text) > MAX_QUOTE_CHARS:
         return f"{MAX_QUOTE_CHARS} characters"
-    cjk = sum(1 for char in text if unicodedata.east_asian_width(char) in ("W", "F"))
+    # No ASCII character is wide (W) or full-width (F): most quotes need no look-up per character.
+    cjk = 0 if text.isascii() else sum(1 for char in text if unicodedata.east_asian_width(char) in ("W", "F"))
     if cjk > len(text) / 3:
         return f"{MAX_QUOTE_CJK_CHARS} Chinese or Japanese characters" if cjk > MAX_QUOTE_CJK_CHARS else None
     return f"{MAX_QUOTE_WORDS} words" if len(text.split()) > MAX_QUOTE_WORDS else None

@@ -43,7 +43,10 @@ class Positioned:
 
     def line_of(self, path: Path) -> int:
         """Line of the deepest known ancestor of ``path`` (1 if none)."""
-        for end in range(len(path), -1, -1):
+        line = self.lines.get(path)  # most often ``path`` itself: no slice made (emit asks for each reference)
+        if line is not None:
+            return line
+        for end in range(len(path) - 1, -1, -1):
             if path[:end] in self.lines:
                 return self.lines[path[:end]]
         return 1
