@@ -4,10 +4,13 @@ the same."""
 from __future__ import annotations
 
 import pyoxigraph as ox
+import pytest
 from rdflib import Literal
+from rdflib.namespace import RDF
 
 from graph.config import Settings
-from graph.records import emit_record, read_record, record_files
+from graph.rdf.namespaces import AL
+from graph.records import emit, emit_record, read_record, record_files
 from graph.records.taxonomy import load_taxonomy
 
 from conftest import FIXTURES
@@ -33,3 +36,12 @@ def test_a_triple_stated_twice_is_written_once() -> None:
     emitted.quads.append(emitted.quads[0])
     lines = emitted.nquads().decode().splitlines()
     assert len(lines) == len(set(lines)) == len(set(emitted.quads))
+
+
+def test_vocabulary_terms_are_rdflib_s_iris_and_unknown_ones_are_refused() -> None:
+    """emit keeps each namespace's terms as pyoxigraph IRIs made once; they must be rdflib's, and
+    AL must still refuse a term the ontology does not define."""
+    assert emit.RDF.type == ox.NamedNode(str(RDF.type)) and emit.RDF.type is emit.RDF.type
+    assert emit.AL.Alliance == ox.NamedNode(str(AL.Alliance))
+    with pytest.raises(AttributeError):
+        emit.AL.partys  # noqa: B018 - the look-up is the test

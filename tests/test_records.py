@@ -3,6 +3,7 @@ and marks with a comment the line the problem must be reported on."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from graph.build.pipeline import check
 from graph.config import Settings
 from graph.problems import Severity
+from graph.records.read import MAX_QUOTE_CJK_CHARS, MAX_QUOTE_WORDS, _excess
 
 from conftest import FIXTURES, seed_corpus
 
@@ -82,3 +84,12 @@ def test_broken_reference_names_line_and_suggests_the_id() -> None:
 def test_project_data_is_valid() -> None:
     problems = check(Settings())
     assert [str(p) for p in problems if p.severity is Severity.VIOLATION] == []
+
+
+def test_ascii_quotes_are_bounded_by_words_and_cjk_ones_by_characters() -> None:
+    """_excess counts no wide character in ASCII text without looking at each: true of every ASCII character."""
+    assert not [char for char in map(chr, range(128)) if unicodedata.east_asian_width(char) in ("W", "F")]
+    assert _excess("word " * MAX_QUOTE_WORDS) is None
+    assert _excess("word " * (MAX_QUOTE_WORDS + 1)) == f"{MAX_QUOTE_WORDS} words"
+    assert _excess("汉" * (MAX_QUOTE_CJK_CHARS + 1)) == f"{MAX_QUOTE_CJK_CHARS} Chinese or Japanese characters"
+    assert _excess("汉" * MAX_QUOTE_CJK_CHARS + " a" * 30) is None  # mostly Chinese: words do not count

@@ -1,6 +1,8 @@
 """Names resolve in any language and script, case- and width-insensitively."""
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from graph.errors import AmbiguousName, UnknownName
@@ -12,6 +14,19 @@ from graph.rdf.store import OxigraphStore
 def test_normalise_folds_case_width_and_punctuation() -> None:
     assert normalise("ＦＡＷ－Volkswagen") == normalise("faw volkswagen") == "fawvolkswagen"
     assert normalise("一汽-大众") == normalise("一汽大众")
+
+
+def test_ascii_names_normalise_as_the_general_rule_does() -> None:
+    """normalise takes a short cut for ASCII text: it must give what NFKC, casefold and keeping
+    letters and digits (Unicode categories L and N) give."""
+    def by_rule(text: str) -> str:
+        folded = unicodedata.normalize("NFKC", text).casefold()
+        return "".join(char for char in folded if unicodedata.category(char)[0] in ("L", "N"))
+
+    every_ascii = "".join(map(chr, range(128)))
+    for text in [*every_ascii, every_ascii, "Baowu Steel Group Co., Ltd.", "FAW-VW (2024)_x\t"]:
+        assert text.isascii() and normalise(text) == by_rule(text), repr(text)
+    assert normalise("Ｈｅｂｅｉ Steel") == by_rule("Ｈｅｂｅｉ Steel") == "hebeisteel"
 
 
 @pytest.mark.parametrize("name, ident", [

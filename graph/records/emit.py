@@ -8,7 +8,8 @@ collected while emitting.
 The quads are pyoxigraph terms, serialised once per record as N-Quads (``Emitted.nquads``):
 building an rdflib graph per record, writing it as N-Triples and parsing that again cost more
 than reading the record. IRIs are still written with the rdflib namespaces the rest of the
-package uses, and turned into pyoxigraph terms once each.
+package uses, turned into pyoxigraph terms once each (``_Terms``): an rdflib term is made anew,
+and compared in Python, on every use, which cost more than the quad it went into.
 """
 from __future__ import annotations
 
@@ -17,15 +18,40 @@ from decimal import Decimal
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import Literal as RdflibLiteral, URIRef
-from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, RDF, SKOS, XSD
+from rdflib import Literal as RdflibLiteral
+from rdflib import namespace as rdflib_namespaces
+from rdflib.namespace import XSD
 
 from graph.config import Settings
 from graph.records.names import normalise
-from graph.rdf.namespaces import AL, SCHEMA, WIKIDATA
+from graph.rdf import namespaces
+from graph.rdf.namespaces import WIKIDATA
 from graph.records.quantities import MONEY, read_quantity
 from graph.records.read import Record
 from graph.records.taxonomy import SCHEME_OF_FIELD, Taxonomy
+
+
+class _Terms:
+    """The terms of an rdflib namespace as pyoxigraph IRIs: ``RDF.type`` is made on first use and
+    then kept as an attribute, so that it is a plain attribute look-up from then on. A name the
+    namespace refuses (``AL`` knows only the ontology's terms) raises as it does there."""
+
+    def __init__(self, terms: Any) -> None:
+        self._terms = terms
+
+    def __getattr__(self, name: str) -> ox.NamedNode:
+        node = ox.NamedNode(str(getattr(self._terms, name)))
+        setattr(self, name, node)
+        return node
+
+
+# The names the rest of the package uses for rdflib's namespaces, here with pyoxigraph terms.
+AL, SCHEMA = _Terms(namespaces.AL), _Terms(namespaces.SCHEMA)
+DCTERMS, FOAF, ORG, OWL, RDF, SKOS = (_Terms(getattr(rdflib_namespaces, name)) for name in ("DCTERMS", "FOAF", "ORG", "OWL", "RDF", "SKOS"))
+# Datatypes as text: literal() looks them up in AS_WRITTEN, where an rdflib term is compared in Python.
+XSD_ANY_URI, XSD_DECIMAL, XSD_DURATION = str(XSD.anyURI), str(XSD.decimal), str(XSD.duration)
+XSD_DATES = {4: str(XSD.gYear), 7: str(XSD.gYearMonth), 10: str(XSD.date)}  # by the length of the date
+XSD_MONTH_DAY = str(XSD.gMonthDay)
 
 SOURCE_CLASS = {
     "news-article": SCHEMA.NewsArticle,
@@ -71,6 +97,7 @@ class Emitted:
 
 
 _NODES: dict[str, ox.NamedNode] = {}
+_CONCEPTS: dict[tuple[str, str], ox.NamedNode] = {}  # by scheme and id: Taxonomy.concept_iri makes an rdflib term
 
 
 def _node(iri: str) -> ox.NamedNode:
@@ -84,7 +111,7 @@ def _node(iri: str) -> ox.NamedNode:
 
 
 # Datatypes whose lexical form rdflib writes as given (a record's dates are checked before).
-AS_WRITTEN = {str(XSD.gYear), str(XSD.gYearMonth), str(XSD.date), str(XSD.gMonthDay), str(XSD.anyURI)}
+AS_WRITTEN = {*XSD_DATES.values(), XSD_MONTH_DAY, XSD_ANY_URI}
 
 
 def literal(value: object, lang: str | None = None, datatype: str | None = None) -> ox.Literal:
@@ -101,47 +128,50 @@ def literal(value: object, lang: str | None = None, datatype: str | None = None)
 
 def xsd_date(text: str) -> ox.Literal:
     """A date literal whose datatype keeps the precision the source gives."""
-    if text.startswith("--"):
-        return literal(text, datatype=XSD.gMonthDay)
-    datatype = {4: XSD.gYear, 7: XSD.gYearMonth, 10: XSD.date}[len(text)]
-    return literal(text, datatype=datatype)
+    return literal(text, datatype=XSD_MONTH_DAY if text.startswith("--") else XSD_DATES[len(text)])
 
 
 class _Emitter:
     def __init__(self, record: Record, settings: Settings, taxonomy: Taxonomy) -> None:
         self.record, self.settings, self.taxonomy = record, settings, taxonomy
-        self.source = URIRef(settings.entity_iri("source", record.source_id))
-        self.out = Emitted(str(self.source))
-        self.graph = ox.NamedNode(self.source)
+        self.graph = ox.NamedNode(settings.entity_iri("source", record.source_id))
+        self.out = Emitted(self.graph.value)
+        self.quads = self.out.quads
 
     # -- helpers -------------------------------------------------------------------------
-    def iri(self, kind: str, ident: str) -> URIRef:
-        return URIRef(self.settings.entity_iri(kind, ident))
+    def iri(self, kind: str, ident: str) -> ox.NamedNode:
+        return ox.NamedNode(self.settings.entity_iri(kind, ident))
 
-    def add(self, s: URIRef, p: URIRef, o: URIRef | ox.Literal) -> None:
-        self.out.quads.append(ox.Quad(_node(s), _node(p), o if isinstance(o, ox.Literal) else _node(o), self.graph))
+    def add(self, s: ox.NamedNode, p: ox.NamedNode, o: ox.NamedNode | ox.Literal) -> None:
+        self.quads.append(ox.Quad(s, p, o, self.graph))
 
     def ref(self, kinds: tuple[str, ...], ident: str, path: tuple[str | int, ...]) -> None:
         self.out.references.append(Reference(kinds, ident, self.record.display, self.record.line(*path), "/".join(map(str, path))))
 
-    def concept(self, field_name: str, ident: str, path: tuple[str | int, ...]) -> URIRef:
+    def concept(self, field_name: str, ident: str, path: tuple[str | int, ...]) -> ox.NamedNode:
         scheme = SCHEME_OF_FIELD[field_name]
         self.ref((f"concept:{scheme}",), ident, path)
-        return self.taxonomy.concept_iri(scheme, ident)
+        node = _CONCEPTS.get((scheme, ident))
+        if node is None:
+            node = ox.NamedNode(str(self.taxonomy.concept_iri(scheme, ident)))
+            if len(_CONCEPTS) < 10_000:
+                _CONCEPTS[scheme, ident] = node
+        return node
 
-    def declare(self, kind: str, ident: str, path: tuple[str | int, ...]) -> URIRef:
+    def declare(self, kind: str, ident: str, path: tuple[str | int, ...]) -> ox.NamedNode:
         self.out.declared.append((kind, ident, self.record.display, self.record.line(*path)))
         return self.iri(kind, ident)
 
-    def texts(self, subject: URIRef, predicate: URIRef, values: dict[str, Any] | None, *, hidden: bool = False) -> None:
+    def texts(self, subject: ox.NamedNode, predicate: ox.NamedNode, values: dict[str, Any] | None, *, hidden: bool = False) -> None:
         """Language-tagged texts; labels also get a normalised skos:hiddenLabel for matching."""
         for lang, value in (values or {}).items():
             for text in value if isinstance(value, list) else [value]:
                 self.add(subject, predicate, literal(text, lang=lang))
-                if hidden and normalise(text):
-                    self.add(subject, SKOS.hiddenLabel, literal(normalise(text)))
+                folded = normalise(text) if hidden else ""
+                if folded:
+                    self.add(subject, SKOS.hiddenLabel, literal(folded))
 
-    def quote(self, subject: URIRef, quote: str | list[str] | dict[str, list[str]]) -> None:
+    def quote(self, subject: ox.NamedNode, quote: str | list[str] | dict[str, list[str]]) -> None:
         """Quotes without a language tag are in the source's language."""
         quotes = quote if isinstance(quote, dict) else {self.record.language: quote}
         self.texts(subject, AL.quote, quotes)
@@ -169,7 +199,7 @@ class _Emitter:
         self.add(s, SCHEMA.inLanguage, literal(source["language"]))
         self.add(s, SCHEMA.genre, literal(source["kind"]))
         if "url" in source:
-            self.add(s, SCHEMA.url, literal(source["url"], datatype=XSD.anyURI))
+            self.add(s, SCHEMA.url, literal(source["url"], datatype=XSD_ANY_URI))
         if "archived_copy" in source:
             self.add(s, AL.archivedCopy, literal(source["archived_copy"]))
         if "copies" in source:
@@ -202,10 +232,10 @@ class _Emitter:
             self.add(o, SCHEMA.leiCode, literal(item["lei"]))
         self.quote(o, item["quote"])
 
-    def identifiers(self, subject: URIRef, item: dict[str, Any]) -> None:
+    def identifiers(self, subject: ox.NamedNode, item: dict[str, Any]) -> None:
         """Identifiers other datasets share: the Wikidata item as a linked-data IRI (schema:sameAs)."""
         if "wikidata" in item:
-            self.add(subject, SCHEMA.sameAs, URIRef(WIKIDATA + item["wikidata"]))
+            self.add(subject, SCHEMA.sameAs, ox.NamedNode(WIKIDATA + item["wikidata"]))
 
     def plant(self, item: dict[str, Any], path: tuple[str | int, ...]) -> None:
         p = self.declare("plant", item["id"], path)
@@ -255,7 +285,7 @@ class _Emitter:
         if "type" in item:
             self.add(a, AL.allianceType, self.concept("type", item["type"], path + ("type",)))
             if item["type"] in self.taxonomy.alliance_class:
-                self.add(a, RDF.type, self.taxonomy.alliance_class[item["type"]])
+                self.add(a, RDF.type, _node(str(self.taxonomy.alliance_class[item["type"]])))
         self.texts(a, SKOS.prefLabel, item.get("title"), hidden=True)
         for index, party in enumerate(item.get("parties") or []):
             self.participation(a, item["id"], party, path + ("parties", index))
@@ -277,7 +307,7 @@ class _Emitter:
             if key in item:
                 self.add(a, predicate, xsd_date(item[key]))
         if "duration" in item:
-            self.add(a, SCHEMA.duration, literal(item["duration"], datatype=XSD.duration))
+            self.add(a, SCHEMA.duration, literal(item["duration"], datatype=XSD_DURATION))
         if "succeeds" in item:
             self.ref(("alliance",), item["succeeds"], path + ("succeeds",))
             self.add(a, AL.succeeds, self.iri("alliance", item["succeeds"]))
@@ -286,8 +316,8 @@ class _Emitter:
             self.add(a, OWL.differentFrom, self.iri("alliance", other))
         self.quote(a, item["quote"])
 
-    def participation(self, alliance: URIRef, alliance_id: str, party: dict[str, Any], path: tuple[str | int, ...]) -> None:
-        p = URIRef(f"{alliance}/party/{party['organisation']}")
+    def participation(self, alliance: ox.NamedNode, alliance_id: str, party: dict[str, Any], path: tuple[str | int, ...]) -> None:
+        p = ox.NamedNode(f"{alliance.value}/party/{party['organisation']}")
         self.add(alliance, AL.participation, p)
         self.add(p, RDF.type, AL.Participation)
         self.ref(("organisation",), party["organisation"], path + ("organisation",))
@@ -300,8 +330,8 @@ class _Emitter:
             self.ref(("post",), party["signatory_post"], path + ("signatory_post",))
             self.add(p, AL.signatory, self.iri("post", party["signatory_post"]))
 
-    def signing(self, alliance: URIRef, signing: dict[str, Any], path: tuple[str | int, ...]) -> None:
-        event = URIRef(f"{alliance}/signing")
+    def signing(self, alliance: ox.NamedNode, signing: dict[str, Any], path: tuple[str | int, ...]) -> None:
+        event = ox.NamedNode(f"{alliance.value}/signing")
         self.add(alliance, AL.signing, event)
         self.add(event, RDF.type, AL.SigningEvent)
         self.dated(event, signing)
@@ -311,23 +341,23 @@ class _Emitter:
             self.ref(("person",), person, path + ("attendees", index))
             self.add(event, SCHEMA.attendee, self.iri("person", person))
 
-    def dated(self, event: URIRef, item: dict[str, Any]) -> None:
+    def dated(self, event: ox.NamedNode, item: dict[str, Any]) -> None:
         """An event's date at the source's precision, and how it was resolved where the source does not print it."""
         if "date" in item:
             self.add(event, SCHEMA.startDate, xsd_date(item["date"]))
         if "basis" in item:
             self.add(event, AL.dateBasis, literal(item["basis"], lang="en"))
 
-    def announcement(self, alliance: URIRef, announcement: dict[str, Any]) -> None:
-        event = URIRef(f"{alliance}/announcement")
+    def announcement(self, alliance: ox.NamedNode, announcement: dict[str, Any]) -> None:
+        event = ox.NamedNode(f"{alliance.value}/announcement")
         self.add(alliance, AL.announcement, event)
         self.add(event, RDF.type, AL.AnnouncementEvent)
         self.dated(event, announcement)
         self.texts(event, AL.timing, announcement.get("timing"))
 
-    def status_change(self, alliance: URIRef, change: dict[str, Any], path: tuple[str | int, ...]) -> None:
+    def status_change(self, alliance: ox.NamedNode, change: dict[str, Any], path: tuple[str | int, ...]) -> None:
         """One node per status and date: two sources that state the same change describe one node, each with its quote."""
-        node = URIRef(f"{alliance}/status/{change['status']}/{change.get('date', 'undated')}")
+        node = ox.NamedNode(f"{alliance.value}/status/{change['status']}/{change.get('date', 'undated')}")
         self.add(alliance, AL.statusChange, node)
         self.add(node, RDF.type, AL.StatusChange)
         self.add(node, AL.status, self.concept("status", change["status"], path + ("status",)))
@@ -337,7 +367,7 @@ class _Emitter:
     def claim(self, item: dict[str, Any], path: tuple[str | int, ...]) -> None:
         c = self.declare("claim", item["id"], path)
         self.add(c, RDF.type, AL.Claim)
-        self.add(c, SCHEMA.value, literal(Decimal(item["value"]), datatype=XSD.decimal))
+        self.add(c, SCHEMA.value, literal(Decimal(item["value"]), datatype=XSD_DECIMAL))
         if "currency" in item:  # money: schema.org's MonetaryAmount properties
             self.add(c, SCHEMA.currency, literal(item["currency"]))
             self.add(c, AL.quantityKind, literal(MONEY))
@@ -347,7 +377,7 @@ class _Emitter:
             if quantity.unit_code:
                 self.add(c, SCHEMA.unitCode, literal(quantity.unit_code))
             self.add(c, AL.quantityKind, literal(quantity.kind))
-            self.add(c, AL.normalisedValue, literal(quantity.normalised, datatype=XSD.decimal))
+            self.add(c, AL.normalisedValue, literal(quantity.normalised, datatype=XSD_DECIMAL))
             self.add(c, AL.normalisedUnit, literal(quantity.canonical_unit))
         self.texts(c, AL.measure, item["measure"])
         self.texts(c, AL.scope, item.get("scope"))
@@ -359,7 +389,7 @@ class _Emitter:
             self.add(c, AL.approximate, literal(item["approximate"] == "true"))
         self.quote(c, item["quote"])
 
-    def reference(self, reference: str, path: tuple[str | int, ...]) -> URIRef:
+    def reference(self, reference: str, path: tuple[str | int, ...]) -> ox.NamedNode:
         kind, ident = reference.split(":", 1)
         field_name = {"material": "materials", "sector": "sector", "pathway": "pathways", "indicator": "indicators"}.get(kind)
         if field_name:

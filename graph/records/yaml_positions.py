@@ -43,23 +43,25 @@ class Positioned:
 
     def line_of(self, path: Path) -> int:
         """Line of the deepest known ancestor of ``path`` (1 if none)."""
-        for end in range(len(path), -1, -1):
+        line = self.lines.get(path)  # most often ``path`` itself: no slice made (emit asks for each reference)
+        if line is not None:
+            return line
+        for end in range(len(path) - 1, -1, -1):
             if path[:end] in self.lines:
                 return self.lines[path[:end]]
         return 1
 
 
-@dataclass
 class _Open:
     """A mapping or sequence whose end event has not come yet."""
 
-    path: Path
-    value: dict[str, Any] | list[Any]
-    key: str | None = None  # in a mapping, the key whose value comes next
+    __slots__ = ("path", "value", "key", "is_mapping")
 
-    @property
-    def expects_key(self) -> bool:
-        return isinstance(self.value, dict) and self.key is None
+    def __init__(self, path: Path, value: dict[str, Any] | list[Any]) -> None:
+        self.path = path
+        self.value: Any = value  # Any: the loop knows which from is_mapping, and a cast would cost a call
+        self.key: str | None = None  # in a mapping, the key whose value comes next
+        self.is_mapping = isinstance(value, dict)
 
 
 def parse_yaml(text: str, max_depth: int) -> Positioned:
@@ -79,65 +81,83 @@ def parse_yaml(text: str, max_depth: int) -> Positioned:
     return positioned
 
 
-def _compose(events: Iterable[yaml.Event], positioned: Positioned, max_depth: int) -> None:
+_ALIAS_MESSAGE = "anchors (&name) and aliases (*name) are not allowed in records"
+
+
+def _compose(events: Iterable[Any], positioned: Positioned, max_depth: int) -> None:
+    """Build ``positioned`` from the events, with a stack of the open mappings and lists (``top``
+    is the innermost), checking each event as it comes: the first problem met is the one raised.
+
+    This loop runs for every scalar of every record (about 180 a file), so it compares the event's
+    class with locals rather than calling isinstance, and does inline what small functions did.
+    The events are Any: their classes have different attributes, and the class says which."""
+    scalar_event, end_events = yaml.ScalarEvent, (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    start_events, mapping_start = (yaml.MappingStartEvent, yaml.SequenceStartEvent), yaml.MappingStartEvent
+    lines = positioned.lines
     stack: list[_Open] = []
+    top: _Open | None = None
     documents = 0
     for event in events:
-        line = event.start_mark.line + 1 if event.start_mark else 1
-        if isinstance(event, yaml.AliasEvent) or isinstance(event, yaml.NodeEvent) and event.anchor is not None:
-            raise YamlProblem("anchors (&name) and aliases (*name) are not allowed in records", line, "yaml-alias")
-        if isinstance(event, yaml.DocumentStartEvent):
-            documents += 1
-            if documents > 1:
-                raise YamlProblem("a record file holds one YAML document; remove the second '---' or split the file", line)
-        elif isinstance(event, yaml.ScalarEvent):
-            if stack and stack[-1].expects_key:
-                _take_key(stack[-1], event.value, line)
+        kind = type(event)
+        if kind is scalar_event:
+            line = event.start_mark.line + 1 if event.start_mark else 1
+            if event.anchor is not None:
+                raise YamlProblem(_ALIAS_MESSAGE, line, "yaml-alias")
+            text = event.value
+            if top is None:
+                lines[()] = line
+                positioned.value = _scalar(event)
+            elif not top.is_mapping:
+                items = top.value
+                lines[top.path + (len(items),)] = line
+                items.append(_scalar(event) if text in NULLS else text)
+            elif top.key is None:
+                if text == "<<" or text in top.value:
+                    _refuse_key(text, line)
+                top.key = text
             else:
-                _start(stack, positioned, line)
-                _attach(stack, positioned, _scalar(event))
-        elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            if stack and stack[-1].expects_key:
+                lines[top.path + (top.key,)] = line
+                top.value[top.key] = _scalar(event) if text in NULLS else text
+                top.key = None
+        elif kind in end_events:
+            done = stack.pop()
+            top = stack[-1] if stack else None
+            if top is None:
+                positioned.value = done.value
+            elif top.is_mapping:
+                top.value[top.key] = done.value
+                top.key = None
+            else:
+                top.value.append(done.value)
+        elif kind in start_events:
+            line = event.start_mark.line + 1 if event.start_mark else 1
+            if event.anchor is not None:
+                raise YamlProblem(_ALIAS_MESSAGE, line, "yaml-alias")
+            if top is not None and top.is_mapping and top.key is None:
                 raise YamlProblem("a mapping key must be a plain word", line)
             if len(stack) >= max_depth:
                 raise YamlProblem(f"mappings and lists are nested more than {max_depth} deep", line, "nesting-depth")
-            path = _start(stack, positioned, line)
-            stack.append(_Open(path, {} if isinstance(event, yaml.MappingStartEvent) else []))
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            done = stack.pop()
-            _attach(stack, positioned, done.value)
+            if top is None:
+                path: Path = ()
+            else:
+                path = top.path + (str(top.key) if top.is_mapping else len(top.value),)
+            lines[path] = line
+            top = _Open(path, {} if kind is mapping_start else [])
+            stack.append(top)
+        elif kind is yaml.AliasEvent:
+            raise YamlProblem(_ALIAS_MESSAGE, event.start_mark.line + 1 if event.start_mark else 1, "yaml-alias")
+        elif kind is yaml.DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                raise YamlProblem("a record file holds one YAML document; remove the second '---' or split the file",
+                                  event.start_mark.line + 1 if event.start_mark else 1)
 
 
-def _start(stack: list[_Open], positioned: Positioned, line: int) -> Path:
-    """The path of a value that begins at ``line``; its line is kept."""
-    if not stack:
-        path: Path = ()
-    else:
-        parent = stack[-1]
-        step: str | int = len(parent.value) if isinstance(parent.value, list) else str(parent.key)
-        path = parent.path + (step,)
-    positioned.lines[path] = line
-    return path
-
-
-def _attach(stack: list[_Open], positioned: Positioned, value: Any) -> None:
-    if not stack:
-        positioned.value = value
-        return
-    parent = stack[-1]
-    if isinstance(parent.value, dict):
-        parent.value[str(parent.key)] = value
-        parent.key = None
-    else:
-        parent.value.append(value)
-
-
-def _take_key(mapping: _Open, key: str, line: int) -> None:
+def _refuse_key(key: str, line: int) -> None:
+    """A mapping key that is a merge key or that the mapping already has."""
     if key == "<<":
         raise YamlProblem("merge keys (<<) are not supported; write the fields out", line)
-    if key in mapping.value:
-        raise YamlProblem(f"key '{key}' appears twice in the same mapping; keep one", line)
-    mapping.key = key
+    raise YamlProblem(f"key '{key}' appears twice in the same mapping; keep one", line)
 
 
 def _scalar(event: yaml.ScalarEvent) -> str | None:
