@@ -4,6 +4,7 @@ that a build will fail."""
 from __future__ import annotations
 
 import io
+import multiprocessing
 import os
 import shutil
 from pathlib import Path
@@ -12,15 +13,17 @@ import pyoxigraph as ox
 import pytest
 
 import graph.build.records as records
+from graph.build.cache import RecordCache
 from graph.build.incremental import STATE_FILE
 from graph.build.pipeline import build, compile_all
 from graph.progress import Progress
-from graph.build.records import compile_files
+from graph.build.records import compile_files, content_key, version
 from graph.config import PROJECT_ROOT, Settings
 from graph.errors import InvalidData
 from graph.problems import Problem, Severity
 from graph.rdf.store import OxigraphStore
 from graph.records import record_files
+from graph.records.read import MAX_RECORD_BYTES, read_bytes
 from graph.records.taxonomy import load_taxonomy
 
 from conftest import FIXTURES, seed_corpus
@@ -32,9 +35,9 @@ def compiled_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     compile_file = records.compile_file
 
-    def counting(path: Path, settings: Settings, taxonomy: object) -> records.FileResult:
+    def counting(path: Path, settings: Settings, taxonomy: object, data: bytes | None = None) -> records.FileResult:
         seen.append(path.name)
-        return compile_file(path, settings, taxonomy)  # type: ignore[arg-type]
+        return compile_file(path, settings, taxonomy, data)  # type: ignore[arg-type]
 
     monkeypatch.setattr(records, "compile_file", counting)
     return seen
@@ -100,6 +103,123 @@ def test_a_file_that_failed_its_checks_fails_the_same_way_from_the_cache(own_dat
     assert compiled_files == []
     assert again.value.problems == first.value.problems
     assert [p.file for p in again.value.problems] == [own_data.display(broken)]
+
+
+@pytest.fixture(params=["pool", "sequential"])
+def cores(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Builds of the seed corpus that compile in two worker processes, or in the build's own."""
+    if request.param == "pool":
+        if "fork" not in multiprocessing.get_all_start_methods():
+            pytest.skip("the pool needs fork")
+        monkeypatch.setattr(records, "POOL_FROM", 4)
+        monkeypatch.setattr(records, "usable_cores", lambda: 2)
+    else:
+        monkeypatch.setattr(records, "usable_cores", lambda: 1)
+    return str(request.param)
+
+
+@pytest.fixture
+def work_log(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A file that says which process compiled each file and wrote each cache entry ("compiled
+    <pid> <name>", "put <pid> <key>"): a worker's lists would stay in the worker."""
+    log = tmp_path / "work.log"
+    compile_file, put = records.compile_file, RecordCache.put
+
+    def logged_compile(path: Path, settings: Settings, taxonomy: object, data: bytes | None = None) -> records.FileResult:
+        with log.open("a", encoding="utf-8") as out:
+            out.write(f"compiled {os.getpid()} {path.name}\n")
+        return compile_file(path, settings, taxonomy, data)  # type: ignore[arg-type]
+
+    def logged_put(cache: RecordCache, key: str, result: records.FileResult) -> bool:
+        with log.open("a", encoding="utf-8") as out:
+            out.write(f"put {os.getpid()} {key}\n")
+        return put(cache, key, result)
+
+    monkeypatch.setattr(records, "compile_file", logged_compile)
+    monkeypatch.setattr(RecordCache, "put", logged_put)
+    return log
+
+
+def _work(log: Path, kind: str) -> list[tuple[int, str]]:
+    lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+    return [(int(pid), what) for done, pid, what in (line.split(" ") for line in lines) if done == kind]
+
+
+def _entries(settings: Settings) -> set[str]:
+    return {path.stem for path in settings.store_path.parent.glob(f"{settings.store_path.name}.cache/*/*.nq")}
+
+
+def _key(settings: Settings, path: Path, data: bytes | None = None) -> str:
+    return content_key(path.read_bytes() if data is None else data, settings.display(path), version(settings))
+
+
+def _forget_loaded_graphs(settings: Settings) -> None:
+    """Make the next build load every file, and so read every entry (an incremental build reads
+    no entry of a file whose graph it keeps)."""
+    (Path(os.path.realpath(settings.store_path)) / STATE_FILE).unlink()
+
+
+def test_the_process_that_compiles_a_file_writes_its_entry_and_the_next_build_reads_it(own_data: Settings, cores: str,
+                                                                                      work_log: Path) -> None:
+    sources = sorted((own_data.data_dir / "sources").glob("*.yaml"))
+    build(own_data)
+    assert sorted(name for _, name in _work(work_log, "compiled")) == [path.name for path in sources]
+    writers = {pid for pid, _ in _work(work_log, "put")}
+    # In the pool, the workers write the entries, and the build keeps them past its pruning.
+    assert os.getpid() not in writers if cores == "pool" else writers == {os.getpid()}
+    assert _entries(own_data) == {_key(own_data, path) for path in sources}
+    work_log.unlink()
+    _forget_loaded_graphs(own_data)
+    build(own_data)
+    assert _work(work_log, "compiled") == [] and _work(work_log, "put") == []
+    assert _entries(own_data) == {_key(own_data, path) for path in sources}
+
+
+def test_a_file_edited_between_its_hashing_and_its_compiling_gets_no_entry(own_data: Settings, cores: str, work_log: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bytes compiled differ from the bytes hashed, although the file has its hashed bytes
+    again when its compiling ends: the entry would be a result of other bytes."""
+    sources = sorted((own_data.data_dir / "sources").glob("*.yaml"))
+    edited = sources[len(sources) // 2]
+    hashed = edited.read_bytes()
+
+    def edited_while_read(path: Path, display: str) -> bytes:
+        if path != edited:
+            return read_bytes(path, display)
+        path.write_bytes(hashed.replace(b"\n", b"\n\n", 1))
+        try:
+            return read_bytes(path, display)
+        finally:
+            path.write_bytes(hashed)
+
+    monkeypatch.setattr(records, "read_bytes", edited_while_read)
+    build(own_data)
+    assert edited.name in [name for _, name in _work(work_log, "compiled")]
+    assert _entries(own_data) == {_key(own_data, path) for path in sources if path != edited}
+    monkeypatch.setattr(records, "read_bytes", read_bytes)
+    work_log.unlink()
+    _forget_loaded_graphs(own_data)
+    build(own_data)
+    assert [name for _, name in _work(work_log, "compiled")] == [edited.name]
+    assert _entries(own_data) == {_key(own_data, path) for path in sources}
+
+
+def test_files_that_fail_their_checks_are_kept_as_they_were(own_data: Settings, cores: str, work_log: Path) -> None:
+    """Results with problems have entries too, whether the file was read (a YAML error, a name
+    that is no slug, read before its name is checked) or refused unread (too big: hashed whole)."""
+    sources = own_data.data_dir / "sources"
+    (sources / "broken.yaml").write_text("source: [unclosed\n", encoding="utf-8")
+    (sources / "Not_A_Slug.yaml").write_bytes(seed_corpus()[0].read_bytes())
+    (sources / "too-big.yaml").write_bytes(b"# " + b"x" * MAX_RECORD_BYTES + b"\n")
+    with pytest.raises(InvalidData) as first:
+        build(own_data)
+    assert {p.rule for p in first.value.problems} >= {"yaml-syntax", "file-name", "file-size"}
+    assert _entries(own_data) == {_key(own_data, path) for path in sources.glob("*.yaml")}
+    work_log.unlink()
+    with pytest.raises(InvalidData) as again:
+        build(own_data)
+    assert _work(work_log, "compiled") == []
+    assert again.value.problems == first.value.problems
 
 
 def test_files_compiled_on_two_cores_come_back_in_file_order() -> None:

@@ -94,12 +94,14 @@ class RecordCache:
         return result
 
     def keep(self, key: str) -> None:
-        """Keep the entry of ``key`` (a file whose result came from elsewhere, SourceIndex) past ``prune``."""
+        """Keep the entry of ``key`` past ``prune``: a file whose result came from elsewhere
+        (SourceIndex), or whose entry a worker wrote (graph.build.records.compile_kept)."""
         self.used.add(key)
 
-    def put(self, key: str, result: FileResult) -> None:
-        """Keep ``result`` as the entry of ``key``. Its head is written by orjson (json.dumps took
-        1.5 s of the 7.7 s that 7,197 entries cost; ``get`` reads either), each folder made once."""
+    def put(self, key: str, result: FileResult) -> bool:
+        """Keep ``result`` as the entry of ``key``; whether it could be written. Its head is written
+        by orjson (json.dumps took 1.5 s of the 7.7 s that 7,197 entries cost; ``get`` reads
+        either), each folder made once by each process (several workers may make the same one)."""
         head = head_of(result)
         path = self._path(key)
         partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # whole or absent: a killed build leaves no half entry
@@ -112,8 +114,9 @@ class RecordCache:
         except OSError:  # a cache that cannot be written (disk full, read-only) only makes the next build slower
             with contextlib.suppress(OSError):
                 partial.unlink(missing_ok=True)
-            return
+            return False
         self.used.add(key)
+        return True
 
     def prune(self) -> None:
         """Drop the entries this build did not use (files changed or removed since)."""

@@ -32,7 +32,7 @@ from graph.rdf.batches import chunks, iri_values
 from graph.rdf.location import RemoteEndpoint
 from graph.build.cache import INDEX_FILE, RecordCache, SourceIndex, declared_in, head_of, result_of
 from graph.progress import Progress
-from graph.build.records import FileResult, compile_files, file_key, in_order, version
+from graph.build.records import FileResult, Keeping, compile_files, in_order, version
 from graph.records import record_files
 from graph.records.emit import Reference
 from graph.rdf.query_forms import select
@@ -208,19 +208,20 @@ def compile_records(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy
                 known[index] = hit
                 if in_store:
                     kept.add(index)
-    todo = [path for index, path in enumerate(paths) if index not in known]
+    todo = [index for index in range(len(paths)) if index not in known]
+    # Whoever compiles a file writes its entry, only if it compiled the bytes hashed here (compile_kept).
+    keeping = Keeping(code_version, cache.put) if cache is not None else None
     with tempfile.TemporaryFile() as stream:
         stream.write(preamble)
         if merge is not None:
             merge.add_quads(preamble)
-        results = in_order(paths, known, compile_files(todo, settings, taxonomy))
+        fresh = compile_files([paths[index] for index in todo], settings, taxonomy, keys=[keys.get(index) for index in todo], keeping=keeping)
+        results = in_order(paths, known, fresh)
         for index, (path, result) in enumerate(results):
             compiled.files += 1
             progress.count("records", compiled.files, len(paths))
-            # Kept only if the file still has the bytes it was hashed with: one edited meanwhile is compiled again next time.
-            if cache is not None and not result.cached and index in keys \
-                    and file_key(path, result.display, code_version) == keys[index]:
-                cache.put(keys[index], result)
+            if cache is not None and result.kept:
+                cache.keep(keys[index])
             if compiled.index is not None and index in keys:
                 if index in heads or not result.problems:
                     compiled.index.heads[keys[index]] = heads[index] if index in heads else json.dumps(head_of(result), ensure_ascii=False)

@@ -5,7 +5,9 @@ ontology, taxonomies, record schema and code that read and emit it (``version``)
 is kept by the content hash of those (graph.build.cache) and an unchanged file is not parsed,
 checked or emitted again. Files are compiled in a process pool when there are enough of them to
 pay for it; results come back in file order, so the N-Quads, and the build, do not depend on
-which worker finished first.
+which worker finished first. The process that compiles a file also writes its cache entry
+(``compile_kept``): the main process, which shares the cores with the workers, neither reads the
+file again nor writes the entry.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import hashlib
 import multiprocessing
 import os
 from importlib import metadata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +24,7 @@ from graph.config import Settings
 from graph.problems import Problem
 from graph.records import emit_record, read_record
 from graph.records.emit import Reference
-from graph.records.read import RecordProblems
+from graph.records.read import RecordProblems, read_bytes
 from graph.records.taxonomy import Taxonomy, load_taxonomy, taxonomy_files
 
 # Below this many files to compile, starting workers costs more than it saves.
@@ -44,16 +46,46 @@ class FileResult:
     references: list[Reference] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     cached: bool = False
+    kept: bool = False  # its cache entry was written by the process that compiled it (compile_kept)
 
 
-def compile_file(path: Path, settings: Settings, taxonomy: Taxonomy) -> FileResult:
+@dataclass(frozen=True)
+class Keeping:
+    """How compiled results are kept: the code version their keys hash (``version``) and what
+    writes the entry of a key (graph.build.cache.RecordCache.put), answering whether it did."""
+
+    code_version: str
+    put: Callable[[str, FileResult], bool]
+
+
+def compile_file(path: Path, settings: Settings, taxonomy: Taxonomy, data: bytes | None = None) -> FileResult:
+    """One file's result; from ``data``, its bytes, when the caller has read them."""
     display = settings.display(path)
     try:
-        record = read_record(path, display)
+        record = read_record(path, display, data)
     except RecordProblems as failure:
         return FileResult(display, problems=failure.problems)
     emitted = emit_record(record, settings, taxonomy)
     return FileResult(display, emitted.nquads(), emitted.declared, emitted.references)
+
+
+def compile_kept(path: Path, settings: Settings, taxonomy: Taxonomy, key: str | None, keeping: Keeping | None) -> FileResult:
+    """``compile_file``, and with ``keeping`` the result's cache entry under ``key`` (the key the
+    build hashed the file with, graph.build.cache.SourceIndex), kept only if the bytes compiled
+    are the bytes hashed: a file edited between the two readings gets no entry, and is compiled
+    again next time. Results with problems are kept too (a file fails the same way from the cache).
+    ``kept`` says whether the entry was written."""
+    display = settings.display(path)
+    try:
+        data: bytes | None = read_bytes(path, display)
+    except (RecordProblems, OSError):
+        data = None  # read_record reads it again and says what is wrong with it
+    result = compile_file(path, settings, taxonomy, data)
+    if key is not None and keeping is not None:
+        # A file read_bytes refuses (too big, no longer a regular file) is hashed whole, as the build did.
+        compiled_key = content_key(data, display, keeping.code_version) if data is not None else file_key(path, display, keeping.code_version)
+        result.kept = compiled_key == key and keeping.put(key, result)
+    return result
 
 
 def version(settings: Settings) -> str:
@@ -98,17 +130,18 @@ def content_key(data: bytes, display: str, code_version: str) -> str:
 
 
 # -- the pool: each worker loads the taxonomy once ------------------------------------------------
-_WORKER: tuple[Settings, Taxonomy] | None = None
+_WORKER: tuple[Settings, Taxonomy, Keeping | None] | None = None
 
 
-def _start_worker(settings: Settings) -> None:
+def _start_worker(settings: Settings, keeping: Keeping | None) -> None:
     global _WORKER
-    _WORKER = (settings, load_taxonomy(settings.ontology_dir))
+    _WORKER = (settings, load_taxonomy(settings.ontology_dir), keeping)
 
 
-def _compile_in_worker(path: Path) -> FileResult:
+def _compile_in_worker(path: Path, key: str | None) -> FileResult:
     assert _WORKER is not None, "the pool starts each worker with _start_worker"
-    return compile_file(path, *_WORKER)
+    settings, taxonomy, keeping = _WORKER
+    return compile_kept(path, settings, taxonomy, key, keeping)
 
 
 def usable_cores() -> int:
@@ -116,17 +149,21 @@ def usable_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def compile_files(paths: list[Path], settings: Settings, taxonomy: Taxonomy, workers: int | None = None) -> Iterator[FileResult]:
-    """Each file's result, in the order of ``paths``."""
+def compile_files(paths: list[Path], settings: Settings, taxonomy: Taxonomy, workers: int | None = None,
+                  keys: Sequence[str | None] | None = None, keeping: Keeping | None = None) -> Iterator[FileResult]:
+    """Each file's result, in the order of ``paths``; with ``keeping``, each kept under its key
+    in ``keys`` (one for each path, None for a file not to keep) by ``compile_kept``."""
+    keys = keys if keys is not None else [None] * len(paths)
     workers = workers if workers is not None else usable_cores()
     if workers < 2 or len(paths) < POOL_FROM or "fork" not in multiprocessing.get_all_start_methods():
-        yield from (compile_file(path, settings, taxonomy) for path in paths)
+        yield from (compile_kept(path, settings, taxonomy, key, keeping) for path, key in zip(paths, keys, strict=True))
         return
     # fork: spawn and forkserver import the caller's main module again, which breaks a script
-    # without a __main__ guard. The workers only read and emit; they never touch the parent's store.
+    # without a __main__ guard. The workers read, emit and write cache entries (each its own,
+    # atomically); they never touch the parent's store.
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(settings,)) as pool:
-        yield from pool.map(_compile_in_worker, paths, chunksize=CHUNK)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(settings, keeping)) as pool:
+        yield from pool.map(_compile_in_worker, paths, keys, chunksize=CHUNK)
 
 
 def in_order(paths: list[Path], known: dict[int, FileResult], compiled: Iterable[FileResult]) -> Iterator[tuple[Path, FileResult]]:

@@ -119,8 +119,9 @@ def _ecma_regex(pattern: str) -> re.Pattern[str]:
     return re.compile(re.sub(r"(?<!\\)\$$", r"\\Z", pattern))
 
 
-def _read_bytes(path: Path, display: str) -> bytes:
-    """The file's bytes, if it is a regular file within the size limit; otherwise nothing is read.
+def read_bytes(path: Path, display: str) -> bytes:
+    """The file's bytes, if it is a regular file within the size limit; otherwise nothing is read
+    (RecordProblems says why).
 
     ``lstat`` says what the path is without following a link or opening a FIFO. The open then
     refuses a link (O_NOFOLLOW) and never waits for a writer (O_NONBLOCK), and ``fstat`` checks
@@ -216,14 +217,15 @@ def _capped(problems: list[Problem]) -> list[Problem]:
     return problems[:MAX_LISTED] + [Problem(rest.file, rest.line, rest.rule, f"and {len(problems) - MAX_LISTED} more like these from here on", rest.fix)]
 
 
-def read_record(path: Path, display: str | None = None) -> Record:
-    """Load and check one file; raise RecordProblems listing everything wrong with it."""
+def read_record(path: Path, display: str | None = None, data: bytes | None = None) -> Record:
+    """Load and check one file; raise RecordProblems listing everything wrong with it. ``data``:
+    its bytes, when the caller has read them (``read_bytes``) to know what it compiled."""
     display = display or str(path)
     source_id = path.stem
     if not ID_PATTERN.fullmatch(source_id):
         raise RecordProblems([Problem(display, 1, "file-name", f"file name '{visible(path.name)}' is not a slug",
                                       "rename it to lower-case words joined by hyphens, e.g. 2024-08-faw-baosteel.yaml")])
-    positioned = read_yaml_mapping(path, display, "a 'source:' section", "copy an existing file in data/sources/ and edit it")
+    positioned = read_yaml_mapping(path, display, "a 'source:' section", "copy an existing file in data/sources/ and edit it", data)
     # The full validator is made only for a file the fast one refuses (most builds compile none).
     problems = [] if _fast_accepts(_fast(), positioned.value) else schema_problems(display, positioned, _validator())
     if not problems:
@@ -233,11 +235,12 @@ def read_record(path: Path, display: str | None = None) -> Record:
     return Record(path, display, source_id, positioned.value, positioned)
 
 
-def read_yaml_mapping(path: Path, display: str, expected: str, fix: str) -> Positioned:
+def read_yaml_mapping(path: Path, display: str, expected: str, fix: str, data: bytes | None = None) -> Positioned:
     """The file's YAML mapping with line numbers, after the checks every data file gets (a regular
-    file within the size limit, UTF-8, no control characters, no aliases, bounded nesting)."""
+    file within the size limit, UTF-8, no control characters, no aliases, bounded nesting); from
+    ``data`` when given (the bytes ``read_bytes`` read), else from the file."""
     try:
-        text = _read_bytes(path, display).decode("utf-8")
+        text = (data if data is not None else read_bytes(path, display)).decode("utf-8")
     except UnicodeDecodeError as error:
         raise RecordProblems([Problem(display, 1, "encoding", f"not UTF-8 ({error.reason})", "save the file as UTF-8")]) from None
     refused = _capped(list(_raw_character_problems(display, text)))
