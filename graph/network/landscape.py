@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import product
-from typing import Any, Literal
+from typing import Literal
 
 from graph.ask.resolve import kind_and_id
 from graph.rdf.batches import iri_values
@@ -325,15 +325,15 @@ def _narrowed(whole: Landscape, parts: frozenset[Part], unroled: dict[str, list[
     topics, details = "topics" in parts, "details" in parts
     alliances = {}
     for iri, a in whole.alliances.items():
-        fields: dict[str, Any] = {"parties": list(a.parties if details else unroled.get(iri, ()))}
-        if topics:  # passed to the constructor: a field left to its default factory makes a container to throw away
-            fields.update(type_key=a.type_key, materials=set(a.materials), pathways=set(a.pathways), year=a.year,
-                          status=a.status, material_keys=set(a.material_keys), pathway_keys=set(a.pathway_keys),
-                          type_keys=set(a.type_keys), status_keys=set(a.status_keys))
+        b = Alliance(iri, a.id, parties=list(a.parties if details else unroled.get(iri, ())))
+        if topics:
+            b.type_key, b.materials, b.pathways, b.year, b.status = a.type_key, set(a.materials), set(a.pathways), a.year, a.status
+            b.material_keys, b.pathway_keys, b.type_keys, b.status_keys = (set(a.material_keys), set(a.pathway_keys),
+                                                                           set(a.type_keys), set(a.status_keys))
         if details:
-            fields.update(cls=a.cls, titles=dict(a.titles), dates=set(a.dates), start=a.start, end=a.end,
-                          sources=list(a.sources), claims=list(a.claims), year_basis=a.year_basis, title=a.title)
-        alliances[iri] = Alliance(iri, a.id, **fields)
+            b.cls, b.titles, b.dates, b.start, b.end = a.cls, dict(a.titles), set(a.dates), a.start, a.end
+            b.sources, b.claims, b.year_basis, b.title = list(a.sources), list(a.claims), a.year_basis, a.title
+        alliances[iri] = b
     organisations = {iri: Organisation(iri, o.id, o.kind, {lang: list(v) for lang, v in o.names.items()} if details else {},
                                        o.sector, o.country, list(o.parents), o.label)
                      for iri, o in whole.organisations.items()}
