@@ -330,3 +330,25 @@ def test_a_landscape_orjson_cannot_write_is_kept_by_json_and_read_back() -> None
     back = landscape_cache.decode(landscape_cache.encode(landscape), landscape.parts)
     assert back.alliances[first.iri].year == 2**70
     assert landscape_cache.encode(back) == landscape_cache.encode(landscape)
+
+
+def test_a_row_is_each_field_in_its_order_with_every_set_sorted() -> None:
+    """A row holds an object's fields in the dataclass's order, each set as a sorted list, whichever
+    fields are sets: the encoding takes them by a getter and set positions made once from the layout."""
+    import dataclasses
+
+    from landscape_support import synthetic_landscape
+
+    landscape = synthetic_landscape(30)
+    first = next(iter(landscape.alliances.values()))
+    words = [f"material/m{i}" for i in range(12)]
+    first.materials, first.dates = set(reversed(words)), {f"2024-{m:02}" for m in range(12, 0, -1)}  # never all in sorted order
+    first.status_keys = set()
+    sections = landscape_cache.sections_of(landscape)
+    for name, items in (("sources", landscape.sources), ("organisations", landscape.organisations), ("alliances", landscape.alliances)):
+        assert len(sections[name]) == len(items) > 0
+        for item, row in zip(items.values(), sections[name]):
+            fields = [getattr(item, f.name) for f in dataclasses.fields(item) if f.init]
+            expected = [sorted(value) if isinstance(value, set) else value for value in fields]
+            assert json.loads(row) == json.loads(json.dumps(expected)), (name, item)
+    assert json.loads(sections["alliances"][0])[[f.name for f in dataclasses.fields(first)].index("materials")] == sorted(words)
