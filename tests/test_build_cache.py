@@ -35,9 +35,10 @@ def compiled_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     compile_file = records.compile_file
 
-    def counting(path: Path, settings: Settings, taxonomy: object, data: bytes | None = None) -> records.FileResult:
+    def counting(path: Path, settings: Settings, taxonomy: object, data: bytes | None = None,
+                 display: str | None = None) -> records.FileResult:
         seen.append(path.name)
-        return compile_file(path, settings, taxonomy, data)  # type: ignore[arg-type]
+        return compile_file(path, settings, taxonomy, data, display)  # type: ignore[arg-type]
 
     monkeypatch.setattr(records, "compile_file", counting)
     return seen
@@ -125,10 +126,11 @@ def work_log(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     log = tmp_path / "work.log"
     compile_file, put = records.compile_file, RecordCache.put
 
-    def logged_compile(path: Path, settings: Settings, taxonomy: object, data: bytes | None = None) -> records.FileResult:
+    def logged_compile(path: Path, settings: Settings, taxonomy: object, data: bytes | None = None,
+                       display: str | None = None) -> records.FileResult:
         with log.open("a", encoding="utf-8") as out:
             out.write(f"compiled {os.getpid()} {path.name}\n")
-        return compile_file(path, settings, taxonomy, data)  # type: ignore[arg-type]
+        return compile_file(path, settings, taxonomy, data, display)  # type: ignore[arg-type]
 
     def logged_put(cache: RecordCache, key: str, result: records.FileResult) -> bool:
         with log.open("a", encoding="utf-8") as out:

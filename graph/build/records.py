@@ -58,9 +58,10 @@ class Keeping:
     put: Callable[[str, FileResult], bool]
 
 
-def compile_file(path: Path, settings: Settings, taxonomy: Taxonomy, data: bytes | None = None) -> FileResult:
-    """One file's result; from ``data``, its bytes, when the caller has read them."""
-    display = settings.display(path)
+def compile_file(path: Path, settings: Settings, taxonomy: Taxonomy, data: bytes | None = None, display: str | None = None) -> FileResult:
+    """One file's result; from ``data``, its bytes, when the caller has read them (and ``display``,
+    how it is shown, when the caller has it: resolving the path again costs a system call or more)."""
+    display = display if display is not None else settings.display(path)
     try:
         record = read_record(path, display, data)
     except RecordProblems as failure:
@@ -80,7 +81,7 @@ def compile_kept(path: Path, settings: Settings, taxonomy: Taxonomy, key: str | 
         data: bytes | None = read_bytes(path, display)
     except (RecordProblems, OSError):
         data = None  # read_record reads it again and says what is wrong with it
-    result = compile_file(path, settings, taxonomy, data)
+    result = compile_file(path, settings, taxonomy, data, display)
     if key is not None and keeping is not None:
         # A file read_bytes refuses (too big, no longer a regular file) is hashed whole, as the build did.
         compiled_key = content_key(data, display, keeping.code_version) if data is not None else file_key(path, display, keeping.code_version)
