@@ -206,6 +206,32 @@ def test_a_file_edited_between_its_hashing_and_its_compiling_gets_no_entry(own_d
     assert _entries(own_data) == {_key(own_data, path) for path in sources}
 
 
+def test_a_file_edited_while_it_is_compiled_is_compiled_again_when_its_hashed_bytes_come_back(
+        own_data: Settings, cores: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The build loads the bytes it compiled, not the ones it hashed, and must say so: were the
+    graph recorded under the hashed bytes' key, putting those bytes back would leave the edited
+    version in the graph."""
+    sources = sorted((own_data.data_dir / "sources").glob("*.yaml"))
+    edited = sources[len(sources) // 2]
+    hashed = edited.read_bytes()
+    compiled = hashed.replace(b"\n  title: ", b"\n  title: Edited while building, ", 1)
+    assert compiled != hashed
+
+    def edited_while_read(path: Path, display: str) -> bytes:
+        if path == edited and path.read_bytes() == hashed:
+            path.write_bytes(compiled)
+        return read_bytes(path, display)
+
+    monkeypatch.setattr(records, "read_bytes", edited_while_read)
+    build(own_data)
+    assert any("Edited while building" in quad for quad in _quads(own_data))
+    monkeypatch.setattr(records, "read_bytes", read_bytes)
+    edited.write_bytes(hashed)
+    build(own_data)
+    assert not any("Edited while building" in quad for quad in _quads(own_data))
+    assert _key(own_data, edited) in _entries(own_data)
+
+
 def test_files_that_fail_their_checks_are_kept_as_they_were(own_data: Settings, cores: str, work_log: Path) -> None:
     """Results with problems have entries too, whether the file was read (a YAML error, a name
     that is no slug, read before its name is checked) or refused unread (too big: hashed whole)."""

@@ -30,7 +30,7 @@ from graph.errors import InvalidData
 from graph.problems import Problem, Severity, has_violations
 from graph.rdf.batches import chunks, iri_values
 from graph.rdf.location import RemoteEndpoint
-from graph.build.cache import INDEX_FILE, RecordCache, SourceIndex, declared_in, head_of, result_of
+from graph.build.cache import INDEX_FILE, RecordCache, Seen, SourceIndex, declared_in, head_of, result_of
 from graph.progress import Progress
 from graph.build.records import FileResult, Keeping, compile_files, in_order, version
 from graph.records import record_files
@@ -222,6 +222,11 @@ def compile_records(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy
             progress.count("records", compiled.files, len(paths))
             if cache is not None and result.kept:
                 cache.keep(keys[index])
+            if result.compiled_as is not None and compiled.index is not None:  # edited while the build ran
+                key, digest = result.compiled_as
+                keys[index] = compiled.keys[path.stem] = key
+                compiled.hashes[path.stem] = digest
+                compiled.index.files[result.display] = Seen(None, key, digest)  # no stat: hashed again next time
             if compiled.index is not None and index in keys:
                 if index in heads or not result.problems:
                     compiled.index.heads[keys[index]] = heads[index] if index in heads else json.dumps(head_of(result), ensure_ascii=False)

@@ -20,6 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from graph.changes.manifest import file_hash
 from graph.config import Settings
 from graph.problems import Problem
 from graph.records import emit_record, read_record
@@ -47,6 +48,10 @@ class FileResult:
     problems: list[Problem] = field(default_factory=list)
     cached: bool = False
     kept: bool = False  # its cache entry was written by the process that compiled it (compile_kept)
+    # The cache key and manifest hash of the bytes compiled, when they are not the bytes the build
+    # hashed (the file was edited between the two readings): what the build loaded is recorded as
+    # coming from these, so that putting the hashed bytes back makes the next build compile it again.
+    compiled_as: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -73,9 +78,9 @@ def compile_file(path: Path, settings: Settings, taxonomy: Taxonomy, data: bytes
 def compile_kept(path: Path, settings: Settings, taxonomy: Taxonomy, key: str | None, keeping: Keeping | None) -> FileResult:
     """``compile_file``, and with ``keeping`` the result's cache entry under ``key`` (the key the
     build hashed the file with, graph.build.cache.SourceIndex), kept only if the bytes compiled
-    are the bytes hashed: a file edited between the two readings gets no entry, and is compiled
-    again next time. Results with problems are kept too (a file fails the same way from the cache).
-    ``kept`` says whether the entry was written."""
+    are the bytes hashed: a file edited between the two readings gets no entry, and its result says
+    what it was compiled from (``compiled_as``). Results with problems are kept too (a file fails
+    the same way from the cache). ``kept`` says whether the entry was written."""
     display = settings.display(path)
     try:
         data: bytes | None = read_bytes(path, display)
@@ -86,6 +91,8 @@ def compile_kept(path: Path, settings: Settings, taxonomy: Taxonomy, key: str | 
         # A file read_bytes refuses (too big, no longer a regular file) is hashed whole, as the build did.
         compiled_key = content_key(data, display, keeping.code_version) if data is not None else file_key(path, display, keeping.code_version)
         result.kept = compiled_key == key and keeping.put(key, result)
+        if compiled_key is not None and compiled_key != key:
+            result.compiled_as = (compiled_key, file_hash(data) if data is not None else "")
     return result
 
 
