@@ -5,7 +5,8 @@ reading the store: 11 s of CPU for the 1.5 million rows of 15,000 organisations 
 - Kept for each set of parts a command asks for (``KEPT``): every part (exports, drawings, the
   explorer), none (``network`` and ``path`` without topic filters) and the topics (a filter by
   material, pathway, type, status or year; the timeline), all three from one reading.
-- A cold build reads them whole from its complete store, the store read once for both.
+- A cold build reads them whole from its complete store, the store read once for all three; a
+  large one in a second process while it finishes (graph.build.landscape_apart).
 - An incremental build patches the previous build's kept landscapes: it reads again only the
   alliances, organisations and sources the change reaches (``reached``), the rest of the rows kept
   as they were (a kept landscape is one row a line: graph.network.landscape_cache.encode). What a
@@ -35,6 +36,7 @@ from typing import TYPE_CHECKING
 import orjson
 import pyoxigraph as ox
 
+from graph.build.landscape_apart import APART_FROM, ApartFailed, ReadApart
 from graph.config import TAXONOMY_NS, Settings
 from graph.network import landscape_cache as cache
 from graph.network.landscape import PARTS, SOURCE_GRAPHS, Landscape, Part, _ident, _only, cycles_uncollected, read_landscapes
@@ -64,15 +66,31 @@ class NotSure(Exception):
 
 
 class LandscapeKeeper:
-    """Keeps the landscapes of one local build: ``prepare`` with the complete store still open,
-    ``write`` once it is closed, before it is published."""
+    """Keeps the landscapes of one local build: ``start`` and ``prepare`` with the complete store
+    still open, ``write`` once it is closed, before it is published; ``stop`` when the build ends."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.payloads: dict[frozenset[Part], bytes | list[bytes | memoryview]] = {}
         self.how = ""  # "read whole", "patched" or why none is kept (tests and the benchmark read it)
+        self.apart: ReadApart | None = None
+
+    def start(self, store: OxigraphStore, update: Update | None, build_path: Path, triples: int) -> None:
+        """Begin reading a large cold build's landscapes in a second process (graph.build.landscape_apart),
+        while the build finishes; ``prepare`` takes them."""
+        if update is None and triples >= APART_FROM:
+            self.apart = ReadApart(store, build_path, KEPT)
 
     def prepare(self, store: OxigraphStore, update: Update | None) -> None:
+        if self.apart is not None:
+            try:
+                self.payloads, self.how = dict(self.apart.payloads()), "read whole apart"
+                return
+            except ApartFailed as failure:
+                self._read_whole(store, f"read whole: the second process failed ({failure})")
+                return
+            finally:
+                self.apart = None
         if update is None:
             self._read_whole(store, "read whole")
             return
@@ -85,18 +103,27 @@ class LandscapeKeeper:
             else:
                 self.payloads, self.how = {}, f"none kept: {why}"
 
-    @cycles_uncollected()
     def _read_whole(self, store: OxigraphStore, how: str) -> None:
-        """Read and encoded with the cycle collector paused throughout: the landscapes are gone before
-        it runs again, where a pause for the reading alone ended in a collection walking every object
-        the reading made (0.5-0.8 s of CPU at 35,000 alliances, session 11)."""
-        self.payloads = {parts: cache.encode(landscape) for parts, landscape in read_landscapes(store, KEPT).items()}
-        self.how = how
+        self.payloads, self.how = dict(read_whole(store, KEPT)), how
+
+    def stop(self) -> None:
+        """Stop a reading still running in a second process (the build failed before ``prepare``)."""
+        if self.apart is not None:
+            self.apart.stop()
+            self.apart = None
 
     def write(self, folder: Path) -> None:
         for parts, payload in self.payloads.items():
             cache.write_payload(cache.cache_file(folder, parts), cache.header_of(folder, parts), payload)
         self.payloads = {}
+
+
+@cycles_uncollected()
+def read_whole(store: OxigraphStore, wanted: tuple[frozenset[Part], ...]) -> dict[frozenset[Part], bytes]:
+    """The landscapes ``wanted`` read whole and encoded, with the cycle collector paused throughout:
+    they are gone before it runs again, where a pause for the reading alone ended in a collection
+    walking every object the reading made (0.5-0.8 s of CPU at 35,000 alliances, session 11)."""
+    return {parts: cache.encode(landscape) for parts, landscape in read_landscapes(store, wanted).items()}
 
 
 def patched(store: OxigraphStore, update: Update, settings: Settings) -> dict[frozenset[Part], bytes | list[bytes | memoryview]]:

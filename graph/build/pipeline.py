@@ -410,7 +410,7 @@ def build(settings: Settings | None = None) -> BuildSummary:
     kept = LandscapeKeeper(settings)  # the first network command on this build finds its landscape (graph.build.landscape_kept)
     try:
         try:
-            files, problems, counts, graphs = _build_into(lease.folder, settings, progress, incremental=True, keep=kept.prepare)
+            files, problems, counts, graphs = _build_into(lease.folder, settings, progress, incremental=True, keep=kept)
             kept.write(lease.folder)  # the store closed: its files are what commands will hash
         except BaseException:
             discard(lease.folder)
@@ -450,12 +450,12 @@ def build_remote(settings: Settings, endpoint: RemoteEndpoint) -> BuildSummary:
 def _build_into(build_path: Path, settings: Settings, progress: Progress,
                 then: Callable[[OxigraphStore], object] | None = None,
                 incremental: bool = False,
-                keep: Callable[[OxigraphStore, Update | None], None] | None = None) -> tuple[int, list[Problem], dict[str, int], int]:
+                keep: LandscapeKeeper | None = None) -> tuple[int, list[Problem], dict[str, int], int]:
     """Compile into a new store at ``build_path``; closed on return, so the folder can be
     published or discarded. Record files unchanged since an earlier build come from the cache
     beside the store; it keeps only this build's files. With ``incremental``, the store starts
     as a copy of the published build when that can be trusted. ``then`` gets the valid,
-    complete store before it is closed, ``keep`` too, with what an incremental build changed."""
+    complete store before it is closed; ``keep`` keeps its landscapes (graph.build.landscape_kept)."""
     version = graph_version(settings)
     previous, why = trusted_previous(settings, version) if incremental else (None, "")
     if previous is not None:
@@ -478,7 +478,7 @@ def _build_into(build_path: Path, settings: Settings, progress: Progress,
 
 def _build_from(build_path: Path, settings: Settings, progress: Progress, version: str,
                 then: Callable[[OxigraphStore], object] | None, store: OxigraphStore,
-                update: Update | None, keep: Callable[[OxigraphStore, Update | None], None] | None = None,
+                update: Update | None, keep: LandscapeKeeper | None = None,
                 ) -> tuple[int, list[Problem], dict[str, int], int]:
     cache = RecordCache.beside(settings.store_path)
     merge = Merge() if update is None else None  # the triples of every graph, as loaded, for the stored merge
@@ -492,6 +492,8 @@ def _build_from(build_path: Path, settings: Settings, progress: Progress, versio
             store.materialise_union(merge)  # after validation, which checks that no fact sits outside a source graph
         else:
             store.flush(optimize=False)  # compacting a copied store would rewrite all of it
+        if keep is not None:  # a large cold build's landscapes are read in a second process meanwhile
+            keep.start(store, update, build_path, merge.lines if merge is not None and merge.complete else 0)
         # A cold build's store is written no more: it compacts while what follows reads it.
         with store.compacting() if update is None else contextlib.nullcontext():
             counts, graphs = _publishable(build_path, settings, version, store, update, merge, compiled, problems)
@@ -499,9 +501,11 @@ def _build_from(build_path: Path, settings: Settings, progress: Progress, versio
                 then(store)
             if keep is not None:
                 progress.stage("keeping the landscape")
-                keep(store, update)
+                keep.prepare(store, update)
         return compiled.files, problems, counts, graphs
     finally:
+        if keep is not None:
+            keep.stop()
         store.close()
         if merge is not None:
             merge.close()

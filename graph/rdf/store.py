@@ -188,6 +188,17 @@ class OxigraphStore:
             pool.shutdown(wait=True)
         compaction.result()
 
+    @property
+    def union(self) -> bool:
+        """Whether queries read Oxigraph's union as the default graph (False once it holds the merge)."""
+        return self._union
+
+    def checkpoint(self, path: Path) -> None:
+        """A copy of the store as it is now at ``path`` (a folder that must not exist), made of links
+        to its files where they share a file system (RocksDB's checkpoint, pyoxigraph's ``backup``):
+        another process may open it read-only while this store is compacted."""
+        self._store.backup(str(path))
+
     def close(self) -> None:
         """Drop the store so that its files are released (pyoxigraph closes on release), and
         its lease with it."""
@@ -330,6 +341,7 @@ class Merge:
         self.complete = True
         self.alone: dict[str, tuple[int, int]] = {}  # graph -> (offset, length) of its triples, when added in one piece
         self.split: set[str] = set()  # graphs added in several pieces, or with others
+        self.lines = 0  # triples added: those of every graph, some perhaps twice
 
     def add_quads(self, nquads: bytes) -> None:
         """Quads loaded into their named graphs: their triples belong to the merge."""
@@ -348,6 +360,7 @@ class Merge:
     def _add(self, triples: bytes, graphs: set[str]) -> None:
         offset = self.file.tell()
         self.file.write(triples)
+        self.lines += triples.count(b"\n")
         for graph in graphs:
             if len(graphs) > 1 or graph in self.alone:
                 self.split.add(graph)
