@@ -180,7 +180,7 @@ def test_duplicates_that_a_change_makes_or_ends_are_those_of_a_cold_build(own_da
     assert len(copies) == 1
     keys = [q for q in queries if "?alliance ?type ?party" in q]
     assert keys and all("VALUES ?alliance" in q for q in keys)  # the scoped check, not the whole one
-    assert integrity.SAME_PARTIES_MAYBE not in queries
+    assert integrity.PARTIES not in queries
 
     cold_settings = Settings(data_dir=own_data.data_dir, store_path=tmp_path / "cold" / "store")
     cold = build(cold_settings)

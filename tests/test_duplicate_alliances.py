@@ -97,3 +97,32 @@ def test_the_scoped_check_agrees_with_the_whole_one() -> None:
     kept = [p for p in whole if not touched.intersection(p.about)]
     scoped = sorted(_scoped_duplicates(store, locations, Scope(touched, kept)))
     assert scoped == whole
+
+
+def test_ids_and_parties_with_any_characters_are_compared_as_written() -> None:
+    """The suspects are read from the store's rows as text (TSV): ids with letters beyond ASCII,
+    escapes and query parts, and parties written as text with tabs, quotes and line breaks or as
+    numbers, make the same pairs as reading every alliance's facts does."""
+    parties = [f"<{BASE}organisation/énergie-Ω>", f"<{BASE}organisation/a%20b?x=1&y#z>", '"Acme\\tSteel \\"Ltd\\"\\nGmbH"', "42"]
+    lines = [PREFIXES]
+    for index, alliance in enumerate(["déal-😀", "déal-😀-2", "deal#3", "deal?4"]):
+        iri = f"<{BASE}alliance/{alliance}>"
+        lines.append(f'{iri} a al:Alliance ; skos:hiddenLabel "pact" .')
+        for number, party in enumerate(parties[:2] if index < 2 else parties[2:]):
+            lines.append(f"{iri} al:participation <{iri[1:-1]}/p{number}> . <{iri[1:-1]}/p{number}> al:party {party} .")
+    store, locations = _store("\n".join(lines)), Locations(Settings(), {}, {})
+    expected = _reading_every_alliance(store, locations)
+    assert sorted(p.about for p in expected) == [(f"{BASE}alliance/deal?4", f"{BASE}alliance/deal#3"),
+                                                 (f"{BASE}alliance/déal-😀-2", f"{BASE}alliance/déal-😀")]
+    assert list(_duplicate_alliances(store, locations)) == expected
+
+
+def test_an_alliance_that_is_a_blank_node_is_compared_as_before() -> None:
+    """A subject without an IRI cannot be named to the facts' query: every alliance's facts are read."""
+    parties = f"al:participation [ al:party <{BASE}organisation/org-1> ], [ al:party <{BASE}organisation/org-2> ]"
+    turtle = (_landscape(2) + f'\n[] a al:Alliance ; skos:hiddenLabel "accord" ; {parties} .'
+              f'\n<{BASE}alliance/accord> a al:Alliance ; skos:hiddenLabel "accord" ; {parties} .')
+    store, locations = _store(turtle), Locations(Settings(), {}, {})
+    expected = _reading_every_alliance(store, locations)
+    assert any(p.about[0] == f"{BASE}alliance/accord" or p.about[1] == f"{BASE}alliance/accord" for p in expected)
+    assert list(_duplicate_alliances(store, locations)) == expected

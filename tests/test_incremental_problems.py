@@ -159,7 +159,7 @@ def test_previous_problems_that_name_no_entity_make_the_scoped_checks_run_whole(
     incremental = build(own_data)
     assert len(copies) == 1
     assert asked == [None]
-    assert integrity.SAME_PARTIES_MAYBE in queries  # the whole duplicate check: every alliance's parties compared
+    assert integrity.PARTIES in queries  # the whole duplicate check: every alliance's parties compared
     cold = build(Settings(data_dir=own_data.data_dir, store_path=tmp_path / "cold" / "store"))
     assert _summary(incremental) == _summary(cold)
 

@@ -12,11 +12,14 @@ new kind of shape is slower, never missed. ``tests/test_shape_filter.py`` checks
 equals pySHACL on the whole graph.
 
 Over the whole graph the store answers only the nodes that may fail, from set operations: counts
-grouped per subject of a path, MINUS, and joins with the focus nodes taken once each. A join that
-looks up each focus node's values (``?f <path> ?a, ?b``) costs an index lookup per row: at 1.38
-million triples, 1-3 s for each of a dozen constraints, 17 s in all, where the grouped forms take
-0.1-0.3 s. With ``within`` (a few focus nodes, an incremental build), those lookups are the cheap
-way, and each condition has that form too (the same nodes, tested per node).
+grouped per subject of a path, MINUS, and the few nodes these find tested for being focus nodes. A
+join that looks up each focus node's values (``?f <path> ?a, ?b``) costs an index lookup per row:
+at 1.38 million triples, 1-3 s for each of a dozen constraints, 17 s in all, where the grouped forms
+take 0.1-0.3 s. A join of those few nodes with every focus node cost as much again (each condition
+lists the focus nodes anew: 0.25 s for 35,000 alliances at 1.49 million triples, 2 s over the
+shapes), where testing each of the few costs next to nothing. With ``within`` (a few focus nodes,
+an incremental build), those lookups are the cheap way, and each condition has that form too (the
+same nodes, tested per node).
 """
 from __future__ import annotations
 
@@ -46,15 +49,17 @@ TARGETS = {SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNod
 INSTANCES = "SELECT DISTINCT ?x WHERE { VALUES ?class { %s } ?x rdf:type ?class }"
 SUBCLASSES = "SELECT DISTINCT ?sub WHERE { ?sub rdfs:subClassOf* <%s> }"
 FOCUS = "$FOCUS"  # stands for a node shape's focus pattern in its conditions
+IN_FOCUS = "$IN_FOCUS"  # stands for a test that ?f, found already, is one of its focus nodes
 
 
 @dataclass
 class _NodeShape:
     """One targeted node shape as queries: the focus pattern, patterns that match a focus node
-    ``?f`` that may fail (SPARQL, FOCUS standing for the focus pattern), and value checks per path
-    (Python)."""
+    ``?f`` that may fail (SPARQL, FOCUS standing for the focus pattern, IN_FOCUS for ``member``),
+    and value checks per path (Python)."""
 
     focus: str
+    member: str  # a filter true when ?f, bound, is a focus node
     conditions: list[str] = field(default_factory=list)
     value_checks: list[tuple[URIRef, Check]] = field(default_factory=list)
     every_focus: bool = False  # a constraint this module cannot narrow: all focus nodes are candidates
@@ -103,25 +108,26 @@ class ShapeFilter:
         found: set[str] = set()
         if shape.every_focus or shape.conditions:
             patterns = [FOCUS] if shape.every_focus else shape.conditions
-            union = " UNION ".join(f"{{ {pattern.replace(FOCUS, shape.focus)} }}" for pattern in patterns)
+            union = " UNION ".join(f"{{ {pattern.replace(FOCUS, shape.focus).replace(IN_FOCUS, shape.member)} }}"
+                                  for pattern in patterns)
             found |= {_iri(row["f"]) for row in select(self.store, f"SELECT DISTINCT ?f WHERE {{ {union} }}")}
         for path, check in shape.value_checks:
-            found |= self._failing(shape.focus, path, check)
+            found |= self._failing(shape, path, check)
         return found
 
-    def _failing(self, focus: str, path: URIRef, check: Check) -> set[str]:
+    def _failing(self, shape: _NodeShape, path: URIRef, check: Check) -> set[str]:
         """The focus nodes with a value of ``path`` that fails ``check``. Over the whole graph, the
         distinct values of the path (a few dozen dates, four year bases) are checked, and only the
         focus nodes of those that fail are asked for; with ``within``, each focus node's values."""
         if self.within is not None:
-            return self._failing_per_node(focus, path, check)
+            return self._failing_per_node(shape.focus, path, check)
         values = [row["v"] for row in select(self.store, f"SELECT DISTINCT ?v WHERE {{ ?f <{path}> ?v }}")]
         failing = [value for value in values if not check(_rdflib(value))]
         if any(not isinstance(value, (ox.NamedNode, ox.Literal)) for value in failing):
-            return self._failing_per_node(focus, path, check)  # a blank node cannot be named in VALUES
+            return self._failing_per_node(shape.focus, path, check)  # a blank node cannot be named in VALUES
         found: set[str] = set()
         for batch in chunks(map(str, failing), 1000):
-            query = f"SELECT DISTINCT ?f WHERE {{ VALUES ?v {{ {' '.join(batch)} }} ?f <{path}> ?v {focus} }}"
+            query = f"SELECT DISTINCT ?f WHERE {{ VALUES ?v {{ {' '.join(batch)} }} ?f <{path}> ?v {shape.member} }}"
             found |= {_iri(row["f"]) for row in select(self.store, query)}
         return found
 
@@ -137,10 +143,15 @@ class ShapeFilter:
         return found
 
     def _node_shape(self, shape: Node) -> _NodeShape | None:
-        focus = self._focus(shape)
-        if focus is None:
+        patterns = self._focus_patterns(shape)
+        if patterns is None:
             return None
-        compiled = _NodeShape(focus)
+        member = "FILTER EXISTS { " + " UNION ".join(patterns) + " }"
+        if self.within is not None:
+            focus = "{ " + " UNION ".join(f"{{ VALUES ?f {{ {self.within} }} {pattern} }}" for pattern in patterns) + " }"
+        else:  # each focus node once: an alliance is typed with two of al:Alliance's classes
+            focus = "{ SELECT DISTINCT ?f WHERE { " + " UNION ".join(patterns) + " } }"
+        compiled = _NodeShape(focus, member)
         for predicate, value in self.shapes.predicate_objects(shape):
             if predicate in NOT_CONSTRAINTS or predicate in TARGETS:
                 continue
@@ -154,7 +165,8 @@ class ShapeFilter:
                     compiled.conditions.append(f"{FOCUS} FILTER ({condition})")
         return compiled
 
-    def _focus(self, shape: Node) -> str | None:
+    def _focus_patterns(self, shape: Node) -> list[str] | None:
+        """The patterns of ``shape``'s targets, each matching its focus nodes as ``?f``."""
         patterns = []
         for predicate, value in self.shapes.predicate_objects(shape):
             if predicate not in TARGETS:
@@ -171,13 +183,7 @@ class ShapeFilter:
                 patterns.append(f"{{ ?targeted <{value}> ?f }}")
             else:
                 patterns.append(f"{{ VALUES ?f {{ <{value}> }} }}")
-        if not patterns:
-            return None
-        if self.within is not None:
-            patterns = [f"{{ VALUES ?f {{ {self.within} }} {pattern} }}" for pattern in patterns]
-            return "{ " + " UNION ".join(patterns) + " }"
-        # Each focus node once: an alliance is typed with two of al:Alliance's classes.
-        return "{ SELECT DISTINCT ?f WHERE { " + " UNION ".join(patterns) + " } }"
+        return patterns or None
 
     def _property(self, shape: Node, compiled: _NodeShape) -> None:
         path = self.shapes.value(shape, SH.path)
@@ -197,7 +203,7 @@ class ShapeFilter:
             elif predicate == SH["class"] and isinstance(value, URIRef):
                 typed = f"VALUES ?vclass {{ {self.classes(value)} }} ?v rdf:type ?vclass"
                 compiled.conditions.append(f"{FOCUS} ?f <{path}> ?v FILTER NOT EXISTS {{ {typed} }}" if self.within is not None
-                                           else f"{{ SELECT DISTINCT ?f WHERE {{ ?f <{path}> ?v MINUS {{ {typed} }} }} }} {FOCUS}")
+                                           else f"{{ SELECT DISTINCT ?f WHERE {{ ?f <{path}> ?v MINUS {{ {typed} }} }} }} {IN_FOCUS}")
             else:
                 check = self._value_check(predicate, value)
                 if check is None:
@@ -295,7 +301,7 @@ class ShapeFilter:
 def _count_condition(predicate: Node, path: URIRef, count: int, scoped: bool) -> str | None:
     """A pattern for the focus nodes that may have fewer (minCount) or more (maxCount) values than
     allowed; ``scoped``: written for a few focus nodes (tests per node), else for all of them
-    (counts grouped per subject, then joined).
+    (counts grouped per subject, the subjects found then tested for being focus nodes: IN_FOCUS).
 
     Values are counted as distinct terms; rdflib can merge two literals Oxigraph keeps apart
     ("1.0" and "1.00"), so only two values that are not literals make a minimum of two sure."""
@@ -310,9 +316,9 @@ def _count_condition(predicate: Node, path: URIRef, count: int, scoped: bool) ->
             return f"{FOCUS} MINUS {{ {_more_than_one(path, 'FILTER (!isLiteral(?v))')} }}"
         return None
     if count == 0:
-        return f"{FOCUS} ?f <{path}> ?v" if scoped else f"{{ SELECT DISTINCT ?f WHERE {{ ?f <{path}> ?v }} }} {FOCUS}"
+        return f"{FOCUS} ?f <{path}> ?v" if scoped else f"{{ SELECT DISTINCT ?f WHERE {{ ?f <{path}> ?v }} }} {IN_FOCUS}"
     if count == 1:
-        return f"{FOCUS} ?f <{path}> ?a, ?b FILTER (!sameTerm(?a, ?b))" if scoped else f"{_more_than_one(path)} {FOCUS}"
+        return f"{FOCUS} ?f <{path}> ?a, ?b FILTER (!sameTerm(?a, ?b))" if scoped else f"{_more_than_one(path)} {IN_FOCUS}"
     return None
 
 
