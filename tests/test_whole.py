@@ -49,7 +49,8 @@ AL = PREFIXES["al"]
 EX = "https://example.org/"
 # Two sources state the same alliance (Oxigraph's union returns its triples once per source); its
 # material names differ in case and accents and two of its materials share a name; a party takes
-# part twice in two roles; a party without a name and a thing that is no alliance get no list.
+# part twice in two roles; a party without a name and a thing that is no alliance get no list. The
+# parties are in one group that takes part in nothing itself.
 TRICKY = f"""
 @prefix al: <{AL}> . @prefix ex: <{EX}> . @prefix schema: <{SCHEMA}> .
 ex:deal a al:Alliance ; al:material ex:m1, ex:m2, ex:m3, ex:m4, ex:m5, ex:m6 ; al:pathway ex:w1 ;
@@ -60,13 +61,15 @@ ex:p3 al:party ex:o2 ; al:role ex:buyer .
 ex:p4 al:party ex:nameless ; al:role ex:buyer .
 ex:s1 schema:startDate "2024-01-02" . ex:s2 schema:startDate "2023-12" .
 ex:thing al:material ex:m1 ; al:participation ex:p1 .
+ex:o1 al:inGroup ex:o1, ex:group . ex:o2 al:inGroup ex:o2, ex:group . ex:nameless al:inGroup ex:nameless, ex:group .
+ex:group al:inGroup ex:group .
 """
 LABELS = f"""
 @prefix al: <{AL}> . @prefix ex: <{EX}> .
 ex:m1 al:displayLabel "steel"@en . ex:m2 al:displayLabel "Steel"@en . ex:m3 al:displayLabel "élan" .
 ex:m4 al:displayLabel "Zinc" . ex:m5 al:displayLabel "steel" . ex:m6 al:displayLabel "钢"@zh .
 ex:w1 al:displayLabel "hydrogen" . ex:o1 al:displayLabel "Org, One" . ex:o2 al:displayLabel "Org Two" .
-ex:buyer al:displayLabel "buyer" . ex:seller al:displayLabel "seller" .
+ex:buyer al:displayLabel "buyer" . ex:deal al:displayLabel "Deal"@en . ex:thing al:displayLabel "thing", "Thing"@de . ex:seller al:displayLabel "seller" .
 """
 
 

@@ -22,6 +22,7 @@ from graph.rdf.query_forms import select
 from graph.rdf.store import OxigraphStore
 
 NT = ox.RdfFormat.N_TRIPLES
+Node = ox.NamedNode | ox.BlankNode | ox.Literal
 
 # Each participation's alliance and party, each pair once (a triple stated by several sources is
 # returned once per source by Oxigraph's union).
@@ -82,5 +83,39 @@ def alliance_lists(store: OxigraphStore) -> bytes:
     return ox.serialize(triples, format=NT) or b""
 
 
+IN_GROUP = "SELECT ?member ?group WHERE { ?member al:inGroup ?group }"
+DISPLAY_NAMES = "SELECT ?entity ?name WHERE { ?entity al:displayLabel ?label BIND (STR(?label) AS ?name) }"
+GROUP_COUNT, DIRECT_COUNT, GROUP_TITLES, MEMBER_NAMES = (
+    ox.NamedNode(str(term)) for term in (AL.groupAllianceCount, AL.directAllianceCount, AL.groupAllianceNames, AL.memberPartyNames))
+
+
+def organisation_alliances(store: OxigraphStore) -> bytes:
+    """summaries/organisation-alliances.rq over every key: for each group with an alliance, the
+    counts of its and its own alliances, the titles of its alliances (" | ") and the names of its
+    other members that take part (", "), each name once, in code-point order."""
+    alliances: dict[Node, set[Node]] = {}  # party -> its alliances
+    for alliance, party in select(store, ALLIANCE_PARTIES):
+        alliances.setdefault(party, set()).add(alliance)
+    members: dict[Node, set[Node]] = {}
+    for member, group in select(store, IN_GROUP):
+        if member in alliances:
+            members.setdefault(group, set()).add(member)
+    names: dict[Node, set[str]] = {}
+    for entity, name in select(store, DISPLAY_NAMES):
+        if name is not None:
+            names.setdefault(entity, set()).add(name.value)
+    triples = []
+    for group, its in members.items():
+        of_group = set().union(*(alliances[member] for member in its))
+        triples += [ox.Triple(group, GROUP_COUNT, ox.Literal(len(of_group))),  # type: ignore[arg-type]
+                    ox.Triple(group, DIRECT_COUNT, ox.Literal(len(alliances.get(group, set()) & of_group)))]  # type: ignore[arg-type]
+        if titles := set().union(*(names.get(alliance, set()) for alliance in of_group)):
+            triples.append(ox.Triple(group, GROUP_TITLES, ox.Literal(" | ".join(sorted(titles)))))  # type: ignore[arg-type]
+        if others := set().union(*(names.get(member, set()) for member in its if member != group)):
+            triples.append(ox.Triple(group, MEMBER_NAMES, ox.Literal(", ".join(sorted(others)))))  # type: ignore[arg-type]
+    return ox.serialize(triples, format=NT) or b""
+
+
 # The derivations (the stem of their .rq file) that a whole run makes here.
-WHOLE: dict[str, Callable[[OxigraphStore], bytes]] = {"partners": partners, "alliance-lists": alliance_lists}
+WHOLE: dict[str, Callable[[OxigraphStore], bytes]] = {"partners": partners, "alliance-lists": alliance_lists,
+                                                     "organisation-alliances": organisation_alliances}
