@@ -50,7 +50,8 @@ EX = "https://example.org/"
 # Two sources state the same alliance (Oxigraph's union returns its triples once per source); its
 # material names differ in case and accents and two of its materials share a name; a party takes
 # part twice in two roles; a party without a name and a thing that is no alliance get no list. The
-# parties are in one group that takes part in nothing itself.
+# parties are in one group that takes part in nothing itself. Two alliances of one year list share
+# a title; the list of no year has no year.
 TRICKY = f"""
 @prefix al: <{AL}> . @prefix ex: <{EX}> . @prefix schema: <{SCHEMA}> .
 ex:deal a al:Alliance ; al:material ex:m1, ex:m2, ex:m3, ex:m4, ex:m5, ex:m6 ; al:pathway ex:w1 ;
@@ -69,6 +70,9 @@ LABELS = f"""
 ex:m1 al:displayLabel "steel"@en . ex:m2 al:displayLabel "Steel"@en . ex:m3 al:displayLabel "élan" .
 ex:m4 al:displayLabel "Zinc" . ex:m5 al:displayLabel "steel" . ex:m6 al:displayLabel "钢"@zh .
 ex:w1 al:displayLabel "hydrogen" . ex:o1 al:displayLabel "Org, One" . ex:o2 al:displayLabel "Org Two" .
+ex:deal al:yearList ex:y2024 ; al:yearBasis "signing date" ; al:year 2024 .
+ex:other al:yearList ex:y2024 ; al:yearBasis "signing date" ; al:year 2024 ; al:displayLabel "Deal" .
+ex:thing al:yearList ex:none ; al:yearBasis "no date known" .
 ex:buyer al:displayLabel "buyer" . ex:deal al:displayLabel "Deal"@en . ex:thing al:displayLabel "thing", "Thing"@de . ex:seller al:displayLabel "seller" .
 """
 

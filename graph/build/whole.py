@@ -116,6 +116,35 @@ def organisation_alliances(store: OxigraphStore) -> bytes:
     return ox.serialize(triples, format=NT) or b""
 
 
+YEAR_ROWS = """
+SELECT DISTINCT ?list ?a ?year ?basis ?title WHERE {
+  { SELECT ?a ?list WHERE { ?a al:yearList ?list } }
+  { SELECT ?a ?basis WHERE { ?a al:yearBasis ?basis } }
+  { SELECT ?a ?label WHERE { ?a al:displayLabel ?label } }
+  OPTIONAL { SELECT ?a ?year WHERE { ?a al:year ?year } }
+  BIND (STR(?label) AS ?title)
+}"""
+LISTED_YEAR, LISTED_BASIS, YEAR_COUNT, YEAR_TITLES = (
+    ox.NamedNode(str(term)) for term in (AL.listedYear, AL.listedYearBasis, AL.yearAllianceCount, AL.yearAllianceNames))
+
+
+def year_lists(store: OxigraphStore) -> bytes:
+    """summaries/year-lists.rq over every key: for each year list, year and basis, the count of its
+    alliances and their titles (" | "), each once, in code-point order."""
+    groups: dict[tuple[Node, Node | None, Node], tuple[set[Node], set[str]]] = {}
+    for row in select(store, YEAR_ROWS):
+        alliances, titles = groups.setdefault((row["list"], row["year"], row["basis"]), (set(), set()))
+        alliances.add(row["a"])
+        titles.add(row["title"].value)
+    triples = []
+    for (year_list, year, basis), (alliances, titles) in groups.items():
+        if year is not None:
+            triples.append(ox.Triple(year_list, LISTED_YEAR, year))  # type: ignore[arg-type]
+        triples += [ox.Triple(year_list, LISTED_BASIS, basis), ox.Triple(year_list, YEAR_COUNT, ox.Literal(len(alliances))),  # type: ignore[arg-type]
+                    ox.Triple(year_list, YEAR_TITLES, ox.Literal(" | ".join(sorted(titles))))]  # type: ignore[arg-type]
+    return ox.serialize(triples, format=NT) or b""
+
+
 # The derivations (the stem of their .rq file) that a whole run makes here.
 WHOLE: dict[str, Callable[[OxigraphStore], bytes]] = {"partners": partners, "alliance-lists": alliance_lists,
-                                                     "organisation-alliances": organisation_alliances}
+                                                     "organisation-alliances": organisation_alliances, "year-lists": year_lists}
