@@ -51,9 +51,10 @@ EX = "https://example.org/"
 # material names differ in case and accents and two of its materials share a name; a party takes
 # part twice in two roles; a party without a name and a thing that is no alliance get no list. The
 # parties are in one group that takes part in nothing itself. Two alliances of one year list share
-# a title; the list of no year has no year.
+# a title; the list of no year has no year. Pathways have broader ones.
 TRICKY = f"""
 @prefix al: <{AL}> . @prefix ex: <{EX}> . @prefix schema: <{SCHEMA}> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
 ex:deal a al:Alliance ; al:material ex:m1, ex:m2, ex:m3, ex:m4, ex:m5, ex:m6 ; al:pathway ex:w1 ;
   al:participation ex:p1, ex:p2, ex:p3, ex:p4 ; al:signing ex:s1, ex:s2 ; schema:startDate "2024-05", "2023" .
 ex:p1 al:party ex:o1 ; al:role ex:buyer .
@@ -61,7 +62,8 @@ ex:p2 al:party ex:o1 ; al:role ex:seller .
 ex:p3 al:party ex:o2 ; al:role ex:buyer .
 ex:p4 al:party ex:nameless ; al:role ex:buyer .
 ex:s1 schema:startDate "2024-01-02" . ex:s2 schema:startDate "2023-12" .
-ex:thing al:material ex:m1 ; al:participation ex:p1 .
+ex:thing al:material ex:m1 ; al:participation ex:p1 ; al:pathway ex:w2 .
+ex:w2 skos:broader ex:w1 . ex:w1 skos:broader ex:top .
 ex:o1 al:inGroup ex:o1, ex:group . ex:o2 al:inGroup ex:o2, ex:group . ex:nameless al:inGroup ex:nameless, ex:group .
 ex:group al:inGroup ex:group .
 """

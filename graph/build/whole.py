@@ -145,6 +145,32 @@ def year_lists(store: OxigraphStore) -> bytes:
     return ox.serialize(triples, format=NT) or b""
 
 
+# Each pathway (a named one and every broader one) and the name of each party of its alliances, each pair once.
+PURSUER_NAMES = """
+SELECT DISTINCT ?p ?name WHERE {
+  { SELECT DISTINCT ?p ?o WHERE {
+      { SELECT DISTINCT ?named ?p WHERE { { SELECT DISTINCT ?named WHERE { [] al:pathway ?named } } ?named skos:broader* ?p } }
+      { SELECT ?a ?named WHERE { ?a al:pathway ?named } }
+      { SELECT ?a ?part WHERE { ?a al:participation ?part } }
+      { SELECT ?part ?o WHERE { ?part al:party ?o } } } }
+  { SELECT ?o ?label WHERE { ?o al:displayLabel ?label } }
+  BIND (STR(?label) AS ?name)
+}"""
+PURSUERS = ox.NamedNode(str(AL.pursuerNames))
+
+
+def pathway_pursuers(store: OxigraphStore) -> bytes:
+    """summaries/pathway-pursuers.rq over every key: the names of the organisations pursuing each
+    pathway, each once, in code-point order, separated by ", "."""
+    names: dict[Node, set[str]] = {}
+    for pathway, name in select(store, PURSUER_NAMES):
+        if name is not None:
+            names.setdefault(pathway, set()).add(name.value)
+    return ox.serialize([ox.Triple(pathway, PURSUERS, ox.Literal(", ".join(sorted(each))))  # type: ignore[arg-type]
+                         for pathway, each in names.items()], format=NT) or b""
+
+
 # The derivations (the stem of their .rq file) that a whole run makes here.
 WHOLE: dict[str, Callable[[OxigraphStore], bytes]] = {"partners": partners, "alliance-lists": alliance_lists,
-                                                     "organisation-alliances": organisation_alliances, "year-lists": year_lists}
+                                                     "organisation-alliances": organisation_alliances, "year-lists": year_lists,
+                                                     "pathway-pursuers": pathway_pursuers}
