@@ -11,7 +11,8 @@ they read the summaries (the rows of a named query made once per build from its 
 A cold build runs every derivation over the whole graph, the derivations of a stage at the same
 time on a small pool of threads (pyoxigraph lets go of the GIL while it evaluates and serialises,
 so a stage uses every core); their triples are written in the stage's fixed order, so that what is
-loaded is the same as one after the other. An incremental build keeps the previous
+loaded is the same as one after the other. The costliest derivations take there a faster route
+over every key that makes the same triples (graph.build.whole). An incremental build keeps the previous
 derived graph and changes it by its difference: each derivation runs only for the keys (the
 subjects of its triples) that the changed quads reach (graph.build.reach, from the ``#@reads``
 paths of its file; ``#@scope ?key`` lines become a VALUES block of those keys), its triples are
