@@ -51,16 +51,20 @@ EX = "https://example.org/"
 # material names differ in case and accents and two of its materials share a name; a party takes
 # part twice in two roles; a party without a name and a thing that is no alliance get no list. The
 # parties are in one group that takes part in nothing itself. Two alliances of one year list share
-# a title; the list of no year has no year. Pathways have broader ones.
+# a title; the list of no year has no year. Pathways have broader ones. Two automakers (one also of
+# steel) take part with a party of two metal sectors and a supplier of no sector.
 TRICKY = f"""
 @prefix al: <{AL}> . @prefix ex: <{EX}> . @prefix schema: <{SCHEMA}> .
-@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> . @prefix tax: <{PREFIXES["tax"]}> .
 ex:deal a al:Alliance ; al:material ex:m1, ex:m2, ex:m3, ex:m4, ex:m5, ex:m6 ; al:pathway ex:w1 ;
   al:participation ex:p1, ex:p2, ex:p3, ex:p4 ; al:signing ex:s1, ex:s2 ; schema:startDate "2024-05", "2023" .
 ex:p1 al:party ex:o1 ; al:role ex:buyer .
 ex:p2 al:party ex:o1 ; al:role ex:seller .
 ex:p3 al:party ex:o2 ; al:role ex:buyer .
 ex:p4 al:party ex:nameless ; al:role ex:buyer .
+ex:p5 al:party ex:o3 ; al:role tax:role\\/supplier . ex:deal al:participation ex:p5 .
+ex:o1 al:sector tax:sector\\/automotive . ex:o2 al:sector tax:sector\\/steel, tax:sector\\/aluminium .
+ex:nameless al:sector tax:sector\\/automotive, tax:sector\\/steel .
 ex:s1 schema:startDate "2024-01-02" . ex:s2 schema:startDate "2023-12" .
 ex:thing al:material ex:m1 ; al:participation ex:p1 ; al:pathway ex:w2 .
 ex:w2 skos:broader ex:w1 . ex:w1 skos:broader ex:top .

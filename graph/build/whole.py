@@ -1,5 +1,6 @@
 """Faster whole runs of the costliest derivations: ``partners.rq`` and, of the summaries,
-``alliance-lists``, ``organisation-alliances``, ``year-lists`` and ``pathway-pursuers``.
+``alliance-lists``, ``organisation-alliances``, ``year-lists``, ``pathway-pursuers`` and
+``supplier-pairs``.
 
 Their ``.rq`` file stays the rule, its ``#@reads`` paths and the run for some keys (an incremental
 build's); a cold build, which runs them over every key, takes the route here, which must make
@@ -11,7 +12,8 @@ and sorts for ORDER BY by decoding every term. A pattern put in a sub-select of 
 evaluated once and joined by hashing; grouping and sorting the names is then cheaper in Python
 (str sorts in code-point order, as SPARQL's ORDER BY of simple literals). CPU s at 1.5 million
 triples, before -> after (load average 2 to 4 on 2 cores): alliance-lists 9.4 -> 3.8, partners
-4.2 -> 1.5, organisation-alliances 4.0 -> 2.1, pathway-pursuers 2.0 -> 0.7, year-lists 1.7 -> 0.8.
+4.2 -> 1.5, organisation-alliances 4.0 -> 2.1, pathway-pursuers 2.0 -> 0.7, year-lists 1.7 -> 0.8,
+supplier-pairs 2.0 -> 0.9.
 The hashed form only pays over every key: scoped to five alliances it evaluates each side whole
 (alliance-lists: 3.7 s against 4 ms), so a scoped run keeps the ``.rq`` file's look-ups.
 """
@@ -22,7 +24,7 @@ from collections.abc import Callable
 import pyoxigraph as ox
 
 from graph.rdf.namespaces import AL
-from graph.rdf.query_forms import select
+from graph.rdf.query_forms import construct, select
 from graph.rdf.store import OxigraphStore
 
 NT = ox.RdfFormat.N_TRIPLES
@@ -174,7 +176,31 @@ def pathway_pursuers(store: OxigraphStore) -> bytes:
                          for pathway, each in names.items()], format=NT) or b""
 
 
+# summaries/supplier-pairs.rq with each side (the automaker's participations; the others', of a
+# steel or aluminium party or with the role supplier) found by hashing: no sort, so SPARQL alone.
+SUPPLIER_PAIRS = r"""
+CONSTRUCT { ?cp al:supplierParticipation ?sp }
+WHERE {
+  { SELECT DISTINCT ?a ?cp ?car WHERE {
+      { SELECT ?car WHERE { ?car al:sector tax:sector\/automotive } }
+      { SELECT ?cp ?car WHERE { ?cp al:party ?car } }
+      { SELECT ?a ?cp WHERE { ?a al:participation ?cp } } } }
+  { SELECT DISTINCT ?a ?sp ?s WHERE {
+      { SELECT ?a ?sp WHERE { ?a al:participation ?sp } }
+      { SELECT ?sp ?s WHERE { ?sp al:party ?s } }
+      { SELECT ?sp ?sRole WHERE { ?sp al:role ?sRole } }
+      OPTIONAL { SELECT ?s ?sSector WHERE { ?s al:sector ?sSector } }
+      FILTER (?sSector IN (tax:sector\/steel, tax:sector\/aluminium) || ?sRole = tax:role\/supplier) } }
+  FILTER (?s != ?car)
+}"""
+
+
+def supplier_pairs(store: OxigraphStore) -> bytes:
+    """summaries/supplier-pairs.rq over every key."""
+    return construct(store, SUPPLIER_PAIRS).serialize(format=NT) or b""
+
+
 # The derivations (the stem of their .rq file) that a whole run makes here.
 WHOLE: dict[str, Callable[[OxigraphStore], bytes]] = {"partners": partners, "alliance-lists": alliance_lists,
                                                      "organisation-alliances": organisation_alliances, "year-lists": year_lists,
-                                                     "pathway-pursuers": pathway_pursuers}
+                                                     "pathway-pursuers": pathway_pursuers, "supplier-pairs": supplier_pairs}
