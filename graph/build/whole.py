@@ -11,9 +11,9 @@ Why: Oxigraph evaluates a join of triple patterns as a loop of index look-ups, a
 and sorts for ORDER BY by decoding every term. A pattern put in a sub-select of its own is
 evaluated once and joined by hashing; grouping and sorting the names is then cheaper in Python
 (str sorts in code-point order, as SPARQL's ORDER BY of simple literals). CPU s at 1.5 million
-triples, before -> after (load average 2 to 4 on 2 cores): alliance-lists 9.4 -> 3.8, partners
-4.2 -> 1.5, organisation-alliances 4.0 -> 2.1, pathway-pursuers 2.0 -> 0.7, year-lists 1.7 -> 0.8,
-supplier-pairs 2.0 -> 0.9.
+triples, over the union as a cold build derives, before -> after (docs/benchmarks.md, session 12):
+alliance-lists 10.4 -> 4.7, partners 5.5 -> 1.4, organisation-alliances 4.6 -> 2.0, supplier-pairs
+2.0 -> 1.0, pathway-pursuers 1.9 -> 0.9, year-lists 1.6 -> 1.1; every derivation 39.7 -> 24.7.
 The hashed form only pays over every key: scoped to five alliances it evaluates each side whole
 (alliance-lists: 3.7 s against 4 ms), so a scoped run keeps the ``.rq`` file's look-ups.
 """
