@@ -12,8 +12,8 @@ A cold build runs every derivation over the whole graph, the derivations of a st
 time on a small pool of threads (pyoxigraph lets go of the GIL while it evaluates and serialises,
 so a stage uses every core); their triples are written in the stage's fixed order, so that what is
 loaded is the same as one after the other. The costliest derivations take there a faster route
-over every key that makes the same triples (graph.build.whole). An incremental build keeps the previous
-derived graph and changes it by its difference: each derivation runs only for the keys (the
+over every key that makes the same triples (graph.build.whole). An incremental build keeps the
+previous derived graph and changes it by its difference: each derivation runs only for the keys (the
 subjects of its triples) that the changed quads reach (graph.build.reach, from the ``#@reads``
 paths of its file; ``#@scope ?key`` lines become a VALUES block of those keys), its triples are
 compared with the derived triples those keys had, and only what differs is removed and added,
@@ -63,8 +63,8 @@ NT = ox.RdfFormat.N_TRIPLES
 # as a cold build derives (session 12, load average about 4). Only the order they start in; the
 # order their triples are written in stays the stage's.
 SLOW = {"alliance-lists": 4.8, "display values": 3.0, "alliance-year": 2.2, "organisation-alliances": 1.9,
-        "alliance-date": 1.5, "partners": 1.4, "year-lists": 1.1,
-        "pathway-alliances": 1.1, "material-closure": 1.0, "supplier-pairs": 0.9}
+        "alliance-date": 1.5, "partners": 1.4, "year-lists": 1.1, "pathway-alliances": 1.1,
+        "material-closure": 1.0, "supplier-pairs": 0.9}
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,7 @@ ALLIANCE_LISTS = (
 
 def partners(store: OxigraphStore) -> bytes:
     """partners.rq over every key: two parties of a common alliance, each ordered pair once."""
-    parties: dict[ox.NamedNode | ox.BlankNode | ox.Literal, list[ox.NamedNode | ox.BlankNode | ox.Literal]] = {}
+    parties: dict[Node, list[Node]] = {}
     for alliance, party in select(store, ALLIANCE_PARTIES):
         parties.setdefault(alliance, []).append(party)
     pairs = {(a, b) for group in parties.values() for a in group for b in group if a != b}
@@ -81,7 +81,7 @@ def alliance_lists(store: OxigraphStore) -> bytes:
     alliances = {row[0] for row in select(store, ALLIANCES)}
     triples = []
     for predicate, query in ALLIANCE_LISTS:
-        names: dict[ox.NamedNode | ox.BlankNode | ox.Literal, set[str]] = {}
+        names: dict[Node, set[str]] = {}
         for alliance, name in select(store, query):
             if alliance in alliances and name is not None:  # None: STR of a blank node, no name
                 names.setdefault(alliance, set()).add(name.value)
