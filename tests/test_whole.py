@@ -50,9 +50,8 @@ EX = "https://example.org/"
 # Two sources state the same alliance (Oxigraph's union returns its triples once per source); its
 # material names differ in case and accents and two of its materials share a name; a party takes
 # part twice in two roles; a party without a name and a thing that is no alliance get no list. The
-# parties are in one group that takes part in nothing itself. Two alliances of one year list share
-# a title; the list of no year has no year. Pathways have broader ones. Two automakers (one also of
-# steel) take part with a party of two metal sectors and a supplier of no sector.
+# parties are in one group that takes part in nothing itself. Year lists, broader pathways and
+# sectors are there too: the whole routes must not take them for what they read.
 TRICKY = f"""
 @prefix al: <{AL}> . @prefix ex: <{EX}> . @prefix schema: <{SCHEMA}> .
 @prefix skos: <http://www.w3.org/2004/02/skos/core#> . @prefix tax: <{PREFIXES["tax"]}> .
