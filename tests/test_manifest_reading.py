@@ -125,3 +125,15 @@ def test_canonical_lines_are_each_line_once_sorted() -> None:
         lines = manifest_module._canonical_lines(text.encode(), {})
         assert lines == sorted(set(lines)) and len(lines) == 2 + bool(extra)
         assert (f'<urn:s> <urn:p> "1"^^<{XSD}integer> .' in lines) == bool(extra)  # the store's form of "01"
+
+
+def test_an_entitys_own_nodes_and_its_claims_belong_to_it() -> None:
+    """The first two steps of a path under the base name the entity; a claim's entities are
+    those it is about; anything else (another kind, another base, no second step) is no entity's."""
+    claim = BASE + "claim/c"
+    about = {claim: frozenset({"alliance/a", "organisation/o"})}
+    cases = {"alliance/a": {"alliance/a"}, "alliance/a/party/o": {"alliance/a"}, "organisation/o/": {"organisation/o"},
+             "alliance//x": {"alliance/"}, "alliance": set(), "claim/c": {"alliance/a", "organisation/o"}, "source/s": set()}
+    for path, entities in cases.items():
+        assert entities_of(BASE + path, BASE, about) == entities, path
+    assert entities_of("https://example.org/alliance/a", BASE, about) == frozenset()
