@@ -399,10 +399,15 @@ def source_files(settings: Settings, hashes: dict[str, str] | None = None,
                  paths: list[Path] | None = None) -> dict[str, dict[str, str]]:
     """Each record file (``paths``, or those of the data folder): its path (relative to the data
     folder's parent, e.g. data/sources/x.yaml) and hash, from ``hashes`` (by source id: the
-    build hashed the files already) or read here."""
+    build hashed the files already) or read here. Each folder is made relative once (all record
+    files share one: each path made relative took 0.2 s of a one-file build at 7,197 files)."""
     files = {}
+    folders: dict[Path, str] = {}
     for path in paths if paths is not None else record_files(settings.data_dir):
-        relative = path.relative_to(settings.data_dir.parent).as_posix()
+        folder = path.parent
+        if folder not in folders:
+            folders[folder] = path.relative_to(settings.data_dir.parent).as_posix().removesuffix(path.name)
+        relative = folders[folder] + path.name
         known = (hashes or {}).get(path.stem)
         files[path.stem] = {"file": relative, "hash": known if known is not None else file_hash(path.read_bytes())}
     return files
