@@ -67,6 +67,17 @@ def test_a_second_process_that_fails_leaves_the_build_to_read_itself(own_data: S
     assert_kept_is_read(own_data)
 
 
+def test_a_second_process_that_cannot_start_leaves_the_build_to_read_itself(own_data: Settings, apart: list[ReadApart],
+                                                                          keepers: list[LandscapeKeeper], tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
+    build(own_data)
+    assert keepers[-1].how.startswith("read whole: the second process failed (it could not start: "), keepers[-1].how
+    assert "no-such-python" in keepers[-1].how and apart == []
+    assert not (_folder(own_data) / FOLDER).exists()
+    assert_kept_is_read(own_data)
+
+
 def test_a_build_that_fails_meanwhile_stops_the_second_process(own_data: Settings, apart: list[ReadApart],
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     def failing(*args: Any) -> Any:

@@ -48,14 +48,19 @@ class ReadApart:
     def __init__(self, store: OxigraphStore, build_path: Path, wanted: tuple[frozenset[Part], ...]) -> None:
         self.folder = build_path / FOLDER
         self.wanted = wanted
+        self.process: subprocess.Popen[bytes] | None = None
         shutil.rmtree(self.folder, ignore_errors=True)
-        self.folder.mkdir()
-        store.checkpoint(self.folder / "store")
-        path = os.environ.get("PYTHONPATH")
-        environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PACKAGE_ROOT), *([path] if path else [])])}
-        self.process: subprocess.Popen[bytes] | None = subprocess.Popen(
-            [sys.executable, "-m", __name__, str(self.folder), str(int(store.union)), *(_name(parts) for parts in wanted)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=environment)
+        try:
+            self.folder.mkdir()
+            store.checkpoint(self.folder / "store")
+            path = os.environ.get("PYTHONPATH")
+            environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PACKAGE_ROOT), *([path] if path else [])])}
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", __name__, str(self.folder), str(int(store.union)), *(_name(parts) for parts in wanted)],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=environment)
+        except OSError as error:  # no room for the checkpoint, no Python to start: the build reads itself
+            self.stop()
+            raise ApartFailed(f"it could not start: {error}") from error
         self.pid = self.process.pid
 
     def payloads(self) -> dict[frozenset[Part], bytes]:

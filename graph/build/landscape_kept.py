@@ -74,12 +74,16 @@ class LandscapeKeeper:
         self.payloads: dict[frozenset[Part], bytes | list[bytes | memoryview]] = {}
         self.how = ""  # "read whole", "patched" or why none is kept (tests and the benchmark read it)
         self.apart: ReadApart | None = None
+        self.unstarted = ""  # why a second process that should have read could not start
 
     def start(self, store: OxigraphStore, update: Update | None, build_path: Path, triples: int) -> None:
         """Begin reading a large cold build's landscapes in a second process (graph.build.landscape_apart),
         while the build finishes; ``prepare`` takes them."""
         if update is None and triples >= APART_FROM:
-            self.apart = ReadApart(store, build_path, KEPT)
+            try:
+                self.apart = ReadApart(store, build_path, KEPT)
+            except ApartFailed as failure:
+                self.unstarted = str(failure)
 
     def prepare(self, store: OxigraphStore, update: Update | None) -> None:
         if self.apart is not None:
@@ -92,7 +96,7 @@ class LandscapeKeeper:
             finally:
                 self.apart = None
         if update is None:
-            self._read_whole(store, "read whole")
+            self._read_whole(store, f"read whole: the second process failed ({self.unstarted})" if self.unstarted else "read whole")
             return
         try:
             self.payloads = patched(store, update, self.settings)
