@@ -112,6 +112,14 @@ def test_the_deadline_and_the_turns_of_a_client_hold(forwarding: Server) -> None
     assert answers and answers[0].status_code == 503 and "deadline" in answers[0].text
 
 
+def test_a_remote_that_times_out_first_is_the_deadline_too(forwarding: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The client's read timeout is the deadline: when it runs out before the server's own clock (a
+    loaded machine), the answer is the same 503, not a 502 as if the store had failed."""
+    monkeypatch.setattr(forwarding.app.state.context.pool, "deadline_s", 30.0)  # the client's 2 s run out first
+    response = _post(forwarding, PATHOLOGICAL)
+    assert response.status_code == 503 and "deadline" in response.text, (response.status_code, response.text)
+
+
 def test_updates_are_not_forwarded(oxigraph_server: str, tmp_path: Path, built: Settings) -> None:  # noqa: F811
     settings = ServeSettings(store_path=tmp_path / "store", remote=RemoteEndpoint(oxigraph_server), allow_update=True,
                              update_token="t")

@@ -65,6 +65,11 @@ class Refused(AllianceError):
         self.detail = detail
 
 
+class TimedOut(AllianceError):
+    """The store sent nothing for a whole timeout while answering (a read timed out): the query ran
+    past the time it was given, which a server in front of the store reports as its deadline."""
+
+
 class RemoteStore:
     """Reads from a remote SPARQL endpoint through the GraphStore interface."""
 
@@ -181,9 +186,9 @@ class RemoteStore:
                     detail = b"".join(chunks)[:300].decode("utf-8", "replace").strip()
                     raise Refused(f"the store {self.endpoint} answered {response.status_code}: {detail}", detail)
                 return b"".join(chunks), response.headers
-        except httpx.TimeoutException:
-            raise AllianceError(f"the store {self.endpoint} did not answer in time; "
-                                "check that it runs, or raise ALLIANCES_STORE_TIMEOUT") from None
+        except httpx.TimeoutException as error:
+            raise (TimedOut if isinstance(error, httpx.ReadTimeout) else AllianceError)(
+                f"the store {self.endpoint} did not answer in time; check that it runs, or raise ALLIANCES_STORE_TIMEOUT") from None
         except httpx.HTTPError as error:
             raise AllianceError(f"cannot reach the store {self.endpoint}: {error}; check the address and that the server runs") from None
 

@@ -83,10 +83,17 @@ class RemotePool(QueryPool):
             self._remote.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
 
+    def _past_deadline(self) -> Outcome:
+        return text_outcome(503, f"the query was stopped at the {self.deadline_s:g} s deadline; narrow it or add LIMIT")
+
     def _forward(self, op: Operation) -> Outcome:
         assert self._remote is not None, "the pool was not started"
+        from graph.rdf.remote import TimedOut
+
         try:
             return execute(_Forwarding(self._remote), op, self.limits, union=False)
+        except TimedOut:  # a read waited the whole deadline: the same answer, whichever clock ran out first
+            return self._past_deadline()
         except AllianceError as error:
             if f"more than {self._remote.max_bytes} bytes" in str(error):  # RemoteStore's bound: the answer is too large
                 return text_outcome(400, f"the result is larger than {self.limits.max_result_bytes:,} bytes; add LIMIT or "
@@ -103,6 +110,6 @@ class RemotePool(QueryPool):
             future = loop.run_in_executor(self._executor, functools.partial(self._forward, op))
             return await asyncio.wait_for(future, self.deadline_s), None
         except asyncio.TimeoutError:
-            return text_outcome(503, f"the query was stopped at the {self.deadline_s:g} s deadline; narrow it or add LIMIT"), None
+            return self._past_deadline(), None
         finally:
             self.slots.give_back(key, slot)
