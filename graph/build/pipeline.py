@@ -495,7 +495,7 @@ def _build_from(build_path: Path, settings: Settings, progress: Progress, versio
         else:
             store.flush(optimize=False)  # compacting a copied store would rewrite all of it
         if keep is not None:  # a large cold build's landscapes are read in a second process meanwhile
-            keep.start(store, update, build_path, merge.lines if merge is not None and merge.complete else 0)
+            keep.start(store, update, build_path, named or 0)
         # A cold build's store is written no more: it compacts while what follows reads it.
         with store.compacting() if update is None else contextlib.nullcontext():
             counts, graphs = _publishable(build_path, settings, version, store, update, merge, compiled, problems, named)

@@ -346,7 +346,6 @@ class Merge:
         self.complete = True
         self.alone: dict[str, tuple[int, int]] = {}  # graph -> (offset, length) of its triples, when added in one piece
         self.split: set[str] = set()  # graphs added in several pieces, or with others
-        self.lines = 0  # triples added: those of every graph, some perhaps twice
 
     def add_quads(self, nquads: bytes) -> None:
         """Quads loaded into their named graphs: their triples belong to the merge."""
@@ -365,7 +364,6 @@ class Merge:
     def _add(self, triples: bytes, graphs: set[str]) -> None:
         offset = self.file.tell()
         self.file.write(triples)
-        self.lines += triples.count(b"\n")
         for graph in graphs:
             if len(graphs) > 1 or graph in self.alone:
                 self.split.add(graph)
