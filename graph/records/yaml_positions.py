@@ -100,7 +100,7 @@ def _compose(events: Iterable[Any], positioned: Positioned, max_depth: int) -> N
     for event in events:
         kind = type(event)
         if kind is scalar_event:
-            line = event.start_mark.line + 1 if event.start_mark else 1
+            line = _line(event)
             if event.anchor is not None:
                 raise YamlProblem(_ALIAS_MESSAGE, line, "yaml-alias")
             text = event.value
@@ -130,7 +130,7 @@ def _compose(events: Iterable[Any], positioned: Positioned, max_depth: int) -> N
             else:
                 top.value.append(done.value)
         elif kind in start_events:
-            line = event.start_mark.line + 1 if event.start_mark else 1
+            line = _line(event)
             if event.anchor is not None:
                 raise YamlProblem(_ALIAS_MESSAGE, line, "yaml-alias")
             if top is not None and top.is_mapping and top.key is None:
@@ -145,12 +145,16 @@ def _compose(events: Iterable[Any], positioned: Positioned, max_depth: int) -> N
             top = _Open(path, {} if kind is mapping_start else [])
             stack.append(top)
         elif kind is yaml.AliasEvent:
-            raise YamlProblem(_ALIAS_MESSAGE, event.start_mark.line + 1 if event.start_mark else 1, "yaml-alias")
+            raise YamlProblem(_ALIAS_MESSAGE, _line(event), "yaml-alias")
         elif kind is yaml.DocumentStartEvent:
             documents += 1
             if documents > 1:
-                raise YamlProblem("a record file holds one YAML document; remove the second '---' or split the file",
-                                  event.start_mark.line + 1 if event.start_mark else 1)
+                raise YamlProblem("a record file holds one YAML document; remove the second '---' or split the file", _line(event))
+
+
+def _line(event: Any) -> int:
+    """The line an event starts on, counted from 1."""
+    return event.start_mark.line + 1 if event.start_mark else 1
 
 
 def _refuse_key(key: str, line: int) -> None:
