@@ -401,16 +401,12 @@ def _read_topics(store: GraphStore, alliances: dict[str, Alliance], broader: dic
             closed[term] = key, frozenset({key} | broader.get(key, set()))
         return closed[term]
 
-    for iri, term in _values(store, _only(PROPERTY.replace("{p}", AL + "material"), subset)):
-        if (a := alliances.get(iri)) is not None:
-            key, closure = keys(term)
-            a.materials.add(key)
-            a.material_keys |= closure
-    for iri, term in _values(store, _only(PROPERTY.replace("{p}", AL + "pathway"), subset)):
-        if (a := alliances.get(iri)) is not None:
-            key, closure = keys(term)
-            a.pathways.add(key)
-            a.pathway_keys |= closure
+    for name, named, closed_under in (("material", "materials", "material_keys"), ("pathway", "pathways", "pathway_keys")):
+        for iri, term in _values(store, _only(PROPERTY.replace("{p}", AL + name), subset)):
+            if (a := alliances.get(iri)) is not None:
+                key, closure = keys(term)
+                getattr(a, named).add(key)
+                getattr(a, closed_under).update(closure)
     for iri, term in _values(store, _only(PROPERTY.replace("{p}", AL + "allianceType"), subset)):
         if (a := alliances.get(iri)) is not None:
             a.type_key, closure = keys(term)
