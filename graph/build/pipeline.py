@@ -17,6 +17,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import IO
 
+import orjson
 import pyoxigraph as ox
 
 from graph.config import Settings
@@ -32,7 +33,7 @@ from graph.rdf.batches import chunks, iri_values
 from graph.rdf.location import RemoteEndpoint
 from graph.build.cache import INDEX_FILE, RecordCache, Seen, SourceIndex, declared_in, head_of, result_of
 from graph.progress import Progress
-from graph.build.records import FileResult, Keeping, compile_files, in_order, version
+from graph.build.records import FileResult, Keeping, compile_files, in_order, started, version
 from graph.records import record_files
 from graph.records.emit import Reference
 from graph.rdf.query_forms import select
@@ -211,11 +212,13 @@ def compile_records(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy
     todo = [index for index in range(len(paths)) if index not in known]
     # Whoever compiles a file writes its entry, only if it compiled the bytes hashed here (compile_kept).
     keeping = Keeping(code_version, cache.put) if cache is not None else None
-    with tempfile.TemporaryFile() as stream:
+    fresh = started(compile_files([paths[index] for index in todo], settings, taxonomy, keys=[keys.get(index) for index in todo], keeping=keeping))
+    # A cold build bulk-loads while its records compile (the pool's workers forked before the
+    # load's thread and pipe exist); an incremental build hands a file of them to ``load``.
+    with tempfile.TemporaryFile() if load is not None else store.loading(ox.RdfFormat.N_QUADS) as stream:
         stream.write(preamble)
         if merge is not None:
             merge.add_quads(preamble)
-        fresh = compile_files([paths[index] for index in todo], settings, taxonomy, keys=[keys.get(index) for index in todo], keeping=keeping)
         results = in_order(paths, known, fresh)
         for index, (path, result) in enumerate(results):
             compiled.files += 1
@@ -229,7 +232,7 @@ def compile_records(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy
                 compiled.index.files[result.display] = Seen(None, key, digest)  # no stat: hashed again next time
             if compiled.index is not None and index in keys:
                 if index in heads or not result.problems:
-                    compiled.index.heads[keys[index]] = heads[index] if index in heads else json.dumps(head_of(result), ensure_ascii=False)
+                    compiled.index.heads[keys[index]] = heads[index] if index in heads else orjson.dumps(head_of(result)).decode()
             if result.problems:
                 compiled.problems.extend(result.problems)
                 progress.problems(result.problems)
@@ -244,12 +247,10 @@ def compile_records(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy
                     merge.add_quads(result.nquads)
         if not compiled.problems:
             progress.stage("loading")
-            stream.seek(0)
             if load is not None:
+                stream.seek(0)
                 load(stream, paths)
-            else:
-                store.load(stream, ox.RdfFormat.N_QUADS)
-    return compiled
+    return compiled  # loaded: leaving the block waited for the bulk load to end
 
 
 def compile_all(store: OxigraphStore, settings: Settings, files: list[Path] | None = None,

@@ -12,6 +12,7 @@ file again nor writes the entry.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import multiprocessing
 import os
 from importlib import metadata
@@ -172,6 +173,14 @@ def compile_files(paths: list[Path], settings: Settings, taxonomy: Taxonomy, wor
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(settings, keeping)) as pool:
         yield from pool.map(_compile_in_worker, paths, keys, chunksize=CHUNK)
+
+
+def started(results: Iterator[FileResult]) -> Iterator[FileResult]:
+    """``results`` (``compile_files``'s) with the first one already made: a pool's workers fork
+    then, so that a thread or pipe the caller opens afterwards is not copied into them (a worker
+    holding a pipe's write end would keep its reader waiting for ever)."""
+    first = next(results, None)
+    return results if first is None else itertools.chain((first,), results)
 
 
 def in_order(paths: list[Path], known: dict[int, FileResult], compiled: Iterable[FileResult]) -> Iterator[tuple[Path, FileResult]]:

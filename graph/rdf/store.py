@@ -96,6 +96,41 @@ class OxigraphStore:
         to_graph = ox.NamedNode(graph) if graph else ox.DefaultGraph()
         self._store.bulk_load(data, format=format, to_graph=to_graph)
 
+    @contextlib.contextmanager
+    def loading(self, format: ox.RdfFormat) -> Iterator[IO[bytes]]:
+        """A file whose bytes are bulk-loaded while they are written, until the block ends: the
+        load (one core, without the GIL) runs beside whatever makes the bytes, where loading a
+        finished file waited for all of it (8 s of a cold build at 1.5 million triples).
+
+        A thread bulk-loads from a pipe. A failed load closes the pipe, so the writer is stopped by
+        a broken pipe and the load's own error is raised; a block that fails still waits for what
+        was written to be loaded (a bulk load cannot be cancelled), then raises its error."""
+        read_end, write_end = os.pipe()
+        reader, writer = os.fdopen(read_end, "rb"), os.fdopen(write_end, "wb")
+        failed: list[BaseException] = []
+
+        def load() -> None:
+            try:
+                self._store.bulk_load(reader, format=format)
+            except BaseException as error:  # raised again in the writer's thread
+                failed.append(error)
+            finally:
+                reader.close()
+
+        thread = threading.Thread(target=load, name="bulk-load", daemon=True)
+        thread.start()
+        try:
+            yield writer
+        except BrokenPipeError:
+            if not failed:
+                raise
+        finally:
+            with contextlib.suppress(BrokenPipeError):
+                writer.close()
+            thread.join()
+        if failed:
+            raise failed[0]
+
     def query(self, sparql: str, substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None) -> QueryResult:
         subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
             ox.Variable(name): value for name, value in (substitutions or {}).items()}

@@ -1,0 +1,86 @@
+"""A cold build bulk-loads its records while they compile (OxigraphStore.loading): what is loaded
+must be what was written, a failed load must stop the writer with the load's own error, and the
+compiling pool must not keep the load waiting (graph.build.records.started)."""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+import graph.build.records as records
+from graph.build.pipeline import compile_records, vocabulary_nquads
+from graph.config import PROJECT_ROOT, Settings
+from graph.rdf.store import OxigraphStore
+from graph.records.taxonomy import load_taxonomy
+
+NQ = ox.RdfFormat.N_QUADS
+
+
+def _quads(count: int) -> list[bytes]:
+    return [f'<http://example.org/s{n}> <http://example.org/p> "{n}" <http://example.org/g{n % 7}> .\n'.encode()
+            for n in range(count)]
+
+
+def _loading_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == "bulk-load"]
+
+
+def test_what_is_written_in_pieces_is_what_a_whole_load_loads() -> None:
+    lines = _quads(50_000)
+    streamed, whole = OxigraphStore.in_memory(), OxigraphStore.in_memory()
+    with streamed.loading(NQ) as out:
+        for line in lines:
+            out.write(line)
+    whole.load(b"".join(lines), NQ)
+    assert streamed.quad_count() == whole.quad_count() == 50_000
+    assert set(streamed._store) == set(whole._store)
+    assert not _loading_threads()
+
+
+def test_a_failed_load_stops_the_writer_with_its_own_error() -> None:
+    store = OxigraphStore.in_memory()
+    with pytest.raises(SyntaxError, match="line 2"):  # pyoxigraph's parse error, not a broken pipe
+        with store.loading(NQ) as out:
+            out.write(_quads(1)[0] + b"<http://example.org/s> no-an-iri .\n")
+            for line in _quads(200_000):  # far more than a pipe holds: the writer must be stopped, not left waiting
+                out.write(line)
+    assert not _loading_threads()
+
+
+def test_a_block_that_fails_raises_its_error_after_the_load_has_ended() -> None:
+    store = OxigraphStore.in_memory()
+    with pytest.raises(KeyError, match="the caller's"):
+        with store.loading(NQ) as out:
+            out.write(b"".join(_quads(1000)))
+            raise KeyError("the caller's")
+    assert not _loading_threads()
+    assert store.quad_count() == 1000  # what was written before is loaded (a bulk load cannot be undone)
+
+
+def test_records_compiled_by_a_pool_are_loaded_while_they_compile(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a pool of two workers, forked after the first result: had they forked after the load's
+    pipe was open, each would hold its write end and the load would wait for them for ever."""
+    monkeypatch.setattr(records, "usable_cores", lambda: 2)
+    settings = Settings(data_dir=PROJECT_ROOT / "data")
+    streamed, by_file = OxigraphStore.in_memory(), OxigraphStore.in_memory()
+    taxonomy = load_taxonomy(settings.ontology_dir)
+    handed: list[bytes] = []
+    counted: list[int] = []
+
+    def compile_streamed() -> None:
+        compiled = compile_records(streamed, settings, taxonomy, preamble=vocabulary_nquads(settings))
+        counted.append(len(compiled.problems))
+        counted.append(compiled.files)
+
+    worker = threading.Thread(target=compile_streamed, daemon=True)
+    worker.start()
+    worker.join(timeout=300)
+    assert not worker.is_alive(), "the bulk load still waits for the end of its pipe"
+    assert counted[0] == 0 and counted[1] >= records.POOL_FROM  # no problem, and enough files for a pool
+    compile_records(by_file, settings, taxonomy, preamble=vocabulary_nquads(settings),
+                    load=lambda stream, paths: handed.append(stream.read()))
+    by_file.load(handed[0], NQ)
+    assert streamed.quad_count() == by_file.quad_count() > 10_000
+    assert set(streamed._store) == set(by_file._store)
