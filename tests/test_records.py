@@ -81,6 +81,15 @@ def test_broken_reference_names_line_and_suggests_the_id() -> None:
     assert "hbis-grop" in problems[0].message and "hbis" in problems[0].fix
 
 
+def test_a_broken_reference_is_not_followed_by_the_shapes_noise() -> None:
+    """The shapes run beside the integrity checks (graph.validate.check_graph) and are dropped when a
+    reference does not resolve: the party it misses would only repeat as shape violations."""
+    path = FIXTURES / "records" / "invalid" / "broken-reference.yaml"
+    rules = {p.rule for p in check(Settings(), _with_project_data(path, Settings()))}
+    assert "reference-resolves" in rules
+    assert not {rule for rule in rules if rule.startswith("shape")}
+
+
 def test_project_data_is_valid() -> None:
     problems = check(Settings())
     assert [str(p) for p in problems if p.severity is Severity.VIOLATION] == []
