@@ -137,3 +137,48 @@ def test_a_triple_outside_the_named_graphs_makes_the_merge_read_from_the_store()
     finally:
         merge.close()
     assert len(_default_graph(store)) == 2
+
+
+def test_the_merge_stored_beside_the_hashes_is_the_merge_stored_alone(tmp_path: Path) -> None:
+    """``storing_merge`` bulk-loads the merge on a thread while the block reads the merge's file
+    (the statement hashes): the default graph and the hashes are those of the two one after the other."""
+    settings = Settings(data_dir=_synthetic(tmp_path / "data", 60))
+    stores: list[OxigraphStore] = []
+    hashes = []
+    for beside in (True, False):
+        store = OxigraphStore.in_memory()
+        merge = Merge()
+        try:
+            compiled = compile_records(store, settings, load_taxonomy(settings.ontology_dir), preamble=vocabulary_nquads(settings), merge=merge)
+            assert not compiled.problems
+            derive(store, settings, merge=merge)
+            if beside:
+                with store.storing_merge(merge):
+                    hashes.append(statement_digests(store, settings, merge=merge))
+                    inside = {graph: merge.triples(graph) for graph in merge.alone}
+                assert inside == {graph: merge.triples(graph) for graph in merge.alone}  # reading it left the loader's reading alone
+                assert sum(bool(triples) for triples in inside.values()) > 10
+            else:
+                store.materialise_union(merge)
+                hashes.append(statement_digests(store, settings, merge=merge))
+        finally:
+            merge.close()
+        stores.append(store)
+    assert len(_default_graph(stores[0])) > 1000
+    assert _default_graph(stores[0]) == _default_graph(stores[1])
+    assert hashes[0] == hashes[1] and sum(len(found) for found in hashes[0].values()) > 50
+    assert not stores[0]._union  # queries read the stored merge, once it is whole
+
+
+def test_a_merge_that_cannot_be_stored_fails_after_the_block() -> None:
+    store = OxigraphStore.in_memory()
+    merge = Merge()
+    try:
+        merge.file.write(b"<https://example.org/s> not-an-iri .\n")
+        ran = []
+        with pytest.raises(SyntaxError):
+            with store.storing_merge(merge):
+                ran.append(True)
+        assert ran and store._union  # the block ran; the default graph is not taken for the merge
+    finally:
+        merge.close()

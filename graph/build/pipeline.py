@@ -490,16 +490,19 @@ def _build_from(build_path: Path, settings: Settings, progress: Progress, versio
             raise InvalidData(problems)
         progress.stage("publishing")
         named = None  # the triples of the named graphs, when known without a query
-        if update is None:
+        digests = None
+        if merge is not None:
             named = store.quad_count() if store.default_graph_is_empty() else None  # before the merge joins them
-            store.materialise_union(merge)  # after validation, which checks that no fact sits outside a source graph
+            about = claims_about(store, settings)  # before the default graph is half stored
+            with store.storing_merge(merge):  # after validation, which checks that no fact sits outside a source graph
+                digests = statement_digests(store, settings, about=about, merge=merge)  # from the triples as loaded
         else:
             store.flush(optimize=False)  # compacting a copied store would rewrite all of it
         if keep is not None:  # a large cold build's landscapes are read in a second process meanwhile
             keep.start(store, update, build_path, named or 0)
         # A cold build's store is written no more: it compacts while what follows reads it.
         with store.compacting() if update is None else contextlib.nullcontext():
-            counts, graphs = _publishable(build_path, settings, version, store, update, merge, compiled, problems, named)
+            counts, graphs = _publishable(build_path, settings, version, store, update, compiled, problems, named, digests)
             if then is not None:
                 then(store)
             if keep is not None:
@@ -515,13 +518,13 @@ def _build_from(build_path: Path, settings: Settings, progress: Progress, versio
 
 
 def _publishable(build_path: Path, settings: Settings, version: str, store: OxigraphStore,
-                 update: Update | None, merge: Merge | None, compiled: Compiled, problems: list[Problem],
-                 named: int | None = None) -> tuple[dict[str, int], int]:
+                 update: Update | None, compiled: Compiled, problems: list[Problem],
+                 named: int | None = None, digests: dict[str, dict[str, str]] | None = None) -> tuple[dict[str, int], int]:
     """Write what a build folder holds beside its store (the manifest, the source index, the build
     state); return the summary's counts and the number of named graphs (``named``: their triples,
-    if known)."""
+    if known; ``digests``: the statement hashes, if made)."""
     if update is None:
-        digests = statement_digests(store, settings, merge=merge)  # from the triples as loaded, not a dump
+        digests = digests if digests is not None else statement_digests(store, settings)
         manifest = make_manifest(store, settings, build_path.name, digests, compiled.hashes, compiled.paths)
     else:
         digests = update.digests(store, settings)
