@@ -182,3 +182,22 @@ def test_a_merge_that_cannot_be_stored_fails_after_the_block() -> None:
         assert ran and store._union  # the block ran; the default graph is not taken for the merge
     finally:
         merge.close()
+
+
+def test_reading_the_merge_while_it_is_stored_does_not_move_the_loaders_place(tmp_path: Path) -> None:
+    """Many reads of the merge's graphs (each a flush and a read elsewhere in the file, were it done
+    with the file's own position) while the thread bulk-loads it: the whole merge is stored."""
+    store = OxigraphStore.create(tmp_path / "store")
+    merge = Merge()
+    graphs = 400
+    try:
+        for graph in range(graphs):
+            merge.add_quads(b"".join(f"<https://example.org/s{graph}-{n}> <https://example.org/p> \"{n}\" <{SOURCE}g{graph}> .\n".encode()
+                                     for n in range(500)))
+        with store.storing_merge(merge):
+            for _ in range(20):
+                for graph in range(graphs):
+                    assert merge.triples(f"{SOURCE}g{graph}")
+    finally:
+        merge.close()
+    assert len(_default_graph(store)) == graphs * 500

@@ -157,6 +157,7 @@ class OxigraphStore:
         stored: read only named graphs (``GRAPH``, ``dump_graph``) and ``merge.triples``."""
         if not self.default_graph_is_empty():
             merge.complete = False  # decided before the load starts: ``merge.triples`` answers by it
+        merge.flush()  # here: nothing writes to it while the thread reads
         failed: list[BaseException] = []
 
         def store() -> None:
@@ -179,8 +180,8 @@ class OxigraphStore:
         if merge is not None and not self.default_graph_is_empty():
             merge.complete = False  # some triple was loaded outside the named graphs: not every line was a quad
         if merge is not None and merge.complete:
-            merge.file.seek(0)
-            self._store.bulk_load(merge.file, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
+            with merge.reader() as triples:
+                self._store.bulk_load(triples, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
         else:
             with tempfile.TemporaryFile() as merged:
                 for graph in self._store.named_graphs():
@@ -410,6 +411,7 @@ class Merge:
         self.complete = True
         self.alone: dict[str, tuple[int, int]] = {}  # graph -> (offset, length) of its triples, when added in one piece
         self.split: set[str] = set()  # graphs added in several pieces, or with others
+        self._unwritten = False  # whether the file holds buffered bytes
 
     def add_quads(self, nquads: bytes) -> None:
         """Quads loaded into their named graphs: their triples belong to the merge."""
@@ -428,6 +430,7 @@ class Merge:
     def _add(self, triples: bytes, graphs: set[str]) -> None:
         offset = self.file.tell()
         self.file.write(triples)
+        self._unwritten = True
         for graph in graphs:
             if len(graphs) > 1 or graph in self.alone:
                 self.split.add(graph)
@@ -439,8 +442,21 @@ class Merge:
         if not self.complete or graph in self.split or graph not in self.alone:
             return None
         offset, length = self.alone[graph]
-        self.file.flush()
-        return os.pread(self.file.fileno(), length, offset)  # leaves the file's position to its reader (storing_merge)
+        self.flush()
+        return os.pread(self.file.fileno(), length, offset)  # by position: the file's own is the reader's (storing_merge)
+
+    def flush(self) -> None:
+        """Write what is buffered (only then: a flush moves the file's position, which a reader may share)."""
+        if self._unwritten:
+            self.file.flush()
+            self._unwritten = False
+
+    def reader(self) -> IO[bytes]:
+        """The triples from the start, for a bulk load, read through a file object of its own."""
+        self.flush()
+        triples = os.fdopen(os.dup(self.file.fileno()), "rb")
+        triples.seek(0)
+        return triples
 
     def close(self) -> None:
         self.file.close()
