@@ -175,6 +175,7 @@ def test_a_merge_that_cannot_be_stored_fails_after_the_block() -> None:
     merge = Merge()
     try:
         merge.file.write(b"<https://example.org/s> not-an-iri .\n")
+        merge.file.flush()
         ran = []
         with pytest.raises(SyntaxError):
             with store.storing_merge(merge):

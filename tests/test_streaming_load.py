@@ -10,6 +10,7 @@ import pyoxigraph as ox
 import pytest
 
 import graph.build.records as records
+import graph.rdf.store as store_module
 from graph.build.pipeline import compile_records, vocabulary_nquads
 from graph.config import PROJECT_ROOT, Settings
 from graph.rdf.store import OxigraphStore
@@ -27,7 +28,15 @@ def _loading_threads() -> list[threading.Thread]:
     return [thread for thread in threading.enumerate() if thread.name == "bulk-load"]
 
 
-def test_what_is_written_in_pieces_is_what_a_whole_load_loads() -> None:
+@pytest.mark.parametrize("by_path", [True, False])
+def test_what_is_written_in_pieces_is_what_a_whole_load_loads(by_path: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read by the store through the system's path to the pipe (Linux), or through the file object."""
+    with open(__file__, "rb") as probe:
+        can_reopen = store_module.reopened(probe) is not None
+    if by_path and not can_reopen:
+        pytest.skip("this system cannot open a descriptor anew by path (/proc/self/fd): the store reads the file object")
+    if not by_path:
+        monkeypatch.setattr(store_module, "reopened", lambda data: None)
     lines = _quads(50_000)
     streamed, whole = OxigraphStore.in_memory(), OxigraphStore.in_memory()
     with streamed.loading(NQ) as out:

@@ -111,7 +111,7 @@ class OxigraphStore:
 
         def load() -> None:
             try:
-                self._store.bulk_load(reader, format=format)
+                _bulk_load(self._store, reader, format)
             except BaseException as error:  # raised again in the writer's thread
                 failed.append(error)
             finally:
@@ -181,7 +181,7 @@ class OxigraphStore:
             merge.complete = False  # some triple was loaded outside the named graphs: not every line was a quad
         if merge is not None and merge.complete:
             with merge.reader() as triples:
-                self._store.bulk_load(triples, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
+                _bulk_load(self._store, triples, ox.RdfFormat.N_TRIPLES, ox.DefaultGraph())
         else:
             with tempfile.TemporaryFile() as merged:
                 for graph in self._store.named_graphs():
@@ -358,6 +358,26 @@ def union_default_graph(store: ox.Store, folder: Path | None, writable: bool) ->
         store.flush()
         _write_durably(folder / UNION_MARKER, b"served with updates: the default graph is not the merge of the named graphs\n")
     return writable
+
+
+def _bulk_load(store: ox.Store, data: IO[bytes], format: ox.RdfFormat, to_graph: ox.DefaultGraph | None = None) -> None:
+    """Bulk-load the rest of ``data``, a file of its own or a pipe. Where the system can open a
+    descriptor anew (Linux's /proc/self/fd) the store reads it by path, without the GIL: through
+    the file object, each 2 KiB that pyoxigraph reads waits for the GIL, which the build's Python
+    work beside the load holds. Opened anew, a file starts at its beginning; the caller's file
+    object is left where it is (macOS's /dev/fd would share its position: not used)."""
+    path = reopened(data)
+    if path is not None:
+        store.bulk_load(path=path, format=format, to_graph=to_graph)
+    else:
+        store.bulk_load(data, format=format, to_graph=to_graph)
+
+
+def reopened(data: IO[bytes]) -> str | None:
+    """A path that opens ``data``'s file anew, from where ``data`` is (a pipe, or a file at its start); None if there is none."""
+    path = Path(f"/proc/self/fd/{data.fileno()}")
+    at_start = not data.seekable() or data.tell() == 0
+    return str(path) if at_start and path.exists() else None
 
 
 def unique(triples: Iterator[ox.Triple]) -> Iterator[ox.Triple]:
