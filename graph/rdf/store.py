@@ -146,7 +146,7 @@ class OxigraphStore:
         a SPARQL ``INSERT ... WHERE { GRAPH ?g ... }`` holds every triple in one transaction, three
         times the cost of the bulk load of the whole build. Reading every graph back out (a dump)
         costs as much as that load again: 11.6 s of a cold build at 1.38 million triples."""
-        self._store_merge(merge)
+        self._store_merge(merge if self._whole(merge) else None)
         self._union = False
 
     @contextlib.contextmanager
@@ -155,14 +155,13 @@ class OxigraphStore:
         bulk load lets go of the GIL, so Python work of the build runs beside it (the statement
         hashes: 6 s each at 1.5 million triples). Inside the block the default graph is half
         stored: read only named graphs (``GRAPH``, ``dump_graph``) and ``merge.triples``."""
-        if not self.default_graph_is_empty():
-            merge.complete = False  # decided before the load starts: ``merge.triples`` answers by it
+        whole = self._whole(merge)  # decided before the load starts: ``merge.triples`` answers by it
         merge.flush()  # here: nothing writes to it while the thread reads
         failed: list[BaseException] = []
 
         def store() -> None:
             try:
-                self._store_merge(merge)
+                self._store_merge(merge if whole else None)
             except BaseException as error:  # raised again in the caller's thread
                 failed.append(error)
 
@@ -176,10 +175,15 @@ class OxigraphStore:
             raise failed[0]
         self._union = False
 
-    def _store_merge(self, merge: Merge | None) -> None:
+    def _whole(self, merge: Merge | None) -> bool:
+        """Whether ``merge`` holds the triples of every named graph and nothing else was loaded."""
         if merge is not None and not self.default_graph_is_empty():
             merge.complete = False  # some triple was loaded outside the named graphs: not every line was a quad
-        if merge is not None and merge.complete:
+        return merge is not None and merge.complete
+
+    def _store_merge(self, merge: Merge | None) -> None:
+        """Bulk-load the merge into the default graph: from ``merge`` (whole), else from the store."""
+        if merge is not None:
             with merge.reader() as triples:
                 _bulk_load(self._store, triples, ox.RdfFormat.N_TRIPLES, ox.DefaultGraph())
         else:
