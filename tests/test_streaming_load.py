@@ -3,12 +3,15 @@ must be what was written, a failed load must stop the writer with the load's own
 compiling pool must not keep the load waiting (graph.build.records.started)."""
 from __future__ import annotations
 
+import os
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
+import graph.build.pipeline as pipeline
 import graph.build.records as records
 import graph.rdf.store as store_module
 from graph.build.pipeline import compile_records, vocabulary_nquads
@@ -93,3 +96,38 @@ def test_records_compiled_by_a_pool_are_loaded_while_they_compile(monkeypatch: p
     by_file.load(handed[0], NQ)
     assert streamed.quad_count() == by_file.quad_count() > 10_000
     assert set(streamed._store) == set(by_file._store)
+
+
+def _children() -> set[int]:
+    """The processes whose parent is this one."""
+    me, found = os.getpid(), set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == me:
+                found.add(int(entry))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to list this process's children")
+def test_a_build_that_fails_while_compiling_leaves_no_worker_behind(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pool's workers are forked copies of the caller: kept alive by the failure's traceback
+    (which a notebook, a server or a test holds), each held the caller's memory until collected."""
+    monkeypatch.setattr(records, "usable_cores", lambda: 2)
+    settings = Settings(data_dir=PROJECT_ROOT / "data")
+    before = _children()
+
+    def failing(paths: list[Path], known: dict[int, records.FileResult], fresh: Iterator[records.FileResult]) -> Iterator[tuple[Path, records.FileResult]]:
+        for done, pair in enumerate(records.in_order(paths, known, fresh)):
+            if done == records.POOL_FROM:
+                raise RuntimeError("stopped while compiling")
+            yield pair
+
+    monkeypatch.setattr(pipeline, "in_order", failing)
+    with pytest.raises(RuntimeError, match="stopped while compiling") as held:
+        compile_records(OxigraphStore.in_memory(), settings, load_taxonomy(settings.ontology_dir), preamble=vocabulary_nquads(settings))
+    assert held.traceback  # the failure, with its frames, is still held here
+    assert _children() - before == set()

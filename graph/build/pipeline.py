@@ -212,10 +212,12 @@ def compile_records(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy
     todo = [index for index in range(len(paths)) if index not in known]
     # Whoever compiles a file writes its entry, only if it compiled the bytes hashed here (compile_kept).
     keeping = Keeping(code_version, cache.put) if cache is not None else None
-    fresh = started(compile_files([paths[index] for index in todo], settings, taxonomy, keys=[keys.get(index) for index in todo], keeping=keeping))
+    compiling = compile_files([paths[index] for index in todo], settings, taxonomy, keys=[keys.get(index) for index in todo], keeping=keeping)
     # A cold build bulk-loads while its records compile (the pool's workers forked before the
     # load's thread and pipe exist); an incremental build hands a file of them to ``load``.
-    with tempfile.TemporaryFile() if load is not None else store.loading(ox.RdfFormat.N_QUADS) as stream:
+    with contextlib.ExitStack() as opened:
+        fresh = started(opened.enter_context(contextlib.closing(compiling)))  # closed however the block ends: the pool stops
+        stream = opened.enter_context(tempfile.TemporaryFile() if load is not None else store.loading(ox.RdfFormat.N_QUADS))
         stream.write(preamble)
         if merge is not None:
             merge.add_quads(preamble)

@@ -16,7 +16,7 @@ import itertools
 import multiprocessing
 import os
 from importlib import metadata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -159,9 +159,13 @@ def usable_cores() -> int:
 
 
 def compile_files(paths: list[Path], settings: Settings, taxonomy: Taxonomy, workers: int | None = None,
-                  keys: Sequence[str | None] | None = None, keeping: Keeping | None = None) -> Iterator[FileResult]:
+                  keys: Sequence[str | None] | None = None, keeping: Keeping | None = None) -> Generator[FileResult, None, None]:
     """Each file's result, in the order of ``paths``; with ``keeping``, each kept under its key
-    in ``keys`` (one for each path, None for a file not to keep) by ``compile_kept``."""
+    in ``keys`` (one for each path, None for a file not to keep) by ``compile_kept``.
+
+    A caller that stops early closes the generator (``contextlib.closing``): the pool then drops
+    the files not yet begun and its workers end. Left to the garbage collector, a failed build's
+    workers (forked copies of the caller) lived as long as its traceback."""
     keys = keys if keys is not None else [None] * len(paths)
     workers = workers if workers is not None else usable_cores()
     if workers < 2 or len(paths) < POOL_FROM or "fork" not in multiprocessing.get_all_start_methods():
@@ -171,8 +175,11 @@ def compile_files(paths: list[Path], settings: Settings, taxonomy: Taxonomy, wor
     # without a __main__ guard. The workers read, emit and write cache entries (each its own,
     # atomically); they never touch the parent's store.
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(settings, keeping)) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(settings, keeping))
+    try:
         yield from pool.map(_compile_in_worker, paths, keys, chunksize=CHUNK)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def started(results: Iterator[FileResult]) -> Iterator[FileResult]:
