@@ -3,26 +3,30 @@ compile files on several cores in file order, show progress only on a terminal, 
 that a build will fail."""
 from __future__ import annotations
 
+import importlib.util
 import io
+import json
 import multiprocessing
 import os
 import shutil
 from pathlib import Path
 
+import orjson
 import pyoxigraph as ox
 import pytest
 
 import graph.build.records as records
-from graph.build.cache import RecordCache
+from graph.build.cache import RecordCache, _declared_alone, declared_in, head_of
 from graph.build.incremental import STATE_FILE
 from graph.build.pipeline import build, compile_all
 from graph.progress import Progress
-from graph.build.records import compile_files, content_key, version
+from graph.build.records import FileResult, compile_files, content_key, version
 from graph.config import PROJECT_ROOT, Settings
 from graph.errors import InvalidData
 from graph.problems import Problem, Severity
 from graph.rdf.store import OxigraphStore
 from graph.records import record_files
+from graph.records.emit import Reference
 from graph.records.read import MAX_RECORD_BYTES, read_bytes
 from graph.records.taxonomy import load_taxonomy
 
@@ -293,3 +297,34 @@ def test_an_id_that_resolves_nowhere_is_shown_before_the_graph_is_derived_and_ch
     reference = next(p for p in problems if p.rule == "reference-resolves")
     assert str(reference) in shown
     assert shown.index(str(reference)) < shown.index("deriving ...") < shown.index("checking ...")
+
+
+def _plain_declared(head: str) -> list[tuple[str, str, str, int]]:
+    """What a head declares, parsed whole: the form ``declared_in``'s shortcut must equal."""
+    return [(str(d[0]), str(d[1]), str(d[2]), int(d[3])) for d in orjson.loads(head)["declared"]]
+
+
+def test_what_a_kept_head_declares_is_read_alone_and_as_the_whole_head_says(tmp_path: Path) -> None:
+    """``declared_in`` parses only the ``declared`` part of a head as the index keeps it: the same
+    as the whole head, on the project's records, on a synthetic landscape (scripts/bench_build.py),
+    and on names that hold the keys' text; any other text is parsed whole."""
+    spec = importlib.util.spec_from_file_location("bench_build", PROJECT_ROOT / "scripts" / "bench_build.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    bench.make_data(tmp_path / "synthetic", 200)
+    results: list[FileResult] = []
+    for data_dir in (Settings().data_dir, tmp_path / "synthetic"):
+        settings = Settings(data_dir=data_dir)
+        results += compile_files(record_files(data_dir), settings, load_taxonomy(settings.ontology_dir), workers=1)
+    tricky = '", "declared": [["x", "y", "z", 1]], "references": [\\'
+    results.append(FileResult(f"data/sources/{tricky}.yaml", declared=[("organisation", tricky, tricky, 3), ("source", "s", "f", 1)],
+                              references=[Reference(("organisation",), tricky, tricky, 2, "parties")]))
+    heads = [json.dumps(head_of(result), ensure_ascii=False) for result in results if not result.problems]  # as compile_records keeps them
+    assert len(heads) > 50 and sum(len(_plain_declared(head)) for head in heads) > 500
+    for head in heads:
+        assert _declared_alone(head) is not None  # the shortcut is taken
+        assert declared_in(head) == _plain_declared(head)
+    compact = orjson.dumps(head_of(results[-1])).decode()  # a cache entry's form: parsed whole
+    assert _declared_alone(compact) is None and declared_in(compact) == _plain_declared(compact)
+    assert declared_in(heads[0].replace('"format": 1', '"format": 0')) is None

@@ -58,11 +58,36 @@ def declared_in(head: str) -> list[tuple[str, str, str, int]] | None:
     """What a head's JSON text declares, without making its references (most of a head's cost:
     1.3 s for 7,197 files at a million triples); None if it is not one this code wrote."""
     try:
-        data = orjson.loads(head)
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            return None
-        return [(str(d[0]), str(d[1]), str(d[2]), int(d[3])) for d in data["declared"]]
+        declared = _declared_alone(head)
+        if declared is None:
+            data = orjson.loads(head)
+            if not isinstance(data, dict) or data.get("format") != FORMAT:
+                return None
+            declared = data["declared"]
+        return [(str(d[0]), str(d[1]), str(d[2]), int(d[3])) for d in declared]
     except (ValueError, KeyError, TypeError, IndexError):
+        return None
+
+
+# A head as the index keeps it (json.dumps of head_of, its default separators), in its key order.
+HEAD_START = '{"format": %d, "display": ' % FORMAT
+DECLARED_KEY, REFERENCES_KEY = ', "declared": ', ', "references": '
+
+
+def _declared_alone(head: str) -> Any:
+    """The ``declared`` value of a head in the index's form, parsed alone (its references, most of
+    its text, are not: 0.04 s instead of 0.17-0.26 s for 7,197 heads at a million triples); None
+    for any other text (``declared_in`` then parses it whole). A string value never holds a key's
+    quotes unescaped, so the first of these keys and the next are the head's own."""
+    if not head.startswith(HEAD_START):
+        return None
+    start = head.find(DECLARED_KEY)
+    end = head.find(REFERENCES_KEY, start)
+    if start < 0 or end < 0:
+        return None
+    try:
+        return orjson.loads(head[start + len(DECLARED_KEY):end])
+    except ValueError:
         return None
 
 

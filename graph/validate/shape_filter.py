@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 from decimal import Decimal
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -84,6 +84,16 @@ class ShapeFilter:
                      if isinstance(row["sub"], ox.NamedNode)} | {f"<{cls}>"}
             self._subclasses[cls] = " ".join(sorted(found))
         return self._subclasses[cls]
+
+    def typed(self, node: str, cls: URIRef) -> str:
+        """A pattern true when ``node`` (a variable) is an instance of ``cls`` or of a subclass. Over
+        the whole graph it starts from the classes (VALUES); with ``within``, ``node`` is bound
+        first and its types are tested, since Oxigraph joins a VALUES of classes with every
+        instance of them before it meets the few nodes (every shape for the six nodes of a
+        one-file build at 1.49 million triples: 0.52 s, against 0.01 s)."""
+        if self.within is None:
+            return f"VALUES {node}class {{ {self.classes(cls)} }} {node} rdf:type {node}class"
+        return f"{node} rdf:type {node}class FILTER ({node}class IN ({', '.join(self.classes(cls).split())}))"
 
     def candidates(self) -> set[str] | None:
         """IRIs of the focus nodes that may fail a shape; None when a shape has a target this
@@ -146,11 +156,11 @@ class ShapeFilter:
         patterns = self._focus_patterns(shape)
         if patterns is None:
             return None
-        member = "FILTER EXISTS { " + " UNION ".join(patterns) + " }"
+        member = "FILTER EXISTS { " + _union(patterns) + " }"
         if self.within is not None:
-            focus = "{ " + " UNION ".join(f"{{ VALUES ?f {{ {self.within} }} {pattern} }}" for pattern in patterns) + " }"
+            focus = "{ " + _union(f"VALUES ?f {{ {self.within} }} {pattern}" for pattern in patterns) + " }"
         else:  # each focus node once: an alliance is typed with two of al:Alliance's classes
-            focus = "{ SELECT DISTINCT ?f WHERE { " + " UNION ".join(patterns) + " } }"
+            focus = "{ SELECT DISTINCT ?f WHERE { " + _union(patterns) + " } }"
         compiled = _NodeShape(focus, member)
         for predicate, value in self.shapes.predicate_objects(shape):
             if predicate in NOT_CONSTRAINTS or predicate in TARGETS:
@@ -166,7 +176,9 @@ class ShapeFilter:
         return compiled
 
     def _focus_patterns(self, shape: Node) -> list[str] | None:
-        """The patterns of ``shape``'s targets, each matching its focus nodes as ``?f``."""
+        """The patterns of ``shape``'s targets, each matching its focus nodes as ``?f``: a group's
+        contents, so that with ``within`` the VALUES of the nodes joins them in one group (a
+        group of its own is evaluated whole, for every focus node of the graph)."""
         patterns = []
         for predicate, value in self.shapes.predicate_objects(shape):
             if predicate not in TARGETS:
@@ -176,13 +188,13 @@ class ShapeFilter:
             if not isinstance(value, URIRef):
                 return None
             if predicate == SH.targetClass:
-                patterns.append(f"{{ VALUES ?class {{ {self.classes(value)} }} ?f rdf:type ?class }}")
+                patterns.append(self.typed("?f", value))
             elif predicate == SH.targetSubjectsOf:
-                patterns.append(f"{{ ?f <{value}> ?targeted }}")
+                patterns.append(f"?f <{value}> ?targeted")
             elif predicate == SH.targetObjectsOf:
-                patterns.append(f"{{ ?targeted <{value}> ?f }}")
+                patterns.append(f"?targeted <{value}> ?f")
             else:
-                patterns.append(f"{{ VALUES ?f {{ <{value}> }} }}")
+                patterns.append(f"VALUES ?f {{ <{value}> }}")
         return patterns or None
 
     def _property(self, shape: Node, compiled: _NodeShape) -> None:
@@ -201,7 +213,7 @@ class ShapeFilter:
                 else:
                     compiled.conditions.append(condition)
             elif predicate == SH["class"] and isinstance(value, URIRef):
-                typed = f"VALUES ?vclass {{ {self.classes(value)} }} ?v rdf:type ?vclass"
+                typed = self.typed("?v", value)
                 compiled.conditions.append(f"{FOCUS} ?f <{path}> ?v FILTER NOT EXISTS {{ {typed} }}" if self.within is not None
                                            else f"{{ SELECT DISTINCT ?f WHERE {{ ?f <{path}> ?v MINUS {{ {typed} }} }} }} {IN_FOCUS}")
             else:
@@ -320,6 +332,11 @@ def _count_condition(predicate: Node, path: URIRef, count: int, scoped: bool) ->
     if count == 1:
         return f"{FOCUS} ?f <{path}> ?a, ?b FILTER (!sameTerm(?a, ?b))" if scoped else f"{_more_than_one(path)} {IN_FOCUS}"
     return None
+
+
+def _union(patterns: Iterable[str]) -> str:
+    """The UNION of ``patterns`` (each the contents of a group)."""
+    return " UNION ".join(f"{{ {pattern} }}" for pattern in patterns)
 
 
 def _more_than_one(path: URIRef, restriction: str = "") -> str:
