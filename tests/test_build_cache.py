@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib.util
 import io
-import json
 import multiprocessing
 import os
 import shutil
@@ -16,7 +15,7 @@ import pyoxigraph as ox
 import pytest
 
 import graph.build.records as records
-from graph.build.cache import RecordCache, _declared_alone, declared_in, head_of
+from graph.build.cache import RecordCache, _declared_alone, declared_in, head_of, head_text
 from graph.build.incremental import STATE_FILE
 from graph.build.pipeline import build, compile_all
 from graph.progress import Progress
@@ -320,7 +319,7 @@ def test_what_a_kept_head_declares_is_read_alone_and_as_the_whole_head_says(tmp_
     tricky = '", "declared": [["x", "y", "z", 1]], "references": [\\'
     results.append(FileResult(f"data/sources/{tricky}.yaml", declared=[("organisation", tricky, tricky, 3), ("source", "s", "f", 1)],
                               references=[Reference(("organisation",), tricky, tricky, 2, "parties")]))
-    heads = [json.dumps(head_of(result), ensure_ascii=False) for result in results if not result.problems]  # as compile_records keeps them
+    heads = [head_text(result) for result in results if not result.problems]  # as compile_records keeps them
     assert len(heads) > 50 and sum(len(_plain_declared(head)) for head in heads) > 500
     for head in heads:
         assert _declared_alone(head) is not None  # the shortcut is taken

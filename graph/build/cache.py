@@ -37,6 +37,12 @@ def head_of(result: FileResult) -> Head:
             "problems": [[p.file, p.line, p.rule, p.message, p.fix, p.severity.value] for p in result.problems]}
 
 
+def head_text(result: FileResult) -> str:
+    """The head as the source index keeps it: the form ``_declared_alone`` reads without parsing
+    the rest (json.dumps's separators and the key order of ``head_of``)."""
+    return json.dumps(head_of(result), ensure_ascii=False)
+
+
 def result_of(head: Head | str, nquads: bytes = b"") -> FileResult | None:
     """The result a head (or its JSON text) describes (with ``nquads``); None if it is not one this code wrote."""
     try:

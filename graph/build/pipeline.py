@@ -17,7 +17,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import IO
 
-import orjson
 import pyoxigraph as ox
 
 from graph.config import Settings
@@ -32,7 +31,7 @@ from graph.errors import InvalidData
 from graph.problems import Problem, Severity, has_violations
 from graph.rdf.batches import chunks, iri_values
 from graph.rdf.location import RemoteEndpoint
-from graph.build.cache import INDEX_FILE, RecordCache, Seen, SourceIndex, declared_in, head_of, result_of
+from graph.build.cache import INDEX_FILE, RecordCache, Seen, SourceIndex, declared_in, head_text, result_of
 from graph.progress import Progress
 from graph.build.records import FileResult, Keeping, compile_files, in_order, started, version
 from graph.records import record_files
@@ -235,7 +234,7 @@ def compile_records(store: OxigraphStore, settings: Settings, taxonomy: Taxonomy
                 compiled.index.files[result.display] = Seen(None, key, digest)  # no stat: hashed again next time
             if compiled.index is not None and index in keys:
                 if index in heads or not result.problems:
-                    compiled.index.heads[keys[index]] = heads[index] if index in heads else orjson.dumps(head_of(result)).decode()
+                    compiled.index.heads[keys[index]] = heads[index] if index in heads else head_text(result)
             if result.problems:
                 compiled.problems.extend(result.problems)
                 progress.problems(result.problems)
