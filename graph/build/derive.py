@@ -22,7 +22,6 @@ in the derived graph and in the stored merge. A derivation whose keys are too ma
 """
 from __future__ import annotations
 
-import contextlib
 import re
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -143,21 +142,13 @@ def derive(store: OxigraphStore, settings: Settings, changes: Iterable[ox.Quad] 
     written to ``merge`` too (a cold build's stored merge). ``workers``: the threads that make a
     stage's derivations at once (default: one per core)."""
     if changes is None:
-        derived = settings.graph_iri("derived")
         for stage in stages():
-            # Each derivation's triples are bulk-loaded as they come, beside the stage's others: no
-            # derivation reads what another of its stage makes (tests/test_derive_stages.py). A store
-            # that holds the merge takes them in two graphs, after the stage.
             with tempfile.TemporaryFile() as made:
-                with contextlib.nullcontext(None) if store.holds_merge else store.loading(NT, derived) as loading:
-                    for triples in _made_whole(store, settings, stage, workers):
-                        made.write(triples)
-                        if loading is not None:
-                            loading.write(triples)
-                if store.holds_merge:
-                    _load(store, made, settings)
+                for triples in _made_whole(store, settings, stage, workers):
+                    made.write(triples)
+                _load(store, made, settings)
                 if merge is not None:
-                    merge.add_triples(made, derived)
+                    merge.add_triples(made, settings.graph_iri("derived"))
         return Difference(b"", 0)
     if not store.holds_merge:  # the difference is applied to the stored merge as well
         raise ValueError("derive by difference needs a copy of a published build (a store that holds its merge); pass changes=None")

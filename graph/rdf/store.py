@@ -97,23 +97,21 @@ class OxigraphStore:
         self._store.bulk_load(data, format=format, to_graph=to_graph)
 
     @contextlib.contextmanager
-    def loading(self, format: ox.RdfFormat, graph: str | None = None) -> Iterator[IO[bytes]]:
+    def loading(self, format: ox.RdfFormat) -> Iterator[IO[bytes]]:
         """A file whose bytes are bulk-loaded while they are written, until the block ends: the
         load (one core, without the GIL) runs beside whatever makes the bytes, where loading a
         finished file waited for all of it (8 s of a cold build at 1.5 million triples).
 
         A thread bulk-loads from a pipe. A failed load closes the pipe, so the writer is stopped by
         a broken pipe and the load's own error is raised; a block that fails still waits for what
-        was written to be loaded (a bulk load cannot be cancelled), then raises its error. Triples
-        go into ``graph`` (the default graph if None); quads into their own graphs."""
-        to_graph = None if format.supports_datasets else ox.NamedNode(graph) if graph else ox.DefaultGraph()
+        was written to be loaded (a bulk load cannot be cancelled), then raises its error."""
         read_end, write_end = os.pipe()
         reader, writer = os.fdopen(read_end, "rb"), os.fdopen(write_end, "wb")
         failed: list[BaseException] = []
 
         def load() -> None:
             try:
-                _bulk_load(self._store, reader, format, to_graph)
+                _bulk_load(self._store, reader, format)
             except BaseException as error:  # raised again in the writer's thread
                 failed.append(error)
             finally:
@@ -366,7 +364,7 @@ def union_default_graph(store: ox.Store, folder: Path | None, writable: bool) ->
     return writable
 
 
-def _bulk_load(store: ox.Store, data: IO[bytes], format: ox.RdfFormat, to_graph: ox.NamedNode | ox.DefaultGraph | None = None) -> None:
+def _bulk_load(store: ox.Store, data: IO[bytes], format: ox.RdfFormat, to_graph: ox.DefaultGraph | None = None) -> None:
     """Bulk-load the rest of ``data``, a file of its own or a pipe. Where the system can open a
     descriptor anew (Linux's /proc/self/fd) the store reads it by path, without the GIL: through
     the file object, each 2 KiB that pyoxigraph reads waits for the GIL, which the build's Python
