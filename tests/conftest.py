@@ -100,3 +100,17 @@ def browser() -> Iterator[object]:
 # has what it lists (tests/test_quantities_and_plants.py). The day data/ has an answer,
 # test_every_example_runs_and_answers fails: then remove the entry.
 EMPTY_ON_DATA = {"external-identifiers": "no page read so far shows a Wikidata item, an LEI or a GEM plant id"}
+
+
+def child_pids() -> list[int]:
+    """The processes whose parent is this one (a test server's workers: the servers run in its threads)."""
+    me, found = os.getpid(), []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == me:
+                found.append(int(entry))
+    return found

@@ -3,7 +3,6 @@ must be what was written, a failed load must stop the writer with the load's own
 compiling pool must not keep the load waiting (graph.build.records.started)."""
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,8 @@ from graph.build.pipeline import compile_records, vocabulary_nquads
 from graph.config import PROJECT_ROOT, Settings
 from graph.rdf.store import OxigraphStore
 from graph.records.taxonomy import load_taxonomy
+
+from conftest import child_pids
 
 NQ = ox.RdfFormat.N_QUADS
 
@@ -98,27 +99,13 @@ def test_records_compiled_by_a_pool_are_loaded_while_they_compile(monkeypatch: p
     assert set(streamed._store) == set(by_file._store)
 
 
-def _children() -> set[int]:
-    """The processes whose parent is this one."""
-    me, found = os.getpid(), set()
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == me:
-                found.add(int(entry))
-    return found
-
-
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to list this process's children")
 def test_a_build_that_fails_while_compiling_leaves_no_worker_behind(monkeypatch: pytest.MonkeyPatch) -> None:
     """The pool's workers are forked copies of the caller: kept alive by the failure's traceback
     (which a notebook, a server or a test holds), each held the caller's memory until collected."""
     monkeypatch.setattr(records, "usable_cores", lambda: 2)
     settings = Settings(data_dir=PROJECT_ROOT / "data")
-    before = _children()
+    before = set(child_pids())
 
     def failing(paths: list[Path], known: dict[int, records.FileResult], fresh: Iterator[records.FileResult]) -> Iterator[tuple[Path, records.FileResult]]:
         for done, pair in enumerate(records.in_order(paths, known, fresh)):
@@ -130,4 +117,4 @@ def test_a_build_that_fails_while_compiling_leaves_no_worker_behind(monkeypatch:
     with pytest.raises(RuntimeError, match="stopped while compiling") as held:
         compile_records(OxigraphStore.in_memory(), settings, load_taxonomy(settings.ontology_dir), preamble=vocabulary_nquads(settings))
     assert held.traceback  # the failure, with its frames, is still held here
-    assert _children() - before == set()
+    assert set(child_pids()) - before == set()

@@ -23,6 +23,7 @@ import graph.serve.workers as workers
 from graph.serve.context import MIB
 from graph.serve.protocol import Operation
 from graph.serve.workers import Limits, QueryPool
+from conftest import child_pids
 from endpoint_support import Server, captured_access_log, make_store, running_server
 
 EX = "http://example.org/"
@@ -67,20 +68,6 @@ def query(text: str) -> Operation:
 
 
 # ------------------------------------------------------------------ processes of this test run
-
-def child_pids() -> list[int]:
-    """The worker processes: children of this process (the test servers run in its threads)."""
-    me, found = os.getpid(), []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == me:
-                found.append(int(entry))
-    return found
-
 
 def cpu_ticks(pid: int) -> int:
     try:
