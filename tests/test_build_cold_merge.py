@@ -13,7 +13,8 @@ from graph.build.derive import derive
 from graph.build.pipeline import compile_records, vocabulary_nquads
 from graph.changes.manifest import statement_digests
 from graph.config import PROJECT_ROOT, Settings
-from graph.rdf.store import Merge, OxigraphStore, triples_of
+from graph.rdf.merge import Merge, triples_of
+from graph.rdf.store import OxigraphStore
 from graph.records.taxonomy import load_taxonomy
 
 NQ = ox.RdfFormat.N_QUADS

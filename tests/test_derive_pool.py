@@ -11,7 +11,8 @@ from graph.build import derive as derive_module
 from graph.build.derive import Derivation, derive
 from graph.build.pipeline import compile_all
 from graph.config import Settings
-from graph.rdf.store import Merge, OxigraphStore
+from graph.rdf.merge import Merge
+from graph.rdf.store import OxigraphStore
 
 from conftest import seed_corpus
 

@@ -40,7 +40,8 @@ from graph.config import Settings
 from graph.records.names import normalise
 from graph.rdf.batches import chunks, iri_values
 from graph.rdf.query_forms import construct, select
-from graph.rdf.store import Merge, OxigraphStore
+from graph.rdf.merge import Merge
+from graph.rdf.store import OxigraphStore
 
 DERIVATIONS = Path(__file__).with_name("derivations")
 

@@ -37,7 +37,8 @@ from graph.build.records import FileResult, Keeping, compile_files, in_order, st
 from graph.records import record_files
 from graph.records.emit import Reference
 from graph.rdf.query_forms import select
-from graph.rdf.store import GraphStore, Merge, OxigraphStore, discard, ensure_publishable, new_build_dir, publish
+from graph.rdf.merge import Merge
+from graph.rdf.store import GraphStore, OxigraphStore, discard, ensure_publishable, new_build_dir, publish
 from graph.records.taxonomy import Taxonomy, load_taxonomy, taxonomy_files
 from graph.validate import check_graph
 from graph.validate.integrity import Scope, early_problems

@@ -38,7 +38,8 @@ from graph.errors import AllianceError
 from graph.rdf.batches import chunks, iri_values
 from graph.rdf.files import write_atomic
 from graph.rdf.query_forms import select
-from graph.rdf.store import COMPLETE_MARKER, Merge, OxigraphStore, builds_dir
+from graph.rdf.merge import Merge
+from graph.rdf.store import COMPLETE_MARKER, OxigraphStore, builds_dir
 from graph.records.read import record_files
 
 MANIFEST_FILE = "alliances.manifest.json"

@@ -21,7 +21,7 @@ import shutil
 import tempfile
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +30,7 @@ from typing import IO, Protocol, Union
 import pyoxigraph as ox
 
 from graph.errors import AllianceError, StoreMissing
+from graph.rdf.merge import Merge
 from graph.rdf.namespaces import PREFIXES
 
 QueryResult = Union[ox.QuerySolutions, ox.QueryBoolean, ox.QueryTriples]
@@ -107,29 +108,15 @@ class OxigraphStore:
         was written to be loaded (a bulk load cannot be cancelled), then raises its error."""
         read_end, write_end = os.pipe()
         reader, writer = os.fdopen(read_end, "rb"), os.fdopen(write_end, "wb")
-        failed: list[BaseException] = []
-
-        def load() -> None:
+        with _on_a_thread(lambda: _bulk_load(self._store, reader, format), "bulk-load", then=reader.close) as failed:
             try:
-                _bulk_load(self._store, reader, format)
-            except BaseException as error:  # raised again in the writer's thread
-                failed.append(error)
+                yield writer
+            except BrokenPipeError:
+                if not failed:  # else the load's own error is raised
+                    raise
             finally:
-                reader.close()
-
-        thread = threading.Thread(target=load, name="bulk-load", daemon=True)
-        thread.start()
-        try:
-            yield writer
-        except BrokenPipeError:
-            if not failed:
-                raise
-        finally:
-            with contextlib.suppress(BrokenPipeError):
-                writer.close()
-            thread.join()
-        if failed:
-            raise failed[0]
+                with contextlib.suppress(BrokenPipeError):
+                    writer.close()  # before the thread is joined: the load ends at the pipe's end
 
     def query(self, sparql: str, substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None) -> QueryResult:
         subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
@@ -157,22 +144,8 @@ class OxigraphStore:
         stored: read only named graphs (``GRAPH``, ``dump_graph``) and ``merge.triples``."""
         whole = self._whole(merge)  # decided before the load starts: ``merge.triples`` answers by it
         merge.flush()  # here: nothing writes to it while the thread reads
-        failed: list[BaseException] = []
-
-        def store() -> None:
-            try:
-                self._store_merge(merge if whole else None)
-            except BaseException as error:  # raised again in the caller's thread
-                failed.append(error)
-
-        thread = threading.Thread(target=store, name="store-merge", daemon=True)
-        thread.start()
-        try:
+        with _on_a_thread(lambda: self._store_merge(merge if whole else None), "store-merge"):
             yield
-        finally:
-            thread.join()
-        if failed:
-            raise failed[0]
         self._union = False
 
     def _whole(self, merge: Merge | None) -> bool:
@@ -364,6 +337,31 @@ def union_default_graph(store: ox.Store, folder: Path | None, writable: bool) ->
     return writable
 
 
+@contextlib.contextmanager
+def _on_a_thread(work: Callable[[], None], name: str, then: Callable[[], None] = lambda: None) -> Iterator[list[BaseException]]:
+    """``work`` (then ``then``) on a thread of its own while the block runs; joined when the block
+    ends, and its error raised then in the caller's thread. The block gets the list that holds that
+    error once the thread has failed (filled before ``then`` runs)."""
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as error:
+            failed.append(error)
+        finally:
+            then()
+
+    thread = threading.Thread(target=run, name=name, daemon=True)
+    thread.start()
+    try:
+        yield failed
+    finally:
+        thread.join()
+    if failed:
+        raise failed[0]
+
+
 def _bulk_load(store: ox.Store, data: IO[bytes], format: ox.RdfFormat, to_graph: ox.DefaultGraph | None = None) -> None:
     """Bulk-load the rest of ``data``, a file of its own or a pipe. Where the system can open a
     descriptor anew (Linux's /proc/self/fd) the store reads it by path, without the GIL: through
@@ -391,99 +389,6 @@ def unique(triples: Iterator[ox.Triple]) -> Iterator[ox.Triple]:
         if triple not in seen:
             seen.add(triple)
             yield triple
-
-
-def triples_of(nquads: bytes) -> tuple[bytes, set[str]] | None:
-    """pyoxigraph's N-Quads of named graphs as N-Triples (each line without its graph name), and
-    the graphs they were in. None when a line is not a quad of a named IRI graph or holds a blank
-    node (the store would name it anew).
-
-    The graph name is the last term of each line and an IRI holds no space or newline, so one
-    graph's lines (a record file's) all end with the same bytes, and ``bytes.replace`` cuts them at
-    C speed (a regular expression took 1.9 s and a Python loop 0.8 s for 222,000 lines); lines of
-    several graphs (the vocabulary's) are cut one by one."""
-    if not nquads:
-        return b"", set()
-    if not nquads.endswith(b"> .\n") or b"_:" in nquads:
-        return None
-    start = nquads.rfind(b" <")
-    suffix = nquads[start:]
-    if nquads.count(suffix) == nquads.count(b"\n"):
-        return nquads.replace(suffix, b" .\n"), {suffix[2:-4].decode()}
-    out, graphs = [], set()
-    for line in nquads.splitlines():
-        start = line.rfind(b" <")
-        if start < 0 or not line.endswith(b"> ."):
-            return None
-        out.append(line[:start] + b" .\n")
-        graphs.add(line[start + 2:-3].decode())
-    return b"".join(out), graphs
-
-
-class Merge:
-    """The triples of every named graph of a store that is being built, written as they are loaded,
-    so that ``materialise_union`` stores their merge without reading the store back, and where
-    each graph's triples are (``alone``), so that they can be read again (the statement hashes).
-
-    ``complete`` turns False when some quads could not be written as triples (``triples_of``) or a
-    triple was loaded into the default graph: the merge is then read from the store. Once the merge
-    is stored, ``complete`` also says that every line added was a quad of a named graph. The caller
-    closes it."""
-
-    def __init__(self) -> None:
-        self.file: IO[bytes] = tempfile.TemporaryFile()
-        self.complete = True
-        self.alone: dict[str, tuple[int, int]] = {}  # graph -> (offset, length) of its triples, when added in one piece
-        self.split: set[str] = set()  # graphs added in several pieces, or with others
-        self._unwritten = False  # whether the file holds buffered bytes
-
-    def add_quads(self, nquads: bytes) -> None:
-        """Quads loaded into their named graphs: their triples belong to the merge."""
-        cut = triples_of(nquads) if self.complete else None
-        if cut is None:
-            self.complete = False
-        else:
-            self._add(cut[0], cut[1])
-
-    def add_triples(self, triples: IO[bytes], graph: str) -> None:
-        """N-Triples loaded into ``graph``, from the start of ``triples``."""
-        if self.complete:
-            triples.seek(0)
-            self._add(triples.read(), {graph})
-
-    def _add(self, triples: bytes, graphs: set[str]) -> None:
-        offset = self.file.tell()
-        self.file.write(triples)
-        self._unwritten = True
-        for graph in graphs:
-            if len(graphs) > 1 or graph in self.alone:
-                self.split.add(graph)
-            else:
-                self.alone[graph] = (offset, len(triples))
-
-    def triples(self, graph: str) -> bytes | None:
-        """The N-Triples of ``graph`` as added, if it was added in one piece of its own; else None."""
-        if not self.complete or graph in self.split or graph not in self.alone:
-            return None
-        offset, length = self.alone[graph]
-        self.flush()
-        return os.pread(self.file.fileno(), length, offset)  # by position: the file's own is the reader's (storing_merge)
-
-    def flush(self) -> None:
-        """Write what is buffered (only then: a flush moves the file's position, which a reader may share)."""
-        if self._unwritten:
-            self.file.flush()
-            self._unwritten = False
-
-    def reader(self) -> IO[bytes]:
-        """The triples from the start, for a bulk load, read through a file object of its own."""
-        self.flush()
-        triples = os.fdopen(os.dup(self.file.fileno()), "rb")
-        triples.seek(0)
-        return triples
-
-    def close(self) -> None:
-        self.file.close()
 
 
 # ------------------------------------------------------------------ atomic replacement on disk
