@@ -119,7 +119,7 @@ def test_a_path_that_is_not_one_is_refused_with_what_to_write() -> None:
 def test_scope_lines_become_values_and_stay_comments_otherwise() -> None:
     query = "SELECT ?a WHERE {\n  #@scope ?a\n  ?a ?p ?o }"
     assert scoped(query, None) == query
-    assert "VALUES ?a { <https://e/1> <https://e/2> }" in scoped(query, {"https://e/2", "https://e/1"})
+    assert "{ SELECT ?a WHERE { VALUES ?a { <https://e/1> <https://e/2> } } }" in scoped(query, {"https://e/2", "https://e/1"})
 
 
 def test_no_two_derivations_make_the_same_predicate() -> None:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from graph.rdf.batches import chunks, iri_values
+from graph.rdf.batches import bound_to, chunks, iri_values
 from graph.rdf.namespaces import PREFIXES
 from graph.rdf.query_forms import select
 from graph.rdf.store import OxigraphStore
@@ -159,12 +159,12 @@ SCOPE_MARKER = re.compile(r"^[ \t]*#@scope[ \t]+(\?\w+)[ \t]*$", re.MULTILINE)
 
 
 def scoped(query: str, iris: Iterable[str] | None) -> str:
-    """``query`` with each ``#@scope ?var`` line made ``VALUES ?var { iris }``; as it is (every
-    key) when ``iris`` is None."""
+    """``query`` with each ``#@scope ?var`` line made a group binding ``?var`` to ``iris``
+    (graph.rdf.batches.bound_to); as it is (every key) when ``iris`` is None."""
     if iris is None:
         return query
-    block = iri_values(sorted(iris))
-    return SCOPE_MARKER.sub(lambda match: f"VALUES {match.group(1)} {{ {block} }}", query)
+    keys = sorted(iris)
+    return SCOPE_MARKER.sub(lambda match: bound_to(match.group(1), keys), query)
 
 
 def can_scope(query: str) -> bool:

@@ -18,7 +18,7 @@ from itertools import product
 from typing import Literal
 
 from graph.ask.resolve import kind_and_id
-from graph.rdf.batches import iri_values
+from graph.rdf.batches import bound_to
 from graph.rdf.namespaces import PREFIXES
 from graph.rdf.query_forms import select
 from graph.rdf.store import GraphStore
@@ -203,7 +203,7 @@ def _only(sparql: str, iris: Collection[str] | None, var: str = "s") -> str:
     """The query limited to the subjects ``iris`` (every subject when None)."""
     if iris is None:
         return sparql
-    return sparql.replace("WHERE {", f"WHERE {{ VALUES ?{var} {{ {iri_values(sorted(iris))} }}", 1)
+    return sparql.replace("WHERE {", f"WHERE {{ {bound_to('?' + var, sorted(iris))}", 1)
 
 
 @cycles_uncollected()
