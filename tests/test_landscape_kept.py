@@ -233,10 +233,12 @@ def test_what_a_change_reaches_takes_in_the_alliances_of_its_participations_sign
         store.close()
 
 
+@pytest.mark.parametrize("more", [0, 600])
 @pytest.mark.parametrize("seed", range(40))
-def test_rows_are_taken_out_and_put_in_their_places_as_a_whole_encoding_orders_them(seed: int) -> None:
+def test_rows_are_taken_out_and_put_in_their_places_as_a_whole_encoding_orders_them(seed: int, more: int) -> None:
     """The bytes of a patched landscape are those ``encode`` writes for the landscape with those
-    rows changed: empty sections, the first and last rows, a section emptied or filled."""
+    rows changed: empty sections, the first and last rows, a section emptied or filled; among a few
+    rows, and among ``more`` (where the search for each row gallops from the row found before)."""
     import random
 
     from graph.network.landscape import PARTS, Alliance, Organisation, Source
@@ -248,7 +250,7 @@ def test_rows_are_taken_out_and_put_in_their_places_as_a_whole_encoding_orders_t
                          {f"https://x/organisation/{k}": Organisation(f"https://x/organisation/{k}", k) for k in keys},
                          {"m/a": "A"}, {k: Source(k, title(k), "p", None, None) for k in keys}, PARTS)
 
-    universe = ["a", "a-b", "ab", "b", "b0", "c", "d\u00e9", "e", "z", "\u4e2d"]
+    universe = ["a", "a-b", "ab", "b", "b0", "c", "d\u00e9", "e", "z", "\u4e2d"] + [f"m{chance.randrange(10**6):06d}" for _ in range(more)]
     before = sorted(chance.sample(universe, chance.randint(0, len(universe))))
     changed = set(chance.sample(universe, chance.randint(0, len(universe))))
     after = sorted((set(before) - changed) | {k for k in changed if chance.random() < 0.6})

@@ -59,6 +59,7 @@ SELECT DISTINCT ?a WHERE {
   { ?a al:participation|al:signing ?n } UNION { ?n al:about ?a }
 }"""  # limited to some ?n by ``_only``
 BATCH = 500  # IRIs in one VALUES block
+GALLOP = 512  # bytes of a kept payload: the first step of a search from the row found before (a few rows)
 
 
 class NotSure(Exception):
@@ -208,9 +209,22 @@ class Section:
         newline = self.payload.find(b"\n", at, self.end)
         return _key(memoryview(self.payload)[at:self.end if newline < 0 else newline]), self.end if newline < 0 else newline + 1
 
-    def find(self, key: bytes) -> tuple[int, bool]:
-        """Where the first row whose key is not below ``key`` starts (``end`` if none), and whether its key is ``key``."""
-        low, high = self.start, self.end
+    def find(self, key: bytes, since: int | None = None) -> tuple[int, bool]:
+        """Where the first row whose key is not below ``key`` starts (``end`` if none), and whether its
+        key is ``key``; ``since``: a row start before which every key is below ``key`` (where the
+        previous of keys found in their order was). From there the search gallops (steps doubling)
+        before it bisects, so that keys found in their order cost a few reads each when they are
+        many (the 15,000 IRIs a change of 300 files reached, in 9 sections: 5.9 s by bisection
+        from the start) and about two bisections each when they are few."""
+        low, high = self.start if since is None else since, self.end
+        step = GALLOP
+        while low + step < high:
+            at = max(self.payload.rfind(b"\n", low, low + step) + 1, low)
+            found, after = self._row_at(at)
+            if found >= key:
+                high = at
+                break
+            low, step = after, step * 2
         while low < high:
             at = self.payload.rfind(b"\n", low, (low + high) // 2) + 1 or low
             at = max(at, low)
@@ -225,13 +239,15 @@ class Section:
         """The section's bytes without the rows keyed ``gone``, with the rows ``fresh`` in their places:
         views of the runs of rows kept, the fresh rows, and the separators between them."""
         removed: dict[int, int] = {}  # start of a row taken out -> start of the next
-        for key in gone:
-            at, there = self.find(key)
+        at = self.start
+        for key in sorted(gone):
+            at, there = self.find(key, at)
             if there:
                 removed[at] = self._row_at(at)[1]
         added: dict[int, list[bytes]] = {}
+        at = self.start
         for row in sorted(fresh, key=_key):
-            at, there = self.find(_key(row))
+            at, there = self.find(_key(row), at)
             if there and at not in removed:
                 raise NotSure(f"a row read again was not taken out: {_key(row)!r}")
             added.setdefault(at, []).append(row)
