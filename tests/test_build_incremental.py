@@ -193,7 +193,7 @@ def test_duplicates_that_a_change_makes_or_ends_are_those_of_a_cold_build(own_da
 def test_a_change_reads_the_facts_of_the_alliances_with_its_parties_only(own_data: Settings, copies: list[Path],
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """A pair of duplicates has the same parties: an alliance that shares one party with a changed
-    one cannot be its duplicate, and its facts are not read (at 1 million triples, a change of
+    one, or has its parties and more, cannot be its duplicate, and its facts are not read (at 1 million triples, a change of
     100 files reached 500 alliances, which shared a party with 9,050)."""
     sources = own_data.data_dir / "sources"
     three = ORGANISATIONS + ("  - id: org-dup-c\n    kind: company\n    label: {en: Dup c Steel}\n    sector: steel\n"
@@ -201,6 +201,9 @@ def test_a_change_reads_the_facts_of_the_alliances_with_its_parties_only(own_dat
     (sources / "dup-first.yaml").write_text(_deals("dup-first", [("deal-dup-1", "2024-03", "First deal")], three), encoding="utf-8")
     (sources / "dup-other.yaml").write_text(_deals("dup-other", [("deal-dup-9", "2024-03", "Other deal")]).replace("org-dup-b", "org-dup-c"),
                                             encoding="utf-8")
+    third_party = "      - {organisation: org-dup-b, role: supplier}\n      - {organisation: org-dup-c, role: supplier}\n"
+    (sources / "dup-more.yaml").write_text(_deals("dup-more", [("deal-dup-8", "2024-03", "More deal")])
+                                           .replace("      - {organisation: org-dup-b, role: supplier}\n", third_party), encoding="utf-8")
     changed = sources / "dup-third.yaml"
     changed.write_text(_deals("dup-third", [("deal-dup-3", "2024-07", "Third deal")]), encoding="utf-8")
     build(own_data)
@@ -212,7 +215,7 @@ def test_a_change_reads_the_facts_of_the_alliances_with_its_parties_only(own_dat
     assert len(copies) == 1
     read = " ".join(q for q in queries if "?alliance ?type ?party" in q)
     assert "/deal-dup-1>" in read and "/deal-dup-3>" in read
-    assert "/deal-dup-9>" not in read
+    assert "/deal-dup-9>" not in read and "/deal-dup-8>" not in read  # parties a and c; a, b and c
     found = [" ".join(re.findall(r"deal-dup-\d", p.message)) for p in incremental.warnings if p.rule == "likely-duplicate"]
     assert found == ["deal-dup-3 deal-dup-1"]
 

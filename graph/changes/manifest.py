@@ -35,7 +35,7 @@ import pyoxigraph as ox
 
 from graph.config import Settings, TAXONOMY_NS
 from graph.errors import AllianceError
-from graph.rdf.batches import chunks, iri_values
+from graph.rdf.batches import bound_to, chunks
 from graph.rdf.files import write_atomic
 from graph.rdf.query_forms import select
 from graph.rdf.merge import Merge
@@ -48,7 +48,7 @@ MANIFEST_HISTORY = 50  # manifests kept in <store>.manifests/ (about 300 KB each
 AL = "https://w3id.org/alliance-graph/ontology#"
 Manifest = dict[str, Any]
 
-# Each query has a %s where a VALUES clause restricts it to some entities (an incremental build's).
+# Each query has a %s where a group restricts it to some entities (an incremental build's: graph.rdf.batches.bound_to).
 ALLIANCES = """
 SELECT ?a ?label ?status ?year ?basis WHERE { %s
   ?a a al:Alliance .
@@ -155,7 +155,7 @@ def _rows(store: OxigraphStore, query: str, variable: str, iris: list[str] | Non
         yield from select(store, query % "")
         return
     for batch in chunks(iris, BATCH):
-        yield from select(store, query % ("VALUES ?%s { %s }" % (variable, iri_values(batch))))
+        yield from select(store, query % bound_to(f"?{variable}", batch))
 
 
 def _iris(settings: Settings, kind: str, idents: set[str] | None) -> list[str] | None:

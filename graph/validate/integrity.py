@@ -72,15 +72,16 @@ SELECT DISTINCT ?alliance WHERE {
   UNION { VALUES ?node { %(nodes)s } ?alliance al:signing ?node }
   UNION { VALUES ?node { %(nodes)s } ?alliance al:announcement ?node }
 }"""
-# The alliances that share a party with the given ones (they themselves among them), with all
-# their parties: those whose parties are the same as one of the given ones' can be its duplicates.
+# The alliances that share a party with the given ones (they themselves among them), and which of
+# their parties they share.
 SHARING_A_PARTY = """
 SELECT DISTINCT ?other ?party WHERE {
   %s
-  ?alliance al:participation ?mine . ?mine al:party ?shared .
-  ?theirs al:party ?shared . ?other al:participation ?theirs .
-  ?other al:participation ?participation . ?participation al:party ?party .
+  ?alliance al:participation ?mine . ?mine al:party ?party .
+  ?theirs al:party ?party . ?other al:participation ?theirs .
 }"""
+# The parties of the given alliances.
+PARTIES_OF = "SELECT ?other ?party WHERE { %s ?other al:participation ?participation . ?participation al:party ?party }"
 DUPLICATE_RULES = ("alliance-unique", "likely-duplicate")
 
 
@@ -206,7 +207,7 @@ def _scoped_pages(store: OxigraphStore, locations: Locations, scope: Scope) -> I
     while checked - asked:
         new = sorted(checked - asked)
         asked.update(new)
-        urls = {row["url"].value for batch in chunks(new, 500) for row in select(store, SOURCE_URLS % f"VALUES ?g {{ {iri_values(batch)} }}")}
+        urls = {row["url"].value for batch in chunks(new, 500) for row in select(store, SOURCE_URLS % bound_to("?g", batch))}
         urls = {url for url in urls if page_key(url) not in keys}
         if not urls:
             break
@@ -331,7 +332,7 @@ def _scoped_aliases(store: OxigraphStore, locations: Locations, scope: Scope) ->
         new = sorted(checked - asked)
         asked.update(new)
         found = {row["label"].value: str(row["label"]) for batch in chunks(new, 500)
-                 for row in select(store, ALIASES_OF % f"VALUES ?org {{ {iri_values(batch)} }}")}
+                 for row in select(store, ALIASES_OF % bound_to("?org", batch))}
         found = {label: term for label, term in found.items() if label not in labels}
         labels.update(found)
         for batch in chunks(sorted(found.values()), 500):
@@ -365,7 +366,7 @@ def _scoped_preferred_names(store: OxigraphStore, locations: Locations, scope: S
         return
     yield from kept
     for batch in chunks(sorted(scope.touched), 500):
-        yield from _two_preferred_names(store, locations, f"VALUES ?entity {{ {iri_values(batch)} }}")
+        yield from _two_preferred_names(store, locations, bound_to("?entity", batch))
 
 
 def _duplicate_alliances(store: OxigraphStore, locations: Locations) -> Iterator[Problem]:
@@ -381,7 +382,7 @@ def _duplicate_alliances(store: OxigraphStore, locations: Locations) -> Iterator
     if suspects is None:
         facts = _alliance_facts(store, [""])
     else:
-        facts = _alliance_facts(store, [f"VALUES ?alliance {{ {iri_values(batch)} }}" for batch in chunks(sorted(suspects), 500)])
+        facts = _alliance_facts(store, [bound_to("?alliance", batch) for batch in chunks(sorted(suspects), 500)])
     yield from _duplicate_pairs(store, locations, facts, None)
 
 
@@ -406,7 +407,7 @@ def _scoped_duplicates(store: OxigraphStore, locations: Locations, scope: Scope)
     gone = scope.touched | reached
     yield from (p for p in previous if not gone.intersection(p.about))
     if related:
-        facts = _alliance_facts(store, [f"VALUES ?alliance {{ {iri_values(batch)} }}" for batch in chunks(sorted(related), 500)])
+        facts = _alliance_facts(store, [bound_to("?alliance", batch) for batch in chunks(sorted(related), 500)])
         yield from _duplicate_pairs(store, locations, facts, reached)
 
 
@@ -414,13 +415,20 @@ def _same_parties(store: OxigraphStore, alliances: set[str]) -> set[str]:
     """The alliances whose parties are those of one of ``alliances`` (these among them, if they have
     parties): the only ones that can be in a pair with one of them (``_duplicate_pairs`` groups
     by parties). Not every alliance that shares one party: a change of 100 files reached 500
-    alliances, which shared a party with 9,050, whose facts took 1.9 s to read."""
-    parties: dict[str, set[str]] = {}
-    for batch in chunks(sorted(alliances), 500):
-        for row in select(store, SHARING_A_PARTY % bound_to("?alliance", batch)):
-            parties.setdefault(row["other"].value, set()).add(row["party"].value)
-    wanted = {frozenset(parties[alliance]) for alliance in alliances if alliance in parties}
-    return {alliance for alliance, found in parties.items() if frozenset(found) in wanted}
+    alliances, which shared a party with 9,050, whose facts took 1.9 s to read. An alliance with
+    the parties S of one of ``alliances`` shares each of them with it: those whose shared parties
+    are such an S are read whole, and kept if they have no other."""
+    def parties(query: str, variable: str, of: set[str]) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for batch in chunks(sorted(of), 500):
+            for row in select(store, query % bound_to(variable, batch)):
+                found.setdefault(row["other"].value, set()).add(row["party"].value)
+        return found
+
+    shared = parties(SHARING_A_PARTY, "?alliance", alliances)
+    wanted = {frozenset(shared[alliance]) for alliance in alliances if alliance in shared}  # its own parties, all shared with itself
+    candidates = {other for other, some in shared.items() if frozenset(some) in wanted}
+    return {other for other, every in parties(PARTIES_OF, "?other", candidates).items() if frozenset(every) in wanted}
 
 
 def _alliance_facts(store: OxigraphStore, restrictions: list[str]) -> dict[str, dict[str, set[str]]]:
