@@ -14,6 +14,7 @@ import pyoxigraph as ox
 import pytest
 
 import graph.build.cache as cache_module
+import graph.build.incremental as incremental
 import graph.build.pipeline as pipeline
 import graph.changes.manifest as manifest_module
 import graph.validate.integrity as integrity
@@ -137,6 +138,30 @@ def test_records_that_cannot_be_loaded_incrementally_make_the_build_cold(own_dat
     edited.write_text(text.replace(EDITED_FROM, "An edited recycling agreement"), encoding="utf-8")
     build(own_data)
     assert len(copies) == 1  # tried, given up, built cold in the same folder
+    cold_settings = Settings(data_dir=own_data.data_dir, store_path=tmp_path / "cold" / "store")
+    build(cold_settings)
+    assert _published(own_data) == _published(cold_settings)
+
+
+@pytest.mark.parametrize("few", [0, 1])
+def test_a_change_of_more_sources_than_a_cold_build_is_slower_for_is_built_cold_and_says_why(
+        own_data: Settings, copies: list[Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, few: int) -> None:
+    """More changed sources than ``FEW_CHANGED`` and than ``MOST_CHANGED`` of them: the build is
+    cold, says why, and publishes what a cold build does; as few as ``FEW_CHANGED``: incremental."""
+    build(own_data)
+    notes: list[str] = []
+    monkeypatch.setattr(pipeline.Progress, "note", lambda self, text: notes.append(text))
+    monkeypatch.setattr(incremental, "FEW_CHANGED", few)
+    monkeypatch.setattr(incremental, "MOST_CHANGED", 0.0)
+    edited = own_data.data_dir / "sources" / "minimal-new-deal.yaml"
+    text = (FIXTURES / "records" / "valid" / edited.name).read_text(encoding="utf-8")
+    edited.write_text(text.replace(EDITED_FROM, "An edited recycling agreement"), encoding="utf-8")
+    build(own_data)
+    sources = len(list((own_data.data_dir / "sources").glob("*.yaml")))
+    cold_note = f"cold build: 1 of {sources} sources changed (a cold build is faster past 0%)"
+    assert (cold_note in notes) == (few == 0), notes
+    assert any(note.startswith("cold build:") for note in notes) == (few == 0), notes
+    assert len(copies) == 1  # started from the previous build, and (few 0) given up for a cold one in the same folder
     cold_settings = Settings(data_dir=own_data.data_dir, store_path=tmp_path / "cold" / "store")
     build(cold_settings)
     assert _published(own_data) == _published(cold_settings)

@@ -24,7 +24,7 @@ from graph.build.derive import derive
 from graph.build.landscape_kept import LandscapeKeeper
 from graph.network.landscape import cycles_uncollected
 from graph.build.incremental import (State, Untrusted, changed_quads, copy_store, drop_graphs, graph_version, loaded_graphs,
-                                     nodes_of, subjects_of, touched_nodes, trusted_previous, types_of)
+                                     nodes_of, subjects_of, too_many_changed, touched_nodes, trusted_previous, types_of)
 from graph.changes.manifest import (Manifest, archive_manifest, claims_about, entities_of, make_manifest, patch_manifest,
                                     statement_digests, write_manifest)
 from graph.errors import InvalidData
@@ -324,6 +324,8 @@ class Update:
                               | {graph.removeprefix(prefix) for graph in loaded})
         if not self.changed:
             return
+        if why := too_many_changed(len(self.changed), len(current | self.present.keys())):
+            raise Untrusted(why)
         self.about_before = claims_about(store, settings)
         graphs = [settings.entity_iri("source", source) for source in self.changed]
         self.touched = touched_nodes(store, graphs) | nodes_of(data, ox.RdfFormat.N_QUADS)[0]
