@@ -26,7 +26,7 @@ from graph.rdf.engines import (MERGE_GRAPH, PUBLICATION_QUERY, VIRTUOSO, months_
                                 unescaped_names, without_graph)
 from graph.rdf.location import RemoteEndpoint, store_location
 from graph.rdf.query_forms import select
-from graph.rdf.remote import RemoteStore, prepared
+from graph.rdf.remote import RemoteStore, TooLarge, prepared
 from graph.rdf.store import OxigraphStore
 
 from remote_servers import ENGINES, Dump, dump, oxigraph, virtuoso
@@ -146,7 +146,7 @@ def test_a_redirect_an_error_and_a_flood_are_refused_with_what_to_do(monkeypatch
         _store(lambda request: httpx.Response(401)).query("ASK {}")
     monkeypatch.setenv("ALLIANCES_STORE_MAX_BYTES", "1000")
     flood = b'{"head":{"vars":["x"]},"results":{"bindings":[' + b",".join([b'{"x":{"type":"literal","value":"a"}}'] * 200) + b"]}}"
-    with pytest.raises(AllianceError, match="more than 1000 bytes"):
+    with pytest.raises(TooLarge, match="more than 1000 bytes"):
         _store(lambda request: httpx.Response(200, content=flood, headers={"content-type": "application/sparql-results+json"})).query("SELECT ?x {}")
 
 

@@ -65,6 +65,10 @@ class Refused(AllianceError):
         self.detail = detail
 
 
+class TooLarge(AllianceError):
+    """The store sent more than ``RemoteStore.max_bytes`` for one query: the reading was stopped there."""
+
+
 class TimedOut(AllianceError):
     """The store sent nothing for a whole timeout while answering (a read timed out): the query ran
     past the time it was given, which a server in front of the store reports as its deadline."""
@@ -176,7 +180,7 @@ class RemoteStore:
                 for chunk in response.iter_bytes():
                     size += len(chunk)
                     if size > self.max_bytes:
-                        raise AllianceError(f"the store {self.endpoint} sent more than {self.max_bytes} bytes for one query; "
+                        raise TooLarge(f"the store {self.endpoint} sent more than {self.max_bytes} bytes for one query; "
                                             "narrow the query or raise ALLIANCES_STORE_MAX_BYTES")
                     chunks.append(chunk)
                 if response.status_code == 401 or response.status_code == 403:

@@ -28,17 +28,14 @@ from __future__ import annotations
 import asyncio
 import functools
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from graph.errors import AllianceError
 from graph.rdf.location import RemoteEndpoint
+from graph.rdf.remote import RemoteStore, TimedOut, TooLarge, http_client
 from graph.serve.execute import Limits, Outcome, execute, text_outcome
 from graph.serve.protocol import Operation
 from graph.serve.turns import Turns
 from graph.serve.workers import QueryPool
-
-if TYPE_CHECKING:
-    from graph.rdf.remote import RemoteStore
 
 REMOTE_BYTES_FACTOR = 4  # the remote's SPARQL JSON may be this many times the answer's byte limit
 
@@ -68,8 +65,6 @@ class RemotePool(QueryPool):
         self._remote: RemoteStore | None = None
 
     async def start(self) -> None:
-        from graph.rdf.remote import RemoteStore, http_client
-
         # Each phase of the exchange (connect, write, every read) within the deadline.
         self._remote = RemoteStore(self.endpoint, client=http_client(self.endpoint, self.deadline_s, self.size))
         self._remote.max_bytes = REMOTE_BYTES_FACTOR * self.limits.max_result_bytes
@@ -88,16 +83,14 @@ class RemotePool(QueryPool):
 
     def _forward(self, op: Operation) -> Outcome:
         assert self._remote is not None, "the pool was not started"
-        from graph.rdf.remote import TimedOut
-
         try:
             return execute(_Forwarding(self._remote), op, self.limits, union=False)
         except TimedOut:  # a read waited the whole deadline: the same answer, whichever clock ran out first
             return self._past_deadline()
+        except TooLarge:  # RemoteStore's bound on what it reads
+            return text_outcome(400, f"the result is larger than {self.limits.max_result_bytes:,} bytes; add LIMIT or "
+                                     "narrow the query")
         except AllianceError as error:
-            if f"more than {self._remote.max_bytes} bytes" in str(error):  # RemoteStore's bound: the answer is too large
-                return text_outcome(400, f"the result is larger than {self.limits.max_result_bytes:,} bytes; add LIMIT or "
-                                         "narrow the query")
             return text_outcome(502, str(error))
 
     async def run_on_build(self, op: Operation, client: str = "") -> tuple[Outcome, str | None]:
