@@ -53,7 +53,7 @@ from graph.changes.manifest import MANIFEST_FILE, Manifest, read_manifest
 from graph.errors import AllianceError
 from graph.config import Settings
 from graph.problems import Problem, Severity
-from graph.rdf.batches import chunks, iri_values
+from graph.rdf.batches import bound_to, chunks
 from graph.rdf.files import write_atomic
 from graph.rdf.query_forms import select
 from graph.rdf.store import COMPLETE_MARKER, UNION_MARKER, Lease, OxigraphStore, lease_build
@@ -192,7 +192,7 @@ def drop_graphs(store: OxigraphStore, graphs: list[str]) -> None:
         return
     store.update(f"""
 DELETE {{ ?s ?p ?o }} WHERE {{
-  VALUES ?g {{ {iri_values(graphs)} }}
+  {bound_to("?g", graphs)}
   GRAPH ?g {{ ?s ?p ?o }}
   FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} FILTER (?h NOT IN ({", ".join(f"<{g}>" for g in graphs)})) }}
 }}""")
@@ -203,7 +203,7 @@ DELETE {{ ?s ?p ?o }} WHERE {{
 
 TOUCHED_QUERY = """
 SELECT DISTINCT ?node WHERE {
-  VALUES ?g { %s }
+  %s
   GRAPH ?g { { ?node ?p ?o } UNION { ?s ?p ?node } }
   FILTER (isIRI(?node))
 }"""
@@ -214,7 +214,7 @@ def touched_nodes(store: OxigraphStore, graphs: list[str]) -> set[str]:
     can reach (graph.validate.integrity.Scope)."""
     if not graphs:
         return set()
-    return {row["node"].value for row in select(store, TOUCHED_QUERY % iri_values(graphs)) if isinstance(row["node"], ox.NamedNode)}
+    return {row["node"].value for row in select(store, TOUCHED_QUERY % bound_to("?g", graphs)) if isinstance(row["node"], ox.NamedNode)}
 
 
 def nodes_of(data: bytes, format: ox.RdfFormat) -> tuple[set[str], set[str]]:
@@ -234,14 +234,14 @@ def subjects_of(statements: Iterable[ox.Quad] | Iterable[ox.Triple]) -> set[str]
 
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-TYPES_QUERY = "SELECT ?node ?type WHERE { VALUES ?node { %s } ?node rdf:type ?type }"
+TYPES_QUERY = "SELECT ?node ?type WHERE { %s ?node rdf:type ?type }"
 
 
 def types_of(store: OxigraphStore, iris: set[str]) -> dict[str, set[str]]:
     """The types the stored merge gives ``iris``."""
     types: dict[str, set[str]] = {}
     for batch in chunks(sorted(iris), 500):
-        for row in select(store, TYPES_QUERY % iri_values(batch)):
+        for row in select(store, TYPES_QUERY % bound_to("?node", batch)):
             types.setdefault(row["node"].value, set()).add(row["type"].value)
     return types
 

@@ -29,7 +29,7 @@ from graph.changes.manifest import (Manifest, archive_manifest, claims_about, en
                                     statement_digests, write_manifest)
 from graph.errors import InvalidData
 from graph.problems import Problem, Severity, has_violations
-from graph.rdf.batches import chunks, iri_values
+from graph.rdf.batches import bound_to, chunks
 from graph.rdf.location import RemoteEndpoint
 from graph.build.cache import INDEX_FILE, RecordCache, Seen, SourceIndex, declared_in, head_text, result_of
 from graph.progress import Progress
@@ -359,7 +359,7 @@ class Update:
         moved = [claim for claim in set(about) | set(self.about_before) if about.get(claim) != self.about_before.get(claim)]
         again = set(self.changed) | (sources - set(self.previous.digests))
         for batch in chunks(sorted(moved), 500):
-            rows = select(store, "SELECT DISTINCT ?g WHERE { VALUES ?c { %s } GRAPH ?g { ?c ?p ?o } }" % iri_values(batch))
+            rows = select(store, "SELECT DISTINCT ?g WHERE { %s GRAPH ?g { ?c ?p ?o } }" % bound_to("?c", batch))
             again |= {row["g"].value.removeprefix(prefix) for row in rows}
         kept = {source: self.previous.digests[source] for source in sources - again}
         return {**kept, **statement_digests(store, settings, sorted(again & sources), about)}

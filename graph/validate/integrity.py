@@ -15,7 +15,7 @@ import pyoxigraph as ox
 
 from graph.config import Settings
 from graph.problems import Problem, Severity
-from graph.rdf.batches import bound_to, chunks, iri_values
+from graph.rdf.batches import bound_to, chunks
 from graph.rdf.query_forms import select
 from graph.rdf.store import OxigraphStore
 from graph.records.read import RecordProblems
@@ -67,10 +67,10 @@ SELECT DISTINCT ?alliance ?type ?party ?date ?title ?year ?other WHERE {
 # signing or announcement (nodes of their own, which ALLIANCE_KEYS and al:year read) they are.
 ALLIANCES_REACHED = """
 SELECT DISTINCT ?alliance WHERE {
-  { VALUES ?alliance { %(nodes)s } ?alliance a al:Alliance }
-  UNION { VALUES ?node { %(nodes)s } ?alliance al:participation ?node }
-  UNION { VALUES ?node { %(nodes)s } ?alliance al:signing ?node }
-  UNION { VALUES ?node { %(nodes)s } ?alliance al:announcement ?node }
+  { %(alliances)s ?alliance a al:Alliance }
+  UNION { %(nodes)s ?alliance al:participation ?node }
+  UNION { %(nodes)s ?alliance al:signing ?node }
+  UNION { %(nodes)s ?alliance al:announcement ?node }
 }"""
 # The alliances that share a party with the given ones (they themselves among them), and which of
 # their parties they share.
@@ -398,7 +398,7 @@ def _scoped_duplicates(store: OxigraphStore, locations: Locations, scope: Scope)
     stated in another source's file would escape this; records state only their own.)"""
     reached: set[str] = set()
     for batch in chunks(sorted(scope.touched), 500):
-        reached |= {row["alliance"].value for row in select(store, ALLIANCES_REACHED % {"nodes": iri_values(batch)})}
+        reached |= {row["alliance"].value for row in select(store, ALLIANCES_REACHED % {"alliances": bound_to("?alliance", batch), "nodes": bound_to("?node", batch)})}
     related = _same_parties(store, reached)
     previous = [p for p in scope.previous if p.rule in DUPLICATE_RULES]
     if any(len(p.about) != 2 for p in previous):  # a problem that does not name its pair: check whole

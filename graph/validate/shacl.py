@@ -22,7 +22,7 @@ from rdflib.namespace import RDF, SH
 
 from graph.config import Settings
 from graph.problems import Problem, Severity
-from graph.rdf.batches import chunks, iri_values
+from graph.rdf.batches import bound_to, chunks
 from graph.rdf.query_forms import construct, select
 from graph.rdf.store import OxigraphStore
 from graph.validate.integrity import Scope
@@ -32,20 +32,20 @@ from graph.validate.shape_filter import candidate_focus_nodes
 SOURCES_PER_BATCH = 500
 SEVERITY: dict[Node | None, Severity] = {SH.Violation: Severity.VIOLATION, SH.Warning: Severity.WARNING, SH.Info: Severity.INFO}
 
-SUBJECTS_QUERY = "SELECT DISTINCT ?s WHERE { VALUES ?g { %s } GRAPH ?g { ?s ?p ?o } }"
+SUBJECTS_QUERY = "SELECT DISTINCT ?s WHERE { %s GRAPH ?g { ?s ?p ?o } }"
 BATCH_QUERY = """
 CONSTRUCT { ?s ?p ?o . ?o a ?type }
 WHERE {
-  { SELECT DISTINCT ?s WHERE { VALUES ?g { %s } GRAPH ?g { ?s ?anything ?value } } }
+  { SELECT DISTINCT ?s WHERE { %s GRAPH ?g { ?s ?anything ?value } } }
   ?s ?p ?o .
   OPTIONAL { ?o a ?type }
 }
 """
 # The same for chosen subjects, of which only those that some source describes are validated.
-DESCRIBED_QUERY = "SELECT DISTINCT ?s ?g WHERE { VALUES ?s { %s } GRAPH ?g { ?s ?p ?o } }"
+DESCRIBED_QUERY = "SELECT DISTINCT ?s ?g WHERE { %s GRAPH ?g { ?s ?p ?o } }"
 NODES_QUERY = """
 CONSTRUCT { ?s ?p ?o . ?o a ?type }
-WHERE { VALUES ?s { %s } ?s ?p ?o . OPTIONAL { ?o a ?type } }
+WHERE { %s ?s ?p ?o . OPTIONAL { ?o a ?type } }
 """
 NODES_PER_BATCH = 2000
 
@@ -63,7 +63,7 @@ def vocabulary_graph(store: OxigraphStore, settings: Settings) -> Graph:
 
 
 # The nodes that point at the given ones: their sh:class constraints read the given ones' types.
-POINTING_AT = "SELECT DISTINCT ?f WHERE { VALUES ?o { %s } ?f ?p ?o FILTER (isIRI(?f)) }"
+POINTING_AT = "SELECT DISTINCT ?f WHERE { %s ?f ?p ?o FILTER (isIRI(?f)) }"
 
 
 def shape_scope(store: OxigraphStore, locations: Locations, scope: Scope) -> set[str] | None:
@@ -82,7 +82,7 @@ def shape_scope(store: OxigraphStore, locations: Locations, scope: Scope) -> set
         return None
     nodes = set(scope.touched if scope.described is None else scope.described)
     for batch in chunks(sorted(scope.retyped), 500):
-        nodes |= {row["f"].value for row in select(store, POINTING_AT % iri_values(batch))}
+        nodes |= {row["f"].value for row in select(store, POINTING_AT % bound_to("?o", batch))}
     for problem in previous:
         focus = problem.about[0]
         owner_now = locations.owner(focus)
@@ -105,11 +105,11 @@ def shacl_problems(store: OxigraphStore, settings: Settings, locations: Location
         problems |= {p for p in scope.previous if p.rule.startswith("shape") and p.about[0] not in within}
     vocabulary: Graph | None = None
     for batch in chunks(sorted(candidates), NODES_PER_BATCH):
-        values = iri_values(batch)
-        described = {row["s"].value for row in select(store, DESCRIBED_QUERY % values) if row["g"].value in locations.file_of_source}
+        nodes = bound_to("?s", batch)
+        described = {row["s"].value for row in select(store, DESCRIBED_QUERY % nodes) if row["g"].value in locations.file_of_source}
         if described:
             vocabulary = vocabulary if vocabulary is not None else vocabulary_graph(store, settings)
-            problems |= _validate(store, NODES_QUERY % values, vocabulary, shapes, locations, described)
+            problems |= _validate(store, NODES_QUERY % nodes, vocabulary, shapes, locations, described)
     return sorted(problems)
 
 
@@ -120,9 +120,9 @@ def all_shacl_problems(store: OxigraphStore, settings: Settings, locations: Loca
     sources = [g for g in store.named_graphs() if g in locations.file_of_source]
     problems: set[Problem] = set()
     for batch in chunks(sources, SOURCES_PER_BATCH):
-        values = iri_values(batch)
-        described = {row["s"].value for row in select(store, SUBJECTS_QUERY % values)}
-        problems |= _validate(store, BATCH_QUERY % values, vocabulary, shapes, locations, described)
+        graphs = bound_to("?g", batch)
+        described = {row["s"].value for row in select(store, SUBJECTS_QUERY % graphs)}
+        problems |= _validate(store, BATCH_QUERY % graphs, vocabulary, shapes, locations, described)
     return sorted(problems)
 
 

@@ -35,7 +35,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
-from graph.rdf.batches import chunks, iri_values
+from graph.rdf.batches import bound_to, chunks
 from graph.rdf.query_forms import select
 from graph.rdf.store import OxigraphStore
 
@@ -72,7 +72,7 @@ class ShapeFilter:
         """``within``: only these IRIs can be candidates (an incremental build's scope,
         graph.validate.shacl.shape_scope); each focus pattern starts from them."""
         self.store, self.shapes = store, shapes
-        self.within = None if within is None else iri_values(within)
+        self.within = None if within is None else bound_to("?f", within)
         self._instances: dict[URIRef, frozenset[Term]] = {}
         self._subclasses: dict[URIRef, str] = {}
 
@@ -158,7 +158,7 @@ class ShapeFilter:
             return None
         member = "FILTER EXISTS { " + _union(patterns) + " }"
         if self.within is not None:
-            focus = "{ " + _union(f"VALUES ?f {{ {self.within} }} {pattern}" for pattern in patterns) + " }"
+            focus = "{ " + _union(f"{self.within} {pattern}" for pattern in patterns) + " }"
         else:  # each focus node once: an alliance is typed with two of al:Alliance's classes
             focus = "{ SELECT DISTINCT ?f WHERE { " + _union(patterns) + " } }"
         compiled = _NodeShape(focus, member)
