@@ -238,7 +238,8 @@ def test_what_a_change_reaches_takes_in_the_alliances_of_its_participations_sign
 def test_rows_are_taken_out_and_put_in_their_places_as_a_whole_encoding_orders_them(seed: int, more: int) -> None:
     """The bytes of a patched landscape are those ``encode`` writes for the landscape with those
     rows changed: empty sections, the first and last rows, a section emptied or filled; among a few
-    rows, and among ``more`` (where the search for each row gallops from the row found before)."""
+    rows, and among ``more`` (where the search for each row gallops from the row found before), some
+    rows longer than the first step of that search."""
     import random
 
     from graph.network.landscape import PARTS, Alliance, Organisation, Source
@@ -254,9 +255,10 @@ def test_rows_are_taken_out_and_put_in_their_places_as_a_whole_encoding_orders_t
     before = sorted(chance.sample(universe, chance.randint(0, len(universe))))
     changed = set(chance.sample(universe, chance.randint(0, len(universe))))
     after = sorted((set(before) - changed) | {k for k in changed if chance.random() < 0.6})
-    old = landscape(before, lambda k: "old " + k)
-    new = landscape(after, lambda k: ("new " if k in changed else "old ") + k)
-    again = landscape(sorted(changed & set(after)), lambda k: "new " + k)
+    long = {k: "." * chance.choice([0, 0, 0, 700, 3000]) for k in universe}  # some rows longer than a search's first step
+    old = landscape(before, lambda k: "old " + k + long[k])
+    new = landscape(after, lambda k: ("new " if k in changed else "old ") + k + long[k])
+    again = landscape(sorted(changed & set(after)), lambda k: "new " + k + long[k])
     gone = {"sources": landscape_kept._keys(changed),
             "organisations": landscape_kept._keys(f"https://x/organisation/{k}" for k in changed),
             "alliances": landscape_kept._keys(f"https://x/alliance/{k}" for k in changed)}
