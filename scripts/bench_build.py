@@ -9,6 +9,9 @@ For each size it prints one JSON line:
 - one_file: a build after one record file changed (incremental: that file compiled and its graph
   replaced, the derived graph changed by its difference, the checks that can be scoped run on
   what the change reaches, the manifest patched);
+- many_files: a build after ``MANY`` of the files changed (their alliances retitled): incremental
+  too, below the share past which a build is cold (graph.build.incremental.MOST_CHANGED), and
+  reported against the cold build (``many_files_over_cold``: below 1, the incremental build pays);
 - bulk_load: pyoxigraph loading the build's N-Quads into a new on-disk store.
 Each as seconds and triples a second, and cold against the floor (``cold_over_bulk_load``).
 
@@ -38,6 +41,7 @@ MATERIALS = ["green-steel", "low-carbon-automotive-steel", "recycled-aluminium",
 PATHWAYS = ["hydrogen-dri", "electric-arc-furnace-scrap", "renewable-electricity", "closed-loop-recycling"]
 SECTORS = ["steel", "automotive", "aluminium", "battery-materials"]
 TRIPLES_PER_ALLIANCE = 28.35  # measured: 113,395 triples for 4,000 alliances (derived triples included)
+MANY = 0.05  # of the files, changed for the many_files build
 
 
 def make_data(folder: Path, alliances: int, per_file: int = 5, seed: int = 7) -> None:
@@ -109,6 +113,13 @@ def measure_one(alliances: int, profile: str | None = None, profile_one_file: st
         changed.write_text(changed.read_text(encoding="utf-8").replace("Deal 0}", "Deal zero}"), encoding="utf-8")
         one_file_s, _ = _timed_build(settings, profile_one_file)
         _note(f"{alliances} alliances: one file changed {one_file_s:.1f} s")
+        files = len(list((data / "sources").glob("*.yaml")))
+        news = sorted((data / "sources").glob("news-*.yaml"), key=lambda path: int(path.stem.removeprefix("news-")))
+        many = news[:max(1, round(MANY * files))]
+        for path in many:
+            path.write_text(path.read_text(encoding="utf-8").replace("title: {en: Deal ", "title: {en: Deal x"), encoding="utf-8")
+        many_s, _ = _timed_build(settings)
+        _note(f"{alliances} alliances: {len(many)} files changed {many_s:.1f} s")
         nquads = Path(tmp) / "graph.nq"
         with nquads.open("wb") as out:
             OxigraphStore.open(settings.store_path).export(out, ox.RdfFormat.N_QUADS)
@@ -122,10 +133,11 @@ def measure_one(alliances: int, profile: str | None = None, profile_one_file: st
         def rate(seconds: float) -> int:
             return round(triples / seconds)
 
-        return {"alliances": alliances, "files": len(list((data / "sources").glob("*.yaml"))), "triples": triples,
+        return {"alliances": alliances, "files": files, "triples": triples,
                 "cold_s": round(cold_s, 2), "cold_triples_per_s": rate(cold_s),
                 "unchanged_s": round(unchanged_s, 2), "unchanged_triples_per_s": rate(unchanged_s),
                 "one_file_s": round(one_file_s, 2), "one_file_triples_per_s": rate(one_file_s),
+                "many_files": len(many), "many_files_s": round(many_s, 2), "many_files_over_cold": round(many_s / cold_s, 2),
                 "bulk_load_s": round(bulk_s, 2), "bulk_load_triples_per_s": rate(bulk_s),
                 "cold_over_bulk_load": round(cold_s / bulk_s, 1), "one_file_over_bulk_load": round(one_file_s / bulk_s, 1),
                 "peak_rss_mb_after_cold_build": round(rss_mb)}
