@@ -59,7 +59,9 @@ SELECT ?a ?label ?status ?year ?basis WHERE { %s
 }"""
 STATUS_SOURCES = """
 SELECT DISTINCT ?a ?g WHERE { %s ?a al:currentStatus ?status . GRAPH ?g { ?a al:statusChange ?c . ?c al:status ?status } }"""
-PARTIES = "SELECT DISTINCT ?a ?o WHERE { %s ?a al:participation/al:party ?o }"
+# A join, not the path al:participation/al:party: the same rows, 0.94 s against 1.33-1.41 s for the
+# 70,546 of every alliance at 1.49 million triples (session 14).
+PARTIES = "SELECT DISTINCT ?a ?o WHERE { %s ?a al:participation ?p . ?p al:party ?o }"
 # The parties of every alliance that ?m is a party of: ?m's partners.
 MEMBERSHIPS = "SELECT DISTINCT ?a ?o WHERE { %s ?a al:participation/al:party ?m . ?a a al:Alliance . ?a al:participation/al:party ?o }"
 ORGANISATIONS = "SELECT ?o ?label WHERE { %s ?o a org:Organization OPTIONAL { ?o al:displayLabel ?label } }"
