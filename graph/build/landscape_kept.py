@@ -204,6 +204,10 @@ class Section:
     def __init__(self, payload: bytes, start: int, end: int) -> None:
         self.payload, self.start, self.end = payload, start, end
 
+    def _start(self, low: int, position: int) -> int:
+        """Where the row holding the byte before ``position`` starts, or ``low`` if that is later (``low`` starts a row)."""
+        return max(self.payload.rfind(b"\n", low, position) + 1, low)
+
     def _row_at(self, at: int) -> tuple[bytes, int]:
         """The key of the row starting at ``at`` and where the next one starts (``end`` after the last)."""
         newline = self.payload.find(b"\n", at, self.end)
@@ -219,15 +223,14 @@ class Section:
         low, high = self.start if since is None else since, self.end
         step = GALLOP
         while low + step < high:
-            at = max(self.payload.rfind(b"\n", low, low + step) + 1, low)
+            at = self._start(low, low + step)
             found, after = self._row_at(at)
             if found >= key:
                 high = at
                 break
             low, step = after, step * 2
         while low < high:
-            at = self.payload.rfind(b"\n", low, (low + high) // 2) + 1 or low
-            at = max(at, low)
+            at = self._start(low, (low + high) // 2)
             found, after = self._row_at(at)
             if found < key:
                 low = after

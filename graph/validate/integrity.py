@@ -80,8 +80,6 @@ SELECT DISTINCT ?other ?party WHERE {
   ?alliance al:participation ?mine . ?mine al:party ?party .
   ?theirs al:party ?party . ?other al:participation ?theirs .
 }"""
-# The parties of the given alliances.
-PARTIES_OF = "SELECT ?other ?party WHERE { %s ?other al:participation ?participation . ?participation al:party ?party }"
 DUPLICATE_RULES = ("alliance-unique", "likely-duplicate")
 
 
@@ -421,14 +419,14 @@ def _same_parties(store: OxigraphStore, alliances: set[str]) -> set[str]:
     def parties(query: str, variable: str, of: set[str]) -> dict[str, set[str]]:
         found: dict[str, set[str]] = {}
         for batch in chunks(sorted(of), 500):
-            for row in select(store, query % bound_to(variable, batch)):
-                found.setdefault(row["other"].value, set()).add(row["party"].value)
+            for row in select(store, query % bound_to(variable, batch)):  # an alliance and a party, by index
+                found.setdefault(row[0].value, set()).add(row[1].value)
         return found
 
     shared = parties(SHARING_A_PARTY, "?alliance", alliances)
     wanted = {frozenset(shared[alliance]) for alliance in alliances if alliance in shared}  # its own parties, all shared with itself
     candidates = {other for other, some in shared.items() if frozenset(some) in wanted}
-    return {other for other, every in parties(PARTIES_OF, "?other", candidates).items() if frozenset(every) in wanted}
+    return {other for other, every in parties(PARTIES_OF, "?alliance", candidates).items() if frozenset(every) in wanted}
 
 
 def _alliance_facts(store: OxigraphStore, restrictions: list[str]) -> dict[str, dict[str, set[str]]]:
@@ -448,6 +446,8 @@ def _alliance_facts(store: OxigraphStore, restrictions: list[str]) -> dict[str, 
 PARTIES = "SELECT ?alliance ?party WHERE { ?alliance al:participation ?participation . ?participation al:party ?party }"
 # The same for the parties that are not IRIs, which TSV writes in forms of their own.
 OTHER_PARTIES = PARTIES.removesuffix(" }") + " FILTER (!isIRI(?party)) }"
+# The same, of some alliances (a group from graph.rdf.batches.bound_to in place of the %s).
+PARTIES_OF = PARTIES.replace("WHERE {", "WHERE { %s", 1)
 
 
 def _duplicate_suspects(store: OxigraphStore) -> set[str] | None:
