@@ -57,18 +57,23 @@ def make_data(folder: Path, alliances: int, per_file: int = 5, seed: int = 7) ->
         (sources / f"company-pages-{start}.yaml").write_text(
             f"source: {{title: Company pages {start}, publisher: Example, language: en, kind: web-page}}\norganisations:\n{entries}",
             encoding="utf-8")
+    signed: set[tuple[frozenset[int], str]] = set()  # two deals of one type, parties and date are one deal (a violation)
     for start in range(0, alliances, per_file):
-        entries = []
+        deals: list[str] = []
         for a in range(start, min(start + per_file, alliances)):
-            parties = rng.sample(range(organisations), 2)
-            entries.append(
-                f"  - id: deal-{a}\n    type: memorandum-of-understanding\n    title: {{en: Deal {a}}}\n    parties:\n"
-                + "".join(f"      - {{organisation: org-{p}, role: {rng.choice(ROLES)}}}\n" for p in parties)
-                + f"    materials: [{rng.choice(MATERIALS)}]\n    pathways: [{rng.choice(PATHWAYS)}]\n"
-                + f"    signing: {{date: {rng.randint(2020, 2026)}-{rng.randint(1, 12):02d}}}\n    quote: \"deal {a} was signed\"\n")
+            while True:  # drawn again only when it would repeat a deal, so other sizes keep their data
+                parties = rng.sample(range(organisations), 2)
+                text = (f"  - id: deal-{a}\n    type: memorandum-of-understanding\n    title: {{en: Deal {a}}}\n    parties:\n"
+                        + "".join(f"      - {{organisation: org-{p}, role: {rng.choice(ROLES)}}}\n" for p in parties)
+                        + f"    materials: [{rng.choice(MATERIALS)}]\n    pathways: [{rng.choice(PATHWAYS)}]\n")
+                date = f"{rng.randint(2020, 2026)}-{rng.randint(1, 12):02d}"
+                if (frozenset(parties), date) not in signed:
+                    break
+            signed.add((frozenset(parties), date))
+            deals.append(text + f"    signing: {{date: {date}}}\n    quote: \"deal {a} was signed\"\n")
         (sources / f"news-{start}.yaml").write_text(
             f"source: {{title: News {start}, url: 'https://example.org/{start}', publisher: Example, published: '2025', "
-            f"language: en, kind: news-article}}\nalliances:\n{''.join(entries)}", encoding="utf-8")
+            f"language: en, kind: news-article}}\nalliances:\n{''.join(deals)}", encoding="utf-8")
 
 
 def _timed_build(settings: object, profile: str | None = None) -> tuple[float, int]:

@@ -77,7 +77,7 @@ def main() -> int:
     times = [row["seconds"] for row in rows]
     figures = {name: {"precision": _round(t.precision), "recall": _round(t.recall), "right": t.right, "found": t.found,
                       "expected": t.expected} for name, t in totals.items()}
-    report = {"folder": str(args.folder), "articles": len(rows), "language_right": languages_right,
+    report: dict[str, Any] = {"folder": str(args.folder), "articles": len(rows), "language_right": languages_right,
               "seconds_per_article": {"mean": round(sum(times) / len(times), 3), "max": max(times),
                                       "first_includes_imports": True},
               "lexicon_load_seconds": round(lexicon_seconds, 3), "fields": figures, "per_article": rows,

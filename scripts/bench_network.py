@@ -31,10 +31,16 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import networkx as nx  # noqa: E402
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
+    from graph.visualise.html import StoredView
 
 PEER_TIMEOUT_S = 60
 SECTORS = [("automotive", "Automotive", "#0072B2"), ("steel", "Steel", "#D55E00"),
@@ -51,7 +57,7 @@ KINDS = [("organisation", "Organisation", "dot"), ("group", "Corporate group", "
 
 
 # ------------------------------------------------------------------ synthetic views
-def make_graph(organisations: int, seed: int = 7) -> tuple[nx.Graph, list[int]]:
+def make_graph(organisations: int, seed: int = 7) -> tuple[nx.Graph[int], list[int]]:
     """An organisation graph plus programme hubs (nodes >= organisations) joined to members."""
     graph = nx.powerlaw_cluster_graph(organisations, 2, 0.3, seed=seed)
     rng = random.Random(seed)
@@ -62,14 +68,15 @@ def make_graph(organisations: int, seed: int = 7) -> tuple[nx.Graph, list[int]]:
     return graph, hubs
 
 
-def layout(graph: nx.Graph, seed: int = 7) -> tuple[dict, str]:
+def layout(graph: nx.Graph[int], seed: int = 7) -> tuple[dict[int, tuple[int, int]], str]:
     """The product's own layout (graph.visualise.view.layout_positions), in vis-network pixels."""
     from graph.visualise.view import layout_positions
 
-    return layout_positions(graph), "igraph Fruchterman-Reingold, seeded"
+    positions = layout_positions([str(node) for node in graph], {(str(a), str(b)): {} for a, b in graph.edges()})
+    return {node: positions[str(node)] for node in graph}, "igraph Fruchterman-Reingold, seeded"
 
 
-def make_view(graph: nx.Graph, hubs: list[int], positions: dict, seed: int = 7):
+def make_view(graph: nx.Graph[int], hubs: list[int], positions: dict[int, tuple[int, int]], seed: int = 7) -> StoredView:
     """An AllianceView-shaped object: pyvis Network with bulk-assigned lists, and the data dict."""
     from pyvis.network import Network
 
@@ -79,7 +86,11 @@ def make_view(graph: nx.Graph, hubs: list[int], positions: dict, seed: int = 7):
     hub_set = set(hubs)
     rank = nx.pagerank(graph) if graph.number_of_nodes() <= 1100 else {n: graph.degree(n) / (2 * graph.number_of_edges()) for n in graph}
     top = max(rank.values())
-    alliances, data_nodes, data_edges, net_nodes, net_edges = {}, {}, {}, [], []
+    alliances: dict[str, dict[str, Any]] = {}
+    data_nodes: dict[str, dict[str, Any]] = {}
+    data_edges: dict[str, dict[str, Any]] = {}
+    net_nodes: list[dict[str, Any]] = []
+    net_edges: list[dict[str, Any]] = []
     node_alliances: dict[int, list[str]] = {n: [] for n in graph}
 
     def new_alliance(parties: list[int], kind: str | None = None) -> str:
@@ -121,7 +132,7 @@ def make_view(graph: nx.Graph, hubs: list[int], positions: dict, seed: int = 7):
         hub = node in hub_set
         sector = None if hub else SECTORS[node % len(SECTORS)]
         kind = KINDS[3] if hub else KINDS[0 if node % 7 else 1 if node % 2 else 2]
-        label = f"Programme {node}" if hub else f"Org {node} {sector[1]}"
+        label = f"Programme {node}" if sector is None else f"Org {node} {sector[1]}"
         x, y = positions[node]
         net_nodes.append({"id": f"n{node}", "label": label, "x": round(x, 1), "y": round(y, 1), "shape": kind[2],
                           "size": round(10 + 30 * math.sqrt(rank[node] / top), 1),
@@ -170,7 +181,7 @@ INTERACT = """async ([query, material]) => {
 }"""
 
 
-def measure_browser(browser, page_path: Path, query: str, expected: str, runs: int) -> dict:
+def measure_browser(browser: Browser, page_path: Path, query: str, expected: str, runs: int) -> dict[str, float]:
     from graph.visualise.image import PageReport, offline_page, wait_until_drawn
 
     ready, search, filters, usable = [], [], [], []
@@ -192,7 +203,7 @@ def measure_browser(browser, page_path: Path, query: str, expected: str, runs: i
             "filter_ms": statistics.median(filters), "usable_ms": statistics.median(usable)}
 
 
-def pyvis_peer(size: int) -> dict:
+def pyvis_peer(size: int) -> dict[str, float]:
     """Runs in a child process: pyvis' API one call at a time, then generate_html()."""
     from pyvis.network import Network
 
@@ -210,13 +221,14 @@ def pyvis_peer(size: int) -> dict:
     return {"pyvis_s": time.perf_counter() - started, "pyvis_mb": len(html.encode("utf-8")) / 1e6}
 
 
-def run_peer(size: int) -> dict | None:
+def run_peer(size: int) -> dict[str, float] | None:
     try:
         result = subprocess.run([sys.executable, __file__, "--peer", str(size)], capture_output=True, text=True,
                                 timeout=PEER_TIMEOUT_S, check=True)
     except subprocess.TimeoutExpired:
         return None
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    peer: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
+    return peer
 
 
 def machine() -> str:

@@ -175,7 +175,7 @@ def measure_size(organisations: int, cache: Path = CACHE, with_peer: bool = True
     peer: dict[str, Callable[[], Any]] = {
         "networkx pagerank": lambda: nx.pagerank(graph, weight="weight"),
         "networkx louvain": lambda: nx.community.louvain_communities(graph, weight="weight", seed=measures.SEED),
-        "networkx betweenness (256 samples)": lambda: nx.betweenness_centrality(graph, k=256, seed=measures.SEED),
+        "networkx betweenness (256 samples)": lambda: nx.betweenness_centrality(graph, k=min(256, len(graph)), seed=measures.SEED),
         "networkx shortest paths": lambda: list(nx.all_shortest_paths(graph, f"{store_base(landscape)}org-10",
                                                                       f"{store_base(landscape)}org-{organisations - 1}")),
     }
