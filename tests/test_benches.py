@@ -4,6 +4,7 @@ unnoticed between the sessions that quote them (``scripts/bench network``'s page
 running them at size (docs/benchmarks.md), never in a test."""
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -47,12 +48,11 @@ def test_bench_build_prints_each_build_against_the_bulk_load() -> None:
 def test_bench_build_data_repeats_no_deal_at_any_size(tmp_path: Path) -> None:
     """The generator draws a deal again rather than repeat one (the build would refuse the data):
     at 176 alliances its first draws repeat one."""
-    sys.path.insert(0, str(SCRIPTS))
-    try:
-        from bench_build import make_data
-    finally:
-        sys.path.remove(str(SCRIPTS))
-    make_data(tmp_path, 176)
+    spec = importlib.util.spec_from_file_location("bench_build", SCRIPTS / "bench_build.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    bench.make_data(tmp_path, 176)
     deals = set()
     for path in (tmp_path / "sources").glob("news-*.yaml"):
         for entry in path.read_text(encoding="utf-8").split("  - id: ")[1:]:
