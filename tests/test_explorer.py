@@ -6,7 +6,10 @@ from __future__ import annotations
 import json
 import re
 import warnings
+from collections.abc import Iterator
 from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -14,7 +17,8 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from graph.network.landscape import load_landscape
+from graph.config import Settings
+from graph.network.landscape import Landscape, load_landscape
 from graph.ask.query import named_queries, run_named
 from graph.serve.context import ServerContext, ServeSettings
 from graph.serve.explorer import explorer_routes
@@ -49,7 +53,7 @@ class Tags(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.tags: list[tuple[str, dict[str, str | None]]] = []
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append((tag, dict(attrs)))
 
 
@@ -59,15 +63,21 @@ def tags(html: str) -> list[tuple[str, dict[str, str | None]]]:
     return parser.tags
 
 
+def explorer_context(settings: ServeSettings, store: OxigraphStore) -> ServerContext:
+    """The explorer's pages read a plain store and send no query to the pool; ServerContext is
+    typed for the whole server (a PublishedStore and a QueryPool)."""
+    return ServerContext(settings, store, pool=None)  # type: ignore[arg-type]
+
+
 @pytest.fixture(scope="module")
-def client(built, store) -> TestClient:
-    context = ServerContext(ServeSettings(store_path=built.store_path, base=built.base), store, pool=None)
+def client(built: Settings, store: OxigraphStore) -> Iterator[TestClient]:
+    context = explorer_context(ServeSettings(store_path=built.store_path, base=built.base), store)
     with TestClient(Starlette(routes=explorer_routes(context))) as test_client:
         yield test_client
 
 
 @pytest.fixture(scope="module")
-def landscape(store):
+def landscape(store: OxigraphStore) -> Landscape:
     return load_landscape(store)
 
 
@@ -77,7 +87,7 @@ def network_nodes(html: str) -> set[str]:
 
 # ------------------------------------------------------------------ landing
 
-def test_landing_shows_counts_and_links(client, store, landscape):
+def test_landing_shows_counts_and_links(client: TestClient, store: OxigraphStore, landscape: Landscape) -> None:
     response = client.get("/")
     assert response.status_code == 200
     html = response.text
@@ -89,7 +99,9 @@ def test_landing_shows_counts_and_links(client, store, landscape):
         "sources": "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a schema:CreativeWork }",
     }
     for name, sparql in expected.items():
-        count = int(next(iter(store.query(sparql)))["n"].value)
+        solutions = store.query(sparql)
+        assert isinstance(solutions, ox.QuerySolutions)
+        count = int(next(iter(solutions))["n"].value)
         assert count > 0
         assert f'<strong id="count-{name}">{count}</strong>' in html
     hrefs = {a.get("href") for tag, a in tags(html) if tag == "a"}
@@ -102,14 +114,14 @@ def test_landing_shows_counts_and_links(client, store, landscape):
     assert "河钢集团" in html and "HBIS Group" in html
 
 
-def test_head_requests_are_answered(client):
+def test_head_requests_are_answered(client: TestClient) -> None:
     for path in ("/", "/query", "/id/organisation/hbis"):
         response = client.head(path)
         assert response.status_code == 200 and response.content == b""
 
 
-def test_links_follow_the_mount_prefix(built, store):
-    context = ServerContext(ServeSettings(store_path=built.store_path, base=built.base), store, pool=None)
+def test_links_follow_the_mount_prefix(built: Settings, store: OxigraphStore) -> None:
+    context = explorer_context(ServeSettings(store_path=built.store_path, base=built.base), store)
     with TestClient(Starlette(routes=[Mount("/explorer", routes=explorer_routes(context))])) as mounted:
         html = mounted.get("/explorer/").text
         hrefs = {a.get("href") or a.get("src") for tag, a in tags(html) if tag in ("a", "iframe", "link")}
@@ -122,13 +134,14 @@ def test_links_follow_the_mount_prefix(built, store):
 
 # ------------------------------------------------------------------ query page
 
-def query_config(html: str) -> dict:
+def query_config(html: str) -> dict[str, Any]:
     block = re.search(r'<script type="application/json" id="explorer-config">(.*?)</script>', html, re.DOTALL)
     assert block, "the query page carries its configuration as a JSON block"
-    return json.loads(block.group(1))
+    config: dict[str, Any] = json.loads(block.group(1))
+    return config
 
 
-def test_query_page_lists_every_named_query(client):
+def test_query_page_lists_every_named_query(client: TestClient) -> None:
     response = client.get("/query")
     assert response.status_code == 200
     html = response.text
@@ -146,18 +159,18 @@ def test_query_page_lists_every_named_query(client):
     assert config["sparql"] == "/sparql"
     assert config["organisationPrefix"] == f"{BASE}organisation/"
     assert config["initial"]["query"].lstrip().startswith("#")
-    scripts = [a.get("src") for tag, a in tags(html) if tag == "script" and a.get("src")]
+    scripts = [src for tag, a in tags(html) if tag == "script" and (src := a.get("src"))]
     assert [s.split("?v=")[0] for s in scripts] == ["/assets/views.js", "/assets/query.js"]
 
 
-def test_query_page_opens_an_example_or_a_given_query(client):
+def test_query_page_opens_an_example_or_a_given_query(client: TestClient) -> None:
     assert query_config(client.get("/query?example=claims").text)["initial"] == {"example": "claims"}
     typed = "DESCRIBE <https://w3id.org/alliance-graph/id/organisation/hbis>"
     assert query_config(client.get("/query?query=" + quote(typed)).text)["initial"] == {"query": typed}
     assert query_config(client.get("/query?example=no-such-query").text)["initial"]["query"]
 
 
-def test_examples_answer_as_their_named_queries(built, store):
+def test_examples_answer_as_their_named_queries(built: Settings, store: OxigraphStore) -> None:
     """Each example, run without the predeclared prefixes and without substitutions (as /sparql
     runs it), gives the rows of ``alliances query NAME --param ...``."""
     from graph.serve.explorer.query import prepare_example
@@ -166,25 +179,29 @@ def test_examples_answer_as_their_named_queries(built, store):
     for name, query in named_queries().items():
         example = prepare_example(store, query, built.base)
         values = example_values(example.command)
-        expected = [[str(term) for term in row] for row in run_named(store, name, values)]
-        got = [[str(term) for term in row] for row in plain.query(example.text)]  # the merged default graph, as /sparql reads it
+        named, answer = run_named(store, name, values), plain.query(example.text)  # the merged default graph, as /sparql reads it
+        assert isinstance(named, ox.QuerySolutions) and isinstance(answer, ox.QuerySolutions), name
+        expected = [[str(term) for term in row] for row in named]
+        got = [[str(term) for term in row] for row in answer]
         assert got == expected, name
         assert expected or name in EMPTY_ON_DATA, f"{name}: the example should find something"
 
 
-def test_example_with_a_hostile_value_stays_a_literal(store):
+def test_example_with_a_hostile_value_stays_a_literal(store: OxigraphStore) -> None:
     from graph.ask.query import Parameter
     from graph.serve.explorer.query import bind_parameter, with_values
 
     binding = bind_parameter(store, Parameter("x", "string", None, ""), '" } DROP ALL ; #\n', BASE)
     text = with_values("SELECT ?x WHERE {\n  ?s ?p ?x\n}\n", [binding])
     assert 'VALUES ?x { "\\" } DROP ALL ; #\\n" }' in text
-    assert list(ox.Store().query(text)) == []
+    solutions = ox.Store().query(text)
+    assert isinstance(solutions, ox.QuerySolutions)
+    assert list(solutions) == []
 
 
 # ------------------------------------------------------------------ entity pages
 
-def test_organisation_page_shows_names_facts_and_sources(client):
+def test_organisation_page_shows_names_facts_and_sources(client: TestClient) -> None:
     response = client.get("/id/organisation/hbis", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
@@ -215,13 +232,13 @@ def test_organisation_page_shows_names_facts_and_sources(client):
     ("/id/claim/steel-share-of-vehicle-weight", "share of vehicle weight"),
     ("/id/platform/cices", "CICES"),
 ])
-def test_every_kind_of_entity_has_a_page(client, path, text):
+def test_every_kind_of_entity_has_a_page(client: TestClient, path: str, text: str) -> None:
     response = client.get(path)
     assert response.status_code == 200, path
     assert text in response.text
 
 
-def test_a_concept_under_id_is_redirected_to_the_taxonomy(client):
+def test_a_concept_under_id_is_redirected_to_the_taxonomy(client: TestClient) -> None:
     response = client.get("/id/material/steel", follow_redirects=False)
     assert response.status_code == 301
     assert response.headers["location"] == "/taxonomy/material/steel"
@@ -234,7 +251,7 @@ def test_a_concept_under_id_is_redirected_to_the_taxonomy(client):
     ("application/rdf+xml", "application/rdf+xml", ox.RdfFormat.RDF_XML),
     ("text/html;q=0.5, text/turtle", "text/turtle", ox.RdfFormat.TURTLE),
 ])
-def test_the_same_iri_answers_in_rdf(client, accept, media, fmt):
+def test_the_same_iri_answers_in_rdf(client: TestClient, accept: str, media: str, fmt: ox.RdfFormat) -> None:
     response = client.get("/id/organisation/hbis", headers={"Accept": accept})
     assert response.status_code == 200
     assert response.headers["content-type"].split(";")[0] == media
@@ -245,7 +262,7 @@ def test_the_same_iri_answers_in_rdf(client, accept, media, fmt):
     assert any(o == HBIS and p.endswith("#party") for _, p, o in triples)
 
 
-def test_rdf_with_sources_keeps_each_statement_in_its_source_graph(client):
+def test_rdf_with_sources_keeps_each_statement_in_its_source_graph(client: TestClient) -> None:
     response = client.get(f"/id/alliance/{MOU}?format=trig")
     assert response.headers["content-type"].startswith("application/trig")
     quads = list(ox.parse(response.content, format=ox.RdfFormat.TRIG))
@@ -255,7 +272,7 @@ def test_rdf_with_sources_keeps_each_statement_in_its_source_graph(client):
     assert any(q.subject.value == signing for q in quads), "the signing event's statements come along"
 
 
-def test_a_source_iri_gives_its_graph(client):
+def test_a_source_iri_gives_its_graph(client: TestClient) -> None:
     response = client.get(f"/id/source/{SOURCE}", headers={"Accept": "application/n-quads"})
     quads = list(ox.parse(response.content, format=ox.RdfFormat.N_QUADS))
     assert quads and {q.graph_name.value for q in quads} == {f"{BASE}source/{SOURCE}"}
@@ -263,7 +280,7 @@ def test_a_source_iri_gives_its_graph(client):
 
 @pytest.mark.parametrize("path", ["/id/organisation/no-such-thing", "/id/organisation/HBIS", "/id/nothing/hbis",
                                   "/taxonomy/material/no-such-material", "/id/organisation/hbis/extra"])
-def test_unknown_entities_are_404(client, path):
+def test_unknown_entities_are_404(client: TestClient, path: str) -> None:
     page = client.get(path)
     assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
     assert "Not in the graph" in page.text
@@ -271,23 +288,23 @@ def test_unknown_entities_are_404(client, path):
     assert rdf.status_code == 404 and rdf.headers["content-type"].startswith("text/plain")
 
 
-def test_a_near_miss_suggests_the_entity(client):
+def test_a_near_miss_suggests_the_entity(client: TestClient) -> None:
     page = client.get("/id/organisation/hbiss").text
     assert 'href="/id/organisation/hbis"' in page
 
 
 @pytest.mark.parametrize("accept", ["image/png", "application/pdf, text/csv", "text/html;q=0"])
-def test_unacceptable_accept_is_406(client, accept):
+def test_unacceptable_accept_is_406(client: TestClient, accept: str) -> None:
     response = client.get("/id/organisation/hbis", headers={"Accept": accept})
     assert response.status_code == 406
     assert "text/turtle" in response.text
 
 
-def test_unknown_format_parameter_is_406(client):
+def test_unknown_format_parameter_is_406(client: TestClient) -> None:
     assert client.get("/id/organisation/hbis?format=pdf").status_code == 406
 
 
-def test_negotiation_weighs_and_prefers_the_specific():
+def test_negotiation_weighs_and_prefers_the_specific() -> None:
     offers = ["text/html", "text/turtle", "application/ld+json"]
     assert negotiate(None, offers) == "text/html"
     assert negotiate("*/*", offers) == "text/html"
@@ -300,7 +317,7 @@ def test_negotiation_weighs_and_prefers_the_specific():
 
 # ------------------------------------------------------------------ network
 
-def test_network_page_is_the_export(client, landscape):
+def test_network_page_is_the_export(client: TestClient, landscape: Landscape) -> None:
     response = client.get("/network")
     assert response.status_code == 200
     assert "frame-ancestors 'self'" in response.headers["content-security-policy"]
@@ -310,11 +327,11 @@ def test_network_page_is_the_export(client, landscape):
     assert HBIS in organisations and BMW in organisations and len(organisations) > 10
 
 
-def shares_an_alliance(landscape, a: str, b: str) -> bool:
+def shares_an_alliance(landscape: Landscape, a: str, b: str) -> bool:
     return any({a, b} <= {party for party, _ in alliance.parties} for alliance in landscape.alliances.values())
 
 
-def test_network_around_an_organisation(client, landscape):
+def test_network_around_an_organisation(client: TestClient, landscape: Landscape) -> None:
     response = client.get("/network?focus=hbis&depth=1")
     assert response.status_code == 200
     organisations = {n for n in network_nodes(response.text) if not n.startswith("hub:")}
@@ -323,7 +340,7 @@ def test_network_around_an_organisation(client, landscape):
     assert "Alliances around HBIS Group" in response.text
 
 
-def test_network_of_chosen_organisations_shows_only_them(client):
+def test_network_of_chosen_organisations_shows_only_them(client: TestClient) -> None:
     response = client.get("/network?orgs=hbis,bmw-group")
     assert response.status_code == 200
     data = read_payloads(response.text)
@@ -335,7 +352,7 @@ def test_network_of_chosen_organisations_shows_only_them(client):
     assert "2 selected organisations" in response.text
 
 
-def test_network_of_chosen_organisations_says_which_share_nothing(client, landscape):
+def test_network_of_chosen_organisations_says_which_share_nothing(client: TestClient, landscape: Landscape) -> None:
     alone = next(o for iri, o in sorted(landscape.organisations.items())
                  if not shares_an_alliance(landscape, iri, HBIS) and not shares_an_alliance(landscape, iri, BMW))
     response = client.get(f"/network?orgs=hbis,bmw-group,{alone.id}")
@@ -352,14 +369,14 @@ def test_network_of_chosen_organisations_says_which_share_nothing(client, landsc
     ("material=unobtainium", "No entity is called"),
     ("from=2025&to=2020", "is after"),
 ])
-def test_network_parameters_to_fix_are_400(client, query, message):
+def test_network_parameters_to_fix_are_400(client: TestClient, query: str, message: str) -> None:
     response = client.get(f"/network?{query}")
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("text/html")
     assert message in response.text
 
 
-def test_network_filters_by_material(client, landscape):
+def test_network_filters_by_material(client: TestClient, landscape: Landscape) -> None:
     nodes = network_nodes(client.get("/network?material=aluminium").text)
     expected = {party for a in landscape.alliances.values() if "material/aluminium" in a.material_keys
                 for party, _ in a.parties}
@@ -370,7 +387,7 @@ def test_network_filters_by_material(client, landscape):
 # ------------------------------------------------------------------ nothing from elsewhere, nothing as HTML
 
 @pytest.mark.parametrize("path", PAGES)
-def test_no_page_loads_anything_from_another_address(client, path):
+def test_no_page_loads_anything_from_another_address(client: TestClient, path: str) -> None:
     response = client.get(path)
     assert response.status_code in (200, 400, 404)
     policy = response.headers["content-security-policy"]
@@ -393,7 +410,7 @@ def test_no_page_loads_anything_from_another_address(client, path):
     assert " style=" not in html, "inline styles need 'unsafe-inline'"
 
 
-def test_assets_are_served_and_write_no_html():
+def test_assets_are_served_and_write_no_html() -> None:
     script = (ASSETS_DIR / "query.js").read_text(encoding="utf-8")
     for forbidden in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function",
                       "http://", "https://"):
@@ -401,7 +418,7 @@ def test_assets_are_served_and_write_no_html():
     assert "url(" not in (ASSETS_DIR / "explorer.css").read_text(encoding="utf-8")
 
 
-def test_assets_route(client):
+def test_assets_route(client: TestClient) -> None:
     response = client.get("/assets/explorer.css")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/css")
     assert client.get("/assets/query.js").headers["content-type"].startswith(("text/javascript", "application/javascript"))
@@ -425,10 +442,10 @@ HOSTILE = f"""
 """
 
 
-def test_data_never_becomes_html():
+def test_data_never_becomes_html() -> None:
     store = OxigraphStore.in_memory()
     store.load(HOSTILE.encode("utf-8"), ox.RdfFormat.TRIG)
-    context = ServerContext(ServeSettings(base=BASE), store, pool=None)
+    context = explorer_context(ServeSettings(base=BASE), store)
     with TestClient(Starlette(routes=explorer_routes(context))) as hostile:
         for path in ("/id/organisation/evil", "/id/source/evil"):
             html = hostile.get(path).text
@@ -439,15 +456,14 @@ def test_data_never_becomes_html():
             assert not any(v.strip().lower().startswith("javascript:") for v in values), path
 
 
-def test_iris_resolve_when_the_base_points_at_the_server(tmp_path):
+def test_iris_resolve_when_the_base_points_at_the_server(tmp_path: Path) -> None:
     """With ALLIANCES_BASE=http://testserver/id/ the entity IRIs are this server's addresses."""
     from graph.build.pipeline import build
-    from graph.config import Settings
 
     settings = Settings(store_path=tmp_path / "store", base="http://testserver/id/")
     build(settings)
     store = OxigraphStore.open(settings.store_path)
-    context = ServerContext(ServeSettings(store_path=settings.store_path, base=settings.base), store, pool=None)
+    context = explorer_context(ServeSettings(store_path=settings.store_path, base=settings.base), store)
     with TestClient(Starlette(routes=explorer_routes(context)), base_url="http://testserver") as local:
         iri = "http://testserver/id/organisation/hbis"
         turtle = local.get(iri, headers={"Accept": "text/turtle"})
@@ -460,13 +476,13 @@ def test_iris_resolve_when_the_base_points_at_the_server(tmp_path):
         assert "VALUES ?org { <http://testserver/id/organisation/hbis> }" in {e["name"]: e for e in config["examples"]}["agreements-of"]["text"]
 
 
-def test_an_alliance_page_shows_its_status_changes(client):
+def test_an_alliance_page_shows_its_status_changes(client: TestClient) -> None:
     page = client.get("/id/alliance/h2-green-steel-mercedes-benz-supply-agreement-2023").text
     assert 'Status: binding</h2>' in page
     assert "2023-06 (&#34;now&#34; in an article dated 2023-06-07)" in page or "2023-06 (&quot;now&quot; in an article dated 2023-06-07)" in page
 
 
-def test_a_plant_page_shows_its_place_operator_and_the_deals_that_name_it(client):
+def test_a_plant_page_shows_its_place_operator_and_the_deals_that_name_it(client: TestClient) -> None:
     page = client.get("/id/plant/stegra-boden-plant").text
     assert "Boden" in page and "Operated by" in page and "Alliances that name it" in page
     assert "/id/organisation/stegra" in page

@@ -14,8 +14,10 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Collection, Iterator
 from urllib.parse import parse_qs
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 import pytest
@@ -26,10 +28,15 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from graph.config import Settings
+from graph.rdf.store import OxigraphStore
 from graph.serve.context import ServeSettings, ServerContext
 from graph.serve.explorer import explorer_routes
 
 from conftest import EMPTY_ON_DATA, XSS_IMG
+
+if TYPE_CHECKING:  # the tests skip where playwright is missing, so the module must import without it
+    from playwright.sync_api import Browser, ConsoleMessage, Dialog, Frame, Page
+    from playwright.sync_api import Route as BrowserRoute
 
 RESULT_FORMATS = {"application/sparql-results+json": ox.QueryResultsFormat.JSON,
                   "application/sparql-results+xml": ox.QueryResultsFormat.XML,
@@ -47,7 +54,7 @@ READY = 'body[data-ready="true"]'
 
 
 
-def stand_in_sparql(store):
+def stand_in_sparql(store: OxigraphStore) -> Route:
     """A minimal /sparql for these tests (the real endpoint lives in graph.serve.app): GET ?query=,
     POST form or POST application/sparql-query, run read-only on the store, answered in the
     format the Accept header names first."""
@@ -62,14 +69,19 @@ def stand_in_sparql(store):
             text = request.query_params.get("query", "")
         wanted = [part.split(";")[0].strip() for part in request.headers.get("accept", "").split(",")]
 
+        def media(formats: Collection[str]) -> str:
+            return next((m for m in wanted if m in formats), next(iter(formats)))
+
         def answer() -> Response:
             try:
                 result = store.query(text)
             except (SyntaxError, ValueError, OSError) as error:
                 return PlainTextResponse(f"Bad query: {error}", status_code=400)
-            formats = GRAPH_FORMATS if isinstance(result, ox.QueryTriples) else RESULT_FORMATS
-            media = next((m for m in wanted if m in formats), next(iter(formats)))
-            return Response(result.serialize(format=formats[media]), media_type=media)
+            if isinstance(result, ox.QueryTriples):
+                graph = media(GRAPH_FORMATS)
+                return Response(result.serialize(format=GRAPH_FORMATS[graph]), media_type=graph)
+            results = media(RESULT_FORMATS)
+            return Response(result.serialize(format=RESULT_FORMATS[results]), media_type=results)
         return await run_in_threadpool(answer)
     return Route("/sparql", sparql, methods=["GET", "POST"])
 
@@ -87,20 +99,22 @@ class Report:
     errors: list[str] = field(default_factory=list)
 
 
-def application(built: Settings, store) -> Starlette:
+def application(built: Settings, store: OxigraphStore) -> Starlette:
     """The server's own application (graph.serve.app: the real /sparql with its worker processes,
     and the explorer), or the explorer with the stand-in /sparql where that is not there."""
     settings = ServeSettings(store_path=built.store_path, base=built.base, workers=2, access_log=False)
     try:
         from graph.serve.app import create_app
     except ImportError:
-        context = ServerContext(settings, store, pool=None)
+        # The explorer reads a plain store and sends no query to the pool; ServerContext is typed
+        # for the whole server (a PublishedStore and a QueryPool).
+        context = ServerContext(settings, store, pool=None)  # type: ignore[arg-type]
         return Starlette(routes=[stand_in_sparql(store), *explorer_routes(context)])
     return create_app(settings)
 
 
 @pytest.fixture(scope="module")
-def server(built: Settings, store):
+def server(built: Settings, store: OxigraphStore) -> Iterator[Server]:
     import uvicorn
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -128,14 +142,14 @@ def report() -> Report:
 
 
 @pytest.fixture
-def page(browser, server, report):
+def page(browser: Browser, server: Server, report: Report) -> Iterator[Page]:
     """A page that may only reach the test server; afterwards: nothing else was attempted, no
     console error, page error or dialog, and no data ran as code."""
     blocked, errors = report.blocked, report.errors
     context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="en-US", timezone_id="UTC",
                                   service_workers="block", accept_downloads=True)
 
-    def route(request_route):
+    def route(request_route: BrowserRoute) -> None:
         url = request_route.request.url
         if url.startswith((server.url + "/", "data:", "blob:", "about:")):
             request_route.continue_()
@@ -143,12 +157,20 @@ def page(browser, server, report):
             blocked.append(url)
             request_route.abort("blockedbyclient")
 
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(f"console: {message.text}")
+
+    def on_dialog(dialog: Dialog) -> None:
+        errors.append(f"dialog: {dialog.message}")
+        dialog.dismiss()
+
     context.route("**/*", route)
     page = context.new_page()
     page.add_init_script(TRIPWIRE)
     page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
-    page.on("console", lambda message: message.type == "error" and errors.append(f"console: {message.text}"))
-    page.on("dialog", lambda dialog: (errors.append(f"dialog: {dialog.message}"), dialog.dismiss()))
+    page.on("console", on_console)
+    page.on("dialog", on_dialog)
     yield page
     injected = sum(frame.evaluate("window.__injected || 0") for frame in page.frames if not frame.is_detached())
     context.close()
@@ -157,12 +179,12 @@ def page(browser, server, report):
     assert injected == 0, "data ran as code"
 
 
-def open_query_page(page, server, suffix: str = "") -> None:
+def open_query_page(page: Page, server: Server, suffix: str = "") -> None:
     page.goto(f"{server.url}/query{suffix}")
     page.wait_for_selector(READY, state="attached")
 
 
-def run_query(page, text: str | None = None) -> None:
+def run_query(page: Page, text: str | None = None) -> None:
     """Run the editor's query (or ``text``) and wait for its answer.
 
     Waits on an attribute, not with wait_for_function: Playwright evaluates that predicate with
@@ -175,7 +197,7 @@ def run_query(page, text: str | None = None) -> None:
     page.wait_for_selector(f'body[data-runs="{done + 1}"]', state="attached")
 
 
-def network_frame(page, part: str):
+def network_frame(page: Page, part: str) -> Frame:
     """The frame showing /network…part, once its drawing is done."""
     frame = None
     deadline = time.monotonic() + 30
@@ -188,7 +210,7 @@ def network_frame(page, part: str):
     return frame
 
 
-def test_a_typed_query_shows_a_table(page, server):
+def test_a_typed_query_shows_a_table(page: Page, server: Server) -> None:
     open_query_page(page, server)
     run_query(page, "SELECT DISTINCT ?org ?name WHERE { ?org a org:Organization ; skos:prefLabel ?name "
                     'FILTER (LANG(?name) = "zh") } ORDER BY ?name')
@@ -202,7 +224,7 @@ def test_a_typed_query_shows_a_table(page, server):
     assert page.locator("#show-network").is_enabled()
 
 
-def test_text_from_results_is_never_html(page, server):
+def test_text_from_results_is_never_html(page: Page, server: Server) -> None:
     open_query_page(page, server)
     run_query(page, f'SELECT ?x ?y WHERE {{ BIND ("{XSS_IMG}" AS ?x) BIND ("javascript:alert(3)" AS ?y) }}')
     assert page.locator("#results-table td", has_text=XSS_IMG).count() == 1
@@ -211,7 +233,7 @@ def test_text_from_results_is_never_html(page, server):
     assert page.locator("#show-network").is_disabled()
 
 
-def test_ask_construct_and_errors(page, server, report):
+def test_ask_construct_and_errors(page: Page, server: Server, report: Report) -> None:
     open_query_page(page, server)
     run_query(page, "ASK { ?a a al:Alliance }")
     assert page.locator("#boolean-result").inner_text() == "true"
@@ -226,7 +248,7 @@ def test_ask_construct_and_errors(page, server, report):
     report.errors[:] = [e for e in report.errors if "status of 400" not in e]
 
 
-def test_a_named_example_runs_and_shows_as_network(page, server):
+def test_a_named_example_runs_and_shows_as_network(page: Page, server: Server) -> None:
     open_query_page(page, server)
     page.click('button.example[data-example="partners-of"]')
     editor = page.input_value("#editor")
@@ -245,7 +267,7 @@ def test_a_named_example_runs_and_shows_as_network(page, server):
     assert len(nodes) >= 2
 
 
-def test_every_named_example_runs_at_the_endpoint(page, server):
+def test_every_named_example_runs_at_the_endpoint(page: Page, server: Server) -> None:
     open_query_page(page, server)
     for name in page.eval_on_selector_all("button.example", "buttons => buttons.map(b => b.dataset.example)"):
         page.click(f'button.example[data-example="{name}"]')
@@ -257,7 +279,7 @@ def test_every_named_example_runs_at_the_endpoint(page, server):
             assert page.locator("#results-table tbody tr").count() >= 1, name
 
 
-def test_results_download_in_each_format(page, server):
+def test_results_download_in_each_format(page: Page, server: Server) -> None:
     open_query_page(page, server, "?example=claims")
     for label, first in (("CSV", "value,"), ("TSV", "?value\t"), ("JSON", '{"head"'), ("XML", "<?xml")):
         with page.expect_download() as info:
@@ -274,7 +296,7 @@ def test_results_download_in_each_format(page, server):
         assert "<https://w3id.org/alliance-graph/id/organisation/hbis>" in handle.read()
 
 
-def test_landing_page_draws_the_landscape(page, server):
+def test_landing_page_draws_the_landscape(page: Page, server: Server) -> None:
     page.goto(server.url + "/")
     assert page.locator("h1").inner_text() == "Decarbonization alliances"
     assert int(page.locator("#count-alliances").inner_text()) >= 5
@@ -282,7 +304,7 @@ def test_landing_page_draws_the_landscape(page, server):
     assert frame.evaluate("window.allianceGraph.nodes.length") >= 10
 
 
-def test_entity_page_renders_with_its_network(page, server):
+def test_entity_page_renders_with_its_network(page: Page, server: Server) -> None:
     page.goto(server.url + "/id/organisation/hbis")
     assert page.locator("h1").inner_text() == "HBIS Group"
     assert "河钢集团" in page.locator(".entity-side").inner_text()
@@ -294,7 +316,7 @@ def test_entity_page_renders_with_its_network(page, server):
     assert page.url.endswith("/id/organisation/bmw-group")
 
 
-def test_one_organisation_in_the_results_shows_its_partners(page, server):
+def test_one_organisation_in_the_results_shows_its_partners(page: Page, server: Server) -> None:
     open_query_page(page, server, "?example=agreements-of")
     run_query(page)
     page.click("#show-network")
@@ -305,11 +327,12 @@ def test_one_organisation_in_the_results_shows_its_partners(page, server):
 
 # ------------------------------------------------------------------ result views (#defaultView)
 
-def view_buttons(page) -> list[str]:
-    return page.eval_on_selector_all("#view-bar button", "buttons => buttons.map(b => b.dataset.view)")
+def view_buttons(page: Page) -> list[str]:
+    views: list[str] = page.eval_on_selector_all("#view-bar button", "buttons => buttons.map(b => b.dataset.view)")
+    return views
 
 
-def test_a_bar_chart_draws_each_row_of_a_query_that_asks_for_it(page, server):
+def test_a_bar_chart_draws_each_row_of_a_query_that_asks_for_it(page: Page, server: Server) -> None:
     open_query_page(page, server)
     run_query(page, "#defaultView:BarChart\nSELECT ?material (COUNT(DISTINCT ?a) AS ?alliances) WHERE {\n"
                     "  ?a al:material/al:displayLabel ?label BIND (STR(?label) AS ?material) }\n"
@@ -330,7 +353,7 @@ def test_a_bar_chart_draws_each_row_of_a_query_that_asks_for_it(page, server):
     assert page.get_attribute('#view-bar button[data-view="Table"]', "aria-selected") == "true"
 
 
-def test_the_timeline_example_places_each_alliance_at_its_date(page, server):
+def test_the_timeline_example_places_each_alliance_at_its_date(page: Page, server: Server) -> None:
     open_query_page(page, server, "?example=alliances-timeline")
     assert "#defaultView:Timeline" in page.input_value("#editor")
     run_query(page)
@@ -351,7 +374,7 @@ def test_the_timeline_example_places_each_alliance_at_its_date(page, server):
     assert years[0] <= int(dates[0][:4]) and years[-1] >= int(dates[-1][:4])
 
 
-def test_a_view_that_does_not_fit_falls_back_to_the_table_and_says_why(page, server):
+def test_a_view_that_does_not_fit_falls_back_to_the_table_and_says_why(page: Page, server: Server) -> None:
     open_query_page(page, server)
     run_query(page, "#defaultView:Timeline\nSELECT ?a WHERE { ?a a al:Alliance } LIMIT 3")
     assert page.get_attribute("body", "data-view") == "Table"
@@ -364,7 +387,7 @@ def test_a_view_that_does_not_fit_falls_back_to_the_table_and_says_why(page, ser
     assert "view" not in page.locator("#status").inner_text()
 
 
-def test_the_graph_view_draws_the_organisations_of_the_results(page, server):
+def test_the_graph_view_draws_the_organisations_of_the_results(page: Page, server: Server) -> None:
     open_query_page(page, server)
     run_query(page, "#defaultView:Graph\nSELECT ?org WHERE { VALUES ?org { <https://w3id.org/alliance-graph/id/organisation/hbis> } }")
     assert page.get_attribute("body", "data-view") == "Graph"
