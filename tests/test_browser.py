@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import sys
 import xml.etree.ElementTree as ElementTree
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -23,6 +26,10 @@ from graph.visualise.image import (
 )
 
 from conftest import SMALL_VIEW as SMALL, XSS_IMG, XSS_SCRIPT
+
+if TYPE_CHECKING:  # playwright stays optional: the export tests run without it
+    from playwright.sync_api import Browser, Page
+
 SVG = "{http://www.w3.org/2000/svg}"
 # Wraps alert/confirm/prompt so that a label run as code would leave a mark as well as a dialog.
 TRIPWIRE = """
@@ -36,7 +43,7 @@ for (const name of ["alert", "confirm", "prompt"]) {
 
 
 @pytest.fixture(scope="module")
-def page_url(tmp_path_factory) -> str:
+def page_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = write_html(view_from_json(SMALL), tmp_path_factory.mktemp("page") / "small.html")
     return path.as_uri()
 
@@ -47,7 +54,7 @@ def report() -> PageReport:
 
 
 @pytest.fixture
-def page(browser, page_url, report):
+def page(browser: Browser, page_url: str, report: PageReport) -> Iterator[Page]:
     """The small view, drawn; afterwards, no request was attempted, no error and no dialog."""
     page = offline_page(browser, 1920, 1080, report)
     page.add_init_script(TRIPWIRE)
@@ -62,11 +69,12 @@ def page(browser, page_url, report):
     assert injected == 0, "data ran as code"
 
 
-def counts(page) -> dict:
-    return page.evaluate("window.allianceGraph.visibleCounts()")
+def counts(page: Page) -> dict[str, int]:
+    visible: dict[str, int] = page.evaluate("window.allianceGraph.visibleCounts()")
+    return visible
 
 
-def click_node(page, node_id: str) -> None:
+def click_node(page: Page, node_id: str) -> None:
     x, y = page.evaluate(
         """(id) => {
             const network = window.allianceGraph.network;
@@ -77,7 +85,7 @@ def click_node(page, node_id: str) -> None:
     page.mouse.click(x, y)
 
 
-def test_draws_every_node_and_edge(page):
+def test_draws_every_node_and_edge(page: Page) -> None:
     assert page.evaluate("window.allianceGraph.nodes.length") == 8
     assert page.evaluate("window.allianceGraph.edges.length") == 9
     assert page.evaluate("Object.keys(window.allianceGraph.network.getPositions()).length") == 8
@@ -94,12 +102,12 @@ def test_draws_every_node_and_edge(page):
     assert painted > 10_000
 
 
-def test_positions_are_the_given_ones(page):
+def test_positions_are_the_given_ones(page: Page) -> None:
     positions = page.evaluate("window.allianceGraph.network.getPositions(['bmw', 'hbis'])")
     assert positions == {"bmw": {"x": -260, "y": -20}, "hbis": {"x": -20, "y": -230}}
 
 
-def test_search_by_chinese_name_focuses_the_node(page):
+def test_search_by_chinese_name_focuses_the_node(page: Page) -> None:
     page.fill("#search", "河钢")
     assert page.locator("#search-results li").first.inner_text().startswith("HBIS Group")
     page.keyboard.press("Enter")
@@ -116,12 +124,12 @@ def test_search_by_chinese_name_focuses_the_node(page):
     ("一汽", "fawvw"),            # Chinese prefix
     ("volkswagen", "fawvw"),     # part of a name
 ])
-def test_search_matches_any_name(page, query, expected):
+def test_search_matches_any_name(page: Page, query: str, expected: str) -> None:
     matches = page.evaluate("(q) => window.allianceGraph.findMatches(q).map(m => m.id)", query)
     assert matches[0] == expected
 
 
-def test_material_filter_hides_edges_that_do_not_match(page):
+def test_material_filter_hides_edges_that_do_not_match(page: Page) -> None:
     page.select_option("#filter-material", "aluminium")
     assert counts(page) == {"nodes": 3, "organisations": 3, "hubs": 0, "edges": 2}
     hidden = page.evaluate("window.allianceGraph.edges.get({filter: e => e.hidden}).map(e => e.id).sort()")
@@ -138,7 +146,7 @@ def test_material_filter_hides_edges_that_do_not_match(page):
     assert counts(page)["edges"] == 9
 
 
-def test_year_range_changes_what_is_shown(page):
+def test_year_range_changes_what_is_shown(page: Page) -> None:
     page.fill("#year-from", "2023")
     # 2023 and 2024 alliances; the alliance of unknown year is hidden once a range is set.
     assert counts(page) == {"nodes": 5, "organisations": 4, "hubs": 1, "edges": 6}
@@ -149,18 +157,19 @@ def test_year_range_changes_what_is_shown(page):
     assert counts(page)["edges"] == 9  # no range: unknown years are visible
 
 
-def pixel(page, node_id: str) -> list[int]:
+def pixel(page: Page, node_id: str) -> list[int]:
     """The colour drawn at the centre of a node (device pixels, scale factor 1)."""
-    return page.evaluate(
+    colour: list[int] = page.evaluate(
         """(id) => {
             const network = window.allianceGraph.network;
             const p = network.canvasToDOM(network.getPositions([id])[id]);
             const canvas = document.querySelector('#network canvas');
             return Array.from(canvas.getContext('2d').getImageData(Math.round(p.x), Math.round(p.y), 1, 1).data);
         }""", node_id)
+    return colour
 
 
-def test_clicking_a_node_dims_the_others_and_empty_space_resets(page):
+def test_clicking_a_node_dims_the_others_and_empty_space_resets(page: Page) -> None:
     steel_before, hbis_before = pixel(page, "baosteel"), pixel(page, "hbis")
     click_node(page, "bmw")
     dimmed = page.evaluate("window.allianceGraph.dimmed()")
@@ -172,6 +181,7 @@ def test_clicking_a_node_dims_the_others_and_empty_space_resets(page):
     assert pixel(page, "hbis") == hbis_before  # a neighbour is drawn as it was
     assert page.locator("#details-body h3").inner_text() == "BMW Group"
     box = page.locator("#network").bounding_box()
+    assert box is not None
     page.mouse.click(box["x"] + 30, box["y"] + 30)
     assert page.evaluate("window.allianceGraph.dimmed()") == {"nodes": [], "edges": []}
     assert page.evaluate("window.allianceGraph.network.getSelectedNodes()") == []
@@ -179,7 +189,7 @@ def test_clicking_a_node_dims_the_others_and_empty_space_resets(page):
     assert pixel(page, "baosteel") == steel_before
 
 
-def test_clicking_a_line_shows_its_alliances(page):
+def test_clicking_a_line_shows_its_alliances(page: Page) -> None:
     x, y = page.evaluate(
         """() => {
             const network = window.allianceGraph.network;
@@ -199,12 +209,13 @@ def test_clicking_a_line_shows_its_alliances(page):
         assert expected in text
     link = details.locator("a")
     assert link.count() == 1  # the second alliance's source has no address
-    assert link.get_attribute("target") == "_blank" and "noopener" in link.get_attribute("rel")
+    rel = link.get_attribute("rel")
+    assert link.get_attribute("target") == "_blank" and rel is not None and "noopener" in rel
     assert page.evaluate("window.allianceGraph.dimmed()")["nodes"] == [
         "baosteel", "fawvw", "huayou", "rmi-pilot", "xss1", "xss2"]
 
 
-def test_asking_for_a_hidden_node_clears_the_filters(page):
+def test_asking_for_a_hidden_node_clears_the_filters(page: Page) -> None:
     page.select_option("#filter-material", "aluminium")
     assert counts(page)["edges"] == 2
     page.fill("#search", "huayou")
@@ -216,7 +227,7 @@ def test_asking_for_a_hidden_node_clears_the_filters(page):
     assert "Filters were cleared" in page.locator("#search-status").inner_text()
 
 
-def test_hostile_labels_show_as_text(page):
+def test_hostile_labels_show_as_text(page: Page) -> None:
     click_node(page, "xss1")
     assert page.locator("#details-body h3").inner_text() == XSS_IMG
     page.locator("#details-body ul.alliance-list button", has_text=XSS_IMG).click()
@@ -231,7 +242,7 @@ def test_hostile_labels_show_as_text(page):
     assert page.locator("#search-results li").first.inner_text() == XSS_IMG
 
 
-def test_hover_shows_a_text_tooltip(page):
+def test_hover_shows_a_text_tooltip(page: Page) -> None:
     x, y = page.evaluate(
         """() => {
             const network = window.allianceGraph.network;
@@ -245,7 +256,7 @@ def test_hover_shows_a_text_tooltip(page):
     assert page.locator("#tooltip strong").inner_text() == XSS_SCRIPT
 
 
-def test_svg_of_the_page(page):
+def test_svg_of_the_page(page: Page) -> None:
     svg = page.evaluate("window.allianceGraph.toSVG()")
     root = ElementTree.fromstring(svg.encode("utf-8"))
     assert (root.get("width"), root.get("height")) == ("1920", "1080")
@@ -254,7 +265,7 @@ def test_svg_of_the_page(page):
     assert len(list(root.iter(f"{SVG}line"))) >= 9
 
 
-def test_compressed_page_draws_the_same(browser, tmp_path, report):
+def test_compressed_page_draws_the_same(browser: Browser, tmp_path: Path, report: PageReport) -> None:
     path = write_html(view_from_json(SMALL), tmp_path / "compressed.html", compress=True)
     page = offline_page(browser, 1280, 800, report)
     page.goto(path.as_uri())
@@ -265,7 +276,7 @@ def test_compressed_page_draws_the_same(browser, tmp_path, report):
     assert report.blocked == [] and report.errors == []
 
 
-def test_export_png_and_svg(browser, tmp_path):  # `browser`: skipped without Chromium
+def test_export_png_and_svg(browser: Browser, tmp_path: Path) -> None:  # `browser`: skipped without Chromium
     view = view_from_json(SMALL)
     png = export_image(view, tmp_path / "network.png", "png")
     header = png.read_bytes()[:24]
@@ -288,7 +299,7 @@ def test_export_png_and_svg(browser, tmp_path):  # `browser`: skipped without Ch
     assert sorted(p.name for p in tmp_path.iterdir()) == ["again.png", "first.svg", "network.png", "second.svg"]
 
 
-def test_export_refuses_an_unknown_format(tmp_path):
+def test_export_refuses_an_unknown_format(tmp_path: Path) -> None:
     with pytest.raises(AllianceError, match="png or .svg"):
         export_image(view_from_json(SMALL), tmp_path / "network.jpg")
     with pytest.raises(AllianceError, match="png or svg"):
@@ -296,7 +307,7 @@ def test_export_refuses_an_unknown_format(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_export_without_chromium_says_how_to_install(tmp_path, monkeypatch):
+def test_export_without_chromium_says_how_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ALLIANCES_CHROMIUM", str(tmp_path / "no-such-chromium"))
     with pytest.raises(ImageExportUnavailable, match="apt-get install chromium") as caught:
         export_image(view_from_json(SMALL), tmp_path / "network.png")
@@ -304,7 +315,7 @@ def test_export_without_chromium_says_how_to_install(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_export_without_playwright_says_how_to_install(tmp_path, monkeypatch):
+def test_export_without_playwright_says_how_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ALLIANCES_CHROMIUM", sys.executable)  # any executable passes the first check
     monkeypatch.setitem(sys.modules, "playwright.sync_api", None)
     with pytest.raises(ImageExportUnavailable, match="playwright"):

@@ -8,10 +8,12 @@ import os
 import re
 import shutil
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pyoxigraph as ox
 import pytest
+from rdflib import Graph
 
 import graph.build.cache as cache_module
 import graph.build.incremental as incremental
@@ -19,13 +21,19 @@ import graph.build.pipeline as pipeline
 import graph.changes.manifest as manifest_module
 import graph.validate.integrity as integrity
 import graph.validate.shacl as shacl
-from graph.build.cache import INDEX_FILE
+from graph.build.cache import INDEX_FILE, result_of
+from graph.build.derive import derive
 from graph.build.incremental import STATE_FILE, graph_version, trusted_previous
 from graph.build.pipeline import BuildSummary, build
+from graph.build.records import FileResult, content_key
 from graph.changes.manifest import MANIFEST_FILE
 from graph.config import Settings
 from graph.errors import InvalidData
-from graph.rdf.store import UNION_MARKER
+from graph.problems import Problem
+from graph.progress import Progress
+from graph.rdf.query_forms import Substitutions, select
+from graph.rdf.store import UNION_MARKER, GraphStore, OxigraphStore
+from graph.validate.shape_filter import candidate_focus_nodes
 
 from conftest import FIXTURES
 
@@ -36,7 +44,7 @@ EDITED_FROM = "Example recycling supply agreement"
 def copies(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """The published builds that builds started from (graph.build.incremental.copy_store)."""
     seen: list[Path] = []
-    copy_store = pipeline.copy_store
+    copy_store = incremental.copy_store
 
     def counting(previous: Path, folder: Path) -> Any:
         seen.append(previous)
@@ -44,6 +52,31 @@ def copies(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
 
     monkeypatch.setattr(pipeline, "copy_store", counting)
     return seen
+
+
+def _queries(monkeypatch: pytest.MonkeyPatch, module: ModuleType) -> list[str]:
+    """The SPARQL of every SELECT that ``module`` runs from now on."""
+    queries: list[str] = []
+
+    def recording(store: GraphStore, sparql: str, *rest: Substitutions | None) -> ox.QuerySolutions:
+        queries.append(sparql)
+        return select(store, sparql, *rest)
+
+    monkeypatch.setattr(module, "select", recording)
+    return queries
+
+
+def _work(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What a build derives or checks from now on (neither is done: each is only recorded)."""
+    work: list[str] = []
+
+    def checking(*args: object) -> list[Problem]:
+        work.append("check")
+        return []
+
+    monkeypatch.setattr(pipeline, "derive", lambda *args: work.append("derive"))
+    monkeypatch.setattr(pipeline, "check_graph", checking)
+    return work
 
 
 def _published(settings: Settings) -> tuple[set[str], dict[str, Any], dict[str, Any]]:
@@ -100,9 +133,7 @@ def test_nothing_changed_loads_derives_and_checks_nothing_and_changes_nothing(
     first = build(own_data)
     assert first.warnings  # the seed corpus has warnings: they must come back with nothing changed
     before = _published(own_data)
-    work: list[str] = []
-    monkeypatch.setattr(pipeline, "derive", lambda *args: work.append("derive"))
-    monkeypatch.setattr(pipeline, "check_graph", lambda *args: work.append("check") or [])
+    work = _work(monkeypatch)
     again = build(own_data)
     assert len(copies) == 1
     assert work == []
@@ -150,7 +181,7 @@ def test_a_change_of_more_sources_than_a_cold_build_is_slower_for_is_built_cold_
     cold, says why, and publishes what a cold build does; as few as ``FEW_CHANGED``: incremental."""
     build(own_data)
     notes: list[str] = []
-    monkeypatch.setattr(pipeline.Progress, "note", lambda self, text: notes.append(text))
+    monkeypatch.setattr(Progress, "note", lambda self, text: notes.append(text))
     monkeypatch.setattr(incremental, "FEW_CHANGED", few)
     monkeypatch.setattr(incremental, "MOST_CHANGED", 0.0)
     edited = own_data.data_dir / "sources" / "minimal-new-deal.yaml"
@@ -196,9 +227,7 @@ def test_duplicates_that_a_change_makes_or_ends_are_those_of_a_cold_build(own_da
     pairs = [p for p in first.warnings if p.rule == "likely-duplicate" and "deal-dup" in p.message]
     assert len(pairs) == 3  # every two of the three
 
-    queries: list[str] = []
-    select = integrity.select
-    monkeypatch.setattr(integrity, "select", lambda store, sparql, *rest: queries.append(sparql) or select(store, sparql, *rest))
+    queries = _queries(monkeypatch, integrity)
     changed.write_text(_deals("dup-third", [("deal-dup-5", "2023-07", "Fifth deal"), ("deal-dup-4", "2024-09", "Fourth deal")]),
                        encoding="utf-8")
     incremental = build(own_data)
@@ -232,9 +261,7 @@ def test_a_change_reads_the_facts_of_the_alliances_with_its_parties_only(own_dat
     changed = sources / "dup-third.yaml"
     changed.write_text(_deals("dup-third", [("deal-dup-3", "2024-07", "Third deal")]), encoding="utf-8")
     build(own_data)
-    queries: list[str] = []
-    select = integrity.select
-    monkeypatch.setattr(integrity, "select", lambda store, sparql, *rest: queries.append(sparql) or select(store, sparql, *rest))
+    queries = _queries(monkeypatch, integrity)
     changed.write_text(_deals("dup-third", [("deal-dup-3", "2024-07", "Third deal again")]), encoding="utf-8")
     incremental = build(own_data)
     assert len(copies) == 1
@@ -269,8 +296,12 @@ def test_shape_problems_after_a_change_are_those_of_a_cold_build(own_data: Setti
     sources = own_data.data_dir / "sources"
     build(own_data)
     asked: list[set[str] | None] = []
-    candidates = shacl.candidate_focus_nodes
-    monkeypatch.setattr(shacl, "candidate_focus_nodes", lambda store, shapes, within=None: asked.append(within) or candidates(store, shapes, within))
+
+    def asking(store: OxigraphStore, shapes: Graph, within: set[str] | None = None) -> set[str] | None:
+        asked.append(within)
+        return candidate_focus_nodes(store, shapes, within)
+
+    monkeypatch.setattr(shacl, "candidate_focus_nodes", asking)
     edited = sources / "ansteel-wikipedia.yaml"
     text = edited.read_text(encoding="utf-8")
     edited.write_text(text.replace("  publisher: Wikipedia\n", "  publisher: Wikipedia\n  published: '2024-05-01'\n"), encoding="utf-8")
@@ -427,7 +458,6 @@ def _landscape(own_data: Settings, extra: dict[str, str] | None = None) -> Path:
 def _derivation_notes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """What the build said about derivations made whole (graph.build.derive's note)."""
     notes: list[str] = []
-    derive = pipeline.derive
     monkeypatch.setattr(pipeline, "derive", lambda store, settings, quads=None, note=None, merge=None: derive(store, settings, quads, notes.append, merge))
     return notes
 
@@ -513,9 +543,7 @@ def test_the_manifest_patched_after_editing_adding_and_removing_entities_is_a_co
     text = offtake.read_text(encoding="utf-8")
     assert 'value: "45"' in text
     offtake.write_text(text.replace('value: "45"', 'value: "46"'), encoding="utf-8")
-    queries: list[str] = []
-    select = manifest_module.select
-    monkeypatch.setattr(manifest_module, "select", lambda store, sparql, *rest: queries.append(sparql) or select(store, sparql, *rest))
+    queries = _queries(monkeypatch, manifest_module)
     incremental = build(own_data)
     assert len(copies) == 1
     entries = [q for q in queries if "al:about ?x" not in q]  # claims_about: the statement hashes' input, not the entries'
@@ -542,11 +570,13 @@ def test_a_file_touched_but_unchanged_is_hashed_again_alone_and_changes_nothing(
     build(own_data)  # every file's stat is older than this build's clock: none left to hash again
     before = _published(own_data)
     hashed: list[str] = []
-    content_key = cache_module.content_key
-    monkeypatch.setattr(cache_module, "content_key", lambda data, display, version: hashed.append(display) or content_key(data, display, version))
-    work: list[str] = []
-    monkeypatch.setattr(pipeline, "derive", lambda *args: work.append("derive"))
-    monkeypatch.setattr(pipeline, "check_graph", lambda *args: work.append("check") or [])
+
+    def hashing(data: bytes, display: str, version: str) -> str:
+        hashed.append(display)
+        return content_key(data, display, version)
+
+    monkeypatch.setattr(cache_module, "content_key", hashing)
+    work = _work(monkeypatch)
     touched = sorted((own_data.data_dir / "sources").glob("*.yaml"))[3]
     os.utime(touched)
     build(own_data)
@@ -608,8 +638,12 @@ def test_a_kept_files_references_are_read_only_when_it_names_an_id_the_change_re
     (sources / "dup-deals.yaml").write_text(_deals("dup-deals", [("deal-dup-1", "2024-03", "First deal")]), encoding="utf-8")
     build(own_data)
     read: list[str] = []
-    result_of = pipeline.result_of
-    monkeypatch.setattr(pipeline, "result_of", lambda head, *rest: read.append(json.loads(head)["display"]) or result_of(head, *rest))
+
+    def reading(head: str, *rest: bytes) -> FileResult | None:
+        read.append(json.loads(head)["display"])
+        return result_of(head, *rest)
+
+    monkeypatch.setattr(pipeline, "result_of", reading)
     renamed = ORGANISATIONS.replace("Dup a Steel", "Dup A Steel")
     (sources / "dup-orgs.yaml").write_text(_deals("dup-orgs", [], renamed).replace("alliances:\n", "alliances: []\n"), encoding="utf-8")
     build(own_data)
@@ -685,9 +719,7 @@ def test_names_and_pages_after_changes_in_other_files_are_those_of_a_cold_build(
     for name in LANDSCAPE:
         (sources / name).unlink()
     build(own_data)
-    queries: list[str] = []
-    select = integrity.select
-    monkeypatch.setattr(integrity, "select", lambda store, sparql, *rest: queries.append(sparql) or select(store, sparql, *rest))
+    queries = _queries(monkeypatch, integrity)
     rules = {"alias-unique", "one-preferred-name", "one-file-per-page"}
     seen: list[list[str]] = []
     for step, edit in enumerate(edits):

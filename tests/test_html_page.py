@@ -4,7 +4,10 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections.abc import Callable
 from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,6 +17,7 @@ from graph.visualise.html import (
     VIS_DIR,
     json_for_script,
     read_payloads,
+    StoredView,
     render_html,
     view_from_json,
     vis_options,
@@ -36,17 +40,17 @@ class PageParser(HTMLParser):
         self.styles: list[str] = []
         self._open: tuple[str, dict[str, str | None]] | None = None
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
         self.tags.append((tag, attributes))
         if tag in ("script", "style"):
             self._open = (tag, attributes)
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style"):
             self._open = None
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if self._open is None:
             return
         tag, attributes = self._open
@@ -57,29 +61,29 @@ class PageParser(HTMLParser):
 
 
 @pytest.fixture
-def view():
+def view() -> StoredView:
     return view_from_json(SMALL)
 
 
 @pytest.fixture
-def page(view) -> str:
+def page(view: StoredView) -> str:
     return render_html(view)
 
 
 @pytest.fixture
-def parsed(page) -> PageParser:
+def parsed(page: str) -> PageParser:
     parser = PageParser()
     parser.feed(page)
     parser.close()
     return parser
 
 
-def embedded(parsed: PageParser, element_id: str):
+def embedded(parsed: PageParser, element_id: str) -> Any:
     (text,) = [text for attributes, text in parsed.scripts if attributes.get("id") == element_id]
     return json.loads(text)
 
 
-def test_fixture_has_what_the_tests_rely_on(view):
+def test_fixture_has_what_the_tests_rely_on(view: StoredView) -> None:
     kinds = {node["kind"] for node in view.data["nodes"].values()}
     labels = {node["label"] for node in view.data["nodes"].values()}
     assert "alliance-hub" in kinds
@@ -90,7 +94,7 @@ def test_fixture_has_what_the_tests_rely_on(view):
     assert {e["id"] for e in view.network.edges} == set(view.data["edges"])
 
 
-def test_no_tag_loads_from_an_address(parsed):
+def test_no_tag_loads_from_an_address(parsed: PageParser) -> None:
     for tag, attributes in parsed.tags:
         assert tag not in {"link", "iframe", "object", "embed", "img", "base", "frame", "audio", "video"}, tag
         if tag == "script":
@@ -100,16 +104,16 @@ def test_no_tag_loads_from_an_address(parsed):
                 assert not re.match(r"\s*(https?:)?//", value, re.IGNORECASE), (tag, name, value)
 
 
-def test_css_loads_nothing(parsed):
+def test_css_loads_nothing(parsed: PageParser) -> None:
     css = "\n".join(parsed.styles)
-    css += "\n".join(a["style"] for _, a in parsed.tags if a.get("style"))
+    css += "\n".join(style for _, a in parsed.tags if (style := a.get("style")))
     assert "@import" not in css
     for target in re.findall(r"url\(\s*['\"]?([^'\")]*)", css, flags=re.IGNORECASE):
         assert target.startswith("data:"), target
     assert "@font-face" not in css
 
 
-def test_only_known_addresses_appear_anywhere(page, view):
+def test_only_known_addresses_appear_anywhere(page: str, view: StoredView) -> None:
     allowed = set(URL.findall(_vis_text()))  # licence and namespace strings in vis-network's code
     allowed.add("http://www.w3.org/2000/svg")  # the namespace of the SVG export
     sources = [s["url"] for s in view.data["meta"]["sources"] if s["url"]]
@@ -121,11 +125,13 @@ def test_only_known_addresses_appear_anywhere(page, view):
     assert {url for url in sources if url.startswith("http")} <= found  # sources stay in the data
 
 
-def test_content_security_policy_forbids_every_request(page, parsed):
+def test_content_security_policy_forbids_every_request(page: str, parsed: PageParser) -> None:
     policies = [a for tag, a in parsed.tags
                 if tag == "meta" and (a.get("http-equiv") or "").lower() == "content-security-policy"]
     assert len(policies) == 1
-    policy = {part.split()[0]: part.split()[1:] for part in policies[0]["content"].split(";") if part.strip()}
+    content = policies[0]["content"]
+    assert content is not None
+    policy = {part.split()[0]: part.split()[1:] for part in content.split(";") if part.strip()}
     assert policy["default-src"] == ["'none'"]
     assert policy["connect-src"] == ["'none'"]
     assert policy["script-src"] == ["'unsafe-inline'"]
@@ -135,7 +141,7 @@ def test_content_security_policy_forbids_every_request(page, parsed):
     assert page.index("Content-Security-Policy") < min(page.index("<style"), page.index("<script"))
 
 
-def test_injected_labels_appear_only_escaped(page, parsed, view):
+def test_injected_labels_appear_only_escaped(page: str, parsed: PageParser, view: StoredView) -> None:
     assert "<img src=x onerror" not in page
     assert "alert(2)</script>" not in page
     assert "<script>alert" not in page
@@ -146,7 +152,7 @@ def test_injected_labels_appear_only_escaped(page, parsed, view):
     assert embedded(parsed, "alliance-data") == view.data
 
 
-def test_strings_in_the_page_shell_are_escaped(view):
+def test_strings_in_the_page_shell_are_escaped(view: StoredView) -> None:
     hostile = copy.deepcopy(view.data)
     hostile["meta"].update(title=XSS_SCRIPT, subtitle=XSS_IMG, filter_summary=XSS_IMG, data_date=XSS_IMG)
     hostile["legend"]["sector"][0]["label"] = XSS_IMG
@@ -162,14 +168,14 @@ def test_strings_in_the_page_shell_are_escaped(view):
     assert page.lower().count("</script") == 4
 
 
-def test_embedded_json_cannot_close_the_script():
+def test_embedded_json_cannot_close_the_script() -> None:
     text = json_for_script({"a": "</script><!-- \u2028\u2029 & <b>"})
     for forbidden in ("<", ">", "&", "\u2028", "\u2029"):
         assert forbidden not in text
     assert json.loads(text) == {"a": "</script><!-- \u2028\u2029 & <b>"}
 
 
-def test_data_that_is_not_json_is_refused(view, tmp_path):
+def test_data_that_is_not_json_is_refused(view: StoredView, tmp_path: Path) -> None:
     target = tmp_path / "page.html"
     target.write_text("previous", encoding="utf-8")
     view.data["nodes"]["bmw"]["measure"] = float("nan")
@@ -179,7 +185,7 @@ def test_data_that_is_not_json_is_refused(view, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["page.html"]
 
 
-def test_large_data_is_embedded_compressed(view):
+def test_large_data_is_embedded_compressed(view: StoredView) -> None:
     plain = render_html(view, compress=False)
     packed = render_html(view, compress=True)
     assert read_payloads(packed) == read_payloads(plain)
@@ -198,17 +204,18 @@ def test_large_data_is_embedded_compressed(view):
     (lambda v: v.network.nodes.append(dict(v.network.nodes[0])), "repeats the id 'bmw'"),
     (lambda v: v.network.nodes[0].update(x=float("inf")), "not a finite number"),
 ])
-def test_views_that_would_break_the_page_are_refused(view, break_it, message):
+def test_views_that_would_break_the_page_are_refused(
+        view: StoredView, break_it: Callable[[StoredView], object], message: str) -> None:
     break_it(view)
     with pytest.raises(AllianceError, match=message):
         render_html(view)
 
 
-def test_two_renders_are_identical(page):
+def test_two_renders_are_identical(page: str) -> None:
     assert render_html(view_from_json(SMALL)) == page
 
 
-def test_write_html_replaces_the_file_in_one_step(view, tmp_path):
+def test_write_html_replaces_the_file_in_one_step(view: StoredView, tmp_path: Path) -> None:
     target = tmp_path / "out" / "alliances.html"
     with pytest.raises(AllianceError, match="does not exist"):  # a folder is never made behind the user's back
         write_html(view, target)
@@ -221,27 +228,27 @@ def test_write_html_replaces_the_file_in_one_step(view, tmp_path):
     assert [p.name for p in target.parent.iterdir()] == ["alliances.html"]
 
 
-def test_size_is_reasonable(page):
+def test_size_is_reasonable(page: str) -> None:
     vis = len(_vis_text().encode("utf-8"))
     size = len(page.encode("utf-8"))
     assert vis < size < vis + 150_000
 
 
-def test_page_is_readable_without_javascript(page):
+def test_page_is_readable_without_javascript(page: str) -> None:
     assert '<h1 id="page-title">Decarbonisation alliances: automakers and their material suppliers</h1>' in page
     assert "2025-11-07" in page
     for label in ("Automotive", "Corporate group", "Battery materials", "PageRank in the alliance network"):
         assert label in page.split('id="alliance-data"')[0]
 
 
-def test_print_stylesheet_hides_controls_and_keeps_the_legend(parsed):
+def test_print_stylesheet_hides_controls_and_keeps_the_legend(parsed: PageParser) -> None:
     css = parsed.styles[-1]
     block = css[css.index("@media print"):]
     assert ".toolbar" in block and "display: none" in block
     assert ".legend" not in block.split("display: none")[0].split("{")[-2]
 
 
-def test_options_keep_the_picture_fixed(view):
+def test_options_keep_the_picture_fixed(view: StoredView) -> None:
     view.network.options = {"physics": {"enabled": True, "solver": "barnesHut"}, "nodes": {"shape": "box"}}
     options = vis_options(view.network)
     assert options["physics"]["enabled"] is False
@@ -249,7 +256,7 @@ def test_options_keep_the_picture_fixed(view):
     assert options["interaction"]["hover"] is True
 
 
-def test_pyvis_default_options_are_not_taken_for_the_views(view):
+def test_pyvis_default_options_are_not_taken_for_the_views(view: StoredView) -> None:
     from pyvis.network import Network
 
     view.network.options = Network().options
@@ -258,7 +265,7 @@ def test_pyvis_default_options_are_not_taken_for_the_views(view):
     assert options["edges"]["smooth"] is False
 
 
-def test_vis_titles_are_dropped(view, parsed):
+def test_vis_titles_are_dropped(view: StoredView, parsed: PageParser) -> None:
     view.network.nodes[0]["title"] = XSS_IMG
     network = embedded(_parse(render_html(view)), "alliance-network")
     assert all("title" not in item for item in network["nodes"] + network["edges"])
