@@ -18,7 +18,7 @@ COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?a a al:Alliance }"
 
 
 def _alliances(settings: Settings) -> int:
-    return int(next(iter(OxigraphStore.open(settings.store_path).query(COUNT)))["n"].value)
+    return int(next(iter(select(OxigraphStore.open(settings.store_path), COUNT)))["n"].value)
 
 
 def _nquads(settings: Settings) -> list[bytes]:
@@ -63,8 +63,8 @@ def test_one_named_graph_per_source_plus_vocabulary_and_derived(built: Settings,
     assert len(sources) == len(list((built.data_dir / "sources").glob("*.yaml")))
     assert {built.graph_iri(n) for n in ("ontology", "taxonomies", "derived")} <= set(graphs)
     # the default graph is the merge of the named graphs, each triple once (see OxigraphStore.materialise_union)
-    merged = int(next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"].value)
-    distinct = int(next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }")))["n"].value)
+    merged = int(next(iter(select(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"].value)
+    distinct = int(next(iter(select(store, "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }")))["n"].value)
     assert merged == distinct
 
 

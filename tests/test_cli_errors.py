@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from graph.ask.query import NamedQuery, Parameter, bind
 from graph.cli import main
@@ -20,7 +20,7 @@ from graph.rdf.store import OxigraphStore
 EXIT_ERROR = 2
 
 
-def run(runner: CliRunner, settings: Settings, *args: str) -> "object":
+def run(runner: CliRunner, settings: Settings, *args: str) -> Result:
     return runner.invoke(main, ["--store", str(settings.store_path), *args])
 
 

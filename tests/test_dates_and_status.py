@@ -16,6 +16,7 @@ from graph.network.filters import NetworkFilter
 from graph.network.landscape import load_landscape
 from graph.config import TAXONOMY_NS, Settings
 from graph.problems import Severity
+from graph.rdf.query_forms import select
 from graph.rdf.store import OxigraphStore
 
 from conftest import FIXTURES, seed_corpus
@@ -75,7 +76,7 @@ def dated(tmp_path_factory: pytest.TempPathFactory) -> tuple[OxigraphStore, Sett
 
 
 def _one(store: OxigraphStore, settings: Settings, ident: str, sparql: str) -> list[str | None]:
-    rows = list(store.query(sparql, {"a": ox.NamedNode(settings.entity_iri("alliance", ident))}))
+    rows = list(select(store, sparql, {"a": ox.NamedNode(settings.entity_iri("alliance", ident))}))
     assert len(rows) == 1, f"{ident}: {len(rows)} rows"
     return [rows[0][v].value if rows[0][v] is not None else None for v in range(1, len(rows[0]))]
 
@@ -113,14 +114,15 @@ def test_the_current_status_is_the_furthest_stage_reported(dated: tuple[Oxigraph
     assert _one(store, settings, "undated-deliveries-after-a-dated-memorandum", sparql) == [f"{TAXONOMY_NS}status/delivering"]
     assert _one(store, settings, "status-tie-on-a-date", sparql) == [f"{TAXONOMY_NS}status/final-investment-decision"]
     assert _one(store, settings, "status-only-undated", sparql) == [f"{TAXONOMY_NS}status/non-binding"]
-    assert list(store.query(sparql, {"a": ox.NamedNode(settings.entity_iri("alliance", "only-a-delivery-start"))})) == []
+    assert list(select(store, sparql, {"a": ox.NamedNode(settings.entity_iri("alliance", "only-a-delivery-start"))})) == []
 
 
 def test_asking_for_binding_deals_finds_the_later_stages_too(dated: tuple[OxigraphStore, Settings]) -> None:
     """Final investment decision, delivering and completed are narrower than binding (statuses.ttl)."""
     store, settings = dated
     rows = run_named(store, "alliances-by-status", {"status": "binding"})
-    found = {row["alliance_id"].value.rsplit("/", 1)[-1]: row["current"].value for row in rows}  # type: ignore[index]
+    assert isinstance(rows, ox.QuerySolutions)
+    found = {row["alliance_id"].value.rsplit("/", 1)[-1]: row["current"].value for row in rows}
     assert found["status-tie-on-a-date"] == "final investment decision"
     assert "status-only-undated" not in found  # non-binding
     landscape = load_landscape(store)
@@ -152,7 +154,7 @@ def test_the_bluemint_memoranda_of_october_2022_do_not_count_in_their_delivery_y
     """Both were signed in October 2022 for supplies from 2026 (their start). The Miele record's
     source is dated 2022-10-13; the Mubea memorandum's SteelOrbis page shows no date, and
     Stahleisen's report of it, dated 2022-10-04, gives its year."""
-    years = {row["a"].value.rsplit("/", 1)[-1]: (row["y"].value if row["y"] else None, row["b"].value) for row in store.query(
+    years = {row["a"].value.rsplit("/", 1)[-1]: (row["y"].value if row["y"] else None, row["b"].value) for row in select(store,
         "SELECT ?a ?y ?b WHERE { VALUES ?a { <https://w3id.org/alliance-graph/id/alliance/thyssenkrupp-steel-miele-bluemint-mou> "
         "<https://w3id.org/alliance-graph/id/alliance/thyssenkrupp-steel-mubea-bluemint-mou> } ?a al:yearBasis ?b OPTIONAL { ?a al:year ?y } }")}
     assert years["thyssenkrupp-steel-miele-bluemint-mou"] == ("2022", "earliest source publication")

@@ -18,6 +18,7 @@ from graph.build.display import language_rank, preference
 from graph.network.landscape import load_landscape
 from graph.ask.profile import profile
 from graph.ask.resolve import display_label, search
+from graph.rdf.query_forms import select
 from graph.rdf.store import OxigraphStore
 
 from conftest import seed_corpus
@@ -27,9 +28,11 @@ NAMED = ("al:Alliance", "org:Organization", "foaf:Person", "org:Post", "al:DataP
 
 
 def _label(store: OxigraphStore, settings: Settings, kind: str, ident: str) -> ox.Literal:
-    rows = list(store.query("SELECT ?e ?l WHERE { ?e al:displayLabel ?l }", {"e": ox.NamedNode(settings.entity_iri(kind, ident))}))
+    rows = list(select(store, "SELECT ?e ?l WHERE { ?e al:displayLabel ?l }", {"e": ox.NamedNode(settings.entity_iri(kind, ident))}))
     assert len(rows) == 1, f"{kind}/{ident}: {len(rows)} display labels"
-    return rows[0]["l"]
+    label = rows[0]["l"]
+    assert isinstance(label, ox.Literal)
+    return label
 
 
 # ------------------------------------------------------------------ the rule
@@ -76,7 +79,7 @@ def test_a_build_picks_labels_in_the_configured_order(languages: tuple[str, ...]
 # ------------------------------------------------------------------ one label per entity, read by everyone
 
 def test_every_named_entity_has_exactly_one_display_label(store: OxigraphStore) -> None:
-    counts = store.query("""
+    counts = select(store, """
         SELECT ?e (COUNT(DISTINCT ?l) AS ?n) WHERE { VALUES ?class { %s } ?e a ?class OPTIONAL { ?e al:displayLabel ?l } }
         GROUP BY ?e HAVING (COUNT(DISTINCT ?l) != 1)""" % " ".join(NAMED))
     assert [(row["e"].value, row["n"].value) for row in counts] == []
@@ -108,7 +111,7 @@ def test_display_label_prefers_english_then_chinese_and_keeps_the_language(built
     compile_all(names, settings, seed_corpus() + [record])
     assert _label(names, settings, "organisation", "example-steel-ja-zh") == ox.Literal("例示钢铁", language="zh")  # zh before ja
     assert _label(names, settings, "organisation", "example-auto-hant-zh") == ox.Literal("例示汽车", language="zh")  # zh before zh-hant
-    nameless = store.query("SELECT ?c WHERE { ?c a al:Claim FILTER NOT EXISTS { ?c skos:prefLabel ?any } } LIMIT 1")
+    nameless = select(store, "SELECT ?c WHERE { ?c a al:Claim FILTER NOT EXISTS { ?c skos:prefLabel ?any } } LIMIT 1")
     claim = next(iter(nameless))["c"]
     assert display_label(store, claim.value) == claim.value.rsplit("/", 1)[-1]  # the id, without a language
 
@@ -130,7 +133,7 @@ def test_a_claim_is_shown_once_in_its_display_measure(store: OxigraphStore) -> N
     alliances = load_landscape(store).alliances.values()
     tokyo = next(a for a in alliances if a.id == "tokyo-steel-toyota-eaf-automotive-sheet")
     assert [c["measure"] for c in tokyo.claims] == [  # stated only in Chinese: no longer dropped from the network
-        row["m"].value for row in store.query("SELECT ?a ?m WHERE { ?c al:about ?a ; al:displayMeasure ?m } ORDER BY ?m", {"a": ox.NamedNode(tokyo.iri)})]
+        row["m"].value for row in select(store, "SELECT ?a ?m WHERE { ?c al:about ?a ; al:displayMeasure ?m } ORDER BY ?m", {"a": ox.NamedNode(tokyo.iri)})]
     assert tokyo.claims
 
 
@@ -153,7 +156,7 @@ def test_no_query_or_module_chooses_a_label_language_itself() -> None:
 # ------------------------------------------------------------------ the alliance's year
 
 def test_every_alliance_has_one_year_basis_and_a_year_unless_none_is_known(store: OxigraphStore) -> None:
-    rows = list(store.query("""
+    rows = list(select(store, """
         SELECT ?a (COUNT(DISTINCT ?basis) AS ?bases) (COUNT(DISTINCT ?year) AS ?years) (SAMPLE(?basis) AS ?b) WHERE {
           ?a a al:Alliance OPTIONAL { ?a al:yearBasis ?basis } OPTIONAL { ?a al:year ?year } } GROUP BY ?a"""))
     assert len(rows) > 100
@@ -164,7 +167,7 @@ def test_every_alliance_has_one_year_basis_and_a_year_unless_none_is_known(store
 
 def test_the_network_reads_the_derived_year(store: OxigraphStore) -> None:
     derived = {row["a"].value: (int(row["y"].value) if row["y"] else None, row["b"].value)
-               for row in store.query("SELECT ?a ?y ?b WHERE { ?a al:yearBasis ?b OPTIONAL { ?a al:year ?y } }")}
+               for row in select(store, "SELECT ?a ?y ?b WHERE { ?a al:yearBasis ?b OPTIONAL { ?a al:year ?y } }")}
     landscape = load_landscape(store)
     assert {a.iri: (a.year, a.year_basis) for a in landscape.alliances.values()} == derived
     memorandum = next(a for a in landscape.alliances.values() if a.id == "sms-group-ansteel-green-steel-mou")
@@ -190,9 +193,9 @@ def test_profiles_show_the_year_with_its_basis(store: OxigraphStore) -> None:
 
 def test_derived_graph_is_described_by_the_ontology(store: OxigraphStore) -> None:
     """Every predicate the derived graph uses is a term the ontology or a reused vocabulary defines."""
-    used = {row["p"].value for row in store.query(
+    used = {row["p"].value for row in select(store,
         "SELECT DISTINCT ?p WHERE { GRAPH <https://w3id.org/alliance-graph/id/graph/derived> { ?s ?p ?o } }")}
     own = {p for p in used if p.startswith("https://w3id.org/alliance-graph/ontology#")}
-    defined = {row["t"].value for row in store.query(
+    defined = {row["t"].value for row in select(store,
         "SELECT ?t WHERE { GRAPH <https://w3id.org/alliance-graph/id/graph/ontology> { ?t a ?kind } }")}
     assert own and own <= defined, own - defined

@@ -10,7 +10,9 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 import pytest
+from rdflib import Graph
 
 import graph.validate.integrity as integrity
 import graph.validate.shacl as shacl
@@ -18,9 +20,11 @@ from graph.build.incremental import STATE_FILE
 from graph.build.pipeline import build
 from graph.config import Settings
 from graph.problems import Problem, Severity, problems_as_json
-from graph.rdf.store import OxigraphStore
+from graph.rdf.query_forms import Substitutions, select
+from graph.rdf.store import GraphStore, OxigraphStore
 from graph.validate.integrity import Scope
 from graph.validate.locations import Locations
+from graph.validate.shape_filter import candidate_focus_nodes
 
 from conftest import seed_corpus
 from test_build_incremental import ORGANISATIONS, _deals, _published, _summary, copies  # noqa: F401 (copies: a fixture)
@@ -150,11 +154,17 @@ def test_previous_problems_that_name_no_entity_make_the_scoped_checks_run_whole(
     path.write_text(json.dumps(state), encoding="utf-8")
 
     asked: list[set[str] | None] = []
-    candidates = shacl.candidate_focus_nodes
-    monkeypatch.setattr(shacl, "candidate_focus_nodes", lambda store, shapes, within=None: asked.append(within) or candidates(store, shapes, within))
     queries: list[str] = []
-    select = integrity.select
-    monkeypatch.setattr(integrity, "select", lambda store, sparql, *rest: queries.append(sparql) or select(store, sparql, *rest))
+
+    def candidates(store: OxigraphStore, shapes: Graph, within: set[str] | None = None) -> set[str] | None:
+        asked.append(within)
+        return candidate_focus_nodes(store, shapes, within)
+
+    def selected(store: GraphStore, sparql: str, substitutions: Substitutions | None = None) -> ox.QuerySolutions:
+        queries.append(sparql)
+        return select(store, sparql, substitutions)
+    monkeypatch.setattr(shacl, "candidate_focus_nodes", candidates)
+    monkeypatch.setattr(integrity, "select", selected)
     (sources / "dup-second.yaml").write_text(_deals("dup-second", [("deal-dup-2", "2021-05", "Second deal")]), encoding="utf-8")
     incremental = build(own_data)
     assert len(copies) == 1

@@ -209,12 +209,15 @@ def _sparqlwrapper(url: str, name: str, method: str) -> Any:
             rdf_format, media = "turtle", "text/turtle"
         result = client.query()
         assert result.info()["content-type"].startswith(media)
-        graph = Graph().parse(data=result.convert(), format=rdf_format)
+        data = result.convert()
+        assert isinstance(data, (str, bytes))
+        graph = Graph().parse(data=data, format=rdf_format)
         return _triples(graph, _rdflib_term)
     client.setReturnFormat(JSON)
     result = client.query()
     assert result.info()["content-type"].startswith("application/sparql-results+json")
     document = result.convert()
+    assert isinstance(document, dict)
     if "boolean" in document:
         return document["boolean"]
     return _rows([{var: _json_term(value) for var, value in binding.items()}
@@ -241,6 +244,7 @@ def test_sparqlwrapper_agrees_with_pyoxigraph(endpoint: Endpoint, oracle: dict[s
 def _rdflib_store(url: str, name: str) -> Any:
     from rdflib import Graph
     from rdflib.plugins.stores.sparqlstore import SPARQLStore
+    from rdflib.query import ResultRow
 
     store = SPARQLStore(query_endpoint=url, timeout=60)  # SPARQL XML results; RDF/XML graphs
     try:
@@ -249,8 +253,13 @@ def _rdflib_store(url: str, name: str) -> Any:
             return bool(result.askAnswer)
         if result.type in ("CONSTRUCT", "DESCRIBE"):
             return _triples(result.graph, _rdflib_term)
+        assert result.vars is not None
         variables = [str(v) for v in result.vars]
-        return _rows([{var: _rdflib_term(row[var]) for var in variables if row[var] is not None} for row in result])
+        rows = []
+        for row in result:
+            assert isinstance(row, ResultRow)
+            rows.append({var: _rdflib_term(row[var]) for var in variables if row[var] is not None})
+        return _rows(rows)
     finally:
         store.close()
 

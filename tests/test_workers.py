@@ -14,15 +14,16 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
 
 import graph.serve.workers as workers
 from graph.serve.context import MIB
+from graph.serve.execute import Limits, Outcome
 from graph.serve.protocol import Operation
-from graph.serve.workers import Limits, QueryPool
+from graph.serve.workers import QueryPool
 from conftest import child_pids
 from endpoint_support import Server, captured_access_log, make_store, running_server
 
@@ -314,19 +315,25 @@ class HeldWorker:
         self.release, self.running, self.ended = threading.Event(), threading.Event(), False
         HeldWorker.made.append(self)
 
-    def roundtrip(self, op: Operation, deadline_s: float, memory_bytes: int) -> workers.Outcome:
+    def roundtrip(self, op: Operation, deadline_s: float, memory_bytes: int) -> Outcome:
         self.running.set()
         if not self.release.wait(WAIT_S):
             raise AssertionError(f"the test did not release its query within {WAIT_S} s")
         self.release.clear()
         self.running.clear()
-        return workers.Outcome(200, "text/plain", b"released")
+        return Outcome(200, "text/plain", b"released")
 
     def interrupt(self) -> None:
         self.ended = True
         self.release.set()
 
     kill = interrupt
+
+
+def held(pool: QueryPool) -> set[HeldWorker]:
+    """The pool's workers, which the pool types as its own (workers._Worker)."""
+    assert all(isinstance(worker, HeldWorker) for worker in pool._all), "the pool must start HeldWorkers only"
+    return cast(set[HeldWorker], pool._all)
 
 
 @pytest.fixture
@@ -337,7 +344,7 @@ def held_pool(small_store: Path) -> Iterator[Callable[..., QueryPool]]:
 
     def make(size: int, writable: bool = False, client_queue: int = 8) -> QueryPool:
         pool = QueryPool(small_store, size, 30.0, Limits(100, 10_000, client_queue=client_queue), writable=writable,
-                         starter=HeldWorker)
+                         starter=HeldWorker)  # type: ignore[arg-type]  # the pool types a starter by _Worker, not by the methods it calls
         pools.append(pool)
         return pool
     yield make
@@ -355,7 +362,7 @@ def test_the_pool_keeps_a_spare_grows_to_twice_its_size_and_retires_idle_extras(
             clients = [f"192.0.2.{i}" for i in range(1, 6)]
             queries = [asyncio.create_task(pool.run(query(LIGHT), client)) for client in clients[:3]]
             await until(lambda: pool.turns.busy == 3, "three queries holding workers")
-            await until(lambda: len(pool._all) == 4 and pool.turns.idle, "a new spare, the fourth worker")
+            await until(lambda: len(pool._all) == 4 and bool(pool.turns.idle), "a new spare, the fourth worker")
             queries.append(asyncio.create_task(pool.run(query(LIGHT), clients[3])))
             await until(lambda: pool.turns.busy == 4, "the fourth client served at once")
             queries.append(asyncio.create_task(pool.run(query(LIGHT), clients[4])))
@@ -369,9 +376,9 @@ def test_the_pool_keeps_a_spare_grows_to_twice_its_size_and_retires_idle_extras(
                 worker.release.set()
             assert [answer.status for answer in await asyncio.gather(*queries)] == [200] * 5
             await until(lambda: len(pool._all) == pool.least and not pool.turns.busy, "the extra worker retired")
-            (retired,) = [worker for worker in HeldWorker.made if worker not in pool._all]
+            (retired,) = [worker for worker in HeldWorker.made if worker not in held(pool)]
             await until(lambda: retired.ended, "the retired worker stopped")
-            assert not any(worker.ended for worker in pool._all)
+            assert not any(worker.ended for worker in held(pool))
         finally:
             await pool.close()
     asyncio.run(scenario())
@@ -527,7 +534,11 @@ def test_closing_the_pool_waits_for_a_worker_still_starting_and_stops_it(small_s
         await pool.start()
         running = asyncio.create_task(pool.run(query(RUNAWAY), "192.0.2.1"))
         await until(starter.waiting.is_set, "a worker starting")
-        opener = threading.Thread(target=lambda: (wait_until(lambda: pool._closed, "close"), starter.gate.set()))
+
+        def open_once_closed() -> None:
+            wait_until(lambda: pool._closed, "close")
+            starter.gate.set()
+        opener = threading.Thread(target=open_once_closed)
         opener.start()
         await pool.close()
         in_flight = starter.calls - starter.ended
