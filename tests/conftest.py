@@ -6,6 +6,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from click.testing import CliRunner
@@ -71,7 +72,7 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
-def browser_unavailable(reason: str) -> None:
+def browser_unavailable(reason: str) -> NoReturn:
     """Skip, or fail where the browser tests must run (CI sets ALLIANCES_REQUIRE_BROWSER)."""
     if os.environ.get("ALLIANCES_REQUIRE_BROWSER"):
         pytest.fail(f"{reason} ALLIANCES_REQUIRE_BROWSER is set, so the browser tests must run.")

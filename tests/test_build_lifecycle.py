@@ -50,7 +50,7 @@ def title_over_sparql(client: httpx.Client) -> str:
     response = client.get("/sparql", params={"query": TITLE_QUERY}, headers={"Accept": "application/sparql-results+json"})
     assert response.status_code == 200, response.text
     [binding] = response.json()["results"]["bindings"]
-    return binding["t"]["value"]
+    return str(binding["t"]["value"])
 
 
 def test_a_running_server_answers_from_each_new_build(own_data: Settings) -> None:
@@ -83,6 +83,7 @@ def test_a_worker_replaced_after_rebuilds_opens_the_current_build(own_data: Sett
 def _first_answer(client: httpx.Client, server: Server) -> str:
     """The title, from the first light query that gets a worker: while the killed worker's
     replacement starts, a query may wait out the deadline (503); a few attempts are enough."""
+    response: httpx.Response
     for _ in range(5):
         response = client.get("/sparql", params={"query": TITLE_QUERY}, headers={"Accept": "application/sparql-results+json"})
         if response.status_code != 503:
@@ -94,6 +95,7 @@ def _first_answer(client: httpx.Client, server: Server) -> str:
 def test_a_build_folder_held_by_a_reader_survives_pruning(own_data: Settings) -> None:
     held = publish_edition(own_data, 0)
     reader = OxigraphStore.open(own_data.store_path)
+    newest: Path
     for n in (1, 2, 3):
         newest = publish_edition(own_data, n)
     assert held.is_dir() and held.name in folders(own_data)

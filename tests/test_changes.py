@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import feedparser
+import feedparser  # type: ignore[import-untyped]  # feedparser publishes no type information
 import jsonschema
 import pytest
 from click.testing import CliRunner
@@ -259,7 +259,7 @@ def test_the_atom_form_parses_with_its_required_elements(runner: CliRunner, two_
 def served(settings: Settings) -> Iterator[TestClient]:
     """The explorer's routes over the published build of ``settings``, through the test client."""
     store = OxigraphStore.open(settings.store_path)
-    context = ServerContext(ServeSettings(store_path=settings.store_path, base=settings.base), store, pool=None)
+    context = ServerContext(ServeSettings(store_path=settings.store_path, base=settings.base), store, pool=None)  # type: ignore[arg-type]  # the explorer reads any store and never the pool
     with TestClient(Starlette(routes=explorer_routes(context))) as test_client:
         yield test_client
     store.close()

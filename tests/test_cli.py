@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 import pyoxigraph as ox
 from rdflib import Graph
 from wcwidth import wcswidth, wcwidth
@@ -18,15 +18,16 @@ from graph.config import Settings
 from conftest import FIXTURES
 
 
-def run(runner: CliRunner, settings: Settings, *args: str, input: str | None = None):
+def run(runner: CliRunner, settings: Settings, *args: str, input: str | None = None) -> Result:
     return runner.invoke(main, ["--store", str(settings.store_path), *args], input=input)
 
 
 def _alliance_count(settings: Settings) -> int:
     """Counted in-process, without the command line, to compare with what the CLI prints."""
+    from graph.rdf.query_forms import select
     from graph.rdf.store import OxigraphStore
     store = OxigraphStore.open(settings.store_path)
-    return int(next(iter(store.query("SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a a al:Alliance }")))["n"].value)
+    return int(next(iter(select(store, "SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a a al:Alliance }")))["n"].value)
 
 
 def test_build_prints_a_summary(runner: CliRunner, tmp_path: Path) -> None:

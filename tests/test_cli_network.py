@@ -7,14 +7,14 @@ import json
 from pathlib import Path
 
 import networkx as nx
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from graph.cli import main
 from graph.config import Settings
 from graph.rdf.store import OxigraphStore
 
 
-def run(runner: CliRunner, settings: Settings, *args: str):
+def run(runner: CliRunner, settings: Settings, *args: str) -> Result:
     return runner.invoke(main, ["--store", str(settings.store_path), *args])
 
 

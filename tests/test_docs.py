@@ -12,7 +12,7 @@ import copy
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ import jsonschema
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
-from cogapp import Cog
+from cogapp import Cog  # type: ignore[import-untyped]  # cogapp publishes no type information
 
 from graph.ask.profile import profile
 from graph.ask.resolve import KINDS, kind_and_id
@@ -29,6 +29,7 @@ from graph.build.pipeline import compile_all
 from graph.cli import main
 from graph.cli.reference import command_reference, load_schema, schema_fields
 from graph.config import PROJECT_ROOT, Settings
+from graph.rdf.query_forms import select
 from graph.rdf.store import OxigraphStore
 
 from conftest import FIXTURES, seed_corpus
@@ -163,7 +164,7 @@ def sample_of_every_kind(store: OxigraphStore, per_kind: int = 8) -> dict[str, l
     rare_paths = {"alliance": ("al:announcement", "al:statusChange/al:dateBasis", "al:statusChange", "al:plant"),
                   "organisation": ("^al:operator", "^al:party/^al:participation/^al:about"),
                   "plant": ("^al:plant", "al:operator")}
-    rare = {kind: [min(row["e"].value for row in store.query(f"SELECT DISTINCT ?e WHERE {{ ?e {p} ?x }}")) for p in paths]
+    rare = {kind: [min(row["e"].value for row in select(store, f"SELECT DISTINCT ?e WHERE {{ ?e {p} ?x }}")) for p in paths]
             for kind, paths in rare_paths.items()}
     sample = {}
     for kind, entities in by_kind.items():
@@ -214,7 +215,7 @@ def test_every_field_of_the_show_schema_is_in_some_output(profiles: list[dict[st
 def test_the_show_schema_refuses_drift(profiles: list[dict[str, Any]]) -> None:
     organisation = next(p for p in profiles if p["kind"] == "organisation" and p["alliances"] and p["alliances"][0]["partners"])
     alliance = next(p for p in profiles if p["kind"] == "alliance")
-    cases = {
+    cases: dict[str, Callable[[dict[str, Any]], object]] = {
         "an unknown field": lambda p: p.update(since=2020),
         "a missing field": lambda p: p.pop("sources"),
         "an unknown field in an alliance's partner": lambda p: p["alliances"][0]["partners"][0].update(country="CN"),

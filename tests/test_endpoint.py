@@ -92,7 +92,7 @@ def assert_no_connection(listening: Listener) -> None:
     assert not calls, f"the endpoint connected to a URL named in the request: {calls[0][:80]!r}"
 
 
-def _timeout(kwargs: dict) -> dict:
+def _timeout(kwargs: dict[str, Any]) -> dict[str, Any]:
     kwargs.setdefault("timeout", 30.0)  # above every deadline here, on a loaded machine too
     return kwargs
 
@@ -116,7 +116,9 @@ def request(method: str, url: str, **kwargs: Any) -> httpx.Response:
 def ask(server: Server, query: str, **headers: str) -> bool:
     response = get(server.sparql, params={"query": query}, headers={"accept": JSON, **headers})
     assert response.status_code == 200, response.text
-    return response.json()["boolean"]
+    answer = response.json()["boolean"]
+    assert isinstance(answer, bool), response.text
+    return answer
 
 
 def post_update(server: Server, update: str, **headers: str) -> httpx.Response:
@@ -320,9 +322,10 @@ def test_load_is_refused(update: str, writable: Server, project: Server) -> None
     assert not ask(writable, f"ASK {{ GRAPH <{EX}loaded> {{ ?s ?p ?o }} }}")
 
 
-def _rows(response: httpx.Response) -> list[dict]:
+def _rows(response: httpx.Response) -> list[dict[str, Any]]:
     assert response.status_code == 200, response.text
-    return response.json()["results"]["bindings"]
+    rows: list[dict[str, Any]] = response.json()["results"]["bindings"]
+    return rows
 
 
 FROM_FILE = [

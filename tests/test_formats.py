@@ -3,6 +3,8 @@ the command line's names, the endpoint's content negotiation and the explorer's 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -10,12 +12,12 @@ import pytest
 from graph.ask.export import ExportFormat
 from graph.ask.results import OutputFormat
 from graph.config import PROJECT_ROOT
-from graph.rdf.formats import GRAPHS, RESULTS, for_media_type, listed, named, offers
+from graph.rdf.formats import GRAPHS, RESULTS, Format, for_media_type, listed, named, offers
 from graph.serve.protocol import choose_format
 
 
 @pytest.mark.parametrize("fmt", GRAPHS + RESULTS, ids=lambda f: f.name)
-def test_each_alias_is_one_pyoxigraph_reads_as_that_format(fmt) -> None:
+def test_each_alias_is_one_pyoxigraph_reads_as_that_format(fmt: Format[Any]) -> None:
     """The aliases are pyoxigraph's, not ours: each maps to the format in pyoxigraph itself."""
     for media in fmt.media_types:
         assert type(fmt.format).from_media_type(media) == fmt.format, media
@@ -23,7 +25,8 @@ def test_each_alias_is_one_pyoxigraph_reads_as_that_format(fmt) -> None:
 
 
 def test_names_and_media_types_name_one_format_each() -> None:
-    for formats in (GRAPHS, RESULTS):
+    tables: tuple[Sequence[Format[Any]], ...] = (GRAPHS, RESULTS)
+    for formats in tables:
         names = [name for f in formats for name in (f.name, *f.other_names)]
         assert len(names) == len(set(names))
         assert len(offers(formats)) == len(set(offers(formats)))
@@ -54,7 +57,7 @@ def test_the_command_line_names_are_formats_of_the_table() -> None:
     ("text/plain", GRAPHS, ("text/plain", "ntriples")),
     ("text/csv;q=0.5, application/sparql-results+xml", RESULTS, ("application/sparql-results+xml", "xml")),
 ])
-def test_choose_format(accept, formats, expected) -> None:
+def test_choose_format(accept: str | None, formats: Sequence[Format[Any]], expected: tuple[str, str]) -> None:
     chosen = choose_format(accept, formats)
     assert chosen is not None and (chosen[0], chosen[1].name) == expected
 

@@ -209,7 +209,7 @@ def test_endpoint_xml_results_and_rdf_xml_are_well_formed(server: Server) -> Non
 
 def test_explorer_rdf_xml_is_well_formed(hostile: Settings) -> None:
     store = OxigraphStore.open(hostile.store_path)
-    context = ServerContext(ServeSettings(store_path=hostile.store_path, base=hostile.base), store, pool=None)
+    context = ServerContext(ServeSettings(store_path=hostile.store_path, base=hostile.base), store, pool=None)  # type: ignore[arg-type]  # the explorer reads any store and never the pool
     with TestClient(Starlette(routes=explorer_routes(context))) as client:
         response = client.get("/id/organisation/hbis", params={"format": "rdfxml"})
     store.close()

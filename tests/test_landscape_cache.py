@@ -348,6 +348,7 @@ def test_a_row_is_each_field_in_its_order_with_every_set_sorted() -> None:
     for name, items in (("sources", landscape.sources), ("organisations", landscape.organisations), ("alliances", landscape.alliances)):
         assert len(sections[name]) == len(items) > 0
         for item, row in zip(items.values(), sections[name]):
+            assert dataclasses.is_dataclass(item)
             fields = [getattr(item, f.name) for f in dataclasses.fields(item) if f.init]
             expected = [sorted(value) if isinstance(value, set) else value for value in fields]
             assert json.loads(row) == json.loads(json.dumps(expected)), (name, item)

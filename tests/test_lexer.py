@@ -24,8 +24,9 @@ from network_support import Listener
 MAX_CHARS = 100_000
 WEIRD = "http://a"  # a namespace to which a local name cannot always be appended (see graph/rdf/sparql_text.py)
 PROLOGUE = "PREFIX u: <{url}> PREFIX : <{url}> PREFIX e: <http://e/> PREFIX w: <" + WEIRD + ">\n"
-OBJECTS = [ox.Literal(True), ox.NamedNode("http://e/x.y"), ox.NamedNode(WEIRD), ox.NamedNode("http://a/#"), ox.Literal("x"),
-           ox.Literal("1e5", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#double"))]
+OBJECTS: list[ox.NamedNode | ox.Literal] = [
+    ox.Literal(True), ox.NamedNode("http://e/x.y"), ox.NamedNode(WEIRD), ox.NamedNode("http://a/#"), ox.Literal("x"),
+    ox.Literal("1e5", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#double"))]
 
 # What can end right before the keyword, in a group (queries) or an update request.
 QUERY_CONTEXTS = [

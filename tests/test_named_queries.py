@@ -15,10 +15,12 @@ import os
 import shlex
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from graph.config import DEFAULT_BASE, PROJECT_ROOT
 from graph.ask.query import NamedQuery, named_queries, run_named
+from graph.rdf.query_forms import select
 from graph.rdf.store import OxigraphStore
 
 from conftest import EMPTY_ON_DATA
@@ -58,6 +60,7 @@ def first_example(query: NamedQuery) -> dict[str, str]:
 def answer(store: OxigraphStore, name: str, params: dict[str, str] | None = None) -> tuple[list[str], list[Row]]:
     """The columns and rows of a named query; unbound cells are left out of a row."""
     result = run_named(store, name, params or {})
+    assert isinstance(result, ox.QuerySolutions)
     columns = [variable.value for variable in result.variables]
     rows = [{column: row[column].value for column in columns if row[column] is not None} for row in result]
     return columns, rows
@@ -220,7 +223,7 @@ def test_agreements_by_year_basis(store: OxigraphStore) -> None:
     assert years["Carbon-Neutral 'Green Steel' Cooperation Memorandum"] == ("2024", "earliest source publication")
     # its page shows no date, and its start of operation (December 2023) is a delivery date
     assert years["ENERGIRON hydrogen-based direct reduction plant for Baosteel Zhanjiang"] == ("", "no date known")
-    alliances = int(next(iter(store.query("SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a a al:Alliance }")))["n"].value)
+    alliances = int(next(iter(select(store, "SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a a al:Alliance }")))["n"].value)
     assert sum(int(r["alliance_count"]) for r in rows) == alliances
 
 

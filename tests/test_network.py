@@ -59,7 +59,7 @@ def broker() -> Landscape:
     return landscape([org(n) for n in left + right + ["x"]], deals)
 
 
-def by_id(landscape_graph: nx.Graph) -> dict[str, dict[str, object]]:
+def by_id(landscape_graph: nx.Graph[str]) -> dict[str, dict[str, object]]:
     return {row["id"]: row for row in measure(landscape_graph).rows}
 
 
@@ -158,7 +158,7 @@ def test_empty_network_is_reported_not_crashed() -> None:
 
 
 def test_isolated_node_has_no_burt_measures() -> None:
-    graph = nx.Graph()
+    graph: nx.Graph[str] = nx.Graph()
     graph.add_node("alone", label="alone")
     graph.add_edge("p", "q", weight=1)
     row = next(r for r in measure(graph).rows if r["iri"] == "alone")

@@ -15,7 +15,7 @@ from graph.rdf.namespaces import AL
 from graph.records.taxonomy import load_taxonomy, taxonomy_files
 
 ONTOLOGY = Graph().parse(PROJECT_ROOT / "ontology" / "alliance.ttl")
-OWN_TERMS = sorted({s for s in ONTOLOGY.subjects() if str(s).startswith(ONTOLOGY_NS)})
+OWN_TERMS = sorted({s for s in ONTOLOGY.subjects() if isinstance(s, URIRef) and str(s).startswith(ONTOLOGY_NS)})
 SHAPES = Graph().parse(PROJECT_ROOT / "ontology" / "shapes.ttl")
 SHAPES_NS = "https://w3id.org/alliance-graph/shapes#"
 # The vocabularies the project reuses, as rdflib defines them (each knows its own terms).
@@ -72,7 +72,7 @@ def test_namespace_refuses_typos() -> None:
 
 
 @pytest.mark.parametrize("term", OWN_TERMS, ids=lambda t: str(t).rsplit("#", 1)[-1])
-def test_every_own_term_has_an_english_label_and_comment(term: object) -> None:
+def test_every_own_term_has_an_english_label_and_comment(term: URIRef) -> None:
     assert any(isinstance(l, Literal) and l.language == "en" for l in ONTOLOGY.objects(term, RDFS.label))
     assert any(isinstance(c, Literal) and c.language == "en" for c in ONTOLOGY.objects(term, RDFS.comment))
 
@@ -81,7 +81,10 @@ def test_every_concept_is_labelled_in_english_chinese_and_german() -> None:
     concepts = set(TAXONOMIES.subjects(RDF.type, SKOS.Concept))
     assert len(concepts) > 40
     for concept in concepts:
-        languages = {l.language for l in TAXONOMIES.objects(concept, SKOS.prefLabel)}
+        languages = set()
+        for label in TAXONOMIES.objects(concept, SKOS.prefLabel):
+            assert isinstance(label, Literal), (concept, label)
+            languages.add(label.language)
         assert {"en", "zh", "de"} <= languages, concept
 
 
@@ -102,7 +105,7 @@ def test_shapes_use_only_defined_terms() -> None:
     assert undefined(used_terms(SHAPES)) == []
     targets = set(SHAPES.objects(None, SH.targetClass)) | set(SHAPES.objects(None, SH["class"]))
     assert len(targets) >= 10
-    assert [str(t) for t in targets if t.startswith(ONTOLOGY_NS) and (t, RDF.type, OWL.Class) not in ONTOLOGY] == []
+    assert [str(t) for t in targets if str(t).startswith(ONTOLOGY_NS) and (t, RDF.type, OWL.Class) not in ONTOLOGY] == []
 
 
 def _record_fields() -> set[str]:

@@ -10,6 +10,7 @@ from graph.ask.profile import profile
 from graph.ask.query import run_named
 from graph.ask.render import render_profile
 from graph.ask.resolve import kind_and_id
+from graph.rdf.query_forms import select
 from graph.rdf.store import OxigraphStore
 
 GROUPS_IN_ALLIANCES = """
@@ -30,10 +31,10 @@ def test_sms_group_is_not_a_partner_of_itself(store: OxigraphStore) -> None:
 
 
 def test_no_group_lists_its_own_members_as_its_partners(store: OxigraphStore) -> None:
-    groups = [row["group"].value for row in store.query(GROUPS_IN_ALLIANCES)]
+    groups = [row["group"].value for row in select(store, GROUPS_IN_ALLIANCES)]
     assert len(groups) >= 10
     for iri in groups:
-        own = {kind_and_id(row["m"].value) for row in store.query(GROUP, {"g": ox.NamedNode(iri)})}
+        own = {kind_and_id(row["m"].value) for row in select(store, GROUP, {"g": ox.NamedNode(iri)})}
         shown = profile(store, iri)
         partners = {(p["kind"], p["id"]) for a in shown["alliances"] for p in a["partners"]}
         assert partners and not partners & own, f"{shown['id']} lists members of its own group as partners: {sorted(partners & own)}"
@@ -54,13 +55,15 @@ def _from_profile(entry: dict[str, object]) -> Signatory:
 
 def test_organisation_profile_lists_the_signatories_of_its_alliances(store: OxigraphStore) -> None:
     expected: dict[str, set[Signatory]] = defaultdict(set)
-    for solution in run_named(store, "signatories", {}):
+    solutions = run_named(store, "signatories", {})
+    assert isinstance(solutions, ox.QuerySolutions)
+    for solution in solutions:
         row = {name: solution[name].value for name in ("alliance_id", "took_part_as", "person", "post", "signed_for")
                if solution[name] is not None}
         if row["took_part_as"] != "none named":
             expected[row["alliance_id"]].add(_from_query(row))
     assert len(expected) >= 10
-    first_party = {row["a"].value: row["first"].value for row in store.query(FIRST_PARTY)}
+    first_party = {row["a"].value: row["first"].value for row in select(store, FIRST_PARTY)}
     for alliance, people in sorted(expected.items()):
         organisation = profile(store, first_party[alliance])
         entry = next(a for a in organisation["alliances"] if a["id"] == kind_and_id(alliance)[1])

@@ -44,7 +44,9 @@ def _derivations() -> list[Derivation]:
 
 
 def _subject(line: bytes) -> str:
-    return next(iter(ox.parse(line, format=NT))).subject.value
+    subject = next(iter(ox.parse(line, format=NT))).subject
+    assert isinstance(subject, ox.NamedNode | ox.BlankNode), line
+    return subject.value
 
 
 def _derived(store: OxigraphStore, settings: Settings, derivation: Derivation) -> set[bytes]:

@@ -59,7 +59,9 @@ def test_invalid_fixture_fails_with_its_rule_file_and_line(path: Path) -> None:
     """The fixture breaks its rule on the marked lines, and nothing else (the seed corpus is valid;
     a rule that involves two records, such as alias-unique, also names the other one)."""
     settings = Settings()
-    expected = MUST_FAIL.match(path.read_text(encoding="utf-8").splitlines()[0])["rule"]
+    marker = MUST_FAIL.match(path.read_text(encoding="utf-8").splitlines()[0])
+    assert marker is not None, f"{path.name}: begin it with '# must fail: RULE (why)'"
+    expected = marker["rule"]
     problems = check(settings, _with_project_data(path, settings))
     violations = [p for p in problems if p.severity is Severity.VIOLATION]
     mine = [(p.rule, p.line) for p in violations if p.file == settings.display(path)]

@@ -17,7 +17,8 @@ import pytest
 
 from graph.serve import sandbox
 from graph.serve.protocol import Operation
-from graph.serve.workers import Limits, Outcome, QueryPool
+from graph.serve.execute import Limits, Outcome
+from graph.serve.workers import QueryPool
 
 from endpoint_support import make_store
 from network_support import Listener

@@ -125,7 +125,7 @@ def _mutations(value: Any, seen: set[tuple[Any, ...]]) -> Iterator[Any]:
     """``value`` with one change: each text and each key replaced, each field removed or nulled,
     each list emptied; in the first item of each list only, and at a place (path without list
     indexes) not in ``seen`` yet, so that each field of the schema is changed once."""
-    def at(path: tuple[Any, ...], change: Callable[[Any, Any], None]) -> Any:
+    def at(path: tuple[Any, ...], change: Callable[..., None]) -> Any:  # (parent, last); "..." as some bind a variant by default
         """A copy of ``value`` changed at ``path``; only the mappings and lists on the path are copied."""
         changed = parent = value.copy()
         for part in path[:-1]:

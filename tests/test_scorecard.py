@@ -420,7 +420,7 @@ def client(built: Settings, store: OxigraphStore) -> Any:
     from graph.serve.context import ServeSettings, ServerContext
     from graph.serve.explorer import explorer_routes
 
-    context = ServerContext(ServeSettings(store_path=built.store_path, base=built.base), store, pool=None)
+    context = ServerContext(ServeSettings(store_path=built.store_path, base=built.base), store, pool=None)  # type: ignore[arg-type]  # the explorer reads any store and never the pool
     with TestClient(Starlette(routes=explorer_routes(context))) as test_client:
         yield test_client
 

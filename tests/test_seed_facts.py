@@ -14,6 +14,7 @@ import pyoxigraph as ox
 from graph.ask.profile import profile
 from graph.ask.resolve import kind_and_id
 from graph.config import DEFAULT_BASE, TAXONOMY_NS
+from graph.rdf.query_forms import select
 from graph.rdf.store import OxigraphStore
 
 FAW = "2024-08-29-faw-volkswagen-baosteel-green-steel-memorandum"
@@ -32,9 +33,9 @@ def parties(p: dict[str, Any]) -> dict[str, str]:
 
 def party_sources(store: OxigraphStore, alliance: str, organisation: str) -> set[str]:
     """The ids of the sources whose graphs make the organisation a party of the alliance."""
-    rows = store.query("SELECT DISTINCT ?g ?a ?o WHERE { GRAPH ?g { ?a al:participation/al:party ?o } }",
-                       {"a": ox.NamedNode(f"{DEFAULT_BASE}alliance/{alliance}"),
-                        "o": ox.NamedNode(f"{DEFAULT_BASE}organisation/{organisation}")})
+    rows = select(store, "SELECT DISTINCT ?g ?a ?o WHERE { GRAPH ?g { ?a al:participation/al:party ?o } }",
+                  {"a": ox.NamedNode(f"{DEFAULT_BASE}alliance/{alliance}"),
+                   "o": ox.NamedNode(f"{DEFAULT_BASE}organisation/{organisation}")})
     return {kind_and_id(row["g"].value)[1] for row in rows}
 
 
@@ -105,7 +106,7 @@ def test_us_government_leads_the_first_movers_coalition_that_ford_joins(store: O
 
 
 def test_no_source_url_carries_tracking_parameters(store: OxigraphStore) -> None:
-    urls = [row["url"].value for row in store.query("SELECT DISTINCT ?url WHERE { ?s schema:url ?url }")]
+    urls = [row["url"].value for row in select(store, "SELECT DISTINCT ?url WHERE { ?s schema:url ?url }")]
     assert urls, "the graph has source URLs"
     tracking = ("utm_", "ref=rss", "cid=", "srsltid=", "fbclid=", "gclid=", "spm=", "from=", "share")
     assert [url for url in urls if "?" in url and any(t in url.partition("?")[2] for t in tracking)] == []
@@ -203,7 +204,7 @@ def test_rmi_quantitative_claims(store: OxigraphStore, claim: str, value: str, s
 
 
 def test_every_statement_about_a_seed_alliance_has_a_quote_in_its_graph(store: OxigraphStore) -> None:
-    missing = list(store.query("""
+    missing = list(select(store, """
         SELECT DISTINCT ?g ?s WHERE {
           GRAPH ?g { ?s a ?type FILTER (?type IN (al:Alliance, org:Organization, foaf:Person, org:Post, al:Claim, al:DataPlatform))
                      FILTER NOT EXISTS { ?s al:quote ?q } }

@@ -32,6 +32,7 @@ from graph.network import landscape as reading
 from graph.network import landscape_cache
 from graph.network.landscape import PARTS, cycles_uncollected, load_landscape
 from graph.network.landscape_cache import cache_file, landscape_of
+from graph.rdf.query_forms import select
 from graph.rdf.store import OxigraphStore, PublishedStore
 from graph.visualise import view as drawing
 from graph.visualise.html import read_payloads
@@ -129,7 +130,7 @@ def test_two_readers_building_the_same_landscape_at_once_leave_one_whole_file(
     store = OxigraphStore.open(seed)
     expected = load_landscape(store)
     both_reading = threading.Barrier(2, timeout=WAIT_S)
-    real = landscape_cache.load_landscape
+    real = load_landscape
 
     def side_by_side(*args: Any, **kwargs: Any) -> Any:
         both_reading.wait()  # neither found a kept file: both read the store and both write it
@@ -155,7 +156,7 @@ def test_concurrent_network_requests_read_the_landscape_once_and_answer_alike(
         seed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     clear(seed)
     reads: list[int] = []
-    real = landscape_cache.load_landscape
+    real = load_landscape
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         reads.append(1)
@@ -180,7 +181,7 @@ def test_concurrent_network_requests_read_the_landscape_once_and_answer_alike(
 def _role(store_path: Path) -> str:
     store = OxigraphStore.open(store_path)
     try:
-        row = next(iter(store.query("SELECT ?role WHERE { ?p al:party ?o ; al:role ?role } LIMIT 1")))
+        row = next(iter(select(store, "SELECT ?role WHERE { ?p al:party ?o ; al:role ?role } LIMIT 1")))
         return str(row["role"].value)
     finally:
         store.close()

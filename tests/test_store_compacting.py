@@ -9,6 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from graph.rdf.query_forms import select
 from graph.rdf.store import OxigraphStore
 
 
@@ -51,7 +52,7 @@ def test_readings_run_while_the_store_compacts_and_leaving_waits_for_it(tmp_path
     with store.compacting():
         assert slow.started.wait(10)
         assert slow.thread.startswith("compact") and slow.thread != threading.current_thread().name
-        rows = list(store.query("SELECT ?o WHERE { ?s ?p ?o }"))  # answered while the compaction waits
+        rows = list(select(store, "SELECT ?o WHERE { ?s ?p ?o }"))  # answered while the compaction waits
         assert [row["o"].value for row in rows] == ["1"]
         assert not slow.finished
         threading.Timer(0.2, slow.release.set).start()

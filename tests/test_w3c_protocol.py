@@ -92,7 +92,7 @@ class Entry:
         return any(request.is_update() for request in self.requests) or "update" in self.name.lower()
 
 
-def _items(graph: Graph, head: Any) -> list:
+def _items(graph: Graph, head: Any) -> list[Any]:
     return list(Collection(graph, head)) if head is not None else []
 
 

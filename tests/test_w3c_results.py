@@ -121,7 +121,8 @@ def canonical(term: ox.Literal) -> ox.Literal:
     store.clear()
     store.add(ox.Quad(_SUBJECT, _PREDICATE, term))
     (quad,) = list(store)
-    return quad.object  # type: ignore[return-value]
+    assert isinstance(quad.object, ox.Literal)
+    return quad.object
 
 
 def term_key(term: Any, bnodes: dict[str, str]) -> tuple[str, ...]:
@@ -183,7 +184,7 @@ def csv_matches(expected: Any, actual: Any, ordered: bool) -> bool:
     if expected_header != actual_header or len(expected_rows) != len(actual_rows):
         return False
 
-    def row_matches(want: tuple, got: tuple) -> bool:
+    def row_matches(want: tuple[Any, ...], got: tuple[Any, ...]) -> bool:
         return all(g in w if isinstance(w, frozenset) else g == w for w, g in zip(want, got))
 
     if ordered:
