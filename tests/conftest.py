@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from graph.build.pipeline import build
 from graph.config import DEFAULT_BASE, PROJECT_ROOT, Settings
 from graph.rdf.store import OxigraphStore
+from graph.serve.context import ServerContext, ServeSettings
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SMALL_VIEW = FIXTURES / "views" / "small.json"  # a hand-made view with hostile labels
@@ -79,18 +80,32 @@ def browser_unavailable(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
+def chromium_or_skip() -> str:
+    """The machine's Chromium, or a skip (a failure in CI) that says how to install it."""
+    from graph.visualise.image import INSTALL_HINT, find_chromium
+
+    chromium = find_chromium()
+    if chromium is None:
+        browser_unavailable(f"No Chromium found. {INSTALL_HINT} In CI, .ci/run installs it.")
+    return chromium
+
+
+def explorer_context(settings: ServeSettings, store: OxigraphStore) -> ServerContext:
+    """The explorer's pages read a plain store and send no query to the pool; ServerContext is
+    typed for the whole server (a PublishedStore and a QueryPool)."""
+    return ServerContext(settings, store, pool=None)  # type: ignore[arg-type]
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     """Debian's Chromium driven by Playwright (executable_path), or a skip that says how to install it."""
-    from graph.visualise.image import INSTALL_HINT, find_chromium, launch_chromium
+    from graph.visualise.image import INSTALL_HINT, launch_chromium
 
-    chromium = find_chromium()
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         browser_unavailable(f"The playwright package is missing. {INSTALL_HINT}")
-    if chromium is None:
-        browser_unavailable(f"No Chromium found. {INSTALL_HINT} In CI, .ci/run installs it.")
+    chromium = chromium_or_skip()
     with sync_playwright() as playwright:
         launched = launch_chromium(playwright, chromium)
         yield launched

@@ -17,7 +17,7 @@ import pytest
 
 from graph.config import PROJECT_ROOT
 
-from conftest import browser_unavailable
+from conftest import chromium_or_skip
 
 SCRIPTS = PROJECT_ROOT / "scripts"
 
@@ -93,10 +93,7 @@ def test_bench_network_times_the_commands_at_scale(tmp_path: Path) -> None:
 
 
 def test_bench_network_draws_the_page_in_chromium() -> None:
-    from graph.visualise.image import INSTALL_HINT, find_chromium
-
-    if find_chromium() is None:
-        browser_unavailable(f"No Chromium found. {INSTALL_HINT} In CI, .ci/run installs it.")
+    chromium_or_skip()
     output = _bench("bench_network.py", "--no-scale", "--no-peer", "--sizes", "60", "--runs", "1")
     [row] = [line for line in output.splitlines() if line.startswith("| 60 ")]
     drawn_ms, search_ms, usable_ms = (float(cell.replace(",", "")) for cell in row.split("|")[8:11])

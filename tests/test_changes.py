@@ -27,10 +27,10 @@ from graph.cli import main
 from graph.config import PROJECT_ROOT, Settings
 from graph.errors import AllianceError, InvalidData
 from graph.rdf.store import OxigraphStore, builds_dir
-from graph.serve.context import ServerContext, ServeSettings
+from graph.serve.context import ServeSettings
 from graph.serve.explorer import explorer_routes
 
-from conftest import FIXTURES, XSS_IMG, seed_corpus
+from conftest import FIXTURES, XSS_IMG, explorer_context, seed_corpus
 
 with warnings.catch_warnings():  # starlette asks for httpx2; the project's test extra installs httpx
     warnings.filterwarnings("ignore", message=r"Using `httpx` with `starlette.testclient` is deprecated")
@@ -259,7 +259,7 @@ def test_the_atom_form_parses_with_its_required_elements(runner: CliRunner, two_
 def served(settings: Settings) -> Iterator[TestClient]:
     """The explorer's routes over the published build of ``settings``, through the test client."""
     store = OxigraphStore.open(settings.store_path)
-    context = ServerContext(ServeSettings(store_path=settings.store_path, base=settings.base), store, pool=None)  # type: ignore[arg-type]  # the explorer reads any store and never the pool
+    context = explorer_context(ServeSettings(store_path=settings.store_path, base=settings.base), store)
     with TestClient(Starlette(routes=explorer_routes(context))) as test_client:
         yield test_client
     store.close()

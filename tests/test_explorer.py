@@ -20,7 +20,7 @@ from starlette.routing import Mount
 from graph.config import Settings
 from graph.network.landscape import Landscape, load_landscape
 from graph.ask.query import named_queries, run_named
-from graph.serve.context import ServerContext, ServeSettings
+from graph.serve.context import ServeSettings
 from graph.serve.explorer import explorer_routes
 from graph.serve.explorer.query import example_values
 from graph.serve.explorer.render import ASSETS_DIR
@@ -28,7 +28,7 @@ from graph.serve.protocol import negotiate
 from graph.rdf.store import OxigraphStore
 from graph.visualise.html import read_payloads
 
-from conftest import EMPTY_ON_DATA, XSS_IMG, XSS_SCRIPT
+from conftest import EMPTY_ON_DATA, XSS_IMG, XSS_SCRIPT, explorer_context
 
 with warnings.catch_warnings():  # starlette asks for httpx2; the project's test extra installs httpx
     warnings.filterwarnings("ignore", message=r"Using `httpx` with `starlette.testclient` is deprecated")
@@ -61,12 +61,6 @@ def tags(html: str) -> list[tuple[str, dict[str, str | None]]]:
     parser = Tags()
     parser.feed(html)
     return parser.tags
-
-
-def explorer_context(settings: ServeSettings, store: OxigraphStore) -> ServerContext:
-    """The explorer's pages read a plain store and send no query to the pool; ServerContext is
-    typed for the whole server (a PublishedStore and a QueryPool)."""
-    return ServerContext(settings, store, pool=None)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")

@@ -29,10 +29,10 @@ from starlette.routing import Route
 
 from graph.config import Settings
 from graph.rdf.store import OxigraphStore
-from graph.serve.context import ServeSettings, ServerContext
+from graph.serve.context import ServeSettings
 from graph.serve.explorer import explorer_routes
 
-from conftest import EMPTY_ON_DATA, XSS_IMG
+from conftest import EMPTY_ON_DATA, XSS_IMG, explorer_context
 
 if TYPE_CHECKING:  # the tests skip where playwright is missing, so the module must import without it
     from playwright.sync_api import Browser, ConsoleMessage, Dialog, Frame, Page
@@ -106,9 +106,7 @@ def application(built: Settings, store: OxigraphStore) -> Starlette:
     try:
         from graph.serve.app import create_app
     except ImportError:
-        # The explorer reads a plain store and sends no query to the pool; ServerContext is typed
-        # for the whole server (a PublishedStore and a QueryPool).
-        context = ServerContext(settings, store, pool=None)  # type: ignore[arg-type]
+        context = explorer_context(settings, store)
         return Starlette(routes=[stand_in_sparql(store), *explorer_routes(context)])
     return create_app(settings)
 

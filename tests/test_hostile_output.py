@@ -28,10 +28,11 @@ from wcwidth import wcswidth
 from graph.cli import main
 from graph.config import Settings
 from graph.safe_output import FORMULA_START, csv_cell
-from graph.serve.context import ServerContext, ServeSettings
+from graph.serve.context import ServeSettings
 from graph.serve.explorer import explorer_routes
 from graph.rdf.store import OxigraphStore
 
+from conftest import explorer_context
 from endpoint_support import Server, running_server
 
 with warnings.catch_warnings():  # starlette asks for httpx2; the project's test extra installs httpx
@@ -209,7 +210,7 @@ def test_endpoint_xml_results_and_rdf_xml_are_well_formed(server: Server) -> Non
 
 def test_explorer_rdf_xml_is_well_formed(hostile: Settings) -> None:
     store = OxigraphStore.open(hostile.store_path)
-    context = ServerContext(ServeSettings(store_path=hostile.store_path, base=hostile.base), store, pool=None)  # type: ignore[arg-type]  # the explorer reads any store and never the pool
+    context = explorer_context(ServeSettings(store_path=hostile.store_path, base=hostile.base), store)
     with TestClient(Starlette(routes=explorer_routes(context))) as client:
         response = client.get("/id/organisation/hbis", params={"format": "rdfxml"})
     store.close()

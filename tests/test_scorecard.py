@@ -30,7 +30,7 @@ from graph.network.coverage import in_region, region_names
 from graph.records.quantities import read_quantity
 from graph.rdf.store import OxigraphStore
 
-from conftest import XSS_IMG, browser_unavailable
+from conftest import XSS_IMG, browser_unavailable, chromium_or_skip, explorer_context
 
 with warnings.catch_warnings():  # starlette asks for httpx2; the project's test extra installs httpx
     warnings.filterwarnings("ignore", message=r"Using `httpx` with `starlette.testclient` is deprecated")
@@ -390,13 +390,11 @@ def test_output_is_for_png_only(runner: CliRunner, built: Settings, tmp_path: Pa
 
 
 def test_the_png_is_drawn_in_chromium(runner: CliRunner, built: Settings, tmp_path: Path) -> None:
-    from graph.visualise.image import find_chromium
     try:
         import playwright  # noqa: F401
     except ImportError:
         browser_unavailable("The playwright package is missing: pip install -e '.[images]'.")
-    if find_chromium() is None:
-        browser_unavailable("No Chromium found: apt-get install chromium, or set ALLIANCES_CHROMIUM.")
+    chromium_or_skip()
     target = tmp_path / "ranking.png"
     result = run(runner, built, "suppliers", "--material", "green-steel", "--region", "EU", "--format", "png", "-o", str(target))
     assert result.exit_code == 0, result.output
@@ -417,10 +415,10 @@ def test_the_chart_escapes_text_from_the_data(ssab: dict[str, Any]) -> None:
 def client(built: Settings, store: OxigraphStore) -> Any:
     from starlette.applications import Starlette
 
-    from graph.serve.context import ServeSettings, ServerContext
+    from graph.serve.context import ServeSettings
     from graph.serve.explorer import explorer_routes
 
-    context = ServerContext(ServeSettings(store_path=built.store_path, base=built.base), store, pool=None)  # type: ignore[arg-type]  # the explorer reads any store and never the pool
+    context = explorer_context(ServeSettings(store_path=built.store_path, base=built.base), store)
     with TestClient(Starlette(routes=explorer_routes(context))) as test_client:
         yield test_client
 
