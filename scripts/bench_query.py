@@ -5,7 +5,7 @@
   on the same store, without the project's code around it: what ours may cost at most is 1.2x this;
 - rdflib: rdflib's own SPARQL engine on the same quads (default graph = union), the parameters bound
   as the remote store binds them (a VALUES block, graph.rdf.remote.prepared), stopped at a time cap
-  (null in the JSON when it passed the cap).
+  (null in the JSON when it passed the cap, failed or was not run: ``--rdflib-cap 0``; the table says which).
 
 Ours is what the CLI runs: ``run_named`` (name resolution included) and ``profile``. Each timing is
 the best of ``--repeat`` runs, all rows read (a query under SAMPLE_S is timed over batches of calls,
@@ -143,21 +143,24 @@ def measure(folder: Path, alliances: int, repeat: int, cap: float, only: list[st
                                                        use_default_graph_as_union=union)))
         rows = len(list(run_named(store, name, params)))  # type: ignore[arg-type]
         rdflib_text = prepared(query.text, substitutions)
-        rdflib_s: float | None
-        try:
-            if cap <= 0:
-                raise Capped()
-            with time_cap(cap):
-                started = time.perf_counter()
-                rdflib_rows = len(list(dataset.query(rdflib_text)))
-                rdflib_s = time.perf_counter() - started
-        except Capped:
-            rdflib_s, rdflib_rows = None, -1
-        except Exception:  # noqa: BLE001  (a query rdflib cannot run counts as not answered)
-            rdflib_s, rdflib_rows = None, -2
+        rdflib_s: float | None = None
+        rdflib_rows: int | None = None
+        if cap <= 0:
+            outcome = "not run"
+        else:
+            try:
+                with time_cap(cap):
+                    started = time.perf_counter()
+                    rdflib_rows = len(list(dataset.query(rdflib_text)))
+                    rdflib_s = time.perf_counter() - started
+                outcome = "answered"
+            except Capped:
+                outcome = ">cap"
+            except Exception:  # noqa: BLE001  (a query rdflib cannot run counts as not answered)
+                outcome = "failed"
         yield {"query": name, "triples": triples, "ours_s": round(ours_s, 5), "pyoxigraph_s": round(oxi_s, 5),
-                        "rdflib_s": None if rdflib_s is None else round(rdflib_s, 4), "rows": rows,
-               "rdflib_rows": rdflib_rows, "params": params}
+               "rdflib_s": None if rdflib_s is None else round(rdflib_s, 4), "rows": rows,
+               "rdflib_rows": rdflib_rows, "rdflib": outcome, "params": params}
     if not only or "show" in only:
         organisation = values["organisation"]
         show_s, = best_of(repeat, lambda: profile(store, organisation))
@@ -166,7 +169,8 @@ def measure(folder: Path, alliances: int, repeat: int, cap: float, only: list[st
         yield {"query": "show (organisation)", "triples": triples, "ours_s": round(max(show_s, show_other_s), 5),
                "pyoxigraph_s": None, "rdflib_s": None, "params": {"name": [organisation, other]}}
     yield {"query": "(rdflib load)", "triples": triples, "ours_s": None, "pyoxigraph_s": None,
-           "rdflib_s": round(rdflib_load_s, 2), "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}
+           "rdflib_s": round(rdflib_load_s, 2) if cap > 0 else None, "rdflib": "answered" if cap > 0 else "not run",
+           "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}
 
 
 def ratio(a: float | None, b: float | None) -> str:
@@ -183,7 +187,7 @@ def table(rows: list[dict[str, Any]]) -> str:
     lines = [f"{'query':32} {'triples':>9} {'ours s':>9} {'pyox s':>9} {'rdflib s':>9} {'ours/pyox':>9} {'rdflib/ours':>11}"]
     for row in rows:
         lines.append(f"{row['query']:32} {row['triples']:>9} {cell(row['ours_s']):>9} {cell(row['pyoxigraph_s']):>9} "
-                     f"{'>cap' if row['rdflib_s'] is None and row['pyoxigraph_s'] is not None else cell(row['rdflib_s']):>9} "
+                     f"{cell(row['rdflib_s']) if row.get('rdflib', 'answered') == 'answered' else row['rdflib']:>9} "
                      f"{ratio(row['ours_s'], row['pyoxigraph_s']):>9} {ratio(row['rdflib_s'], row['ours_s']):>11}")
     return "\n".join(lines)
 

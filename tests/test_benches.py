@@ -81,6 +81,15 @@ def test_bench_query_prints_one_json_line_per_query_with_the_issue_keys() -> Non
         assert row["rdflib_s"] is None or row["rdflib_s"] > 0
 
 
+def test_bench_query_says_when_rdflib_was_not_run() -> None:
+    """With --rdflib-cap 0 rdflib does not run: its column says so, not that it passed its cap."""
+    output = _bench("bench_query.py", "--triples", "5000", "--repeat", "1", "--rdflib-cap", "0", "--queries", "partners-of")
+    [line] = [line for line in output.splitlines() if line.startswith("partners-of ")]
+    assert line.split()[4] == "not" and ">cap" not in output
+    [load] = [line for line in output.splitlines() if line.startswith("(rdflib load)")]
+    assert "not run" in load and "0.0000" not in load
+
+
 def test_bench_network_times_the_commands_at_scale(tmp_path: Path) -> None:
     output = _bench("bench_network.py", "--no-page", "--scale-sizes", "200", "--cache", str(tmp_path))
     [row] = json.loads(output.strip().splitlines()[-1])
