@@ -1,15 +1,21 @@
 """The build is atomic (a failed build keeps the previous graph) and repeatable."""
 from __future__ import annotations
 
+import gc
 import io
+import sys
+import threading
+import weakref
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
+import graph.build.derive as derive
 from graph.build.pipeline import build
 from graph.config import Settings
 from graph.errors import AllianceError, InvalidData
-from graph.rdf.query_forms import select
+from graph.rdf.query_forms import construct, select
 from graph.rdf.store import OxigraphStore, builds_dir
 
 from conftest import FIXTURES
@@ -94,3 +100,35 @@ def test_a_cold_build_counts_the_triples_of_its_named_graphs(own_data: Settings)
     finally:
         store.close()
     assert summary.triples == counted > 1000
+
+
+class _Holder:
+    """A caller's object in a reference cycle (a notebook's traceback, a test's frame)."""
+
+
+def test_a_build_frees_the_callers_cycles_on_the_callers_thread(own_data: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pyoxigraph frees a query result only on the thread that made it. The cycle collector runs on
+    whichever thread allocates: here it is made to run on each derivation thread, as it may by chance.
+    The caller's garbage must be gone by then, freed on the caller's thread."""
+    monkeypatch.setattr(derive, "usable_cores", lambda: 2)  # derivations on threads even on one core
+    collections_on_threads: list[int] = []
+
+    def construct_after_a_collection(store: OxigraphStore, query: str) -> ox.QueryTriples:
+        if threading.current_thread() is not threading.main_thread():
+            collections_on_threads.append(gc.collect())
+        return construct(store, query)
+
+    monkeypatch.setattr(derive, "construct", construct_after_a_collection)
+    unraisable: list[str] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda hook: unraisable.append(f"{hook.exc_value!r}"))
+    scratch = ox.Store()
+    scratch.add(ox.Quad(ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p"), ox.Literal("o")))
+    holder = _Holder()
+    holder.__dict__.update(me=holder, results=scratch.query("SELECT * WHERE { ?s ?p ?o }"))
+    held = weakref.ref(holder)
+    gc.collect()  # the holder now in the oldest generation: only a full collection frees it, not a young one on this thread
+    del holder
+    build(own_data)
+    assert collections_on_threads, "no derivation ran on a thread: the test did not reach what it tests"
+    assert held() is None
+    assert unraisable == []

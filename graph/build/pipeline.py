@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import shutil
@@ -394,9 +395,21 @@ def displays(settings: Settings, paths: list[Path]) -> list[str]:
     return shown
 
 
+def free_cycles_here() -> None:
+    """Free the caller's cyclic garbage on the caller's thread, before a build starts its threads.
+
+    Python's cycle collector runs on whichever thread happens to allocate, and a build's threads
+    (the derivations, the checks, the loads) allocate plenty. pyoxigraph's query results may only be
+    freed on the thread that made them: one left in a reference cycle by the caller (a notebook's
+    traceback, a test's local) and collected on a build thread is reported as "unsendable, but is
+    being dropped on another thread" and never freed (tests/test_build.py)."""
+    gc.collect()
+
+
 def check(settings: Settings | None = None, files: list[Path] | None = None) -> list[Problem]:
     """Validate the records as they are now, without touching the built graph."""
     settings = settings or Settings()
+    free_cycles_here()
     _, problems = compile_all(OxigraphStore.in_memory(), settings, files)
     return problems
 
@@ -462,6 +475,7 @@ def _build_into(build_path: Path, settings: Settings, progress: Progress,
     beside the store; it keeps only this build's files. With ``incremental``, the store starts
     as a copy of the published build when that can be trusted. ``then`` gets the valid,
     complete store before it is closed; ``keep`` keeps its landscapes (graph.build.landscape_kept)."""
+    free_cycles_here()
     version = graph_version(settings)
     if incremental:
         built, why = _build_incrementally(build_path, settings, progress, version, then, keep)
