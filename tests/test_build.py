@@ -1,4 +1,4 @@
-"""The build is atomic (a failed build keeps the previous graph) and repeatable."""
+"""The build is atomic (a failed build keeps the previous graph), repeatable, and frees its caller's garbage where the caller made it."""
 from __future__ import annotations
 
 import gc
