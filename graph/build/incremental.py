@@ -53,7 +53,7 @@ from graph.changes.manifest import MANIFEST_FILE, Manifest, read_manifest
 from graph.errors import AllianceError
 from graph.config import Settings
 from graph.problems import Problem, Severity
-from graph.rdf.batches import bound_to, chunks
+from graph.rdf.batches import bound_to, chunks, iri_values
 from graph.rdf.files import write_atomic
 from graph.rdf.query_forms import select
 from graph.rdf.store import COMPLETE_MARKER, UNION_MARKER, Lease, OxigraphStore, lease_build
@@ -194,10 +194,10 @@ def drop_graphs(store: OxigraphStore, graphs: list[str]) -> None:
 DELETE {{ ?s ?p ?o }} WHERE {{
   {bound_to("?g", graphs)}
   GRAPH ?g {{ ?s ?p ?o }}
-  FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} FILTER (?h NOT IN ({", ".join(f"<{g}>" for g in graphs)})) }}
+  FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} FILTER (?h NOT IN ({", ".join(iri_values([g]) for g in graphs)})) }}
 }}""")
     for graph in graphs:  # a DELETE first: measured 30% faster than remove_graph on a graph of 200,000 triples
-        store.update(f"DELETE WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+        store.update(f"DELETE WHERE {{ GRAPH {iri_values([graph])} {{ ?s ?p ?o }} }}")
         store.remove_graph(graph)
 
 
